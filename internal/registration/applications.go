@@ -1,0 +1,417 @@
+package registration
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/ca"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// Action is something done to an application; its string is the API path segment.
+type Action string
+
+// Application actions.
+const (
+	ActSubmit            Action = "submit"
+	ActVerifyIdentity    Action = "verify-identity"
+	ActRequestCorrection Action = "request-correction"
+	ActApprove           Action = "approve"
+	ActDecline           Action = "decline"
+	ActCancel            Action = "cancel"
+	ActIssue             Action = "issue"
+)
+
+// Actions lists every action in the order a person meets them.
+var Actions = []Action{ActSubmit, ActVerifyIdentity, ActRequestCorrection, ActApprove, ActDecline, ActCancel, ActIssue}
+
+// machine is the application state machine: for each action, the states it may start from and where it
+// leads. submit moves the applicant side forward (draft → documents → identity verification, and back from
+// correction); verify-identity records the registrar's check without moving the state.
+var machine = map[Action]map[model.State]model.State{
+	ActSubmit: {
+		model.StateDraft:      model.StateDocuments,
+		model.StateDocuments:  model.StateIdentityVerification,
+		model.StateCorrection: model.StateIdentityVerification,
+	},
+	ActVerifyIdentity:    {model.StateIdentityVerification: model.StateIdentityVerification},
+	ActRequestCorrection: {model.StateDocuments: model.StateCorrection, model.StateIdentityVerification: model.StateCorrection},
+	ActApprove:           {model.StateIdentityVerification: model.StateApproved},
+	ActDecline: {
+		model.StateDocuments:            model.StateDeclined,
+		model.StateIdentityVerification: model.StateDeclined,
+		model.StateCorrection:           model.StateDeclined,
+	},
+	ActCancel: {
+		model.StateDraft:                model.StateCancelled,
+		model.StateDocuments:            model.StateCancelled,
+		model.StateIdentityVerification: model.StateCancelled,
+		model.StateCorrection:           model.StateCancelled,
+		model.StateApproved:             model.StateCancelled,
+	},
+	ActIssue: {model.StateApproved: model.StateIssued},
+}
+
+var actionPermission = map[Action]access.Permission{
+	ActSubmit: access.AppSubmit, ActVerifyIdentity: access.AppVerify, ActRequestCorrection: access.AppCorrection,
+	ActApprove: access.AppApprove, ActDecline: access.AppDecline, ActCancel: access.AppCancel, ActIssue: access.AppIssue,
+}
+
+// AllowedActions lists the actions possible from a state.
+func AllowedActions(st model.State) []string {
+	var out []string
+	for _, a := range Actions {
+		if _, ok := machine[a][st]; ok {
+			out = append(out, string(a))
+		}
+	}
+	return out
+}
+
+// csrStates are the states in which the CSR may be uploaded or replaced.
+var csrStates = []model.State{model.StateDraft, model.StateDocuments, model.StateCorrection, model.StateIdentityVerification}
+
+// ApplicationInput creates an application.
+type ApplicationInput struct {
+	EmployeeID string         `json:"employee_id"`
+	Kind       model.CertKind `json:"kind"`
+}
+
+// ActionInput carries what an action needs: a note for corrections and declines, the method and document
+// for an identity check.
+type ActionInput struct {
+	Note     string                   `json:"note,omitempty"`
+	Method   model.VerificationMethod `json:"method,omitempty"`
+	Document string                   `json:"document,omitempty"`
+}
+
+// ApplicationView is an application with its history and the actions possible next.
+type ApplicationView struct {
+	*model.Application
+	AllowedActions []string           `json:"allowed_actions"`
+	History        []model.Transition `json:"history"`
+}
+
+// CreateApplication starts a draft application for an employee in scope.
+func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in ApplicationInput) (*ApplicationView, error) {
+	if !p.Can(access.AppCreate) {
+		return nil, forbidden("create applications")
+	}
+	var f errs.Fields
+	if in.EmployeeID == "" {
+		f.Add("employee_id", "required", "is required")
+	}
+	if !slices.Contains(model.CertKinds, in.Kind) {
+		f.Add("kind", "enum", "must be one of individual, legal_entity_employee, head, sole_proprietor")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var view *ApplicationView
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		e, err := s.DB.Employee(ctx, p.Scope(), in.EmployeeID)
+		if storage.IsNoRows(err) {
+			return errs.Field("employee_id", "unknown", "no such employee")
+		} else if err != nil {
+			return err
+		}
+		now := s.Clock.Now()
+		a := &model.Application{ID: access.NewID(), AccountID: e.AccountID, OrganizationID: e.OrganizationID,
+			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
+		if err := s.DB.CreateApplication(ctx, a); err != nil {
+			return err
+		}
+		t := model.Transition{Action: "create", From: "", To: model.StateDraft, Actor: p.Actor, At: now}
+		if err := s.DB.AddTransition(ctx, a.ID, t); err != nil {
+			return err
+		}
+		if err := s.record(ctx, p, "application.create", "application", a.ID, a.AccountID, a.OrganizationID,
+			map[string]any{"kind": string(a.Kind), "employee_id": a.EmployeeID}, "application.created",
+			map[string]any{"kind": string(a.Kind), "state": string(a.State), "employee_id": a.EmployeeID}); err != nil {
+			return err
+		}
+		view, err = s.view(ctx, p, a.ID)
+		return err
+	})
+	return view, err
+}
+
+func (s *Service) view(ctx context.Context, p *access.Principal, id string) (*ApplicationView, error) {
+	a, err := s.DB.Application(ctx, p.Scope(), id)
+	if storage.IsNoRows(err) {
+		return nil, errs.NotFoundf("application %s not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.DB.Transitions(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	allowed := AllowedActions(a.State)
+	if allowed == nil {
+		allowed = []string{}
+	}
+	return &ApplicationView{Application: a, AllowedActions: allowed, History: h}, nil
+}
+
+// Application returns an application in scope with its history.
+func (s *Service) Application(ctx context.Context, p *access.Principal, id string) (*ApplicationView, error) {
+	if !p.Can(access.AppRead) {
+		return nil, forbidden("read applications")
+	}
+	return s.view(ctx, p, id)
+}
+
+// Applications searches applications in scope.
+func (s *Service) Applications(ctx context.Context, p *access.Principal, f storage.AppFilter, pr PageRequest) (ListPage[*model.Application], error) {
+	var out ListPage[*model.Application]
+	if !p.Can(access.AppRead) {
+		return out, forbidden("read applications")
+	}
+	if f.State != "" && !slices.Contains(model.States, f.State) {
+		return out, errs.Field("state", "enum", "is not an application state")
+	}
+	if f.Kind != "" && !slices.Contains(model.CertKinds, f.Kind) {
+		return out, errs.Field("kind", "enum", "is not a certificate kind")
+	}
+	f.SNILS = requisitesNormalize(f.SNILS)
+	pg, err := pr.page()
+	if err != nil {
+		return out, err
+	}
+	rows, err := s.DB.Applications(ctx, p.Scope(), f, pg)
+	if err != nil {
+		return out, err
+	}
+	return paginate(rows, pg, func(a *model.Application) string { return a.ID }), nil
+}
+
+// Act performs an action on an application: checks the role, the state machine and the action's own
+// preconditions, then writes the new state, the history step, the audit and feed events in one transaction.
+func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act Action, in ActionInput) (*ApplicationView, error) {
+	perm, ok := actionPermission[act]
+	if !ok {
+		return nil, errs.NotFoundf("unknown application action %q", act)
+	}
+	if !p.Can(perm) {
+		return nil, forbidden(strings.ReplaceAll(string(act), "-", " ") + " applications")
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	in.Document = collapse(in.Document)
+	if err := checkActionInput(act, in); err != nil {
+		return nil, err
+	}
+	var view *ApplicationView
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.DB.Application(ctx, p.Scope(), id)
+		if storage.IsNoRows(err) {
+			return errs.NotFoundf("application %s not found", id)
+		} else if err != nil {
+			return err
+		}
+		to, ok := machine[act][a.State]
+		if !ok {
+			return &errs.Error{Kind: errs.IllegalTransition, Allowed: AllowedActions(a.State),
+				Detail: "cannot " + string(act) + " an application in state " + string(a.State)}
+		}
+		from, now := a.State, s.Clock.Now()
+		switch act {
+		case ActVerifyIdentity:
+			doc := in.Document
+			if doc == "" {
+				e, err := s.DB.Employee(ctx, storage.Scope{AccountID: a.AccountID}, a.EmployeeID)
+				if err != nil {
+					return err
+				}
+				doc = strings.TrimSpace(e.Document.Type + " " + e.Document.Series + " " + e.Document.Number)
+			}
+			a.Verification = &model.Verification{Method: in.Method, Document: doc, VerifiedBy: p.Actor, VerifiedAt: now}
+		case ActApprove:
+			var f errs.Fields
+			if a.Verification == nil {
+				f.Add("verification", "required", "the applicant's identity has not been verified (verify-identity first)")
+			}
+			if !a.HasCSR {
+				f.Add("csr", "required", "no certificate request has been uploaded")
+			}
+			if err := f.Err(); err != nil {
+				return &errs.Error{Kind: errs.Conflict, Detail: "the application is not ready for approval",
+					Fields: err.(*errs.Error).Fields}
+			}
+		case ActRequestCorrection, ActDecline:
+			a.Note = in.Note
+		case ActIssue:
+			if err := s.issue(ctx, a); err != nil {
+				return err
+			}
+		}
+		a.State, a.UpdatedAt = to, now
+		if ok, err := s.DB.SaveApplication(ctx, a, from); err != nil {
+			return err
+		} else if !ok {
+			return errs.New(errs.Conflict, "the application changed meanwhile; reload it and try again")
+		}
+		if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: string(act), From: from, To: to, Actor: p.Actor,
+			At: now, Note: in.Note}); err != nil {
+			return err
+		}
+		detail := map[string]any{"from": string(from), "to": string(to)}
+		if a.Verification != nil && act == ActVerifyIdentity {
+			detail["method"], detail["document"] = string(a.Verification.Method), a.Verification.Document
+		}
+		if err := s.record(ctx, p, "application."+string(act), "application", a.ID, a.AccountID, a.OrganizationID, detail,
+			"application.state_changed", map[string]any{"action": string(act), "from": string(from), "to": string(to)}); err != nil {
+			return err
+		}
+		view, err = s.view(ctx, p, a.ID)
+		return err
+	})
+	return view, err
+}
+
+func checkActionInput(act Action, in ActionInput) error {
+	var f errs.Fields
+	if act == ActVerifyIdentity {
+		if !slices.Contains(model.VerificationMethods, in.Method) {
+			f.Add("method", "enum", "must be one of in_person_workplace, in_person_service_center, remote_qualified_signature")
+		}
+		if len([]rune(in.Document)) > 200 {
+			f.Add("document", "too_long", "must be at most 200 characters")
+		}
+	} else {
+		if in.Method != "" {
+			f.Add("method", "not_allowed", "only verify-identity takes a method")
+		}
+		if in.Document != "" {
+			f.Add("document", "not_allowed", "only verify-identity takes a document")
+		}
+	}
+	if (act == ActRequestCorrection || act == ActDecline) && in.Note == "" {
+		f.Add("note", "required", "say what must be corrected or why the application is declined")
+	}
+	if len([]rune(in.Note)) > 2000 {
+		f.Add("note", "too_long", "must be at most 2000 characters")
+	}
+	return f.Err()
+}
+
+// issue asks the CA for the certificate and stores it, in the caller's transaction.
+func (s *Service) issue(ctx context.Context, a *model.Application) error {
+	if s.CA == nil {
+		return errs.New(errs.Unavailable, "no certification authority is configured yet: the application stays approved")
+	}
+	e, err := s.DB.Employee(ctx, storage.Scope{AccountID: a.AccountID}, a.EmployeeID)
+	if err != nil {
+		return err
+	}
+	o, err := s.DB.Organization(ctx, storage.Scope{AccountID: a.AccountID}, a.OrganizationID)
+	if err != nil {
+		return err
+	}
+	iss, err := s.CA.Issue(ctx, ca.Request{Application: a, Employee: e, Organization: o, CSR: a.CSR})
+	if err != nil {
+		return err
+	}
+	c := &model.Certificate{Serial: iss.Serial, AccountID: a.AccountID, OrganizationID: a.OrganizationID, EmployeeID: a.EmployeeID,
+		ApplicationID: a.ID, Kind: a.Kind, Status: model.CertValid, Issuer: iss.Issuer, NotBefore: iss.NotBefore,
+		NotAfter: iss.NotAfter, DER: iss.DER, CreatedAt: s.Clock.Now()}
+	if err := s.DB.CreateCertificate(ctx, c); err != nil {
+		return err
+	}
+	a.CertificateSerial = c.Serial
+	return nil
+}
+
+// MaxCSRSize bounds an uploaded certificate request.
+const MaxCSRSize = 64 << 10
+
+// UploadCSR stores the employee's PKCS#10 request (PEM or DER) on the application. The structure is
+// checked here; the signature and key checks belong to the CA at issuance.
+func (s *Service) UploadCSR(ctx context.Context, p *access.Principal, id string, body []byte) (*ApplicationView, error) {
+	if !p.Can(access.AppCSR) {
+		return nil, forbidden("upload certificate requests")
+	}
+	der, err := ParseCSRContainer(body)
+	if err != nil {
+		return nil, errs.Field("csr", "malformed", err.Error())
+	}
+	var view *ApplicationView
+	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.DB.Application(ctx, p.Scope(), id)
+		if storage.IsNoRows(err) {
+			return errs.NotFoundf("application %s not found", id)
+		} else if err != nil {
+			return err
+		}
+		if !slices.Contains(csrStates, a.State) {
+			return errs.New(errs.Conflict, "a certificate request can no longer be changed in state %s", a.State)
+		}
+		now := s.Clock.Now()
+		a.CSR, a.CSRUploadedAt, a.UpdatedAt = der, &now, now
+		if ok, err := s.DB.SaveApplication(ctx, a, a.State); err != nil {
+			return err
+		} else if !ok {
+			return errs.New(errs.Conflict, "the application changed meanwhile; reload it and try again")
+		}
+		if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "csr", From: a.State, To: a.State, Actor: p.Actor, At: now}); err != nil {
+			return err
+		}
+		if err := s.record(ctx, p, "application.csr", "application", a.ID, a.AccountID, a.OrganizationID,
+			map[string]any{"csr_bytes": len(der)}, "application.csr_uploaded", map[string]any{"state": string(a.State)}); err != nil {
+			return err
+		}
+		view, err = s.view(ctx, p, a.ID)
+		return err
+	})
+	return view, err
+}
+
+// ParseCSRContainer accepts a PKCS#10 request as PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST")
+// or DER, checks its outer ASN.1 structure and returns the DER.
+func ParseCSRContainer(body []byte) ([]byte, error) {
+	if len(body) == 0 {
+		return nil, errors.New("the request body is empty")
+	}
+	if len(body) > MaxCSRSize {
+		return nil, errors.New("a certificate request must be at most 64 KiB")
+	}
+	der := body
+	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, "-----BEGIN") {
+		block, rest := pem.Decode([]byte(trimmed))
+		if block == nil {
+			return nil, errors.New("the PEM block cannot be decoded")
+		}
+		if block.Type != "CERTIFICATE REQUEST" && block.Type != "NEW CERTIFICATE REQUEST" {
+			return nil, errors.New("the PEM block is a " + block.Type + ", not a CERTIFICATE REQUEST")
+		}
+		if len(strings.TrimSpace(string(rest))) != 0 {
+			return nil, errors.New("only one PEM block is allowed")
+		}
+		der = block.Bytes
+	}
+	in := cryptobyte.String(der)
+	var csr, info, alg cryptobyte.String
+	var version int64
+	var sig []byte
+	if !in.ReadASN1(&csr, cbasn1.SEQUENCE) || !in.Empty() ||
+		!csr.ReadASN1(&info, cbasn1.SEQUENCE) ||
+		!csr.ReadASN1(&alg, cbasn1.SEQUENCE) ||
+		!csr.ReadASN1BitStringAsBytes(&sig) || !csr.Empty() ||
+		!info.ReadASN1Integer(&version) || version != 0 ||
+		!info.SkipASN1(cbasn1.SEQUENCE) || // subject
+		!info.SkipASN1(cbasn1.SEQUENCE) || // subjectPublicKeyInfo
+		!info.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific()) || !info.Empty() {
+		return nil, errors.New("the body is not a DER or PEM PKCS#10 certificate request")
+	}
+	return der, nil
+}

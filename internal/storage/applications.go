@@ -1,0 +1,325 @@
+package storage
+
+import (
+	"context"
+	"strings"
+
+	"github.com/kcr-project/kcr/internal/model"
+)
+
+const applicationColumns = `a.id, a.account_id, a.organization_id, o.name, a.employee_id, e.surname, e.given_name, e.patronymic,
+	a.kind, a.state, a.csr, a.csr_uploaded_at, a.verification_method, a.verification_document, a.verified_by, a.verified_at,
+	a.note, a.certificate_serial, a.reissue_of, a.created_by, a.created_at, a.updated_at`
+
+const applicationFrom = ` FROM applications a JOIN organizations o ON o.id = a.organization_id JOIN employees e ON e.id = a.employee_id`
+
+func scanApplication(sc interface{ Scan(...any) error }) (*model.Application, error) {
+	var a model.Application
+	var sur, given, patr string
+	var csrAt, verAt *int64
+	var method, doc, by string
+	var created, updated int64
+	if err := sc.Scan(&a.ID, &a.AccountID, &a.OrganizationID, &a.OrganizationName, &a.EmployeeID, &sur, &given, &patr,
+		&a.Kind, &a.State, &a.CSR, &csrAt, &method, &doc, &by, &verAt, &a.Note, &a.CertificateSerial, &a.ReissueOf, &a.CreatedBy,
+		&created, &updated); err != nil {
+		return nil, err
+	}
+	a.EmployeeName = strings.TrimSpace(sur + " " + given + " " + patr)
+	a.HasCSR = len(a.CSR) > 0
+	a.CSRUploadedAt = fromOptMicros(csrAt)
+	if method != "" {
+		a.Verification = &model.Verification{Method: model.VerificationMethod(method), Document: doc, VerifiedBy: by}
+		if verAt != nil {
+			a.Verification.VerifiedAt = fromMicros(*verAt)
+		}
+	}
+	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &a, nil
+}
+
+// CreateApplication stores a new application.
+func (db *DB) CreateApplication(ctx context.Context, a *model.Application) error {
+	_, err := db.exec(ctx, `INSERT INTO applications (id, account_id, organization_id, employee_id, kind, state, reissue_of,
+		created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.AccountID, a.OrganizationID, a.EmployeeID, a.Kind, a.State, a.ReissueOf, a.CreatedBy, micros(a.CreatedAt), micros(a.UpdatedAt))
+	return err
+}
+
+// SaveApplication writes an application's mutable fields, provided its state is still fromState: two
+// concurrent actions on one application cannot both win.
+func (db *DB) SaveApplication(ctx context.Context, a *model.Application, fromState model.State) (bool, error) {
+	var method, doc, by string
+	var verAt any
+	if v := a.Verification; v != nil {
+		method, doc, by, verAt = string(v.Method), v.Document, v.VerifiedBy, micros(v.VerifiedAt)
+	}
+	var csr any
+	if len(a.CSR) > 0 {
+		csr = a.CSR
+	}
+	res, err := db.exec(ctx, `UPDATE applications SET kind = ?, state = ?, csr = ?, csr_uploaded_at = ?, verification_method = ?,
+		verification_document = ?, verified_by = ?, verified_at = ?, note = ?, certificate_serial = ?, updated_at = ?
+		WHERE id = ? AND state = ?`,
+		a.Kind, a.State, csr, optMicros(a.CSRUploadedAt), method, doc, by, verAt, a.Note, a.CertificateSerial,
+		micros(a.UpdatedAt), a.ID, fromState)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Application returns one application within the scope.
+func (db *DB) Application(ctx context.Context, s Scope, id string) (*model.Application, error) {
+	where, args := s.clause("a.account_id", "a.organization_id", "a.employee_id")
+	return scanApplication(db.queryRow(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id = ?`+where,
+		append([]any{id}, args...)...))
+}
+
+// AppFilter is a search over applications. Organization fields match exactly except the name, which
+// matches by prefix, case-insensitively; so does the employee's name.
+type AppFilter struct {
+	OrgNamePrefix      string
+	INN, KPP, OGRN     string
+	OrganizationID     string
+	EmployeeID         string
+	EmployeeNamePrefix string
+	SNILS              string
+	State              model.State
+	Kind               model.CertKind
+}
+
+// Applications searches applications within the scope, newest first.
+func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([]*model.Application, error) {
+	where, args := s.clause("a.account_id", "a.organization_id", "a.employee_id")
+	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
+	if orgConds != "" {
+		where += " AND a.organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
+		args = append(args, orgArgs...)
+	}
+	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	if empConds != "" {
+		where += " AND a.employee_id IN (SELECT id FROM employees WHERE " + empConds + ")"
+		args = append(args, empArgs...)
+	}
+	for _, c := range []struct{ col, v string }{{"a.organization_id", f.OrganizationID}, {"a.employee_id", f.EmployeeID},
+		{"a.state", string(f.State)}, {"a.kind", string(f.Kind)}} {
+		if c.v != "" {
+			where += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	if p.After != "" {
+		where += " AND a.id < ?"
+		args = append(args, p.After)
+	}
+	args = append(args, p.Limit)
+	rows, err := db.query(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE 1 = 1`+where+` ORDER BY a.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Application
+	for rows.Next() {
+		a, err := scanApplication(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
+	var conds []string
+	var args []any
+	if namePrefix != "" {
+		lo, hi := prefixRange(SearchKey(namePrefix))
+		conds = append(conds, "name_search >= ? AND name_search < ?")
+		args = append(args, lo, hi)
+	}
+	for _, c := range []struct{ col, v string }{{"inn", inn}, {"kpp", kpp}, {"ogrn", ogrn}} {
+		if c.v != "" {
+			conds = append(conds, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func employeeSubquery(namePrefix, snils string) (string, []any) {
+	var conds []string
+	var args []any
+	if namePrefix != "" {
+		lo, hi := prefixRange(SearchKey(namePrefix))
+		conds = append(conds, "name_search >= ? AND name_search < ?")
+		args = append(args, lo, hi)
+	}
+	if snils != "" {
+		conds = append(conds, "snils = ?")
+		args = append(args, snils)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// AddTransition appends one step to an application's history.
+func (db *DB) AddTransition(ctx context.Context, appID string, t model.Transition) error {
+	_, err := db.exec(ctx, `INSERT INTO application_transitions (application_id, action, from_state, to_state, actor, at, note)
+		VALUES (?,?,?,?,?,?,?)`, appID, t.Action, t.From, t.To, t.Actor, micros(t.At), t.Note)
+	return err
+}
+
+// Transitions returns an application's history, oldest first.
+func (db *DB) Transitions(ctx context.Context, appID string) ([]model.Transition, error) {
+	rows, err := db.query(ctx, `SELECT action, from_state, to_state, actor, at, note FROM application_transitions
+		WHERE application_id = ? ORDER BY id`, appID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.Transition{}
+	for rows.Next() {
+		var t model.Transition
+		var at int64
+		if err := rows.Scan(&t.Action, &t.From, &t.To, &t.Actor, &at, &t.Note); err != nil {
+			return nil, err
+		}
+		t.At = fromMicros(at)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+const certificateColumns = `c.serial, c.account_id, c.organization_id, o.name, c.employee_id, e.surname, e.given_name, e.patronymic,
+	c.application_id, c.kind, c.status, c.issuer, c.not_before, c.not_after, c.der, c.revoked_at, c.revocation_reason,
+	c.replaced_by, c.created_at`
+
+const certificateFrom = ` FROM certificates c JOIN organizations o ON o.id = c.organization_id JOIN employees e ON e.id = c.employee_id`
+
+func scanCertificate(sc interface{ Scan(...any) error }) (*model.Certificate, error) {
+	var c model.Certificate
+	var sur, given, patr string
+	var appID *string
+	var nb, na, created int64
+	var revoked *int64
+	if err := sc.Scan(&c.Serial, &c.AccountID, &c.OrganizationID, &c.OrganizationName, &c.EmployeeID, &sur, &given, &patr,
+		&appID, &c.Kind, &c.Status, &c.Issuer, &nb, &na, &c.DER, &revoked, &c.RevocationReason, &c.ReplacedBy, &created); err != nil {
+		return nil, err
+	}
+	c.EmployeeName = strings.TrimSpace(sur + " " + given + " " + patr)
+	if appID != nil {
+		c.ApplicationID = *appID
+	}
+	c.NotBefore, c.NotAfter, c.CreatedAt, c.RevokedAt = fromMicros(nb), fromMicros(na), fromMicros(created), fromOptMicros(revoked)
+	return &c, nil
+}
+
+// CreateCertificate stores an issued certificate.
+func (db *DB) CreateCertificate(ctx context.Context, c *model.Certificate) error {
+	_, err := db.exec(ctx, `INSERT INTO certificates (serial, account_id, organization_id, employee_id, application_id, kind,
+		status, issuer, not_before, not_after, der, revoked_at, revocation_reason, replaced_by, created_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		c.Serial, c.AccountID, c.OrganizationID, c.EmployeeID, nullable(c.ApplicationID), c.Kind, c.Status, c.Issuer,
+		micros(c.NotBefore), micros(c.NotAfter), c.DER, optMicros(c.RevokedAt), c.RevocationReason, c.ReplacedBy, micros(c.CreatedAt))
+	if isUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	return err
+}
+
+// RevokeCertificate marks a certificate revoked with an RFC 5280 reason.
+func (db *DB) RevokeCertificate(ctx context.Context, serial string, at int64, reason string) error {
+	_, err := db.exec(ctx, `UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ?`,
+		at, reason, serial)
+	return err
+}
+
+// Certificate returns one certificate within the scope.
+func (db *DB) Certificate(ctx context.Context, s Scope, serial string) (*model.Certificate, error) {
+	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	return scanCertificate(db.queryRow(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE c.serial = ?`+where,
+		append([]any{serial}, args...)...))
+}
+
+// CertFilter is a search over certificates, with the same matching as AppFilter.
+type CertFilter struct {
+	OrgNamePrefix      string
+	INN, KPP, OGRN     string
+	OrganizationID     string
+	EmployeeNamePrefix string
+	SNILS              string
+	Status             model.CertStatus
+	Kind               model.CertKind
+}
+
+// Certificates searches certificates within the scope, ordered by serial.
+func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) ([]*model.Certificate, error) {
+	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
+	if orgConds != "" {
+		where += " AND c.organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
+		args = append(args, orgArgs...)
+	}
+	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	if empConds != "" {
+		where += " AND c.employee_id IN (SELECT id FROM employees WHERE " + empConds + ")"
+		args = append(args, empArgs...)
+	}
+	for _, c := range []struct{ col, v string }{{"c.organization_id", f.OrganizationID}, {"c.status", string(f.Status)},
+		{"c.kind", string(f.Kind)}} {
+		if c.v != "" {
+			where += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	if p.After != "" {
+		where += " AND c.serial > ?"
+		args = append(args, p.After)
+	}
+	args = append(args, p.Limit)
+	rows, err := db.query(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE 1 = 1`+where+` ORDER BY c.serial LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Certificate
+	for rows.Next() {
+		c, err := scanCertificate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// IdempotentResponse is a stored answer to a POST made with an Idempotency-Key.
+type IdempotentResponse struct {
+	Method, Path, RequestHash string
+	Status                    int
+	ContentType               string
+	Body                      []byte
+}
+
+// IdempotentResponse returns the stored answer for a principal's key, or ErrNoRows.
+func (db *DB) IdempotentResponse(ctx context.Context, principal, key string) (*IdempotentResponse, error) {
+	var r IdempotentResponse
+	err := db.queryRow(ctx, `SELECT method, path, request_hash, status, content_type, response FROM idempotency_keys
+		WHERE principal = ? AND key = ?`, principal, key).Scan(&r.Method, &r.Path, &r.RequestHash, &r.Status, &r.ContentType, &r.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// SaveIdempotentResponse stores the answer in the caller's transaction; a concurrent request with the same
+// key makes this fail with ErrDuplicate, which rolls that request's work back.
+func (db *DB) SaveIdempotentResponse(ctx context.Context, principal, key string, r *IdempotentResponse, at int64) error {
+	_, err := db.exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, request_hash, status, content_type,
+		response, created_at) VALUES (?,?,?,?,?,?,?,?,?)`, principal, key, r.Method, r.Path, r.RequestHash, r.Status,
+		r.ContentType, r.Body, at)
+	if isUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	return err
+}

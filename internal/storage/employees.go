@@ -1,0 +1,116 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/kcr-project/kcr/internal/model"
+)
+
+const employeeColumns = `e.id, e.account_id, e.organization_id, e.surname, e.given_name, e.patronymic, e.birth_date, e.snils,
+	e.inn, e.email, e.phone, e.position, e.doc_type, e.doc_series, e.doc_number, e.doc_issue_date, e.doc_issuer,
+	e.doc_issuer_code, e.created_at, e.updated_at`
+
+func scanEmployee(sc interface{ Scan(...any) error }) (*model.Employee, error) {
+	var e model.Employee
+	var created, updated int64
+	d := &e.Document
+	if err := sc.Scan(&e.ID, &e.AccountID, &e.OrganizationID, &e.Surname, &e.GivenName, &e.Patronymic, &e.BirthDate,
+		&e.SNILS, &e.INN, &e.Email, &e.Phone, &e.Position, &d.Type, &d.Series, &d.Number, &d.IssueDate, &d.Issuer,
+		&d.IssuerCode, &created, &updated); err != nil {
+		return nil, err
+	}
+	e.CreatedAt, e.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &e, nil
+}
+
+func employeeSearchKey(e *model.Employee) string {
+	return SearchKey(e.Surname + " " + e.GivenName + " " + e.Patronymic)
+}
+
+// CreateEmployee stores a new employee. The same СНИЛС twice in one organization is ErrDuplicate.
+func (db *DB) CreateEmployee(ctx context.Context, e *model.Employee) error {
+	d := e.Document
+	_, err := db.exec(ctx, `INSERT INTO employees (id, account_id, organization_id, surname, given_name, patronymic,
+		name_search, birth_date, snils, inn, email, phone, position, doc_type, doc_series, doc_number, doc_issue_date,
+		doc_issuer, doc_issuer_code, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		e.ID, e.AccountID, e.OrganizationID, e.Surname, e.GivenName, e.Patronymic, employeeSearchKey(e), e.BirthDate,
+		e.SNILS, e.INN, e.Email, e.Phone, e.Position, d.Type, d.Series, d.Number, d.IssueDate, d.Issuer, d.IssuerCode,
+		micros(e.CreatedAt), micros(e.UpdatedAt))
+	if isUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	return err
+}
+
+// UpdateEmployee rewrites an employee's editable fields.
+func (db *DB) UpdateEmployee(ctx context.Context, e *model.Employee) error {
+	d := e.Document
+	res, err := db.exec(ctx, `UPDATE employees SET organization_id = ?, surname = ?, given_name = ?, patronymic = ?,
+		name_search = ?, birth_date = ?, snils = ?, inn = ?, email = ?, phone = ?, position = ?, doc_type = ?,
+		doc_series = ?, doc_number = ?, doc_issue_date = ?, doc_issuer = ?, doc_issuer_code = ?, updated_at = ?
+		WHERE id = ?`,
+		e.OrganizationID, e.Surname, e.GivenName, e.Patronymic, employeeSearchKey(e), e.BirthDate, e.SNILS, e.INN,
+		e.Email, e.Phone, e.Position, d.Type, d.Series, d.Number, d.IssueDate, d.Issuer, d.IssuerCode,
+		micros(e.UpdatedAt), e.ID)
+	if isUniqueViolation(err) {
+		return ErrDuplicate
+	}
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoRows
+	}
+	return nil
+}
+
+// Employee returns one employee within the scope.
+func (db *DB) Employee(ctx context.Context, s Scope, id string) (*model.Employee, error) {
+	where, args := s.clause("e.account_id", "e.organization_id", "e.id")
+	return scanEmployee(db.queryRow(ctx, `SELECT `+employeeColumns+` FROM employees e WHERE e.id = ?`+where,
+		append([]any{id}, args...)...))
+}
+
+// EmployeeFilter narrows an employee list.
+type EmployeeFilter struct {
+	OrganizationID string
+	NamePrefix     string
+	SNILS          string
+}
+
+// Employees lists employees within the scope, ordered by id.
+func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) ([]*model.Employee, error) {
+	where, args := s.clause("e.account_id", "e.organization_id", "e.id")
+	if f.OrganizationID != "" {
+		where += " AND e.organization_id = ?"
+		args = append(args, f.OrganizationID)
+	}
+	if f.NamePrefix != "" {
+		lo, hi := prefixRange(SearchKey(f.NamePrefix))
+		where += " AND e.name_search >= ? AND e.name_search < ?"
+		args = append(args, lo, hi)
+	}
+	if f.SNILS != "" {
+		where += " AND e.snils = ?"
+		args = append(args, f.SNILS)
+	}
+	if p.After != "" {
+		where += " AND e.id > ?"
+		args = append(args, p.After)
+	}
+	args = append(args, p.Limit)
+	rows, err := db.query(ctx, `SELECT `+employeeColumns+` FROM employees e WHERE 1 = 1`+where+` ORDER BY e.id LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Employee
+	for rows.Next() {
+		e, err := scanEmployee(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
