@@ -17,6 +17,7 @@ type Kind string
 // The kinds kcr knows.
 const (
 	Invalid           Kind = "validation"         // the input breaks a rule; Fields name each problem
+	Malformed         Kind = "malformed-request"  // the request cannot be read: bad JSON, unknown field, wrong type
 	NotFound          Kind = "not-found"          // missing, or outside the caller's scope
 	Conflict          Kind = "conflict"           // the input clashes with stored state (duplicate, version)
 	IllegalTransition Kind = "illegal-transition" // an application action not allowed in its state

@@ -1,0 +1,76 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/kcr-project/kcr/internal/errs"
+)
+
+// ProblemTypeBase prefixes every problem type; the suffix is the error kind. Types are stable: integrators
+// switch on them.
+const ProblemTypeBase = "urn:kcr:problem:"
+
+// Problem is an RFC 9457 problem details document, with kcr's extension members.
+type Problem struct {
+	Type           string            `json:"type"`
+	Title          string            `json:"title"`
+	Status         int               `json:"status"`
+	Detail         string            `json:"detail,omitempty"`
+	Instance       string            `json:"instance,omitempty"`
+	Errors         []errs.FieldError `json:"errors,omitempty"`
+	AllowedActions []string          `json:"allowed_actions,omitempty"`
+}
+
+var kindStatus = map[errs.Kind]struct {
+	status int
+	title  string
+}{
+	errs.Invalid:           {http.StatusUnprocessableEntity, "The request has invalid fields"},
+	errs.Malformed:         {http.StatusBadRequest, "The request cannot be read"},
+	errs.NotFound:          {http.StatusNotFound, "Not found"},
+	errs.Conflict:          {http.StatusConflict, "The request conflicts with the current state"},
+	errs.IllegalTransition: {http.StatusConflict, "The action is not allowed in the application's state"},
+	errs.Unauthenticated:   {http.StatusUnauthorized, "Authentication required"},
+	errs.Forbidden:         {http.StatusForbidden, "Not allowed for your role"},
+	errs.TooLarge:          {http.StatusRequestEntityTooLarge, "The request body is too large"},
+	errs.UnsupportedMedia:  {http.StatusUnsupportedMediaType, "Unsupported content type"},
+	errs.Unavailable:       {http.StatusServiceUnavailable, "Temporarily unavailable"},
+	errs.Internal:          {http.StatusInternalServerError, "Internal error"},
+}
+
+// ProblemOf maps an error to its problem document. This is the one place errors become HTTP; anything
+// that is not an *errs.Error is logged and answered with a bare 500 so that internals never leak.
+func ProblemOf(err error, r *http.Request, log *slog.Logger) Problem {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = &errs.Error{Kind: errs.Internal, Detail: "the server failed to handle the request; it has been logged"}
+	}
+	m, ok := kindStatus[e.Kind]
+	if !ok {
+		m = kindStatus[errs.Internal]
+	}
+	return Problem{Type: ProblemTypeBase + string(e.Kind), Title: m.title, Status: m.status, Detail: e.Detail,
+		Instance: r.URL.Path, Errors: e.Fields, AllowedActions: e.Allowed}
+}
+
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := ProblemOf(err, r, log)
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kcr"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
