@@ -1,0 +1,76 @@
+// Command kcr runs the corporate registration center: the API server, database migrations and audit
+// checks. Run "kcr help" for the subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `kcr — corporate registration center for qualified e-signature certificates
+
+Usage:
+  kcr serve   [--addr host:port] [--data dir] [--db postgres://…] [--demo]   run the server
+  kcr migrate [--data dir] [--db postgres://…]                              apply database migrations
+  kcr audit verify [--data dir] [--db postgres://…]                         check the audit log's hash chain
+
+Every flag can also be set by environment: KCR_ADDR, KCR_DATA, KCR_DB, KCR_DEMO, KCR_SECURE_COOKIES.
+A flag wins over the environment.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run dispatches a subcommand and returns the process exit code: 0 success, 1 failure, 2 usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = cmdServe(ctx, args[1:], stdout, stderr, getenv)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			fmt.Fprint(stderr, "usage: kcr audit verify [--data dir] [--db url]\n")
+			return 2
+		}
+		err = cmdAuditVerify(ctx, args[2:], stdout, stderr, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "kcr: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue), errors.Is(err, flag.ErrHelp):
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "kcr %s: %v\n", args[0], err)
+		}
+		return 2
+	default:
+		fmt.Fprintf(stderr, "kcr %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError is a configuration mistake by the person running kcr.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }

@@ -1,0 +1,169 @@
+package storage_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kcr-project/kcr/internal/requisites"
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// Benchmark data shape: one account, 5,000 organizations, 50,000 employees, 1,000,000 applications.
+const (
+	benchOrgs      = 5_000
+	benchEmployees = 50_000
+	benchApps      = 1_000_000
+)
+
+var benchNames = []string{"Ромашка", "Василёк", "Северный ветер", "Альфа", "Бета", "Гамма", "Дельта", "Вектор", "Спектр",
+	"Горизонт", "Меридиан", "Орион", "Полюс", "Радуга", "Сириус", "Титан", "Феникс", "Циркон", "Эталон", "Янтарь"}
+
+// benchDB builds (once, then reuses from the temp folder) a SQLite database with a million applications.
+func benchDB(b *testing.B) (*storage.DB, string, []string) {
+	b.Helper()
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), "kcr-bench-1m-v1.db")
+	inns := make([]string, 0, benchOrgs)
+	r := rand.New(rand.NewPCG(1, 2))
+	for range benchOrgs {
+		inns = append(inns, requisites.GenerateINN10(r))
+	}
+	if _, err := os.Stat(path); err != nil {
+		b.Logf("building %s (one-off, about a minute)…", path)
+		if err := buildBenchDB(ctx, path, inns); err != nil {
+			os.Remove(path)
+			b.Fatal(err)
+		}
+	}
+	db, err := storage.OpenSQLiteFile(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db, "bench-account", inns
+}
+
+func buildBenchDB(ctx context.Context, path string, inns []string) error {
+	db, err := storage.OpenSQLiteFile(ctx, path)
+	if err != nil {
+		return err
+	}
+	if _, err := db.Migrate(ctx, time.Now); err != nil {
+		return err
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)")
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().UnixMicro()
+	if _, err := tx.Exec(`INSERT INTO accounts (id, name, created_at) VALUES ('bench-account', 'Бенчмарк', ?)`, now); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	orgIDs := make([]string, benchOrgs)
+	orgStmt, err := tx.Prepare(`INSERT INTO organizations (id, account_id, parent_id, kind, sector, name, name_search, inn, kpp,
+		ogrn, address, region, created_at, updated_at) VALUES (?, 'bench-account', NULL, 'legal_entity', 'commercial', ?, ?, ?, ?, ?, '', '77', ?, ?)`)
+	if err != nil {
+		return err
+	}
+	for i := range orgIDs {
+		orgIDs[i] = uuid.Must(uuid.NewV7()).String()
+		name := fmt.Sprintf("ООО «%s-%d»", benchNames[i%len(benchNames)], i)
+		if _, err := orgStmt.Exec(orgIDs[i], name, storage.SearchKey(name), inns[i], requisites.GenerateKPP(r, inns[i]),
+			requisites.GenerateOGRN(r), now, now); err != nil {
+			return err
+		}
+	}
+	empIDs := make([]string, benchEmployees)
+	empOrg := make([]string, benchEmployees)
+	empStmt, err := tx.Prepare(`INSERT INTO employees (id, account_id, organization_id, surname, given_name, patronymic, name_search,
+		birth_date, snils, inn, email, phone, position, doc_type, doc_series, doc_number, doc_issue_date, doc_issuer, doc_issuer_code,
+		created_at, updated_at) VALUES (?, 'bench-account', ?, ?, 'Иван', 'Иванович', ?, '1980-01-01', ?, '', '', '', '', 'passport_rf',
+		'4510', '123456', '2005-01-01', 'ОВД', '770-001', ?, ?)`)
+	if err != nil {
+		return err
+	}
+	for i := range empIDs {
+		empIDs[i], empOrg[i] = uuid.Must(uuid.NewV7()).String(), orgIDs[i%benchOrgs]
+		surname := fmt.Sprintf("Иванов%d", i)
+		if _, err := empStmt.Exec(empIDs[i], empOrg[i], surname, storage.SearchKey(surname+" Иван Иванович"),
+			requisites.GenerateSNILS(r), now, now); err != nil {
+			return err
+		}
+	}
+	appStmt, err := tx.Prepare(`INSERT INTO applications (id, account_id, organization_id, employee_id, kind, state, created_by,
+		created_at, updated_at) VALUES (?, 'bench-account', ?, ?, ?, ?, 'bench', ?, ?)`)
+	if err != nil {
+		return err
+	}
+	kinds := []string{"individual", "individual", "individual", "legal_entity_employee"}
+	states := []string{"draft", "documents", "identity_verification", "approved", "issued", "issued", "issued", "cancelled"}
+	for range benchApps {
+		e := r.IntN(benchEmployees)
+		if _, err := appStmt.Exec(uuid.Must(uuid.NewV7()).String(), empOrg[e], empIDs[e], kinds[r.IntN(len(kinds))],
+			states[r.IntN(len(states))], now, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	_, err = raw.Exec(`ANALYZE`)
+	return err
+}
+
+// BenchmarkSearchApplications measures a first page of application search over a million applications on
+// SQLite, as the API runs it (account scope, newest first, 50 rows). It reports p50 and p95 latencies.
+func BenchmarkSearchApplications(b *testing.B) {
+	db, account, inns := benchDB(b)
+	ctx := context.Background()
+	scope := storage.Scope{AccountID: account}
+	for _, bc := range []struct {
+		name   string
+		filter func(i int) storage.AppFilter
+	}{
+		{"by_inn", func(i int) storage.AppFilter { return storage.AppFilter{INN: inns[(i*7919)%len(inns)]} }},
+		{"by_org_name_prefix", func(i int) storage.AppFilter {
+			return storage.AppFilter{OrgNamePrefix: "ооо «" + benchNames[i%len(benchNames)][:4]}
+		}},
+		{"by_org_name_prefix_narrow", func(i int) storage.AppFilter {
+			return storage.AppFilter{OrgNamePrefix: fmt.Sprintf("ООО «%s-%d»", benchNames[i%len(benchNames)], i%len(benchNames)+20*(i%200))}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				start := time.Now()
+				rows, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51})
+				lat = append(lat, time.Since(start))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(rows) == 0 {
+					b.Fatalf("no rows for %+v", bc.filter(i))
+				}
+				i++
+			}
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
+}
