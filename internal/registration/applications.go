@@ -248,8 +248,15 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 				return &errs.Error{Kind: errs.Conflict, Detail: "the application is not ready for approval",
 					Fields: err.(*errs.Error).Fields}
 			}
-		case ActRequestCorrection, ActDecline:
+		case ActRequestCorrection:
+			// Corrected data may change the identity document, so the registrar checks identity again.
+			a.Note, a.Verification = in.Note, nil
+		case ActDecline:
 			a.Note = in.Note
+		case ActSubmit:
+			if from == model.StateCorrection {
+				a.Note = ""
+			}
 		case ActIssue:
 			if err := s.issue(ctx, a); err != nil {
 				return err

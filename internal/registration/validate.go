@@ -223,6 +223,8 @@ func (in *EmployeeInput) check(f *errs.Fields, now time.Time) {
 		f.Add("document.issue_date", "range", "must not be in the future")
 	case !birth.IsZero() && issued.Before(birth):
 		f.Add("document.issue_date", "range", "must be after the birth date")
+	case d.Type == "passport_rf" && !birth.IsZero() && issued.Before(birth.AddDate(14, 0, 0)):
+		f.Add("document.issue_date", "range", "a Russian passport is issued at 14 or later")
 	}
 	textField(f, "document.issuer", d.Issuer, true, 500)
 }

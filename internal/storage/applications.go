@@ -92,16 +92,6 @@ type AppFilter struct {
 // Applications searches applications within the scope, newest first.
 func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([]*model.Application, error) {
 	where, args := s.clause("a.account_id", "a.organization_id", "a.employee_id")
-	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
-	if orgConds != "" {
-		where += " AND a.organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
-		args = append(args, orgArgs...)
-	}
-	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
-	if empConds != "" {
-		where += " AND a.employee_id IN (SELECT id FROM employees WHERE " + empConds + ")"
-		args = append(args, empArgs...)
-	}
 	for _, c := range []struct{ col, v string }{{"a.organization_id", f.OrganizationID}, {"a.employee_id", f.EmployeeID},
 		{"a.state", string(f.State)}, {"a.kind", string(f.Kind)}} {
 		if c.v != "" {
@@ -113,8 +103,15 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 		where += " AND a.id < ?"
 		args = append(args, p.After)
 	}
-	args = append(args, p.Limit)
-	rows, err := db.query(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE 1 = 1`+where+` ORDER BY a.id DESC LIMIT ?`, args...)
+	spec := searchSpec{table: "applications", alias: "a", pk: "id", desc: true, where: where, args: args, scope: s, limit: p.Limit}
+	spec.orgConds, spec.orgArgs = orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
+	spec.empConds, spec.empArgs = employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	keys, err := db.searchKeys(ctx, spec)
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id IN (`+placeholders(len(keys))+
+		`) ORDER BY a.id DESC`, anySlice(keys)...)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +125,14 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
@@ -255,16 +260,6 @@ type CertFilter struct {
 // Certificates searches certificates within the scope, ordered by serial.
 func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) ([]*model.Certificate, error) {
 	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
-	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
-	if orgConds != "" {
-		where += " AND c.organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
-		args = append(args, orgArgs...)
-	}
-	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
-	if empConds != "" {
-		where += " AND c.employee_id IN (SELECT id FROM employees WHERE " + empConds + ")"
-		args = append(args, empArgs...)
-	}
 	for _, c := range []struct{ col, v string }{{"c.organization_id", f.OrganizationID}, {"c.status", string(f.Status)},
 		{"c.kind", string(f.Kind)}} {
 		if c.v != "" {
@@ -276,8 +271,15 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 		where += " AND c.serial > ?"
 		args = append(args, p.After)
 	}
-	args = append(args, p.Limit)
-	rows, err := db.query(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE 1 = 1`+where+` ORDER BY c.serial LIMIT ?`, args...)
+	spec := searchSpec{table: "certificates", alias: "c", pk: "serial", where: where, args: args, scope: s, limit: p.Limit}
+	spec.orgConds, spec.orgArgs = orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
+	spec.empConds, spec.empArgs = employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	keys, err := db.searchKeys(ctx, spec)
+	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE c.serial IN (`+placeholders(len(keys))+
+		`) ORDER BY c.serial`, anySlice(keys)...)
 	if err != nil {
 		return nil, err
 	}

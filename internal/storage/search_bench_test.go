@@ -145,6 +145,12 @@ func BenchmarkSearchApplications(b *testing.B) {
 		{"by_org_name_prefix_narrow", func(i int) storage.AppFilter {
 			return storage.AppFilter{OrgNamePrefix: fmt.Sprintf("ООО «%s-%d»", benchNames[i%len(benchNames)], i%len(benchNames)+20*(i%200))}
 		}},
+		{"by_employee_name_prefix", func(i int) storage.AppFilter {
+			return storage.AppFilter{EmployeeNamePrefix: fmt.Sprintf("иванов%d", i%9+1)}
+		}},
+		{"by_employee_name_narrow", func(i int) storage.AppFilter {
+			return storage.AppFilter{EmployeeNamePrefix: fmt.Sprintf("Иванов%d Иван", (i*7919)%benchEmployees)}
+		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var lat []time.Duration

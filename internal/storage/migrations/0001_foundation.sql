@@ -159,7 +159,7 @@ CREATE TABLE certificates (
 );
 CREATE INDEX certificates_org ON certificates(organization_id, serial);
 CREATE INDEX certificates_account ON certificates(account_id, serial);
-CREATE INDEX certificates_employee ON certificates(employee_id);
+CREATE INDEX certificates_employee ON certificates(employee_id, serial);
 
 CREATE TABLE idempotency_keys (
     principal     TEXT NOT NULL,
