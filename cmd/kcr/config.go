@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -79,7 +80,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "KCR_ADDR", "127.0.0.1:8080"), "listen address host:port (env KCR_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", demo, "load demo data into an empty database (env KCR_DEMO)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", secure, "mark session cookies Secure, for HTTPS deployments (env KCR_SECURE_COOKIES)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -98,11 +99,21 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	return c, nil
 }
 
+// parseFlags parses and turns a bad flag into a usage error (exit 2); the flag package has already printed
+// the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return usageError{err.Error()}
+	}
+	return err
+}
+
 func parseDBOnly(name string, args []string, stderr io.Writer, getenv func(string) string) (*dbConfig, error) {
 	c := &dbConfig{}
 	fs := newFlagSet(name, stderr)
 	c.register(fs, getenv)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {

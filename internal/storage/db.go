@@ -68,7 +68,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 // OpenSQLiteFile opens (creating) a SQLite database at path. Write transactions take the lock at BEGIN so
 // that two writers queue on the busy timeout instead of failing with SQLITE_BUSY half-way.
 func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
-	dsn := "file:" + path + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	// The path goes into a file: URI, where '%', '?' and '#' would be read as URI syntax.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	dsn := "file:" + escaped + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// server is a kcr serve running in this process through the same entry point as the binary.
+type server struct {
+	base   string
+	key    string
+	cancel context.CancelFunc
+	done   chan int
+	out    *bytes.Buffer
+}
+
+// startServer runs "kcr serve" with args and waits until it listens.
+func startServer(t *testing.T, env map[string]string, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	s := &server{cancel: cancel, done: make(chan int, 1), out: &bytes.Buffer{}}
+	go func() {
+		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), pw, io.Discard,
+			func(k string) string { return env[k] })
+		pw.Close()
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(60 * time.Second)
+	for s.base == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("kcr serve exited before listening:\n%s", s.out)
+			}
+			s.out.WriteString(l + "\n")
+			if rest, ok := strings.CutPrefix(l, "kcr listening on "); ok {
+				s.base = strings.Fields(rest)[0]
+			}
+		case <-timeout:
+			t.Fatalf("kcr serve did not start:\n%s", s.out)
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+func (s *server) stop(t *testing.T) {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case code := <-s.done:
+		if code != 0 {
+			t.Errorf("kcr serve exited with %d", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("kcr serve did not shut down")
+	}
+}
+
+// call sends a request with the API key and decodes a JSON answer into out (when non-nil).
+func (s *server) call(t *testing.T, method, path string, body any, want int, out any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, raw, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+}
+
+func runCmd(t *testing.T, env map[string]string, args ...string) (int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut, func(k string) string { return env[k] })
+	return code, out.String() + errOut.String()
+}
+
+type app struct {
+	ID             string   `json:"id"`
+	State          string   `json:"state"`
+	AllowedActions []string `json:"allowed_actions"`
+	History        []struct {
+		Action string `json:"action"`
+		Actor  string `json:"actor"`
+	} `json:"history"`
+}
+
+// TestEndToEnd starts kcr on a temporary data folder with the demo, walks a new application from draft to
+// approved through the HTTP API with the demo API key, follows it in the event feed, then checks the audit
+// chain with "kcr audit verify" — and that the command notices a tampered row.
+func TestEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"KCR_DATA": data} // the data folder from the environment, the rest from flags
+	s := startServer(t, env, "--demo")
+	if !strings.Contains(s.out.String(), "demo users") {
+		t.Fatalf("no demo users printed:\n%s", s.out)
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "demo-api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.key = strings.TrimSpace(string(raw))
+	if !strings.Contains(s.out.String(), s.key) {
+		t.Fatal("the API key printed at start-up differs from the one in demo-api-key")
+	}
+
+	resp, err := http.Get(s.base + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	// Start following the feed from now.
+	var feed struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	s.call(t, "GET", "/api/v1/events?limit=200", nil, 200, &feed)
+	for {
+		var more struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+		}
+		s.call(t, "GET", "/api/v1/events?limit=200&after="+feed.NextCursor, nil, 200, &more)
+		if len(more.Items) == 0 {
+			break
+		}
+		feed.NextCursor = more.NextCursor
+	}
+
+	var orgs struct {
+		Items []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+			Name string `json:"name"`
+			INN  string `json:"inn"`
+		} `json:"items"`
+	}
+	s.call(t, "GET", "/api/v1/organizations", nil, 200, &orgs)
+	if len(orgs.Items) != 4 {
+		t.Fatalf("demo has %d organizations, want 4", len(orgs.Items))
+	}
+	org := orgs.Items[0]
+
+	var emp struct {
+		ID string `json:"id"`
+	}
+	s.call(t, "POST", "/api/v1/employees", map[string]any{"organization_id": org.ID, "surname": "Тестов", "given_name": "Тест",
+		"patronymic": "Тестович", "birth_date": "1990-03-15", "snils": "112-233-445 95", "inn": "500100732259",
+		"email": "testov@example.ru", "phone": "+7 916 123-45-67", "position": "инженер",
+		"document": map[string]any{"type": "passport_rf", "series": "4512", "number": "654321", "issue_date": "2012-04-01",
+			"issuer": "ОУФМС России по г. Москве", "issuer_code": "770-045"}}, 201, &emp)
+
+	var a app
+	s.call(t, "POST", "/api/v1/applications", map[string]any{"employee_id": emp.ID, "kind": "individual"}, 201, &a)
+	s.call(t, "POST", "/api/v1/applications/"+a.ID+"/submit", nil, 200, &a)
+	s.call(t, "POST", "/api/v1/applications/"+a.ID+"/submit", nil, 200, &a)
+	if a.State != "identity_verification" {
+		t.Fatalf("state %s", a.State)
+	}
+	s.call(t, "POST", "/api/v1/applications/"+a.ID+"/verify-identity", map[string]any{"method": "in_person_workplace",
+		"document": "паспорт РФ 4512 654321"}, 200, &a)
+	req, _ := http.NewRequest("POST", s.base+"/api/v1/applications/"+a.ID+"/csr", strings.NewReader(csrPEM(t)))
+	req.Header.Set("Content-Type", "application/x-pem-file")
+	req.Header.Set("Authorization", "Bearer "+s.key)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("csr: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	s.call(t, "POST", "/api/v1/applications/"+a.ID+"/approve", nil, 200, &a)
+	if a.State != "approved" || len(a.History) != 6 {
+		t.Fatalf("approved application: %+v", a)
+	}
+
+	// Search finds it by the organization's ИНН and by the employee's СНИЛС.
+	var found struct{ Items []app }
+	s.call(t, "GET", "/api/v1/applications?inn="+org.INN+"&state=approved&snils=11223344595", nil, 200, &found)
+	if len(found.Items) != 1 || found.Items[0].ID != a.ID {
+		t.Fatalf("search: %+v", found.Items)
+	}
+
+	// The feed shows every step, in order.
+	var events struct {
+		Items []struct {
+			Type     string         `json:"type"`
+			ObjectID string         `json:"object_id"`
+			Data     map[string]any `json:"data"`
+		} `json:"items"`
+	}
+	s.call(t, "GET", "/api/v1/events?after="+feed.NextCursor, nil, 200, &events)
+	var steps []string
+	for _, ev := range events.Items {
+		if ev.ObjectID == a.ID {
+			step := ev.Type
+			if to, ok := ev.Data["to"].(string); ok {
+				step += ":" + to
+			}
+			steps = append(steps, step)
+		}
+	}
+	want := "application.created,application.state_changed:documents,application.state_changed:identity_verification," +
+		"application.state_changed:identity_verification,application.csr_uploaded,application.state_changed:approved"
+	if strings.Join(steps, ",") != want {
+		t.Fatalf("feed:\n%s\nwant\n%s", strings.Join(steps, ","), want)
+	}
+
+	// Metrics count the requests just made.
+	resp, err = http.Get(s.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `kcr_http_requests_total{code="201",route="POST /api/v1/applications"} 1`) {
+		t.Fatalf("metrics do not count the application POST:\n%.2000s", metrics)
+	}
+
+	s.stop(t)
+
+	// A restart on the same data loads no second demo and keeps everything.
+	s2 := startServer(t, env, "--demo")
+	if !strings.Contains(s2.out.String(), "nothing loaded") {
+		t.Fatalf("second start:\n%s", s2.out)
+	}
+	s2.key = s.key
+	s2.call(t, "GET", "/api/v1/applications/"+a.ID, nil, 200, &a)
+	s2.stop(t)
+
+	if code, out := runCmd(t, env, "migrate"); code != 0 || !strings.Contains(out, "schema is at version") {
+		t.Fatalf("migrate: %d %s", code, out)
+	}
+	code, out := runCmd(t, env, "audit", "verify")
+	if code != 0 || !strings.Contains(out, "audit log intact") {
+		t.Fatalf("audit verify: %d %s", code, out)
+	}
+
+	// Tamper with one audit row behind kcr's back.
+	raw2, err := sql.Open("sqlite", "file:"+filepath.Join(data, storage.SQLiteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw2.Exec(`UPDATE audit_events SET actor = 'user:intruder' WHERE seq = 7`); err != nil {
+		t.Fatal(err)
+	}
+	raw2.Close()
+	code, out = runCmd(t, env, "audit", "verify")
+	if code != 1 || !strings.Contains(out, "broken at event 7") {
+		t.Fatalf("tampered audit verify: %d %s", code, out)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"bad addr", nil, []string{"serve", "--addr", "localhost"}, "--addr"},
+		{"bad port", nil, []string{"serve", "--addr", "127.0.0.1:99999"}, "port"},
+		{"bad db url", nil, []string{"serve", "--db", "mysql://x"}, "--db"},
+		{"bad env bool", map[string]string{"KCR_DEMO": "yes please"}, []string{"serve"}, "KCR_DEMO"},
+		{"bad env db", map[string]string{"KCR_DB": "sqlite:///tmp/x"}, []string{"migrate"}, "--db"},
+		{"stray argument", nil, []string{"migrate", "now"}, "unexpected argument"},
+		{"unknown flag", nil, []string{"serve", "--colour"}, "colour"},
+		{"unknown command", nil, []string{"launch"}, "unknown command"},
+		{"audit without verify", nil, []string{"audit"}, "usage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			code := run(context.Background(), tc.args, &out, &out, func(k string) string { return tc.env[k] })
+			if code != 2 || !strings.Contains(out.String(), tc.want) {
+				t.Fatalf("exit %d, output %q; want exit 2 mentioning %q", code, out.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"KCR_DATA": data}
+	if code, out := runCmd(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %s", out)
+	}
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(data, storage.SQLiteFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from_the_future', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	code, out := runCmd(t, env, "serve", "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("version %d", 999)) || !strings.Contains(out, "upgrade kcr") {
+		t.Fatalf("serve on a newer schema: exit %d, %s", code, out)
+	}
+}
