@@ -73,7 +73,10 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	must(t, err)
 	e.empA, err = e.reg.CreateEmployee(ctx, e.admin, employeeInput(e.orgA.ID, "Иванов", "11223344595"))
 	must(t, err)
-	e.empB, err = e.reg.CreateEmployee(ctx, e.admin, employeeInput(e.orgB.ID, "Секретов", "08765430300"))
+	inB := employeeInput(e.orgB.ID, "Секретов", "08765430300")
+	inB.INN, inB.Email, inB.Phone = "526317984689", "secret@vasilek.ru", "+79035550011"
+	inB.Document.Series, inB.Document.Number, inB.Document.IssuerCode = "4611", "654321", "500-077"
+	e.empB, err = e.reg.CreateEmployee(ctx, e.admin, inB)
 	must(t, err)
 	newUser(e.admin, access.UserInput{Login: "org_admin", Role: model.RoleOrgAdmin, OrganizationIDs: []string{e.orgA.ID}})
 	newUser(e.admin, access.UserInput{Login: "registrar", Role: model.RoleRegistrar, OrganizationIDs: []string{e.orgA.ID}})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/pem"
 	"net/http"
 	"strings"
@@ -480,8 +481,13 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) act(w http.ResponseWriter, r *http.Request, act registration.Action) error {
 	var in registration.ActionInput
-	// An action without parameters may be sent with no body at all.
-	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
+	// An action without parameters may be sent with no body at all, whatever the Content-Type says.
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if len(body) > 0 {
+		r.Body = readCloser{bytes.NewReader(body)}
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
