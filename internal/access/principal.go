@@ -36,7 +36,6 @@ const (
 	UserManage      Permission = "user.manage"
 	APIKeyManage    Permission = "api_key.manage"
 	EventsRead      Permission = "event.read"
-	AuditRead       Permission = "audit.read"
 	PasswordOwnSelf Permission = "password.own"
 )
 
@@ -46,10 +45,9 @@ var employeeWork = []Permission{EmployeeRead, EmployeeWrite, AppRead, AppCreate,
 // matrix is DESIGN.md section 3 as permissions. Registration-authority acts (verify, approve, request a
 // correction) belong to the registrar and to integrations, which act for a registrar's system.
 var matrix = map[model.Role][]Permission{
-	model.RoleOperator: {AccountManage, OrgRead, OrgCreate, OrgWrite, AppRead, CertRead, CertRevoke, UserManage, EventsRead,
-		AuditRead, PasswordOwnSelf},
+	model.RoleOperator: {AccountManage, OrgRead, OrgCreate, AppRead, CertRead, CertRevoke, UserManage, PasswordOwnSelf},
 	model.RoleAccountAdmin: append([]Permission{OrgRead, OrgCreate, OrgWrite, AppDecline, CertRevoke, UserManage, APIKeyManage,
-		EventsRead, AuditRead, PasswordOwnSelf}, employeeWork...),
+		EventsRead, PasswordOwnSelf}, employeeWork...),
 	model.RoleOrgAdmin: append([]Permission{OrgRead, OrgWrite, AppDecline, CertRevoke, EventsRead, PasswordOwnSelf}, employeeWork...),
 	model.RoleRegistrar: {OrgRead, EmployeeRead, EmployeeWrite, AppRead, AppCreate, AppSubmit, AppCSR, AppVerify, AppCorrection,
 		AppApprove, AppDecline, AppIssue, CertRead, PasswordOwnSelf},

@@ -20,8 +20,8 @@ import (
 )
 
 // TestAccessMatrix sends every API route as every caller against an object of organization A ("own"), of
-// organization B ("foreign") and, where a person's records are concerned, of another employee of A
-// ("colleague"), and compares the status with the product's access policy written out below by hand. It
+// organization B ("foreign") and, where it matters, of another employee of A ("colleague") or of another
+// client account ("other_account"), and compares the status with the product's access policy written out below by hand. It
 // also checks that no answer shows a caller what it may not see (B's data to callers scoped to A, other
 // people's records to the employee, identity documents to the accountant and the CA operator, another
 // client account to anyone but the operator), that lists hold exactly what the caller's scope holds, and
@@ -31,9 +31,12 @@ import (
 // would test nothing.
 func TestAccessMatrix(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
-		m := newMatrix(t, e)
+		m := newAccessFixture(t, e)
 		t.Run("every route is in the table", func(t *testing.T) { m.checkCoverage(t) })
-		for _, rt := range matrixRoutes {
+		// Lists go last, when every other case has added its objects to compare them with.
+		ordered := slices.Clone(matrixRoutes)
+		slices.SortStableFunc(ordered, func(a, b matrixRoute) int { return listsLast(a.list != "", b.list != "") })
+		for _, rt := range ordered {
 			for _, caller := range callers {
 				statuses := rt.statuses(t, caller)
 				for i, target := range rt.targets {
@@ -53,7 +56,7 @@ func TestAccessMatrix(t *testing.T) {
 				}
 				r := e.do(caller, "POST", "/api/v1/auth/logout", nil)
 				if r.status != want {
-					t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
+					t.Fatalf("status %d, want %d: %s", r.status, want, shortBody(r.body))
 				}
 				m.checkBody(t, caller, "/api/v1/auth/logout", r)
 				after := e.do(caller, "GET", "/api/v1/me", nil)
@@ -68,34 +71,47 @@ func TestAccessMatrix(t *testing.T) {
 	})
 }
 
+func listsLast(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
 var (
-	tOwn    = []string{"own"}
-	tOrg    = []string{"own", "foreign"}
-	tPerson = []string{"own", "foreign", "colleague"}
+	mxOwn    = []string{"own"}
+	mxOrg    = []string{"own", "foreign"}
+	mxPerson = []string{"own", "foreign", "colleague"}
+	// With an object of the second client account: only the operator may ever reach it.
+	mxOrgX    = []string{"own", "foreign", "other_account"}
+	mxPersonX = []string{"own", "foreign", "colleague", "other_account"}
 )
 
-// mroute is one route of the matrix: the expected status for every caller and target, and how to build
+// matrixRoute is one route of the matrix: the expected status for every caller and target, and how to build
 // the request for a target.
-type mroute struct {
+type matrixRoute struct {
 	method, path string
 	targets      []string
 	// want maps every caller to its expected statuses, one per target, separated by spaces.
 	want map[string]string
-	req  func(m *matrix, t *testing.T, caller, target string) mreq
+	req  func(m *accessFixture, t *testing.T, caller, target string) matrixReq
 	// list names the register a list route answers from ("" for other routes); its content is checked.
 	list string
 }
 
-// mreq is one request: the path with its query, the body, extra headers, and a snapshot of the target's
+// matrixReq is one request: the path with its query, the body, extra headers, and a snapshot of the target's
 // state, compared before and after a refused request.
-type mreq struct {
+type matrixReq struct {
 	path   string
 	body   any
 	header []string
 	snap   func() string
 }
 
-func (rt mroute) statuses(t *testing.T, caller string) []string {
+func (rt matrixRoute) statuses(t *testing.T, caller string) []string {
 	t.Helper()
 	s, ok := rt.want[caller]
 	if !ok {
@@ -108,80 +124,96 @@ func (rt mroute) statuses(t *testing.T, caller string) []string {
 	return f
 }
 
-// The policy. Callers in order: operator, account_admin, org_admin (A), registrar (A), accountant,
-// manager (A), employee (empA), key_account, key_org_a. Targets: own, foreign[, colleague].
-var matrixRoutes = []mroute{
-	{method: "GET", path: "/api/v1/me", targets: tOwn, want: map[string]string{
+// The policy, route by route. Targets: own (an object of A, of empA where a person is concerned), foreign
+// (of B, of empB), colleague (of another employee of A), other_account (of the second client account);
+// for lists, own is the whole list and foreign the list filtered to B; for creations, the target is what the
+// new object is created in or for. A caller without the permission gets 403 whatever the target; a caller
+// with it but without the object in scope gets 404 (422 when the object is named in the body, the same
+// answer as for a missing one).
+var matrixRoutes = []matrixRoute{
+	{method: "GET", path: "/api/v1/me", targets: mxOwn, want: map[string]string{
 		"operator": "200", "account_admin": "200", "org_admin": "200", "registrar": "200", "accountant": "200",
 		"manager": "200", "employee": "200", "key_account": "200", "key_org_a": "200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq { return mreq{path: "/api/v1/me"} }},
-
-	{method: "GET", path: "/api/v1/accounts", targets: tOwn, want: map[string]string{
-		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
-		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq { return mreq{path: "/api/v1/accounts"} },
-		list: "accounts"},
-	{method: "POST", path: "/api/v1/accounts", targets: tOwn, want: map[string]string{
-		"operator": "201", "account_admin": "403", "org_admin": "403", "registrar": "403", "accountant": "403",
-		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/accounts", body: map[string]any{"name": "Клиент " + m.unique()}}
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/me"}
 		}},
 
-	{method: "GET", path: "/api/v1/users", targets: tOwn, want: map[string]string{
+	{method: "GET", path: "/api/v1/accounts", targets: mxOwn, want: map[string]string{
 		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
 		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq { return mreq{path: "/api/v1/users"} },
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/accounts"}
+		},
+		list: "accounts"},
+	{method: "POST", path: "/api/v1/accounts", targets: mxOwn, want: map[string]string{
+		"operator": "201", "account_admin": "403", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/accounts", body: map[string]any{"name": "Клиент " + m.unique()}}
+		}},
+
+	{method: "GET", path: "/api/v1/users", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/users"}
+		},
 		list: "users"},
-	{method: "POST", path: "/api/v1/users", targets: tOrg, want: map[string]string{
-		"operator": "201 201", "account_admin": "201 201", "org_admin": "403 403", "registrar": "403 403",
-		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+	// other_account: a user of this account assigned to an organization of another one.
+	{method: "POST", path: "/api/v1/users", targets: mxOrgX, want: map[string]string{
+		"operator": "201 201 422", "account_admin": "201 201 422", "org_admin": "403 403 403", "registrar": "403 403 403",
+		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "403 403 403",
+		"key_org_a": "403 403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			body := map[string]any{"login": "mx." + m.unique(), "full_name": "Руководитель " + target, "role": "manager",
 				"password": testPassword, "organization_ids": []string{m.orgOf(target)}}
 			if caller == "operator" {
 				body["account_id"] = m.acct
 			}
-			return mreq{path: "/api/v1/users", body: body}
+			return matrixReq{path: "/api/v1/users", body: body}
 		}},
 
-	{method: "GET", path: "/api/v1/api-keys", targets: tOwn, want: map[string]string{
+	{method: "GET", path: "/api/v1/api-keys", targets: mxOwn, want: map[string]string{
 		"operator": "403", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
 		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq { return mreq{path: "/api/v1/api-keys"} },
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/api-keys"}
+		},
 		list: "api-keys"},
-	{method: "POST", path: "/api/v1/api-keys", targets: tOrg, want: map[string]string{
-		"operator": "403 403", "account_admin": "201 201", "org_admin": "403 403", "registrar": "403 403",
-		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/api-keys", body: map[string]any{"name": "ключ " + m.unique(),
+	{method: "POST", path: "/api/v1/api-keys", targets: mxOrgX, want: map[string]string{
+		"operator": "403 403 403", "account_admin": "201 201 422", "org_admin": "403 403 403", "registrar": "403 403 403",
+		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "403 403 403",
+		"key_org_a": "403 403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/api-keys", body: map[string]any{"name": "ключ " + m.unique(),
 				"organization_ids": []string{m.orgOf(target)}}}
 		}},
-	{method: "POST", path: "/api/v1/api-keys/{id}/revoke", targets: tOrg, want: map[string]string{
-		"operator": "403 403", "account_admin": "200 200", "org_admin": "403 403", "registrar": "403 403",
-		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			id := m.apiKey(t, target)
-			return mreq{path: "/api/v1/api-keys/" + id + "/revoke", snap: func() string {
-				k, err := m.e.db.APIKey(m.ctx, m.acct, id)
+	{method: "POST", path: "/api/v1/api-keys/{id}/revoke", targets: mxOrgX, want: map[string]string{
+		"operator": "403 403 403", "account_admin": "200 200 404", "org_admin": "403 403 403", "registrar": "403 403 403",
+		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "403 403 403",
+		"key_org_a": "403 403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id, account := m.apiKey(t, target)
+			return matrixReq{path: "/api/v1/api-keys/" + id + "/revoke", snap: func() string {
+				k, err := m.e.db.APIKey(m.ctx, account, id)
 				must(t, err)
 				return fmt.Sprint("revoked: ", k.RevokedAt != nil)
 			}}
 		}},
 
-	{method: "GET", path: "/api/v1/organizations", targets: tOrg, want: map[string]string{
+	{method: "GET", path: "/api/v1/organizations", targets: mxOrg, want: map[string]string{
 		"operator": "200 200", "account_admin": "200 200", "org_admin": "200 200", "registrar": "200 200",
 		"accountant": "200 200", "manager": "200 200", "employee": "200 200", "key_account": "200 200", "key_org_a": "200 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			if target == "foreign" {
-				return mreq{path: "/api/v1/organizations?limit=200&ogrn=" + m.orgInB.OGRN}
+				return matrixReq{path: "/api/v1/organizations?limit=200&ogrn=" + m.orgInB.OGRN}
 			}
-			return mreq{path: "/api/v1/organizations?limit=200"}
+			return matrixReq{path: "/api/v1/organizations?limit=200"}
 		}, list: "organizations"},
-	{method: "POST", path: "/api/v1/organizations", targets: tOrg, want: map[string]string{
+	{method: "POST", path: "/api/v1/organizations", targets: mxOrg, want: map[string]string{
 		"operator": "201 201", "account_admin": "201 201", "org_admin": "403 403", "registrar": "403 403",
 		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "201 201", "key_org_a": "403 403"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			// A branch of the target organization, so that "foreign" means creating something under B.
 			parent := m.orgInputOf(target)
 			m.n++
@@ -190,136 +222,148 @@ var matrixRoutes = []mroute{
 			if caller == "operator" {
 				body["account_id"] = m.acct
 			}
-			return mreq{path: "/api/v1/organizations", body: body}
+			return matrixReq{path: "/api/v1/organizations", body: body}
 		}},
-	{method: "GET", path: "/api/v1/organizations/{id}", targets: tOrg, want: map[string]string{
-		"operator": "200 200", "account_admin": "200 200", "org_admin": "200 404", "registrar": "200 404",
-		"accountant": "200 200", "manager": "200 404", "employee": "200 404", "key_account": "200 200", "key_org_a": "200 404"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/organizations/" + m.orgOf(target)}
+	{method: "GET", path: "/api/v1/organizations/{id}", targets: mxOrgX, want: map[string]string{
+		"operator": "200 200 200", "account_admin": "200 200 404", "org_admin": "200 404 404", "registrar": "200 404 404",
+		"accountant": "200 200 404", "manager": "200 404 404", "employee": "200 404 404", "key_account": "200 200 404",
+		"key_org_a": "200 404 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/organizations/" + m.orgOf(target)}
 		}},
 	// The operator's policy grants reading organizations and creating them, not changing a client's data.
-	{method: "PUT", path: "/api/v1/organizations/{id}", targets: tOrg, want: map[string]string{
-		"operator": "403 403", "account_admin": "200 200", "org_admin": "200 404", "registrar": "403 403",
-		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "200 200", "key_org_a": "200 404"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+	{method: "PUT", path: "/api/v1/organizations/{id}", targets: mxOrgX, want: map[string]string{
+		"operator": "403 403 403", "account_admin": "200 200 404", "org_admin": "200 404 404", "registrar": "403 403 403",
+		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "200 200 404",
+		"key_org_a": "200 404 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			in := m.orgInputOf(target)
 			in.Address = "Москва, адрес от " + caller + " (" + target + ")"
 			id := m.orgOf(target)
-			return mreq{path: "/api/v1/organizations/" + id, body: in, snap: m.snapAPI(t, "/api/v1/organizations/"+id)}
+			return matrixReq{path: "/api/v1/organizations/" + id, body: in, snap: m.snapStored(t, "organization", id)}
 		}},
 
-	{method: "GET", path: "/api/v1/employees", targets: tOrg, want: map[string]string{
+	{method: "GET", path: "/api/v1/employees", targets: mxOrg, want: map[string]string{
 		"operator": "403 403", "account_admin": "200 200", "org_admin": "200 200", "registrar": "200 200",
 		"accountant": "403 403", "manager": "403 403", "employee": "200 200", "key_account": "200 200", "key_org_a": "200 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			if target == "foreign" {
-				return mreq{path: "/api/v1/employees?limit=200&organization_id=" + m.e.orgB.ID}
+				return matrixReq{path: "/api/v1/employees?limit=200&organization_id=" + m.e.orgB.ID}
 			}
-			return mreq{path: "/api/v1/employees?limit=200"}
+			return matrixReq{path: "/api/v1/employees?limit=200"}
 		}, list: "employees"},
-	{method: "POST", path: "/api/v1/employees", targets: tOrg, want: map[string]string{
+	{method: "POST", path: "/api/v1/employees", targets: mxOrg, want: map[string]string{
 		"operator": "403 403", "account_admin": "201 201", "org_admin": "201 422", "registrar": "201 422",
 		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "201 201", "key_org_a": "201 422"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			surname := "Новиков" // a new person of A
 			if target == "foreign" {
 				surname = "Секретовский" // a new person of B: carries B's marker
 			}
-			return mreq{path: "/api/v1/employees", body: employeeInput(m.orgOf(target), surname, m.newSNILS())}
+			return matrixReq{path: "/api/v1/employees", body: employeeInput(m.orgOf(target), surname, m.newSNILS())}
 		}},
-	{method: "GET", path: "/api/v1/employees/{id}", targets: tPerson, want: map[string]string{
-		"operator": "403 403 403", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "200 404 200",
-		"accountant": "403 403 403", "manager": "403 403 403", "employee": "200 404 404", "key_account": "200 200 200",
-		"key_org_a": "200 404 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/employees/" + m.empOf(target)}
+	{method: "GET", path: "/api/v1/employees/{id}", targets: mxPersonX, want: map[string]string{
+		"operator": "403 403 403 403", "account_admin": "200 200 200 404", "org_admin": "200 404 200 404",
+		"registrar": "200 404 200 404", "accountant": "403 403 403 403", "manager": "403 403 403 403",
+		"employee": "200 404 404 404", "key_account": "200 200 200 404", "key_org_a": "200 404 200 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/employees/" + m.empOf(target)}
 		}},
-	{method: "PUT", path: "/api/v1/employees/{id}", targets: tPerson, want: map[string]string{
-		"operator": "403 403 403", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "200 404 200",
-		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "200 200 200",
-		"key_org_a": "200 404 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+	// move_to_foreign: a fresh employee of A moved to B, which needs B in scope too.
+	{method: "PUT", path: "/api/v1/employees/{id}", targets: append(slices.Clone(mxPersonX), "move_to_foreign"), want: map[string]string{
+		"operator": "403 403 403 403 403", "account_admin": "200 200 200 404 200", "org_admin": "200 404 200 404 422",
+		"registrar": "200 404 200 404 422", "accountant": "403 403 403 403 403", "manager": "403 403 403 403 403",
+		"employee": "403 403 403 403 403", "key_account": "200 200 200 404 200", "key_org_a": "200 404 200 404 422"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			if target == "move_to_foreign" {
+				in := employeeInput(m.e.orgA.ID, "Переводов", m.newSNILS())
+				emp, err := m.e.reg.CreateEmployee(m.ctx, m.e.admin, in)
+				must(t, err)
+				in.OrganizationID = m.e.orgB.ID
+				return matrixReq{path: "/api/v1/employees/" + emp.ID, body: in, snap: m.snapStored(t, "employee", emp.ID)}
+			}
 			in := m.empInputOf(target)
 			in.Position = "должность от " + caller
 			id := m.empOf(target)
-			return mreq{path: "/api/v1/employees/" + id, body: in, snap: m.snapAPI(t, "/api/v1/employees/"+id)}
+			return matrixReq{path: "/api/v1/employees/" + id, body: in, snap: m.snapStored(t, "employee", id)}
 		}},
 
-	{method: "GET", path: "/api/v1/applications", targets: tOrg, want: map[string]string{
+	{method: "GET", path: "/api/v1/applications", targets: mxOrg, want: map[string]string{
 		"operator": "200 200", "account_admin": "200 200", "org_admin": "200 200", "registrar": "200 200",
 		"accountant": "403 403", "manager": "200 200", "employee": "200 200", "key_account": "200 200", "key_org_a": "200 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			if target == "foreign" {
-				return mreq{path: "/api/v1/applications?limit=200&organization_id=" + m.e.orgB.ID}
+				return matrixReq{path: "/api/v1/applications?limit=200&organization_id=" + m.e.orgB.ID}
 			}
-			return mreq{path: "/api/v1/applications?limit=200"}
+			return matrixReq{path: "/api/v1/applications?limit=200"}
 		}, list: "applications"},
-	{method: "POST", path: "/api/v1/applications", targets: tPerson, want: map[string]string{
+	{method: "POST", path: "/api/v1/applications", targets: mxPerson, want: map[string]string{
 		"operator": "403 403 403", "account_admin": "201 201 201", "org_admin": "201 422 201", "registrar": "201 422 201",
 		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "201 201 201",
 		"key_org_a": "201 422 201"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/applications", body: map[string]any{"employee_id": m.empOf(target), "kind": "legal_entity_employee"}}
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/applications", body: map[string]any{"employee_id": m.empOf(target), "kind": "legal_entity_employee"}}
 		}},
-	{method: "GET", path: "/api/v1/applications/{id}", targets: tPerson, want: map[string]string{
+	{method: "GET", path: "/api/v1/applications/{id}", targets: mxPerson, want: map[string]string{
 		"operator": "200 200 200", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "200 404 200",
 		"accountant": "403 403 403", "manager": "200 404 200", "employee": "200 404 404", "key_account": "200 200 200",
 		"key_org_a": "200 404 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/applications/" + m.fixedApp[target]}
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/applications/" + m.fixedApp[target]}
 		}},
-	{method: "POST", path: "/api/v1/applications/{id}/csr", targets: tPerson, want: map[string]string{
+	{method: "POST", path: "/api/v1/applications/{id}/csr", targets: mxPerson, want: map[string]string{
 		"operator": "403 403 403", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "200 404 200",
 		"accountant": "403 403 403", "manager": "403 403 403", "employee": "200 404 404", "key_account": "200 200 200",
 		"key_org_a": "200 404 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			id := m.app(t, target, "draft")
-			return mreq{path: "/api/v1/applications/" + id + "/csr", body: []byte(m.csr),
+			return matrixReq{path: "/api/v1/applications/" + id + "/csr", body: []byte(m.csr),
 				header: []string{"Content-Type", "application/x-pem-file"}, snap: m.snapAPI(t, "/api/v1/applications/"+id)}
 		}},
 
-	{method: "GET", path: "/api/v1/certificates", targets: tOrg, want: map[string]string{
+	{method: "GET", path: "/api/v1/certificates", targets: mxOrg, want: map[string]string{
 		"operator": "200 200", "account_admin": "200 200", "org_admin": "200 200", "registrar": "200 200",
 		"accountant": "403 403", "manager": "200 200", "employee": "200 200", "key_account": "200 200", "key_org_a": "200 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			if target == "foreign" {
-				return mreq{path: "/api/v1/certificates?limit=200&organization_id=" + m.e.orgB.ID}
+				return matrixReq{path: "/api/v1/certificates?limit=200&organization_id=" + m.e.orgB.ID}
 			}
-			return mreq{path: "/api/v1/certificates?limit=200"}
+			return matrixReq{path: "/api/v1/certificates?limit=200"}
 		}, list: "certificates"},
-	{method: "GET", path: "/api/v1/certificates/{serial}", targets: tPerson, want: map[string]string{
+	{method: "GET", path: "/api/v1/certificates/{serial}", targets: mxPerson, want: map[string]string{
 		"operator": "200 200 200", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "200 404 200",
 		"accountant": "403 403 403", "manager": "200 404 200", "employee": "200 404 404", "key_account": "200 200 200",
 		"key_org_a": "200 404 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
-			return mreq{path: "/api/v1/certificates/" + m.fixedCert[target]}
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/certificates/" + m.fixedCert[target]}
 		}},
-	// The operator's policy is to read certificates; revoking a client's certificate is not granted.
-	{method: "POST", path: "/api/v1/certificates/{serial}/revoke", targets: tPerson, want: map[string]string{
-		"operator": "403 403 403", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "403 403 403",
+	// The CA operator revokes on the CA's own grounds (a court order, a compromised key reported to the CA).
+	{method: "POST", path: "/api/v1/certificates/{serial}/revoke", targets: mxPerson, want: map[string]string{
+		"operator": "200 200 200", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "403 403 403",
 		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "200 200 200",
 		"key_org_a": "200 404 200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			serial := m.cert(t, target)
-			return mreq{path: "/api/v1/certificates/" + serial + "/revoke", body: map[string]any{"reason": "superseded"},
+			return matrixReq{path: "/api/v1/certificates/" + serial + "/revoke", body: map[string]any{"reason": "superseded"},
 				snap: m.snapAPI(t, "/api/v1/certificates/"+serial)}
 		}},
-	{method: "POST", path: "/api/v1/certificates/{serial}/reissue", targets: tPerson, want: map[string]string{
+	{method: "POST", path: "/api/v1/certificates/{serial}/reissue", targets: mxPerson, want: map[string]string{
 		"operator": "403 403 403", "account_admin": "201 201 201", "org_admin": "201 404 201", "registrar": "403 403 403",
 		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "201 201 201",
 		"key_org_a": "201 404 201"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			serial := m.fixedCert[target]
-			return mreq{path: "/api/v1/certificates/" + serial + "/reissue", snap: m.snapAPI(t, "/api/v1/certificates/"+serial)}
+			return matrixReq{path: "/api/v1/certificates/" + serial + "/reissue", snap: m.snapAPI(t, "/api/v1/certificates/"+serial)}
 		}},
 
 	// The event feed is its own grant: the operator's policy (read organizations, applications and
 	// certificates) does not include it, just as the manager's and the registrar's do not.
-	{method: "GET", path: "/api/v1/events", targets: tOwn, want: map[string]string{
+	{method: "GET", path: "/api/v1/events", targets: mxOwn, want: map[string]string{
 		"operator": "403", "account_admin": "200", "org_admin": "200", "registrar": "403", "accountant": "403",
 		"manager": "403", "employee": "403", "key_account": "200", "key_org_a": "200"},
-		req: func(m *matrix, t *testing.T, caller, target string) mreq { return mreq{path: "/api/v1/events?limit=200"} },
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/events?limit=200"}
+		},
 		list: "events"},
 
 	actionRoute("submit", "draft", nil, map[string]string{
@@ -354,11 +398,11 @@ var matrixRoutes = []mroute{
 }
 
 // actionRoute is an application action on a fresh application brought to a stage where the action is legal.
-func actionRoute(act, stage string, body any, want map[string]string) mroute {
-	return mroute{method: "POST", path: "/api/v1/applications/{id}/" + act, targets: tPerson, want: want,
-		req: func(m *matrix, t *testing.T, caller, target string) mreq {
+func actionRoute(act, stage string, body any, want map[string]string) matrixRoute {
+	return matrixRoute{method: "POST", path: "/api/v1/applications/{id}/" + act, targets: mxPerson, want: want,
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			id := m.app(t, target, stage)
-			return mreq{path: "/api/v1/applications/" + id + "/" + act, body: body, snap: m.snapAPI(t, "/api/v1/applications/"+id)}
+			return matrixReq{path: "/api/v1/applications/" + id + "/" + act, body: body, snap: m.snapAPI(t, "/api/v1/applications/"+id)}
 		}}
 }
 
@@ -366,9 +410,9 @@ func actionRoute(act, stage string, body any, want map[string]string) mroute {
 // caller's own data. Logout is run last, separately, because it ends the session.
 var matrixExcluded = []string{"POST /api/v1/auth/login", "POST /api/v1/me/password", "POST /api/v1/auth/logout"}
 
-// matrix is the test's world on top of env: a colleague of empA, a second client account, fixed
+// accessFixture is the test's world on top of env: a colleague of empA, a second client account, fixed
 // applications and certificates, and counters for unique values.
-type matrix struct {
+type accessFixture struct {
 	e                *env
 	ctx              context.Context
 	csr              string
@@ -377,21 +421,26 @@ type matrix struct {
 	empA2            *model.Employee
 	inA, inB, inA2   registration.EmployeeInput
 	orgInA, orgInB   registration.OrganizationInput
-	fixedApp         map[string]string // target → a draft application of the target's employee
+	fixedApp         map[string]string // target → a verified application of the target's employee
 	fixedCert        map[string]string // target → a valid certificate of the target's employee
 	n                int
 	snilses          []string // every СНИЛС the test registered
 	personalExtra    []string
 	otherAccountData []string
+	otherOrg         *model.Organization
+	otherEmp         *model.Employee
+	otherOrgIn       registration.OrganizationInput
+	otherEmpIn       registration.EmployeeInput
+	otherAdmin       *access.Principal
 }
 
-var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
-var cursorRe = regexp.MustCompile(`"(next_)?cursor":"[^"]*"`)
+var mxUUID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+var mxCursor = regexp.MustCompile(`"(next_)?cursor":"[^"]*"`)
 
-func newMatrix(t *testing.T, e *env) *matrix {
+func newAccessFixture(t *testing.T, e *env) *accessFixture {
 	t.Helper()
 	ctx := context.Background()
-	m := &matrix{e: e, ctx: ctx, csr: testCSR(t), acct: e.orgA.AccountID, fixedApp: map[string]string{}, fixedCert: map[string]string{}}
+	m := &accessFixture{e: e, ctx: ctx, csr: testCSR(t), acct: e.orgA.AccountID, fixedApp: map[string]string{}, fixedCert: map[string]string{}}
 	m.orgInA = registration.OrganizationInput{Kind: model.OrgLegalEntity, Name: "ООО «Ромашка»", INN: "7707083893", KPP: "773601001",
 		OGRN: "1027700132195", Address: "Москва", Region: "77"}
 	m.orgInB = registration.OrganizationInput{Kind: model.OrgLegalEntity, Name: "АО «Василёк»", INN: "7736050003", KPP: "773601001",
@@ -415,20 +464,26 @@ func newMatrix(t *testing.T, e *env) *matrix {
 	must(t, err)
 	m.other = other.ID
 	otherAdmin := &access.Principal{Actor: "system:test", AccountID: other.ID, Role: model.RoleAccountAdmin}
-	otherOrg, err := e.reg.CreateOrganization(ctx, otherAdmin, "", registration.OrganizationInput{Kind: model.OrgLegalEntity,
-		Name: "ООО «Чужая»", INN: "7707083893", KPP: "773601001", OGRN: "1027700132195", Address: "Казань", Region: "16"})
+	m.otherAdmin = otherAdmin
+	m.otherOrgIn = registration.OrganizationInput{Kind: model.OrgLegalEntity, Name: "ООО «Чужая»", INN: "7707083893",
+		KPP: "773601001", OGRN: "1027700132195", Address: "Казань", Region: "16"}
+	otherOrg, err := e.reg.CreateOrganization(ctx, otherAdmin, "", m.otherOrgIn)
 	must(t, err)
-	_, err = e.reg.CreateEmployee(ctx, otherAdmin, employeeInput(otherOrg.ID, "Чужаков", m.newSNILS()))
+	m.otherOrg = otherOrg
+	m.otherEmpIn = employeeInput(otherOrg.ID, "Чужаков", m.newSNILS())
+	m.otherEmp, err = e.reg.CreateEmployee(ctx, otherAdmin, m.otherEmpIn)
 	must(t, err)
 	_, err = e.acc.CreateUser(ctx, boot, access.UserInput{AccountID: other.ID, Login: "other_admin", FullName: "Чужой Админ",
 		Role: model.RoleAccountAdmin, Password: testPassword})
 	must(t, err)
 	_, _, err = e.acc.CreateAPIKey(ctx, otherAdmin, access.APIKeyInput{Name: "Чужой ключ", AllOrganizations: true})
 	must(t, err)
-	m.otherAccountData = []string{"Другой холдинг", "ООО «Чужая»", "Чужаков", "other_admin", "Чужой", other.ID, otherOrg.ID}
+	m.otherAccountData = []string{"Другой холдинг", "ООО «Чужая»", "Чужаков", "other_admin", "Чужой", other.ID, otherOrg.ID,
+		m.otherEmp.ID}
 
-	for _, target := range tPerson {
-		m.fixedApp[target] = m.app(t, target, "draft")
+	// Applications to read: identity verified and a CSR uploaded, so that they carry all they ever show.
+	for _, target := range mxPerson {
+		m.fixedApp[target] = m.app(t, target, "ready")
 	}
 	m.fixedCert["own"] = m.certSerial(t, "own", "0a01")
 	m.fixedCert["colleague"] = m.certSerial(t, "colleague", "0a02")
@@ -436,13 +491,13 @@ func newMatrix(t *testing.T, e *env) *matrix {
 	return m
 }
 
-func (m *matrix) unique() string {
+func (m *accessFixture) unique() string {
 	m.n++
 	return strconv.Itoa(m.n)
 }
 
 // newSNILS returns a valid СНИЛС not used before and not containing any of the watched numbers.
-func (m *matrix) newSNILS() string {
+func (m *accessFixture) newSNILS() string {
 	for {
 		m.n++
 		base := fmt.Sprintf("%09d", 300000000+m.n*7919)
@@ -458,42 +513,52 @@ func (m *matrix) newSNILS() string {
 	}
 }
 
-func (m *matrix) orgOf(target string) string {
-	if target == "foreign" {
+func (m *accessFixture) orgOf(target string) string {
+	switch target {
+	case "foreign":
 		return m.e.orgB.ID
+	case "other_account":
+		return m.otherOrg.ID
 	}
 	return m.e.orgA.ID
 }
 
-func (m *matrix) orgInputOf(target string) registration.OrganizationInput {
-	if target == "foreign" {
+func (m *accessFixture) orgInputOf(target string) registration.OrganizationInput {
+	switch target {
+	case "foreign":
 		return m.orgInB
+	case "other_account":
+		return m.otherOrgIn
 	}
 	return m.orgInA
 }
 
-func (m *matrix) empOf(target string) string {
+func (m *accessFixture) empOf(target string) string {
 	switch target {
 	case "foreign":
 		return m.e.empB.ID
 	case "colleague":
 		return m.empA2.ID
+	case "other_account":
+		return m.otherEmp.ID
 	}
 	return m.e.empA.ID
 }
 
-func (m *matrix) empInputOf(target string) registration.EmployeeInput {
+func (m *accessFixture) empInputOf(target string) registration.EmployeeInput {
 	switch target {
 	case "foreign":
 		return m.inB
 	case "colleague":
 		return m.inA2
+	case "other_account":
+		return m.otherEmpIn
 	}
 	return m.inA
 }
 
 // prep sends a preparation request as key_account (which sees the whole account) and insists on success.
-func (m *matrix) prep(t *testing.T, method, path string, body any, want int, header ...string) response {
+func (m *accessFixture) prep(t *testing.T, method, path string, body any, want int, header ...string) response {
 	t.Helper()
 	r := m.e.do("key_account", method, path, body, header...)
 	if r.status != want {
@@ -504,7 +569,7 @@ func (m *matrix) prep(t *testing.T, method, path string, body any, want int, hea
 
 // app creates an application of the target's employee and brings it to a stage: draft, documents,
 // identity_verification, ready (identity verified, CSR uploaded) or approved.
-func (m *matrix) app(t *testing.T, target, stage string) string {
+func (m *accessFixture) app(t *testing.T, target, stage string) string {
 	t.Helper()
 	var a struct{ ID string }
 	m.prep(t, "POST", "/api/v1/applications", map[string]any{"employee_id": m.empOf(target), "kind": "legal_entity_employee"}, 201).json(t, &a)
@@ -526,13 +591,13 @@ func (m *matrix) app(t *testing.T, target, stage string) string {
 }
 
 // cert inserts a fresh valid certificate of the target's employee (there is no CA to issue one).
-func (m *matrix) cert(t *testing.T, target string) string {
+func (m *accessFixture) cert(t *testing.T, target string) string {
 	m.n++
 	prefix := map[string]string{"own": "0a", "colleague": "0c", "foreign": "0b"}[target]
 	return m.certSerial(t, target, fmt.Sprintf("%s%04x", prefix, m.n))
 }
 
-func (m *matrix) certSerial(t *testing.T, target, serial string) string {
+func (m *accessFixture) certSerial(t *testing.T, target, serial string) string {
 	t.Helper()
 	now := m.e.clk.Now()
 	must(t, m.e.db.CreateCertificate(m.ctx, &model.Certificate{Serial: serial, AccountID: m.acct, OrganizationID: m.orgOf(target),
@@ -541,17 +606,38 @@ func (m *matrix) certSerial(t *testing.T, target, serial string) string {
 	return serial
 }
 
-// apiKey creates a fresh API key scoped to the target's organization and returns its id.
-func (m *matrix) apiKey(t *testing.T, target string) string {
+// apiKey creates a fresh API key scoped to the target's organization and returns its id and account.
+func (m *accessFixture) apiKey(t *testing.T, target string) (id, account string) {
 	t.Helper()
-	k, _, err := m.e.acc.CreateAPIKey(m.ctx, m.e.admin, access.APIKeyInput{Name: "ключ " + m.unique(),
+	admin := m.e.admin
+	if target == "other_account" {
+		admin = m.otherAdmin
+	}
+	k, _, err := m.e.acc.CreateAPIKey(m.ctx, admin, access.APIKeyInput{Name: "ключ " + m.unique(),
 		OrganizationIDs: []string{m.orgOf(target)}})
 	must(t, err)
-	return k.ID
+	return k.ID, k.AccountID
+}
+
+// snapStored snapshots an organization or employee straight from storage, unscoped.
+func (m *accessFixture) snapStored(t *testing.T, kind, id string) func() string {
+	return func() string {
+		var v any
+		var err error
+		if kind == "organization" {
+			v, err = m.e.db.Organization(m.ctx, storage.Scope{}, id)
+		} else {
+			v, err = m.e.db.Employee(m.ctx, storage.Scope{}, id)
+		}
+		must(t, err)
+		b, err := json.Marshal(v)
+		must(t, err)
+		return string(b)
+	}
 }
 
 // snapAPI snapshots an object as key_account reads it.
-func (m *matrix) snapAPI(t *testing.T, path string) func() string {
+func (m *accessFixture) snapAPI(t *testing.T, path string) func() string {
 	return func() string {
 		r := m.e.do("key_account", "GET", path, nil)
 		if r.status != 200 {
@@ -562,7 +648,7 @@ func (m *matrix) snapAPI(t *testing.T, path string) func() string {
 }
 
 // fingerprint counts everything stored, straight from storage and unscoped.
-func (m *matrix) fingerprint(t *testing.T) string {
+func (m *accessFixture) fingerprint(t *testing.T) string {
 	t.Helper()
 	all := storage.Page{Limit: 1 << 30}
 	orgs, err := m.e.db.Organizations(m.ctx, storage.Scope{}, storage.OrgFilter{}, all)
@@ -589,7 +675,7 @@ func (m *matrix) fingerprint(t *testing.T) string {
 		len(orgs), len(emps), len(apps), len(certs), revoked, len(users), len(keys), len(accounts))
 }
 
-func (m *matrix) run(t *testing.T, rt mroute, caller, target, wantStatus string) {
+func (m *accessFixture) run(t *testing.T, rt matrixRoute, caller, target, wantStatus string) {
 	want, err := strconv.Atoi(wantStatus)
 	must(t, err)
 	rq := rt.req(m, t, caller, target)
@@ -602,9 +688,9 @@ func (m *matrix) run(t *testing.T, rt mroute, caller, target, wantStatus string)
 		}
 	}
 	r := m.e.do(caller, rt.method, rq.path, rq.body, rq.header...)
-	m.checkBody(t, caller, rq.path, r)
+	m.checkBody(t, caller, rq.path, r, rq.body)
 	if r.status != want {
-		t.Fatalf("status %d, want %d: %s", r.status, want, r.body)
+		t.Fatalf("status %d, want %d: %s", r.status, want, shortBody(r.body))
 	}
 	if want >= 400 {
 		kind := map[int]string{403: "forbidden", 404: "not-found", 409: "conflict", 422: "validation", 503: "unavailable"}[want]
@@ -625,6 +711,12 @@ func (m *matrix) run(t *testing.T, rt mroute, caller, target, wantStatus string)
 			}
 		}
 	}
+	if want == 200 && rt.method == "GET" && strings.Contains(rt.path, "{") {
+		id := rq.path[strings.LastIndex(rq.path, "/")+1:]
+		if !strings.Contains(string(r.body), `"`+id+`"`) {
+			t.Errorf("the answer is not the object asked for (%s): %s", id, shortBody(r.body))
+		}
+	}
 	if want == 200 && rt.list != "" {
 		m.checkList(t, rt.list, caller, target, rq.path)
 	}
@@ -632,7 +724,7 @@ func (m *matrix) run(t *testing.T, rt mroute, caller, target, wantStatus string)
 
 // sees reports whether a caller may see an object of the given account, organization and employee. It is
 // the policy's scopes written out independently of the code under test.
-func (m *matrix) sees(caller, accountID, orgID, employeeID string) bool {
+func (m *accessFixture) sees(caller, accountID, orgID, employeeID string) bool {
 	switch caller {
 	case "operator":
 		return true
@@ -652,7 +744,7 @@ func (m *matrix) sees(caller, accountID, orgID, employeeID string) bool {
 // checkList reads the whole list as the caller, page by page, and compares it with what the caller's
 // scope holds according to an unscoped read of the store: nothing more (nothing of B, nor counts that
 // betray it) and nothing less.
-func (m *matrix) checkList(t *testing.T, list, caller, target, path string) {
+func (m *accessFixture) checkList(t *testing.T, list, caller, target, path string) {
 	t.Helper()
 	foreign := target == "foreign"
 	var want []string
@@ -736,7 +828,7 @@ func (m *matrix) checkList(t *testing.T, list, caller, target, path string) {
 }
 
 // listAll follows the list's cursors to the end and returns the items' keys.
-func (m *matrix) listAll(t *testing.T, caller, path, list string) []string {
+func (m *accessFixture) listAll(t *testing.T, caller, path, list string) []string {
 	t.Helper()
 	u, err := url.Parse(path)
 	must(t, err)
@@ -756,7 +848,9 @@ func (m *matrix) listAll(t *testing.T, caller, path, list string) []string {
 		if r.status != 200 {
 			t.Fatalf("GET %s: %d %s", u, r.status, r.body)
 		}
-		m.checkBody(t, caller, u.String(), r)
+		if pages > 0 { // the first page was checked as the case's own answer
+			m.checkBody(t, caller, u.String(), r)
+		}
 		var page struct {
 			Items      []map[string]any `json:"items"`
 			NextCursor string           `json:"next_cursor"`
@@ -787,7 +881,7 @@ func (m *matrix) listAll(t *testing.T, caller, path, list string) []string {
 }
 
 // Data a caller must not see, by who must not see it.
-func (m *matrix) forbiddenFor(caller string) []string {
+func (m *accessFixture) forbiddenFor(caller string) []string {
 	var out []string
 	switch caller {
 	case "org_admin", "registrar", "manager", "employee", "key_org_a":
@@ -817,28 +911,39 @@ func (m *matrix) forbiddenFor(caller string) []string {
 }
 
 // checkBody fails if the answer holds anything the caller must not see. Values the caller itself put in
-// the request path are not counted (a 404 names the id it was asked for). Numbers are looked for outside
-// identifiers and cursors, which are random and could hold any digits.
-func (m *matrix) checkBody(t *testing.T, caller, path string, r response) {
+// the request path, and identifiers it sent in the body, are not counted (a 404 or a 422 names the id it
+// was given). Numbers are looked for outside identifiers and cursors, which are random and could hold any
+// digits.
+func (m *accessFixture) checkBody(t *testing.T, caller, path string, r response, sent ...any) {
 	t.Helper()
+	var sentIDs string
+	for _, b := range sent {
+		raw, err := json.Marshal(b)
+		must(t, err)
+		sentIDs += string(raw)
+	}
 	raw := string(r.body)
-	stripped := cursorRe.ReplaceAllString(uuidRe.ReplaceAllString(raw, "<uuid>"), "<cursor>")
+	stripped := mxCursor.ReplaceAllString(mxUUID.ReplaceAllString(raw, "<uuid>"), "<cursor>")
+	var found []string
 	for _, tok := range m.forbiddenFor(caller) {
-		if strings.Contains(path, tok) {
+		if strings.Contains(path, tok) || mxUUID.MatchString(tok) && strings.Contains(sentIDs, tok) {
 			continue
 		}
 		in := stripped
-		if uuidRe.MatchString(tok) {
+		if mxUUID.MatchString(tok) {
 			in = raw
 		}
 		if strings.Contains(in, tok) {
-			t.Errorf("the answer to %s shows %s %q:\n%s", path, caller, tok, raw)
+			found = append(found, tok)
 		}
+	}
+	if len(found) > 0 {
+		t.Errorf("the answer to %s shows %s %q, e.g. %s", path, caller, found, snippetAround(raw, found[0]))
 	}
 }
 
 // checkCoverage compares the table with the routes the server publishes in its OpenAPI document.
-func (m *matrix) checkCoverage(t *testing.T) {
+func (m *accessFixture) checkCoverage(t *testing.T) {
 	doc := (&api.Server{}).OpenAPI()
 	raw, err := json.Marshal(doc["paths"])
 	must(t, err)
@@ -869,4 +974,22 @@ func (m *matrix) checkCoverage(t *testing.T) {
 			t.Errorf("route %s is not in the access matrix", k)
 		}
 	}
+}
+
+// shortBody cuts a body for a failure message.
+func shortBody(b []byte) string {
+	if len(b) > 400 {
+		return string(b[:400]) + "…"
+	}
+	return string(b)
+}
+
+// snippetAround shows where tok occurs in s.
+func snippetAround(s, tok string) string {
+	i := strings.Index(s, tok)
+	if i < 0 {
+		i = 0
+	}
+	lo, hi := max(0, i-150), min(len(s), i+len(tok)+150)
+	return "…" + strings.ToValidUTF8(s[lo:hi], "") + "…"
 }

@@ -157,6 +157,7 @@ func (s *Service) view(ctx context.Context, p *access.Principal, id string) (*Ap
 	if err != nil {
 		return nil, err
 	}
+	maskVerification(a)
 	allowed := AllowedActions(a.State)
 	if allowed == nil {
 		allowed = []string{}
@@ -192,6 +193,9 @@ func (s *Service) Applications(ctx context.Context, p *access.Principal, f stora
 	rows, err := s.DB.Applications(ctx, p.Scope(), f, pg)
 	if err != nil {
 		return out, err
+	}
+	for _, a := range rows {
+		maskVerification(a)
 	}
 	return paginate(rows, pg, func(a *model.Application) string { return a.ID }), nil
 }
@@ -284,6 +288,35 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		return err
 	})
 	return view, err
+}
+
+// maskVerification hides the identity document's numbers in an application: applications are read by roles
+// that may not see personal data (the manager, the CA operator). The full document is on the employee's
+// card, whose reads are checked and audited.
+func maskVerification(a *model.Application) {
+	if a.Verification != nil {
+		a.Verification.Document = MaskDocument(a.Verification.Document)
+	}
+}
+
+// MaskDocument replaces every digit but the last two with '•'.
+func MaskDocument(doc string) string {
+	digits := 0
+	for _, r := range doc {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	out := []rune(doc)
+	for i, r := range out {
+		if r >= '0' && r <= '9' {
+			if digits > 2 {
+				out[i] = '•'
+			}
+			digits--
+		}
+	}
+	return string(out)
 }
 
 func checkActionInput(act Action, in ActionInput) error {
