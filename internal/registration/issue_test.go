@@ -58,13 +58,19 @@ func approved(t *testing.T, svc *registration.Service, admin *access.Principal) 
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	csr, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "x"}}, key)
 	steps := []func() (*registration.ApplicationView, error){
-		func() (*registration.ApplicationView, error) { return svc.Act(ctx, admin, a.ID, registration.ActSubmit, registration.ActionInput{}) },
-		func() (*registration.ApplicationView, error) { return svc.Act(ctx, admin, a.ID, registration.ActSubmit, registration.ActionInput{}) },
+		func() (*registration.ApplicationView, error) {
+			return svc.Act(ctx, admin, a.ID, registration.ActSubmit, registration.ActionInput{})
+		},
+		func() (*registration.ApplicationView, error) {
+			return svc.Act(ctx, admin, a.ID, registration.ActSubmit, registration.ActionInput{})
+		},
 		func() (*registration.ApplicationView, error) { return svc.UploadCSR(ctx, admin, a.ID, csr) },
 		func() (*registration.ApplicationView, error) {
 			return svc.Act(ctx, admin, a.ID, registration.ActVerifyIdentity, registration.ActionInput{Method: model.VerifiedInPersonWorkplace})
 		},
-		func() (*registration.ApplicationView, error) { return svc.Act(ctx, admin, a.ID, registration.ActApprove, registration.ActionInput{}) },
+		func() (*registration.ApplicationView, error) {
+			return svc.Act(ctx, admin, a.ID, registration.ActApprove, registration.ActionInput{})
+		},
 	}
 	for _, step := range steps {
 		if a, err = step(); err != nil {

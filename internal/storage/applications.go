@@ -91,7 +91,8 @@ type AppFilter struct {
 
 // Applications searches applications within the scope, newest first.
 func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([]*model.Application, error) {
-	where, args := s.clause("a.account_id", "a.organization_id", "a.employee_id")
+	var where string
+	var args []any
 	for _, c := range []struct{ col, v string }{{"a.organization_id", f.OrganizationID}, {"a.employee_id", f.EmployeeID},
 		{"a.state", string(f.State)}, {"a.kind", string(f.Kind)}} {
 		if c.v != "" {
@@ -259,7 +260,8 @@ type CertFilter struct {
 
 // Certificates searches certificates within the scope, ordered by serial.
 func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) ([]*model.Certificate, error) {
-	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	var where string
+	var args []any
 	for _, c := range []struct{ col, v string }{{"c.organization_id", f.OrganizationID}, {"c.status", string(f.Status)},
 		{"c.kind", string(f.Kind)}} {
 		if c.v != "" {

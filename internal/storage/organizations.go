@@ -106,13 +106,21 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *model.Organization) err
 	return nil
 }
 
+// orgScope filters organizations by the scope; an employee sees the organization they work for.
+func orgScope(s Scope) (string, []any) {
+	emp := s.EmployeeID
+	s.EmployeeID = ""
+	where, args := s.clause("o.account_id", "o.id", "")
+	if emp != "" {
+		where += " AND o.id IN (SELECT organization_id FROM employees WHERE id = ?)"
+		args = append(args, emp)
+	}
+	return where, args
+}
+
 // Organization returns one organization within the scope.
 func (db *DB) Organization(ctx context.Context, s Scope, id string) (*model.Organization, error) {
-	where, args := s.clause("o.account_id", "o.id", "")
-	if s.EmployeeID != "" {
-		// An employee sees the organization they work for.
-		where, args = " AND o.id IN (SELECT organization_id FROM employees WHERE id = ?)", []any{s.EmployeeID}
-	}
+	where, args := orgScope(s)
 	return scanOrg(db.queryRow(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE o.id = ?`+where, append([]any{id}, args...)...))
 }
 
@@ -126,12 +134,9 @@ type OrgFilter struct {
 
 // Organizations lists organizations within the scope, ordered by id.
 func (db *DB) Organizations(ctx context.Context, s Scope, f OrgFilter, p Page) ([]*model.Organization, error) {
-	where, args := s.clause("o.account_id", "o.id", "")
-	if s.EmployeeID != "" {
-		where, args = " AND o.id IN (SELECT organization_id FROM employees WHERE id = ?)", []any{s.EmployeeID}
-	}
+	where, args := orgScope(s)
 	if f.NamePrefix != "" {
-		lo, hi := prefixRange(f.NamePrefix)
+		lo, hi := prefixRange(SearchKey(f.NamePrefix))
 		where += " AND o.name_search >= ? AND o.name_search < ?"
 		args = append(args, lo, hi)
 	}

@@ -11,14 +11,15 @@ import (
 // sooner.
 const narrowCap = 200
 
-// searchSpec describes a paged search over applications or certificates whose filter may name
-// organizations or employees indirectly (by name prefix, ИНН, СНИЛС…).
+// searchSpec describes a paged search over applications or certificates (both have account_id,
+// organization_id and employee_id columns) whose filter may name organizations or employees indirectly
+// (by name prefix, ИНН, СНИЛС…).
 type searchSpec struct {
 	table, alias, pk string // e.g. "applications", "a", "id"
 	desc             bool   // newest first
-	where            string // conditions on the table itself (scope, state, cursor…), each starting " AND "
-	args             []any
 	scope            Scope
+	where            string // conditions on the table itself other than scope (state, cursor…), each starting " AND "
+	args             []any
 	orgConds         string // conditions on organizations, "" for none
 	orgArgs          []any
 	empConds         string // conditions on employees, "" for none
@@ -26,46 +27,37 @@ type searchSpec struct {
 	limit            int
 }
 
+func (s searchSpec) col(name string) string { return s.alias + "." + name }
+
 // searchKeys returns the primary keys of one page. When the filter names few organizations or employees it
 // reads each one's newest rows from the (organization_id|employee_id, pk) index and merges them; when it
 // names many, it walks the table in page order and checks membership.
 func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
-	a := s.alias
-	order := " ORDER BY " + a + "." + s.pk
+	order := " ORDER BY " + s.col(s.pk)
 	if s.desc {
 		order += " DESC"
 	}
-	where, args := s.where, s.args
-	var keyCol string
-	var keys []string
-	var err error
+	scopeWhere, scopeArgs := s.scope.clause(s.col("account_id"), s.col("organization_id"), s.col("employee_id"))
+	where := scopeWhere + s.where
+	args := append(append([]any{}, scopeArgs...), s.args...)
+	var keyCol, sub string
+	var subArgs []any
 	switch {
 	case s.empConds != "":
-		sw, sargs := s.scope.clause("account_id", "organization_id", "id")
-		keyCol = a + ".employee_id"
-		keys, err = db.idList(ctx, `SELECT id FROM employees WHERE `+s.empConds+sw+` LIMIT `+strconv.Itoa(narrowCap+1),
-			append(append([]any{}, s.empArgs...), sargs...)...)
+		keyCol, sub, subArgs = s.col("employee_id"), `SELECT id FROM employees WHERE `+s.empConds, s.empArgs
 		if s.orgConds != "" {
-			where += " AND " + a + ".organization_id IN (SELECT id FROM organizations WHERE " + s.orgConds + ")"
+			where += " AND " + s.col("organization_id") + " IN (SELECT id FROM organizations WHERE " + s.orgConds + ")"
 			args = append(args, s.orgArgs...)
 		}
 	case s.orgConds != "":
-		sw, sargs := s.scope.clause("account_id", "id", "")
-		if s.scope.EmployeeID != "" {
-			sw, sargs = " AND id IN (SELECT organization_id FROM employees WHERE id = ?)", []any{s.scope.EmployeeID}
-		}
-		keyCol = a + ".organization_id"
-		keys, err = db.idList(ctx, `SELECT id FROM organizations WHERE `+s.orgConds+sw+` LIMIT `+strconv.Itoa(narrowCap+1),
-			append(append([]any{}, s.orgArgs...), sargs...)...)
+		keyCol, sub, subArgs = s.col("organization_id"), `SELECT id FROM organizations WHERE `+s.orgConds, s.orgArgs
 	default:
-		return db.idList(ctx, `SELECT `+a+`.`+s.pk+` FROM `+s.table+` `+a+` WHERE 1 = 1`+where+order+` LIMIT ?`,
+		return db.idList(ctx, `SELECT `+s.col(s.pk)+` FROM `+s.table+` `+s.alias+` WHERE 1 = 1`+where+order+` LIMIT ?`,
 			append(args, s.limit)...)
 	}
-	if err != nil {
+	keys, err := db.idList(ctx, sub+` LIMIT `+strconv.Itoa(narrowCap+1), subArgs...)
+	if err != nil || len(keys) == 0 {
 		return nil, err
-	}
-	if len(keys) == 0 {
-		return nil, nil
 	}
 	if len(keys) > narrowCap {
 		// Broad: walk in page order. On SQLite the unary + keeps the planner off the per-key index, which
@@ -74,25 +66,46 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 		if db.dialect == SQLite {
 			col = "+" + keyCol
 		}
-		sub := `SELECT id FROM organizations WHERE ` + s.orgConds
-		subArgs := s.orgArgs
-		if s.empConds != "" {
-			sub, subArgs = `SELECT id FROM employees WHERE `+s.empConds, s.empArgs
-		}
-		q := `SELECT ` + a + `.` + s.pk + ` FROM ` + s.table + ` ` + a + ` WHERE ` + col + ` IN (` + sub + `)` + where + order + ` LIMIT ?`
+		q := `SELECT ` + s.col(s.pk) + ` FROM ` + s.table + ` ` + s.alias + ` WHERE ` + col + ` IN (` + sub + `)` + where + order + ` LIMIT ?`
 		return db.idList(ctx, q, append(append(append([]any{}, subArgs...), args...), s.limit)...)
 	}
-	// Narrow: the newest page of each key from its index, merged.
-	var parts []string
+	// Narrow: the newest page of each key from its index, merged. The scope's organization list is bound
+	// once, in a CTE, rather than in every branch.
+	if s.scope.OrgIDs != nil && len(s.scope.OrgIDs) == 0 {
+		return nil, nil
+	}
+	var cte string
 	var all []any
+	perKey := s.where
+	perArgs := s.args
+	if s.scope.AccountID != "" {
+		perKey += " AND " + s.col("account_id") + " = ?"
+		perArgs = append(append([]any{}, perArgs...), s.scope.AccountID)
+	}
+	if s.scope.EmployeeID != "" {
+		perKey += " AND " + s.col("employee_id") + " = ?"
+		perArgs = append(append([]any{}, perArgs...), s.scope.EmployeeID)
+	}
+	if s.scope.OrgIDs != nil {
+		cte = `WITH scope_orgs(id) AS (VALUES ` + strings.TrimSuffix(strings.Repeat("(?),", len(s.scope.OrgIDs)), ",") + `) `
+		for _, id := range s.scope.OrgIDs {
+			all = append(all, id)
+		}
+		perKey += " AND " + s.col("organization_id") + " IN (SELECT id FROM scope_orgs)"
+	}
+	if s.empConds != "" && s.orgConds != "" {
+		perKey += " AND " + s.col("organization_id") + " IN (SELECT id FROM organizations WHERE " + s.orgConds + ")"
+		perArgs = append(append([]any{}, perArgs...), s.orgArgs...)
+	}
+	var parts []string
 	for i, k := range keys {
-		parts = append(parts, `SELECT t`+strconv.Itoa(i)+`.k FROM (SELECT `+a+`.`+s.pk+` AS k FROM `+s.table+` `+a+
-			` WHERE `+keyCol+` = ?`+where+order+` LIMIT ?) t`+strconv.Itoa(i))
-		all = append(append(append(all, k), args...), s.limit)
+		parts = append(parts, `SELECT t`+strconv.Itoa(i)+`.k FROM (SELECT `+s.col(s.pk)+` AS k FROM `+s.table+` `+s.alias+
+			` WHERE `+keyCol+` = ?`+perKey+order+` LIMIT ?) t`+strconv.Itoa(i))
+		all = append(append(append(all, k), perArgs...), s.limit)
 	}
 	outer := " ORDER BY k"
 	if s.desc {
 		outer += " DESC"
 	}
-	return db.idList(ctx, `SELECT k FROM (`+strings.Join(parts, " UNION ALL ")+`) u`+outer+` LIMIT ?`, append(all, s.limit)...)
+	return db.idList(ctx, cte+`SELECT k FROM (`+strings.Join(parts, " UNION ALL ")+`) u`+outer+` LIMIT ?`, append(all, s.limit)...)
 }

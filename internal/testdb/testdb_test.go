@@ -139,3 +139,15 @@ func TestEnginesRejectsMalformedURL(t *testing.T) {
 		t.Errorf("Fatal = %q, want a complaint about the URL", f.fatal)
 	}
 }
+
+// Test names become temp folder names, '#' and '%' included; the database and Raw must still meet.
+func TestOddTestName(t *testing.T) {
+	t.Run("name#with%41odd?chars", func(t *testing.T) {
+		db := Engines(t)[0].Open(t)
+		f := Fixture(t, db)
+		var name string
+		if err := Raw(t, db).QueryRowContext(t.Context(), `SELECT name FROM organizations WHERE id = ?`, f.HeadOrg).Scan(&name); err != nil || name != HeadName {
+			t.Errorf("Raw reads %q, %v; want the fixture's organization from the same file", name, err)
+		}
+	})
+}
