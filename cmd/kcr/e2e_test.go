@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/testdb"
 )
 
 // server is a kcr serve running in this process through the same entry point as the binary.
@@ -135,8 +136,19 @@ type app struct {
 // approved through the HTTP API with the demo API key, follows it in the event feed, then checks the audit
 // chain with "kcr audit verify" — and that the command notices a tampered row.
 func TestEndToEnd(t *testing.T) {
-	data := t.TempDir()
-	env := map[string]string{"KCR_DATA": data} // the data folder from the environment, the rest from flags
+	t.Run("sqlite", func(t *testing.T) {
+		data := t.TempDir()
+		endToEnd(t, data, map[string]string{"KCR_DATA": data}, "sqlite", "file:"+filepath.Join(data, storage.SQLiteFile))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dbURL := testdb.PostgresURL(t)
+		data := t.TempDir()
+		endToEnd(t, data, map[string]string{"KCR_DATA": data, "KCR_DB": dbURL}, "pgx", dbURL)
+	})
+}
+
+// endToEnd runs the walk on the database the environment names; driver and dsn reach it behind kcr's back.
+func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn string) {
 	s := startServer(t, env, "--demo")
 	if !strings.Contains(s.out.String(), "demo users") {
 		t.Fatalf("no demo users printed:\n%s", s.out)
@@ -281,7 +293,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Tamper with one audit row behind kcr's back.
-	raw2, err := sql.Open("sqlite", "file:"+filepath.Join(data, storage.SQLiteFile))
+	raw2, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

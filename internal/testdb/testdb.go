@@ -164,7 +164,9 @@ func openSQLite(t testing.TB, migrate bool) *storage.DB {
 
 func isCI() bool { return os.Getenv("CI") == "true" || os.Getenv("CI") == "1" }
 
-func openPostgres(t testing.TB, migrate bool) *storage.DB {
+// PostgresURL creates a fresh, empty PostgreSQL database for the test and returns its URL; the database is
+// dropped when the test ends. Like the PostgreSQL engine it skips without KCR_TEST_POSTGRES, and fails in CI.
+func PostgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
@@ -179,14 +181,13 @@ func openPostgres(t testing.TB, migrate bool) *storage.DB {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-
 	var b [8]byte
 	rand.Read(b[:])
 	name := "kcr_t_" + hex.EncodeToString(b[:])
 	if err := admin(ctx, base, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	// Registered before the close below, so it runs after it (cleanups run last-in first-out).
+	// Registered before any close the caller registers, so it runs after it (cleanups run last-in first-out).
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -194,14 +195,21 @@ func openPostgres(t testing.TB, migrate bool) *storage.DB {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-
 	u.Path = "/" + name
-	db, err := storage.Open(ctx, u.String(), "")
+	return u.String()
+}
+
+func openPostgres(t testing.TB, migrate bool) *storage.DB {
+	t.Helper()
+	dbURL := PostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	db, err := storage.Open(ctx, dbURL, "")
 	if err != nil {
 		t.Fatalf("open PostgreSQL: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	remember(t, db, location{pgURL: u.String()})
+	remember(t, db, location{pgURL: dbURL})
 	if migrate {
 		if _, err := db.Migrate(ctx, time.Now); err != nil {
 			t.Fatalf("migrate PostgreSQL: %v", err)
