@@ -1,6 +1,7 @@
-// Package ca is the boundary between registration and a certification authority: the registration
-// authority hands over an approved application and gets a certificate back. The built-in GOST CA and
-// connectors to external state CAs implement Issuer.
+// Package ca is kcr's certification authority side: the Issuer boundary that registration calls for an
+// approved application, and the built-in GOST CA that implements it (a root and an issuing authority,
+// the qualified-certificate profile and its linter, the issuance pipeline, CRLs and the OCSP responder).
+// Connectors to external state CAs implement the same Issuer.
 package ca
 
 import (
@@ -21,15 +22,18 @@ type Request struct {
 
 // Issued is a certificate a CA made.
 type Issued struct {
-	Serial    string // lower-case hex, no leading zeros
-	DER       []byte
-	Issuer    string // the issuing CA's name as kcr shows it
-	NotBefore time.Time
-	NotAfter  time.Time
+	Serial        string // lower-case hex, no leading zeros
+	DER           []byte
+	Issuer        string // the issuing authority's name
+	NotBefore     time.Time
+	NotAfter      time.Time
+	PublicKeyHash string // hex SHA-256 of the subject public key (SPKI DER)
 }
 
-// Issuer issues certificates. Issue runs inside the caller's database transaction, so an error leaves
-// the application approved and nothing stored.
+// Issuer issues certificates. Issue is called outside the registration transaction: a CA records its
+// intent, signs and verifies on its own, then registration stores the certificate and calls Stored in the
+// transaction that moves the application to issued.
 type Issuer interface {
 	Issue(ctx context.Context, req Request) (*Issued, error)
+	Stored(ctx context.Context, serial string) error
 }

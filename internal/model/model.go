@@ -248,6 +248,7 @@ type Certificate struct {
 	ReplacedBy       string     `json:"replaced_by,omitempty"`
 	CreatedAt        time.Time  `json:"created_at"`
 	DER              []byte     `json:"-"`
+	PublicKeyHash    string     `json:"-"` // hex SHA-256 of the subject public key, to refuse a key certified to someone else
 }
 
 // FeedEvent is one entry of the integrators' change feed.

@@ -215,6 +215,9 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 	if err := checkActionInput(act, in); err != nil {
 		return nil, err
 	}
+	if act == ActIssue {
+		return s.issueApplication(ctx, p, id, in)
+	}
 	var view *ApplicationView
 	err := s.DB.InTx(ctx, func(ctx context.Context) error {
 		a, err := s.DB.Application(ctx, p.Scope(), id)
@@ -260,10 +263,6 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		case ActSubmit:
 			if from == model.StateCorrection {
 				a.Note = ""
-			}
-		case ActIssue:
-			if err := s.issue(ctx, a); err != nil {
-				return err
 			}
 		}
 		a.State, a.UpdatedAt = to, now
@@ -345,31 +344,72 @@ func checkActionInput(act Action, in ActionInput) error {
 	return f.Err()
 }
 
-// issue asks the CA for the certificate and stores it, in the caller's transaction.
-func (s *Service) issue(ctx context.Context, a *model.Application) error {
+// issueApplication asks the CA for the certificate of an approved application and stores it. The CA signs
+// outside the registration transaction (it commits its own intent first); storing the certificate, moving
+// the application to issued and auditing then happen in one transaction.
+func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id string, in ActionInput) (*ApplicationView, error) {
+	a, err := s.DB.Application(ctx, p.Scope(), id)
+	if storage.IsNoRows(err) {
+		return nil, errs.NotFoundf("application %s not found", id)
+	} else if err != nil {
+		return nil, err
+	}
+	if a.State != model.StateApproved {
+		return nil, &errs.Error{Kind: errs.IllegalTransition, Allowed: AllowedActions(a.State),
+			Detail: "cannot issue an application in state " + string(a.State)}
+	}
 	if s.CA == nil {
-		return errs.New(errs.Unavailable, "no certification authority is configured yet: the application stays approved")
+		return nil, errs.New(errs.Unavailable, "no certification authority is configured yet: the application stays approved")
 	}
 	e, err := s.DB.Employee(ctx, storage.Scope{AccountID: a.AccountID}, a.EmployeeID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o, err := s.DB.Organization(ctx, storage.Scope{AccountID: a.AccountID}, a.OrganizationID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	iss, err := s.CA.Issue(ctx, ca.Request{Application: a, Employee: e, Organization: o, CSR: a.CSR})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c := &model.Certificate{Serial: iss.Serial, AccountID: a.AccountID, OrganizationID: a.OrganizationID, EmployeeID: a.EmployeeID,
-		ApplicationID: a.ID, Kind: a.Kind, Status: model.CertValid, Issuer: iss.Issuer, NotBefore: iss.NotBefore,
-		NotAfter: iss.NotAfter, DER: iss.DER, CreatedAt: s.Clock.Now()}
-	if err := s.DB.CreateCertificate(ctx, c); err != nil {
+	var view *ApplicationView
+	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		now := s.Clock.Now()
+		c := &model.Certificate{Serial: iss.Serial, AccountID: a.AccountID, OrganizationID: a.OrganizationID, EmployeeID: a.EmployeeID,
+			ApplicationID: a.ID, Kind: a.Kind, Status: model.CertValid, Issuer: iss.Issuer, NotBefore: iss.NotBefore,
+			NotAfter: iss.NotAfter, DER: iss.DER, CreatedAt: now, PublicKeyHash: iss.PublicKeyHash}
+		if err := s.DB.CreateCertificate(ctx, c); err != nil {
+			return err
+		}
+		a.State, a.CertificateSerial, a.UpdatedAt = model.StateIssued, c.Serial, now
+		if ok, err := s.DB.SaveApplication(ctx, a, model.StateApproved); err != nil {
+			return err
+		} else if !ok {
+			return errs.New(errs.Conflict, "the application changed while the certificate was being issued; reload it")
+		}
+		if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: string(ActIssue), From: model.StateApproved,
+			To: model.StateIssued, Actor: p.Actor, At: now, Note: in.Note}); err != nil {
+			return err
+		}
+		if err := s.CA.Stored(ctx, c.Serial); err != nil {
+			return err
+		}
+		if err := s.record(ctx, p, "application.issue", "application", a.ID, a.AccountID, a.OrganizationID,
+			map[string]any{"from": string(model.StateApproved), "to": string(model.StateIssued), "serial": c.Serial},
+			"application.state_changed", map[string]any{"action": string(ActIssue), "from": string(model.StateApproved),
+				"to": string(model.StateIssued)}); err != nil {
+			return err
+		}
+		if err := s.record(ctx, p, "certificate.issue", "certificate", c.Serial, c.AccountID, c.OrganizationID,
+			map[string]any{"issuer": c.Issuer, "application_id": a.ID}, "certificate.issued",
+			map[string]any{"application_id": a.ID, "kind": string(c.Kind), "not_after": c.NotAfter}); err != nil {
+			return err
+		}
+		view, err = s.view(ctx, p, a.ID)
 		return err
-	}
-	a.CertificateSerial = c.Serial
-	return nil
+	})
+	return view, err
 }
 
 // MaxCSRSize bounds an uploaded certificate request.

@@ -23,9 +23,12 @@ import (
 
 // fakeCA issues a fixed certificate or fails, and records what it was asked.
 type fakeCA struct {
-	fail error
-	got  *ca.Request
+	fail   error
+	got    *ca.Request
+	stored string
 }
+
+func (f *fakeCA) Stored(ctx context.Context, serial string) error { f.stored = serial; return nil }
 
 func (f *fakeCA) Issue(ctx context.Context, req ca.Request) (*ca.Issued, error) {
 	f.got = &req
@@ -138,7 +141,7 @@ func TestIssueStep(t *testing.T) {
 					if f.got.Organization.ID != org.ID || f.got.Employee.SNILS != "11223344595" || len(f.got.CSR) == 0 {
 						t.Fatalf("the CA was not given the registration data: %+v", f.got)
 					}
-					if len(certs) != 1 || certs[0].Serial != "7f01" || certs[0].ApplicationID != a.ID || got.CertificateSerial != "7f01" ||
+					if len(certs) != 1 || certs[0].Serial != "7f01" || certs[0].ApplicationID != a.ID || got.CertificateSerial != "7f01" || f.stored != "7f01" ||
 						certs[0].OrganizationID != org.ID || certs[0].Kind != model.KindIndividual {
 						t.Fatalf("certificate %+v, application serial %q", certs, got.CertificateSerial)
 					}

@@ -223,10 +223,11 @@ func scanCertificate(sc interface{ Scan(...any) error }) (*model.Certificate, er
 // CreateCertificate stores an issued certificate.
 func (db *DB) CreateCertificate(ctx context.Context, c *model.Certificate) error {
 	_, err := db.exec(ctx, `INSERT INTO certificates (serial, account_id, organization_id, employee_id, application_id, kind,
-		status, issuer, not_before, not_after, der, revoked_at, revocation_reason, replaced_by, created_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		status, issuer, not_before, not_after, der, revoked_at, revocation_reason, replaced_by, created_at, public_key_hash)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.Serial, c.AccountID, c.OrganizationID, c.EmployeeID, nullable(c.ApplicationID), c.Kind, c.Status, c.Issuer,
-		micros(c.NotBefore), micros(c.NotAfter), c.DER, optMicros(c.RevokedAt), c.RevocationReason, c.ReplacedBy, micros(c.CreatedAt))
+		micros(c.NotBefore), micros(c.NotAfter), c.DER, optMicros(c.RevokedAt), c.RevocationReason, c.ReplacedBy,
+		micros(c.CreatedAt), c.PublicKeyHash)
 	if isUniqueViolation(err) {
 		return ErrDuplicate
 	}
