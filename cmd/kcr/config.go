@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -16,13 +18,63 @@ type dbConfig struct {
 	DB   string // postgres:// URL; empty means SQLite in Data
 }
 
+// caConfig says how to reach the CA's keys and where the CA's URLs point.
+type caConfig struct {
+	BaseURL        string // written into certificates: /ca, /crl and /ocsp live under it
+	PassphraseFile string
+	passphraseEnv  string
+}
+
+func (c *caConfig) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.BaseURL, "base-url", getenv("KCR_BASE_URL"), "public base URL written into certificates (env KCR_BASE_URL; default http://<addr>)")
+	fs.StringVar(&c.PassphraseFile, "ca-passphrase-file", getenv("KCR_CA_PASSPHRASE_FILE"),
+		"file holding the passphrase of the CA keys (env KCR_CA_PASSPHRASE_FILE; or give it in KCR_CA_PASSPHRASE)")
+	c.passphraseEnv = getenv("KCR_CA_PASSPHRASE")
+}
+
+func (c *caConfig) validate() error {
+	if c.BaseURL == "" {
+		return nil
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return usageError{fmt.Sprintf("--base-url %q must be an http:// or https:// URL without query, e.g. http://ca.example.ru", c.BaseURL)}
+	}
+	return nil
+}
+
+// passphrase returns the CA key passphrase from the file or the environment; fallback is read when
+// neither is set (the demo's generated passphrase), and "" means none at all.
+func (c *caConfig) passphrase(fallback string) ([]byte, error) {
+	switch {
+	case c.PassphraseFile != "":
+		b, err := os.ReadFile(c.PassphraseFile)
+		if err != nil {
+			return nil, fmt.Errorf("read the CA passphrase: %w", err)
+		}
+		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+	case c.passphraseEnv != "":
+		return []byte(c.passphraseEnv), nil
+	case fallback != "":
+		b, err := os.ReadFile(fallback)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	return nil, nil
+}
+
 // serveConfig is everything "kcr serve" takes.
 type serveConfig struct {
 	dbConfig
+	caConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
-	PublicURL     string
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -68,7 +120,8 @@ func (c *dbConfig) validate() error {
 func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*serveConfig, error) {
 	c := &serveConfig{}
 	fs := newFlagSet("serve", stderr)
-	c.register(fs, getenv)
+	c.dbConfig.register(fs, getenv)
+	c.caConfig.register(fs, getenv)
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -86,7 +139,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	if fs.NArg() > 0 {
 		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if err := c.validate(); err != nil {
+	if err := c.dbConfig.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.caConfig.validate(); err != nil {
 		return nil, err
 	}
 	_, port, err := net.SplitHostPort(c.Addr)
@@ -107,6 +163,35 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageError{err.Error()}
 	}
 	return err
+}
+
+// caInitConfig is what "kcr ca init" takes.
+type caInitConfig struct {
+	dbConfig
+	caConfig
+	RootParamSet, IssuingParamSet string
+}
+
+func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*caInitConfig, error) {
+	c := &caInitConfig{}
+	fs := newFlagSet("ca init", stderr)
+	c.dbConfig.register(fs, getenv)
+	c.caConfig.register(fs, getenv)
+	fs.StringVar(&c.RootParamSet, "root-paramset", "tc26-512-A", "GOST parameter set of the root key")
+	fs.StringVar(&c.IssuingParamSet, "issuing-paramset", "tc26-256-A", "GOST parameter set of the issuing key")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := c.dbConfig.validate(); err != nil {
+		return nil, err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://127.0.0.1:8080"
+	}
+	return c, c.caConfig.validate()
 }
 
 func parseDBOnly(name string, args []string, stderr io.Writer, getenv func(string) string) (*dbConfig, error) {

@@ -19,8 +19,11 @@ Usage:
   kcr serve   [--addr host:port] [--data dir] [--db postgres://…] [--demo]   run the server
   kcr migrate [--data dir] [--db postgres://…]                              apply database migrations
   kcr audit verify [--data dir] [--db postgres://…]                         check the audit log's hash chain
+  kcr ca init [--root-paramset tc26-512-A] [--issuing-paramset tc26-256-A] [--base-url url]
+                                                                            create the built-in GOST CA
 
-Every flag can also be set by environment: KCR_ADDR, KCR_DATA, KCR_DB, KCR_DEMO, KCR_SECURE_COOKIES.
+Every flag can also be set by environment: KCR_ADDR, KCR_DATA, KCR_DB, KCR_DEMO, KCR_SECURE_COOKIES,
+KCR_BASE_URL, KCR_CA_PASSPHRASE_FILE; the CA key passphrase itself may be given in KCR_CA_PASSPHRASE.
 A flag wins over the environment.
 `
 
@@ -42,6 +45,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = cmdServe(ctx, args[1:], stdout, stderr, getenv)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:], stdout, stderr, getenv)
+	case "ca":
+		if len(args) < 2 || args[1] != "init" {
+			fmt.Fprint(stderr, "usage: kcr ca init [--data dir] [--db url] [--root-paramset name] [--issuing-paramset name] [--base-url url] [--ca-passphrase-file file]\n")
+			return 2
+		}
+		err = cmdCAInit(ctx, args[2:], stdout, stderr, getenv)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "usage: kcr audit verify [--data dir] [--db url]\n")

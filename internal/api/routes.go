@@ -546,7 +546,16 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	switch accept := r.Header.Get("Accept"); {
 	case strings.Contains(accept, "application/pem-certificate-chain"):
 		w.Header().Set("Content-Type", "application/pem-certificate-chain")
-		return pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
+		chain := [][]byte{c.DER}
+		if s.PKI != nil {
+			chain = append(chain, s.PKI.Chain(c.Issuer)...)
+		}
+		for _, der := range chain {
+			if err := pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: der}); err != nil {
+				return err
+			}
+		}
+		return nil
 	case strings.Contains(accept, "application/pkix-cert"):
 		w.Header().Set("Content-Type", "application/pkix-cert")
 		_, err := w.Write(c.DER)

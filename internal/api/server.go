@@ -36,6 +36,8 @@ type Server struct {
 	Log    *slog.Logger
 	// SecureCookies marks the session cookie Secure; set it when kcr is served over HTTPS.
 	SecureCookies bool
+	// PKI serves /ca, /crl and /ocsp; nil when no CA is configured.
+	PKI PKI
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -59,6 +61,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /healthz", s.instrument("GET /healthz", http.HandlerFunc(s.healthz)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /api/openapi.json", s.instrument("GET /api/openapi.json", http.HandlerFunc(s.openapi)))
+	s.registerPKI(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Log, errs.NotFoundf("no API route %s %s", r.Method, r.URL.Path))
 	})

@@ -66,7 +66,7 @@ func (db *DB) CreateIntent(ctx context.Context, serial, authority, applicationID
 
 // UpdateIntent moves an intent to a new status, with the signed certificate or the reason it failed.
 func (db *DB) UpdateIntent(ctx context.Context, serial, status string, der []byte, detail string, now time.Time) error {
-	_, err := db.exec(ctx, `UPDATE issuance_intents SET status = ?, der = ?, detail = ?, updated_at = ? WHERE serial = ?`,
+	_, err := db.exec(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ? WHERE serial = ?`,
 		status, der, detail, micros(now), serial)
 	return err
 }

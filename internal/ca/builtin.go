@@ -1,0 +1,391 @@
+package ca
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/gost"
+	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/x509gost"
+)
+
+// Names of the built-in authorities: they appear in /ca/<name>.crt and /crl/<name>.crl.
+const (
+	RootName    = "kcr-root"
+	IssuingName = "kcr-ca"
+)
+
+// ErrNotInitialized is returned by Load when "kcr ca init" has not been run.
+var ErrNotInitialized = errors.New("the built-in CA is not initialized: run kcr ca init")
+
+// Builtin is the built-in GOST certification authority: a root and an issuing authority whose keys are
+// kept encrypted in the database and decrypted into memory at start-up.
+type Builtin struct {
+	DB      *storage.DB
+	Clock   clock.Clock
+	Rand    io.Reader
+	Profile Profile
+	// BaseURL is where this server answers /ca, /crl and /ocsp; it is written into every certificate.
+	BaseURL string
+
+	root, issuing *authority
+	lintKey       *gost.PrivateKey // throwaway key with the issuing key's parameters, for pre-signing lint
+	crlMu         sync.Mutex
+	ocspCache     sync.Map // cacheKey → *cachedOCSP
+}
+
+type authority struct {
+	name   string
+	cert   *x509gost.Certificate
+	signer gost.Signer
+	keyID  []byte
+}
+
+// InitOptions chooses the authorities' parameter sets and names.
+type InitOptions struct {
+	RootParamSet    string // default tc26-512-A
+	IssuingParamSet string // default tc26-256-A
+	Organization    string // the CA operator's name in the CA certificates
+}
+
+// Init creates the root and issuing authorities, stores their certificates and encrypted keys, and
+// returns the ready CA. It refuses to run twice.
+func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile, baseURL string, passphrase []byte, opt InitOptions) (*Builtin, error) {
+	if len(passphrase) < 12 {
+		return nil, errs.Field("passphrase", "too_short", "the CA key passphrase must be at least 12 characters")
+	}
+	if existing, err := db.Authorities(ctx); err != nil {
+		return nil, err
+	} else if len(existing) > 0 {
+		return nil, errs.New(errs.Conflict, "the CA is already initialized (authorities %s exist)", names(existing))
+	}
+	if opt.RootParamSet == "" {
+		opt.RootParamSet = "tc26-512-A"
+	}
+	if opt.IssuingParamSet == "" {
+		opt.IssuingParamSet = "tc26-256-A"
+	}
+	if opt.Organization == "" {
+		opt.Organization = "Удостоверяющий центр kcr (демонстрационный)"
+	}
+	rootPS, ok := gost.ParamSetByName(opt.RootParamSet)
+	if !ok {
+		return nil, errs.Field("root_paramset", "unknown", "unknown parameter set "+opt.RootParamSet+"; one of "+paramSetNames())
+	}
+	issPS, ok := gost.ParamSetByName(opt.IssuingParamSet)
+	if !ok {
+		return nil, errs.Field("issuing_paramset", "unknown", "unknown parameter set "+opt.IssuingParamSet+"; one of "+paramSetNames())
+	}
+	b := &Builtin{DB: db, Clock: clk, Rand: rand.Reader, Profile: profile, BaseURL: strings.TrimRight(baseURL, "/")}
+	rootKey, err := gost.GenerateKey(b.Rand, rootPS)
+	if err != nil {
+		return nil, fmt.Errorf("generate root key: %w", err)
+	}
+	issKey, err := gost.GenerateKey(b.Rand, issPS)
+	if err != nil {
+		return nil, fmt.Errorf("generate issuing key: %w", err)
+	}
+	now := clk.Now().Truncate(time.Second)
+	rootName, err := caName("Корневой УЦ kcr", opt.Organization)
+	if err != nil {
+		return nil, err
+	}
+	issName, err := caName("УЦ kcr", opt.Organization)
+	if err != nil {
+		return nil, err
+	}
+	rootCert, err := b.caCertificate(rootKey, rootKey.Public(), rootName, rootName, nil, now, now.AddDate(15, 0, 0), -1, "")
+	if err != nil {
+		return nil, fmt.Errorf("root certificate: %w", err)
+	}
+	root, err := x509gost.ParseCertificate(rootCert)
+	if err != nil {
+		return nil, err
+	}
+	rootKeyID, err := keyIDOf(rootKey.Public())
+	if err != nil {
+		return nil, err
+	}
+	issCert, err := b.caCertificate(rootKey, issKey.Public(), rootName, issName, rootKeyID, now,
+		now.AddDate(10, 0, 0), 0, RootName)
+	if err != nil {
+		return nil, fmt.Errorf("issuing certificate: %w", err)
+	}
+	if c, err := x509gost.ParseCertificate(issCert); err != nil {
+		return nil, err
+	} else if err := c.CheckSignatureFrom(root); err != nil {
+		return nil, fmt.Errorf("the issuing certificate does not verify against the root: %w", err)
+	}
+	err = db.InTx(ctx, func(ctx context.Context) error {
+		for _, a := range []struct {
+			name, role, parent string
+			cert               []byte
+			key                *gost.PrivateKey
+		}{{RootName, "root", RootName, rootCert, rootKey}, {IssuingName, "issuing", RootName, issCert, issKey}} {
+			pemKey, err := gost.EncryptPKCS8PEM(a.key, passphrase, b.Rand)
+			if err != nil {
+				return err
+			}
+			if err := db.SaveAuthority(ctx, &storage.Authority{Name: a.name, Role: a.role, Parent: a.parent, Cert: a.cert,
+				KeyPEM: string(pemKey), CreatedAt: now}); err != nil {
+				if err == storage.ErrDuplicate {
+					return errs.New(errs.Conflict, "the CA was initialized concurrently")
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return Load(ctx, db, clk, profile, baseURL, passphrase)
+}
+
+func names(as []*storage.Authority) string {
+	var n []string
+	for _, a := range as {
+		n = append(n, a.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func paramSetNames() string {
+	var n []string
+	for _, ps := range gost.ParamSets() {
+		if !strings.Contains(ps.Name, "test") {
+			n = append(n, ps.Name)
+		}
+	}
+	return strings.Join(n, ", ")
+}
+
+func caName(cn, org string) ([]byte, error) {
+	return x509gost.Name{
+		{OID: x509gost.OIDCommonName, Value: cn, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDOrganization, Value: org, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDCountry, Value: "RU", Tag: asn1.TagPrintableString},
+	}.Marshal()
+}
+
+// caCertificate signs a CA certificate with signer. pathLen -1 means a root without a length limit.
+func (b *Builtin) caCertificate(signer gost.Signer, pub *gost.PublicKey, issuer, subject, authorityKeyID []byte,
+	notBefore, notAfter time.Time, pathLen int, parent string) ([]byte, error) {
+	spki, err := pub.MarshalSPKI()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := b.newSerial()
+	if err != nil {
+		return nil, err
+	}
+	ski, err := keyID(spki)
+	if err != nil {
+		return nil, err
+	}
+	exts := []x509gost.Extension{
+		{OID: x509gost.OIDExtBasicConstraints, Critical: true, Value: x509gost.BasicConstraints(true, pathLen)},
+		{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: x509gost.KeyUsage(authorityKeyUsageBits...)},
+		{OID: x509gost.OIDExtSubjectKeyID, Value: x509gost.SubjectKeyID(ski)},
+		{OID: x509gost.OIDExtSubjectSignTool, Value: x509gost.SubjectSignTool(b.Profile.IssuerSignTool[0])},
+	}
+	if parent != "" {
+		exts = append(exts,
+			x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyID(authorityKeyID)},
+			x509gost.Extension{OID: x509gost.OIDExtCRLDistributionPoints, Value: x509gost.CRLDistributionPoints(b.BaseURL + "/crl/" + parent + ".crl")},
+			x509gost.Extension{OID: x509gost.OIDExtAuthorityInfoAccess, Value: x509gost.AuthorityInfoAccess(nil, []string{b.BaseURL + "/ca/" + parent + ".crt"})},
+			x509gost.Extension{OID: x509gost.OIDExtCertificatePolicies, Value: x509gost.CertificatePolicies(b.Profile.classPolicies()...)})
+	}
+	tbs := &x509gost.TBSCertificate{SerialNumber: serial, SignatureAlgorithm: signer.Public().SignatureAlgorithm(), Issuer: issuer,
+		NotBefore: notBefore, NotAfter: notAfter, Subject: subject, SPKI: spki, Extensions: exts}
+	der, err := tbs.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return x509gost.SignCertificate(der, signer, b.Rand)
+}
+
+// Load reads the authorities and decrypts their keys with the passphrase.
+func Load(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile, baseURL string, passphrase []byte) (*Builtin, error) {
+	stored, err := db.Authorities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return nil, ErrNotInitialized
+	}
+	b := &Builtin{DB: db, Clock: clk, Rand: rand.Reader, Profile: profile, BaseURL: strings.TrimRight(baseURL, "/")}
+	for _, s := range stored {
+		cert, err := x509gost.ParseCertificate(s.Cert)
+		if err != nil {
+			return nil, fmt.Errorf("authority %s: stored certificate: %w", s.Name, err)
+		}
+		key, err := gost.DecryptPKCS8PEM([]byte(s.KeyPEM), passphrase)
+		if err != nil {
+			return nil, fmt.Errorf("authority %s: %w (check KCR_CA_PASSPHRASE or KCR_CA_PASSPHRASE_FILE)", s.Name, err)
+		}
+		if !key.Public().Equal(cert.PublicKey) {
+			return nil, fmt.Errorf("authority %s: the stored key does not match its certificate", s.Name)
+		}
+		kid, err := keyID(cert.RawSPKI)
+		if err != nil {
+			return nil, fmt.Errorf("authority %s: %w", s.Name, err)
+		}
+		a := &authority{name: s.Name, cert: cert, signer: key, keyID: kid}
+		switch s.Role {
+		case "root":
+			b.root = a
+		case "issuing":
+			b.issuing = a
+			if b.lintKey, err = gost.GenerateKey(b.Rand, key.ParamSet()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if b.root == nil || b.issuing == nil {
+		return nil, fmt.Errorf("the CA needs a root and an issuing authority; found %s", names(stored))
+	}
+	if err := b.issuing.cert.CheckSignatureFrom(b.root.cert); err != nil {
+		return nil, fmt.Errorf("the issuing CA certificate does not verify against the root: %w", err)
+	}
+	return b, nil
+}
+
+// Certificate returns an authority's certificate (DER) by name.
+func (b *Builtin) Certificate(name string) ([]byte, bool) {
+	for _, a := range []*authority{b.root, b.issuing} {
+		if a.name == name {
+			return a.cert.Raw, true
+		}
+	}
+	return nil, false
+}
+
+// Chain returns the certificates above a certificate issued by the named authority, nearest first.
+func (b *Builtin) Chain(issuer string) [][]byte {
+	switch issuer {
+	case b.issuing.name:
+		return [][]byte{b.issuing.cert.Raw, b.root.cert.Raw}
+	case b.root.name:
+		return [][]byte{b.root.cert.Raw}
+	}
+	return nil
+}
+
+// newSerial returns a random positive serial of 127 bits (at least 64 bits of entropy, RFC 5280's 20-octet limit).
+func (b *Builtin) newSerial() (*big.Int, error) {
+	buf := make([]byte, 16)
+	for {
+		if _, err := io.ReadFull(b.Rand, buf); err != nil {
+			return nil, err
+		}
+		buf[0] &= 0x7f
+		if n := new(big.Int).SetBytes(buf); n.BitLen() >= 64 {
+			return n, nil
+		}
+	}
+}
+
+// Issue runs the pipeline: check the CSR (proof of possession, key on the named curve, key not certified
+// to someone else), build the TBS from registration data, record the intent, lint a throwaway-signed copy,
+// sign, verify the signature just made, record it. Registration stores the certificate and calls Stored.
+func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
+	csr, err := x509gost.ParseCertificateRequest(req.CSR)
+	if err != nil {
+		return nil, errs.Field("csr", "unsupported", "the certificate request cannot be used: "+err.Error())
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, errs.Field("csr", "signature", "the certificate request's signature does not verify: it was not made with the key it carries")
+	}
+	sum := sha256.Sum256(csr.RawSPKI)
+	keyHash := hex.EncodeToString(sum[:])
+	holders, err := b.DB.KeyHolders(ctx, keyHash)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range holders {
+		if h != req.Employee.ID {
+			return nil, errs.New(errs.Conflict, "this public key is already certified to another person: the employee must generate a new key pair")
+		}
+	}
+	subject, err := buildSubject(req)
+	if err != nil {
+		return nil, err
+	}
+	subjectDER, err := subject.Marshal()
+	if err != nil {
+		return nil, errs.Field("employee", "encoding", "the registration data cannot be encoded in a certificate: "+err.Error())
+	}
+	serial, err := b.newSerial()
+	if err != nil {
+		return nil, err
+	}
+	serialHex := serial.Text(16)
+	now := b.Clock.Now()
+	ski, err := keyID(csr.RawSPKI)
+	if err != nil {
+		return nil, errs.Field("csr", "malformed", "the request's public key cannot be read")
+	}
+	tbs, err := b.endEntityTBS(req, subjectDER, csr.RawSPKI, ski, serial, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.DB.CreateIntent(ctx, serialHex, b.issuing.name, req.Application.ID, now); err != nil {
+		return nil, fmt.Errorf("record issuance intent: %w", err)
+	}
+	fail := func(err error) (*Issued, error) {
+		if uerr := b.DB.UpdateIntent(ctx, serialHex, storage.IntentFailed, nil, err.Error(), b.Clock.Now()); uerr != nil {
+			return nil, errors.Join(err, uerr)
+		}
+		return nil, err
+	}
+	tbsDER, err := tbs.Marshal()
+	if err != nil {
+		return fail(err)
+	}
+	// Lint a copy signed by a throwaway key: the real key signs only what passed.
+	draft, err := x509gost.SignCertificate(tbsDER, b.lintKey, b.Rand)
+	if err != nil {
+		return fail(err)
+	}
+	parsed, err := x509gost.ParseCertificate(draft)
+	if err != nil {
+		return fail(fmt.Errorf("lint: the draft does not parse: %w", err))
+	}
+	if err := b.Lint(parsed, req.Application.Kind); err != nil {
+		return fail(err)
+	}
+	der, err := x509gost.SignCertificate(tbsDER, b.issuing.signer, b.Rand)
+	if err != nil {
+		return fail(err)
+	}
+	cert, err := x509gost.ParseCertificate(der)
+	if err == nil {
+		err = cert.CheckSignatureFrom(b.issuing.cert)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("the signature just made does not verify: %w", err))
+	}
+	if err := b.DB.UpdateIntent(ctx, serialHex, storage.IntentSigned, der, "", b.Clock.Now()); err != nil {
+		return nil, err
+	}
+	return &Issued{Serial: serialHex, DER: der, Issuer: b.issuing.name, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter,
+		PublicKeyHash: keyHash}, nil
+}
+
+// Stored marks an intent's certificate as in the register; registration calls it in the storing transaction.
+func (b *Builtin) Stored(ctx context.Context, serial string) error {
+	return b.DB.UpdateIntent(ctx, serial, storage.IntentStored, nil, "", b.Clock.Now())
+}

@@ -1,0 +1,133 @@
+package ca
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"fmt"
+	"strings"
+
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/x509gost"
+)
+
+// LintError lists every way a certificate breaks the profile. The pipeline lints a copy signed with a
+// throwaway key before the real signature, so a profile bug never reaches a signed certificate.
+type LintError struct{ Problems []string }
+
+func (e *LintError) Error() string {
+	return "certificate profile check failed: " + strings.Join(e.Problems, "; ")
+}
+
+// russianExtensions must be present and non-critical (OpenSSL rejects a critical identificationKind).
+var russianExtensions = []asn1.ObjectIdentifier{x509gost.OIDExtSubjectSignTool, x509gost.OIDExtIssuerSignTool, x509gost.OIDExtIdentificationKind}
+
+// Lint checks an end-entity certificate of the given kind against the profile.
+func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if c.Version != 3 {
+		add("version is %d, want 3", c.Version)
+	}
+	if c.SerialNumber.Sign() <= 0 || len(c.SerialNumber.Bytes()) > 20 || c.SerialNumber.BitLen() < 64 {
+		add("serial number must be positive, at most 20 octets and carry at least 64 bits")
+	}
+	if !c.NotBefore.Before(c.NotAfter) {
+		add("notBefore is not before notAfter")
+	}
+	if max := c.NotBefore.AddDate(0, b.Profile.ValidityMonths, 1); c.NotAfter.After(max) {
+		add("validity is longer than %d months", b.Profile.ValidityMonths)
+	}
+	// Subject: every attribute allowed for the kind, with its string type; required ones present once.
+	seen := map[string]int{}
+	for _, a := range c.Subject {
+		rule, ok := ruleFor(a.OID)
+		if !ok {
+			add("subject attribute %s is not in the profile", a.OID)
+			continue
+		}
+		seen[rule.name]++
+		if rule.kinds[kind] == never {
+			add("subject attribute %s is not allowed in a %s certificate", rule.name, kind)
+		}
+		if a.Tag != rule.tag {
+			add("subject attribute %s has ASN.1 string tag %d, want %d", rule.name, a.Tag, rule.tag)
+		}
+		if rule.digits > 0 && (len(a.Value) != rule.digits || strings.Trim(a.Value, "0123456789") != "") {
+			add("subject attribute %s must be %d digits", rule.name, rule.digits)
+		}
+		if a.OID.Equal(x509gost.OIDCountry) && a.Value != "RU" {
+			add("subject C must be RU")
+		}
+	}
+	for _, r := range subjectRules {
+		if r.kinds[kind] == required && seen[r.name] == 0 {
+			add("subject attribute %s is required in a %s certificate", r.name, kind)
+		}
+		if seen[r.name] > 1 {
+			add("subject attribute %s appears %d times", r.name, seen[r.name])
+		}
+	}
+	// Extensions.
+	count := map[string]int{}
+	for _, e := range c.Extensions {
+		count[e.OID.String()]++
+	}
+	for oid, n := range count {
+		if n > 1 {
+			add("extension %s appears %d times", oid, n)
+		}
+	}
+	ext := func(oid asn1.ObjectIdentifier, critical bool) (x509gost.Extension, bool) {
+		e, ok := c.Extension(oid)
+		if !ok {
+			add("extension %s is missing", oid)
+		} else if e.Critical != critical {
+			add("extension %s must be critical=%v", oid, critical)
+		}
+		return e, ok
+	}
+	if e, ok := ext(x509gost.OIDExtKeyUsage, true); ok && !bytes.Equal(e.Value, x509gost.KeyUsage(endEntityKeyUsageBits...)) {
+		add("keyUsage must be digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment")
+	}
+	if e, ok := ext(x509gost.OIDExtExtendedKeyUsage, false); ok && !bytes.Equal(e.Value, x509gost.ExtKeyUsage(x509gost.OIDExtKeyUsageClientAuth, x509gost.OIDExtKeyUsageEmailProtection)) {
+		add("extendedKeyUsage must be clientAuth and emailProtection")
+	}
+	for _, oid := range []asn1.ObjectIdentifier{x509gost.OIDExtSubjectKeyID, x509gost.OIDExtAuthorityKeyID, x509gost.OIDExtCRLDistributionPoints, x509gost.OIDExtAuthorityInfoAccess,
+		x509gost.OIDExtCertificatePolicies, x509gost.OIDExtPrivateKeyUsagePeriod} {
+		ext(oid, false)
+	}
+	for _, oid := range russianExtensions {
+		ext(oid, false)
+	}
+	if _, ok := c.Extension(x509gost.OIDExtBasicConstraints); ok {
+		add("an end-entity certificate carries no basicConstraints")
+	}
+	if e, ok := c.Extension(x509gost.OIDExtPrivateKeyUsagePeriod); ok {
+		want := x509gost.PrivateKeyUsagePeriod(c.NotBefore, c.NotBefore.AddDate(0, b.Profile.KeyUsageMonths, 0))
+		if !bytes.Equal(e.Value, want) {
+			add("privateKeyUsagePeriod must run %d months from notBefore", b.Profile.KeyUsageMonths)
+		}
+	}
+	if e, ok := c.Extension(x509gost.OIDExtCertificatePolicies); ok && !bytes.Equal(e.Value, x509gost.CertificatePolicies(b.Profile.classPolicies()...)) {
+		add("certificatePolicies must list the KC classes from KC1 to KC%d", b.Profile.Class)
+	}
+	if e, ok := c.Extension(x509gost.OIDExtSubjectSignTool); ok {
+		var s string
+		if rest, err := asn1.Unmarshal(e.Value, &s); err != nil || len(rest) > 0 || len([]rune(s)) > 200 || s == "" {
+			add("subjectSignTool must be one UTF8String of 1 to 200 characters")
+		}
+	}
+	if len(p) > 0 {
+		return &LintError{Problems: p}
+	}
+	return nil
+}
+
+func ruleFor(oid asn1.ObjectIdentifier) (attributeRule, bool) {
+	for _, r := range subjectRules {
+		if r.oid.Equal(oid) {
+			return r, true
+		}
+	}
+	return attributeRule{}, false
+}
