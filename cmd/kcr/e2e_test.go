@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kcr-project/kcr/internal/ossltest"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/testdb"
 )
@@ -208,6 +209,16 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 		"document": map[string]any{"type": "passport_rf", "series": "4512", "number": "654321", "issue_date": "2012-04-01",
 			"issuer": "ОУФМС России по г. Москве", "issuer_code": "770-045"}}, 201, &emp)
 
+	// The employee's crypto tool is OpenSSL with the GOST engine; its request's subject is ignored.
+	o := ossltest.New(t)
+	work := t.TempDir()
+	o.Run(t, "genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:TCA", "-out", filepath.Join(work, "key.pem"))
+	o.Run(t, "req", "-new", "-key", filepath.Join(work, "key.pem"), "-subj", "/CN=whatever", "-out", filepath.Join(work, "req.pem"))
+	csr, err := os.ReadFile(filepath.Join(work, "req.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	var a app
 	s.call(t, "POST", "/api/v1/applications", map[string]any{"employee_id": emp.ID, "kind": "individual"}, 201, &a)
 	s.call(t, "POST", "/api/v1/applications/"+a.ID+"/submit", nil, 200, &a)
@@ -217,7 +228,7 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 	}
 	s.call(t, "POST", "/api/v1/applications/"+a.ID+"/verify-identity", map[string]any{"method": "in_person_workplace",
 		"document": "паспорт РФ 4512 654321"}, 200, &a)
-	req, _ := http.NewRequest("POST", s.base+"/api/v1/applications/"+a.ID+"/csr", strings.NewReader(csrPEM(t)))
+	req, _ := http.NewRequest("POST", s.base+"/api/v1/applications/"+a.ID+"/csr", bytes.NewReader(csr))
 	req.Header.Set("Content-Type", "application/x-pem-file")
 	req.Header.Set("Authorization", "Bearer "+s.key)
 	resp, err = http.DefaultClient.Do(req)
@@ -262,6 +273,8 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 		t.Fatalf("feed:\n%s\nwant\n%s", strings.Join(steps, ","), want)
 	}
 
+	certificateLifecycle(t, s, o, work, a.ID)
+
 	// Metrics count the requests just made.
 	resp, err = http.Get(s.base + "/metrics")
 	if err != nil {
@@ -305,6 +318,93 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 	if code != 1 || !strings.Contains(out, "broken at event 7") {
 		t.Fatalf("tampered audit verify: %d %s", code, out)
 	}
+}
+
+// certificateLifecycle issues the approved application's certificate, checks it against the chain and the
+// CRL the server publishes with OpenSSL, asks the running OCSP responder with openssl ocsp, revokes it
+// through the API and sees OCSP and the CRL say so at once.
+func certificateLifecycle(t *testing.T, s *server, o *ossltest.Tool, work, appID string) {
+	var issued struct {
+		State             string `json:"state"`
+		CertificateSerial string `json:"certificate_serial"`
+	}
+	s.call(t, "POST", "/api/v1/applications/"+appID+"/issue", nil, 200, &issued)
+	if issued.State != "issued" || issued.CertificateSerial == "" {
+		t.Fatalf("issue: %+v", issued)
+	}
+	serial := issued.CertificateSerial
+	get := func(path, accept string) []byte {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+s.key)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		return body
+	}
+	file := func(name string, data []byte) string {
+		f := filepath.Join(work, name)
+		if err := os.WriteFile(f, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	chain := get("/api/v1/certificates/"+serial, "application/pem-certificate-chain")
+	if n := strings.Count(string(chain), "BEGIN CERTIFICATE"); n != 3 {
+		t.Fatalf("the PEM chain has %d certificates, want the certificate, the issuing CA and the root", n)
+	}
+	ee := file("ee.der", get("/api/v1/certificates/"+serial, "application/pkix-cert"))
+	eePEM := file("ee.pem", []byte(o.Run(t, "x509", "-inform", "DER", "-in", ee)))
+	// The CA certificates and CRLs come from the public URLs written into the certificate.
+	text := o.Run(t, "x509", "-in", eePEM, "-noout", "-text")
+	for _, want := range []string{s.base + "/crl/kcr-ca.crl", "OCSP - URI:" + s.base + "/ocsp", "CA Issuers - URI:" + s.base + "/ca/kcr-ca.crt",
+		"SNILS = 11223344595", "INN = 500100732259"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("the certificate lacks %q:\n%s", want, text)
+		}
+	}
+	issuing := file("issuing.pem", []byte(o.Run(t, "x509", "-inform", "DER", "-in", file("issuing.der", get("/ca/kcr-ca.crt", "")))))
+	root := file("root.pem", []byte(o.Run(t, "x509", "-inform", "DER", "-in", file("root.der", get("/ca/kcr-root.crt", "")))))
+	cas := file("cas.pem", append(must(os.ReadFile(root)), must(os.ReadFile(issuing))...))
+	crls := func() string {
+		issuingCRL := o.Run(t, "crl", "-inform", "DER", "-in", file("issuing.crl", get("/crl/kcr-ca.crl", "")))
+		rootCRL := o.Run(t, "crl", "-inform", "DER", "-in", file("root.crl", get("/crl/kcr-root.crl", "")))
+		return file("crls.pem", []byte(issuingCRL+rootCRL))
+	}
+	if out := o.Run(t, "verify", "-crl_check_all", "-CAfile", cas, "-CRLfile", crls(), eePEM); !strings.Contains(out, ": OK") {
+		t.Fatalf("openssl verify -crl_check_all: %s", out)
+	}
+	ocsp := func() string {
+		t.Helper()
+		return o.Run(t, "ocsp", "-url", s.base+"/ocsp", "-issuer", issuing, "-cert", eePEM, "-CAfile", cas)
+	}
+	if out := ocsp(); !strings.Contains(out, ": good") || !strings.Contains(out, "Response verify OK") {
+		t.Fatalf("openssl ocsp before revocation: %s", out)
+	}
+	s.call(t, "POST", "/api/v1/certificates/"+serial+"/revoke", map[string]any{"reason": "key_compromise"}, 200, nil)
+	if out := ocsp(); !strings.Contains(out, ": revoked") || !strings.Contains(out, "Reason: keyCompromise") {
+		t.Fatalf("openssl ocsp after revocation: %s", out)
+	}
+	out, err := o.Try(nil, "verify", "-crl_check", "-CAfile", cas, "-CRLfile", crls(), eePEM)
+	if err == nil || !strings.Contains(out, "certificate revoked") {
+		t.Fatalf("openssl verify -crl_check after revocation: %v %s", err, out)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -1,28 +1,31 @@
 // Package demo fills an empty kcr database with a realistic holding — organizations, employees, users of
-// every role, an API key and applications in every state reachable without a CA — so that a fresh
+// every role, an API key, applications in every state and, when a CA is configured, valid, expiring and
+// revoked certificates — so that a fresh
 // installation can be tried at once. Everything goes through the real services (access.Service and
 // registration.Service), so each row is validated and audited exactly as if it came through the API.
 package demo
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	crand "crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/ca"
+	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/gost"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/requisites"
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
 // Result is what the demo loader created, for printing at start-up.
@@ -226,10 +229,18 @@ func (l *loader) load(ctx context.Context) (*Result, error) {
 	res.APIKey = secret
 
 	for _, ap := range appPlans {
-		if err := l.application(ctx, ap); err != nil {
+		if err := l.application(ctx, ap, 0); err != nil {
 			return nil, fmt.Errorf("application of %s: %w", fullNameOf(&l.staff[ap.org][ap.emp].in), err)
 		}
 		res.Applications++
+	}
+	if l.reg.CA != nil {
+		for _, ip := range issuedPlans {
+			if err := l.application(ctx, ip.plan, ip.monthsAgo); err != nil {
+				return nil, fmt.Errorf("application of %s: %w", fullNameOf(&l.staff[ip.plan.org][ip.plan.emp].in), err)
+			}
+			res.Applications++
+		}
 	}
 	return res, nil
 }
@@ -247,12 +258,14 @@ const (
 	stApprove
 	stDecline
 	stCancel
+	stIssue  // the registrar has the built-in CA issue the certificate
+	stRevoke // the account administrator revokes the certificate
 )
 
 type step struct {
 	kind   stepKind
 	method model.VerificationMethod
-	note   string
+	note   string // for stRevoke, the reason
 }
 
 var (
@@ -260,7 +273,10 @@ var (
 	ownCSR  = step{kind: stOwnCSR}
 	submit  = step{kind: stSubmit}
 	approve = step{kind: stApprove}
+	issue   = step{kind: stIssue}
 )
+
+func revoke(reason string) step { return step{kind: stRevoke, note: reason} }
 
 func verify(m model.VerificationMethod) step { return step{kind: stVerify, method: m} }
 func correct(note string) step               { return step{kind: stCorrect, note: note} }
@@ -283,10 +299,8 @@ const (
 )
 
 // appPlans is the applications scenario. The registrar acts (verify, approve, request a correction,
-// decline) only in the organizations the registrar is assigned to: the head office and both branches; the
-// subsidiary's applications wait for its own registration officer. The "issued" state needs a
-// certification authority, which kcr does not have yet (the built-in GOST CA comes with issue 3): issuing
-// would fail as unavailable, so no application is issued here.
+// decline, issue) only in the organizations the registrar is assigned to: the head office and both
+// branches; the subsidiary's applications wait for its own registration officer.
 var appPlans = []appPlan{
 	// draft
 	{orgHead, 13, individual, nil, model.StateDraft},
@@ -339,9 +353,35 @@ var appPlans = []appPlan{
 	{orgSPb, 2, individual, []step{submit}, model.StateDocuments},
 }
 
-func (l *loader) application(ctx context.Context, ap appPlan) error {
+var toIssue = []step{csr, submit, submit, verify(workplace), approve, issue}
+
+// issuedPlans need a certification authority; they run when the registration service has one. They give
+// the register valid, expiring and revoked certificates: monthsAgo runs the whole plan on a clock set back so
+// many months, so that its certificate is about to expire.
+var issuedPlans = []struct {
+	plan      appPlan
+	monthsAgo int
+}{
+	{appPlan{orgHead, 5, individual, toIssue, model.StateIssued}, 0},
+	{appPlan{orgHead, 7, individual, toIssue, model.StateIssued}, 0},
+	{appPlan{orgSPb, 1, individual, append(slices.Clone(toIssue), revoke("affiliation_changed")), model.StateIssued}, 0},
+	{appPlan{orgHead, 6, individual, append(slices.Clone(toIssue), revoke("key_compromise")), model.StateIssued}, 0},
+	{appPlan{orgHead, 8, individual, toIssue, model.StateIssued}, 11},
+	{appPlan{orgKazan, 2, individual, toIssue, model.StateIssued}, 11},
+}
+
+func (l *loader) application(ctx context.Context, ap appPlan, monthsAgo int) error {
+	reg := l.reg
+	if monthsAgo > 0 {
+		// The whole story happened months ago: the same services on a clock set back.
+		past := clock.NewFake(l.now.AddDate(0, -monthsAgo, 0))
+		reg = &registration.Service{DB: l.reg.DB, Clock: past, CA: l.reg.CA}
+		if b, ok := l.reg.CA.(*ca.Builtin); ok {
+			reg.CA = b.WithClock(past)
+		}
+	}
 	p := l.staff[ap.org][ap.emp]
-	v, err := l.reg.CreateApplication(ctx, l.admin, registration.ApplicationInput{EmployeeID: p.id, Kind: ap.kind})
+	v, err := reg.CreateApplication(ctx, l.admin, registration.ApplicationInput{EmployeeID: p.id, Kind: ap.kind})
 	if err != nil {
 		return err
 	}
@@ -357,19 +397,23 @@ func (l *loader) application(ctx context.Context, ap appPlan) error {
 			if st.kind == stOwnCSR {
 				who = l.employee
 			}
-			v, err = l.reg.UploadCSR(ctx, who, id, body)
+			v, err = reg.UploadCSR(ctx, who, id, body)
 		case stSubmit:
-			v, err = l.reg.Act(ctx, l.admin, id, registration.ActSubmit, registration.ActionInput{})
+			v, err = reg.Act(ctx, l.admin, id, registration.ActSubmit, registration.ActionInput{})
 		case stVerify:
-			v, err = l.reg.Act(ctx, l.registrar, id, registration.ActVerifyIdentity, registration.ActionInput{Method: st.method})
+			v, err = reg.Act(ctx, l.registrar, id, registration.ActVerifyIdentity, registration.ActionInput{Method: st.method})
 		case stCorrect:
-			v, err = l.reg.Act(ctx, l.registrar, id, registration.ActRequestCorrection, registration.ActionInput{Note: st.note})
+			v, err = reg.Act(ctx, l.registrar, id, registration.ActRequestCorrection, registration.ActionInput{Note: st.note})
 		case stApprove:
-			v, err = l.reg.Act(ctx, l.registrar, id, registration.ActApprove, registration.ActionInput{})
+			v, err = reg.Act(ctx, l.registrar, id, registration.ActApprove, registration.ActionInput{})
 		case stDecline:
-			v, err = l.reg.Act(ctx, l.registrar, id, registration.ActDecline, registration.ActionInput{Note: st.note})
+			v, err = reg.Act(ctx, l.registrar, id, registration.ActDecline, registration.ActionInput{Note: st.note})
 		case stCancel:
-			v, err = l.reg.Act(ctx, l.admin, id, registration.ActCancel, registration.ActionInput{Note: st.note})
+			v, err = reg.Act(ctx, l.admin, id, registration.ActCancel, registration.ActionInput{Note: st.note})
+		case stIssue:
+			v, err = reg.Act(ctx, l.registrar, id, registration.ActIssue, registration.ActionInput{})
+		case stRevoke:
+			_, err = reg.RevokeCertificate(ctx, l.admin, v.CertificateSerial, registration.RevokeInput{Reason: st.note})
 		}
 		if err != nil {
 			return err
@@ -381,17 +425,16 @@ func (l *loader) application(ctx context.Context, ap appPlan) error {
 	return nil
 }
 
-// newCSR makes a structurally valid PKCS#10 request (PEM) with a fresh ECDSA P-256 key: registration
-// checks only the container; the signature and key checks belong to the CA. Go's ECDSA ignores the
-// randomness source, so the key cannot be derived from the seed.
-// TODO(issue 3): the built-in GOST CA replaces this with a GOST R 34.10-2012 key and request.
+// newCSR makes the PKCS#10 request (PEM) an employee's crypto tool would: a fresh GOST R 34.10-2012 key
+// (tc26-256-A) signing its own request. The key is thrown away: the demo never uses the certificates to sign.
 func newCSR(commonName string) ([]byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
+	ps, _ := gost.ParamSetByName("tc26-256-A")
+	key, err := gost.GenerateKey(crand.Reader, ps)
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.CreateCertificateRequest(crand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: commonName, Country: []string{"RU"}}}, key)
+	der, err := x509gost.CreateCertificateRequest(x509gost.Name{{OID: x509gost.OIDCommonName, Value: commonName,
+		Tag: asn1.TagUTF8String}}, key, crand.Reader)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package x509gost
 import (
 	encasn1 "encoding/asn1"
 	"fmt"
+	"io"
 
 	"github.com/kcr-project/kcr/internal/gost"
 	"golang.org/x/crypto/cryptobyte"
@@ -91,4 +92,33 @@ func ParseCertificateRequest(der []byte) (*CertificateRequest, error) {
 // CheckSignature verifies the request's self-signature, proving the requester holds the private key.
 func (r *CertificateRequest) CheckSignature() error {
 	return verifyWith(r.PublicKey, r.SignatureAlgorithm, r.RawInfo, r.Signature)
+}
+
+// CreateCertificateRequest makes a self-signed PKCS#10 request for the signer's key, with an empty
+// attribute set. kcr's own holders make requests with their crypto tools; this serves the demo and tests.
+func CreateCertificateRequest(subject Name, signer gost.Signer, rand io.Reader) ([]byte, error) {
+	rawSubject, err := subject.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	spki, err := signer.Public().MarshalSPKI()
+	if err != nil {
+		return nil, err
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1Int64(0)
+		b.AddBytes(rawSubject)
+		b.AddBytes(spki)
+		b.AddASN1(asn1.Tag(0).ContextSpecific().Constructed(), func(*cryptobyte.Builder) {})
+	})
+	info, err := b.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	sig, err := signAndVerify(signer, rand, info)
+	if err != nil {
+		return nil, err
+	}
+	return addSigned(info, signer.Public().SignatureAlgorithm(), sig)
 }
