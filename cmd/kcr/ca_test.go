@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCAInitCommand(t *testing.T) {
+	data := t.TempDir()
+	passFile := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(passFile, []byte("a long enough passphrase\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KCR_DATA": data}
+	steps := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"no passphrase", env, []string{"ca", "init"}, 2, "KCR_CA_PASSPHRASE"},
+		{"unknown parameter set", map[string]string{"KCR_DATA": data, "KCR_CA_PASSPHRASE": "a long enough passphrase"},
+			[]string{"ca", "init", "--root-paramset", "tc26-1024-Z"}, 1, "unknown parameter set tc26-1024-Z"},
+		{"bad base URL", env, []string{"ca", "init", "--base-url", "ftp://x"}, 2, "--base-url"},
+		{"init", env, []string{"ca", "init", "--ca-passphrase-file", passFile, "--base-url", "https://ca.example.ru"}, 0, "created kcr-ca"},
+		{"init again", env, []string{"ca", "init", "--ca-passphrase-file", passFile}, 1, "already initialized"},
+		{"serve without the passphrase", env, []string{"serve", "--addr", "127.0.0.1:0"}, 1, "passphrase is not given"},
+		{"serve with a wrong passphrase", map[string]string{"KCR_DATA": data, "KCR_CA_PASSPHRASE": "not the passphrase"},
+			[]string{"serve", "--addr", "127.0.0.1:0"}, 1, "wrong passphrase"},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			code, out := runCmd(t, st.env, st.args...)
+			if code != st.code || !strings.Contains(out, st.want) {
+				t.Fatalf("exit %d, output:\n%s\nwant exit %d mentioning %q", code, out, st.code, st.want)
+			}
+		})
+	}
+	t.Run("serve with the passphrase", func(t *testing.T) {
+		s := startServer(t, map[string]string{"KCR_DATA": data, "KCR_CA_PASSPHRASE_FILE": passFile})
+		if !strings.Contains(s.out.String(), "CA kcr-ca loaded") {
+			t.Fatalf("output:\n%s", s.out)
+		}
+	})
+}
