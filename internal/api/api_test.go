@@ -242,6 +242,12 @@ func TestApplicationStateMachine(t *testing.T) {
 		if r.status != 422 || r.problem(t).Errors[0].Field != "csr" {
 			t.Fatalf("garbage CSR: %d %s", r.status, r.body)
 		}
+		for name, body := range map[string][]byte{"ECDSA request": ecdsaCSR(t), "tampered GOST request": tamperedCSR(t)} {
+			r = e.do("registrar", "POST", "/api/v1/applications/"+a.ID+"/csr", body, "Content-Type", "application/pkcs10")
+			if r.status != 422 || r.problem(t).Errors[0].Field != "csr" {
+				t.Fatalf("%s: %d %s", name, r.status, r.body)
+			}
+		}
 		r = e.do("registrar", "POST", "/api/v1/applications/"+a.ID+"/csr", []byte(testCSR(t)), "Content-Type", "application/x-pem-file")
 		if r.status != 200 {
 			t.Fatalf("CSR: %d %s", r.status, r.body)

@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
-
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
 // Action is something done to an application; its string is the API path segment.
@@ -415,15 +414,16 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 // MaxCSRSize bounds an uploaded certificate request.
 const MaxCSRSize = 64 << 10
 
-// UploadCSR stores the employee's PKCS#10 request (PEM or DER) on the application. The structure is
-// checked here; the signature and key checks belong to the CA at issuance.
+// UploadCSR stores the employee's PKCS#10 request (PEM or DER) on the application. The request must be a
+// GOST R 34.10-2012 request whose self-signature verifies (proof of possession); the CA checks it again,
+// with the rest of its rules, at issuance.
 func (s *Service) UploadCSR(ctx context.Context, p *access.Principal, id string, body []byte) (*ApplicationView, error) {
 	if !p.Can(access.AppCSR) {
 		return nil, forbidden("upload certificate requests")
 	}
-	der, err := ParseCSRContainer(body)
+	der, err := ParseCSR(body)
 	if err != nil {
-		return nil, errs.Field("csr", "malformed", err.Error())
+		return nil, errs.Field("csr", "invalid", err.Error())
 	}
 	var view *ApplicationView
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
@@ -456,9 +456,9 @@ func (s *Service) UploadCSR(ctx context.Context, p *access.Principal, id string,
 	return view, err
 }
 
-// ParseCSRContainer accepts a PKCS#10 request as PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST")
-// or DER, checks its outer ASN.1 structure and returns the DER.
-func ParseCSRContainer(body []byte) ([]byte, error) {
+// ParseCSR accepts a PKCS#10 request as PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST") or DER,
+// checks that it is a GOST request whose signature verifies, and returns the DER.
+func ParseCSR(body []byte) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, errors.New("the request body is empty")
 	}
@@ -479,19 +479,12 @@ func ParseCSRContainer(body []byte) ([]byte, error) {
 		}
 		der = block.Bytes
 	}
-	in := cryptobyte.String(der)
-	var csr, info, alg cryptobyte.String
-	var version int64
-	var sig []byte
-	if !in.ReadASN1(&csr, cbasn1.SEQUENCE) || !in.Empty() ||
-		!csr.ReadASN1(&info, cbasn1.SEQUENCE) ||
-		!csr.ReadASN1(&alg, cbasn1.SEQUENCE) ||
-		!csr.ReadASN1BitStringAsBytes(&sig) || !csr.Empty() ||
-		!info.ReadASN1Integer(&version) || version != 0 ||
-		!info.SkipASN1(cbasn1.SEQUENCE) || // subject
-		!info.SkipASN1(cbasn1.SEQUENCE) || // subjectPublicKeyInfo
-		!info.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific()) || !info.Empty() {
-		return nil, errors.New("the body is not a DER or PEM PKCS#10 certificate request")
+	req, err := x509gost.ParseCertificateRequest(der)
+	if err != nil {
+		return nil, fmt.Errorf("not a usable GOST R 34.10-2012 PKCS#10 request: %w", err)
+	}
+	if err := req.CheckSignature(); err != nil {
+		return nil, errors.New("the request's signature does not verify: it was not made with the key it carries")
 	}
 	return der, nil
 }

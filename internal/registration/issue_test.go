@@ -2,11 +2,8 @@ package registration_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"testing"
 	"time"
@@ -15,10 +12,12 @@ import (
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/gost"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/testdb"
+	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
 // fakeCA issues a fixed certificate or fails, and records what it was asked.
@@ -58,8 +57,12 @@ func approved(t *testing.T, svc *registration.Service, admin *access.Principal) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	csr, _ := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "x"}}, key)
+	ps, _ := gost.ParamSetByName("tc26-256-A")
+	key, _ := gost.GenerateKey(rand.Reader, ps)
+	csr, err := x509gost.CreateCertificateRequest(x509gost.Name{{OID: x509gost.OIDCommonName, Value: "x", Tag: asn1.TagUTF8String}}, key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	steps := []func() (*registration.ApplicationView, error){
 		func() (*registration.ApplicationView, error) {
 			return svc.Act(ctx, admin, a.ID, registration.ActSubmit, registration.ActionInput{})
