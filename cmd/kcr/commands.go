@@ -170,7 +170,7 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 			}
 			fmt.Fprintf(stdout, "demo: CA key passphrase written to %s\n", fallback)
 		}
-		b, err := ca.Init(ctx, db, clk, ca.DefaultProfile(), c.BaseURL, pass, ca.InitOptions{})
+		b, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("initialize the demo CA: %w", err)
 		}
@@ -180,7 +180,7 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 	if pass == nil {
 		return nil, fmt.Errorf("the CA is initialized but its passphrase is not given: set KCR_CA_PASSPHRASE or --ca-passphrase-file")
 	}
-	b, err := ca.Load(ctx, db, clk, ca.DefaultProfile(), c.BaseURL, pass)
+	b, err := ca.Load(ctx, db, clk, c.profile(), c.BaseURL, pass)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func cmdCAInit(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer db.Close()
-	b, err := ca.Init(ctx, db, clk, ca.DefaultProfile(), c.BaseURL, pass, ca.InitOptions{RootParamSet: c.RootParamSet,
+	b, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{RootParamSet: c.RootParamSet,
 		IssuingParamSet: c.IssuingParamSet})
 	if err != nil {
 		return err

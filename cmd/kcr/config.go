@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/kcr-project/kcr/internal/ca"
 )
 
 // dbConfig says where the database is.
@@ -18,21 +20,59 @@ type dbConfig struct {
 	DB   string // postgres:// URL; empty means SQLite in Data
 }
 
-// caConfig says how to reach the CA's keys and where the CA's URLs point.
+// caConfig says how to reach the CA's keys, where the CA's URLs point, and the profile's periods.
 type caConfig struct {
 	BaseURL        string // written into certificates: /ca, /crl and /ocsp live under it
 	PassphraseFile string
 	passphraseEnv  string
+	ValidityMonths int
+	KeyUsageMonths int
 }
 
-func (c *caConfig) register(fs *flag.FlagSet, getenv func(string) string) {
+// profile is the certificate profile with the configured periods.
+func (c *caConfig) profile() ca.Profile {
+	p := ca.DefaultProfile()
+	p.ValidityMonths, p.KeyUsageMonths = c.ValidityMonths, c.KeyUsageMonths
+	return p
+}
+
+func envInt(getenv func(string) string, key string, def int) (int, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, usageError{fmt.Sprintf("%s=%q: must be a whole number", key, v)}
+	}
+	return n, nil
+}
+
+func (c *caConfig) register(fs *flag.FlagSet, getenv func(string) string) error {
+	validity, err := envInt(getenv, "KCR_CERT_VALIDITY_MONTHS", 12)
+	if err != nil {
+		return err
+	}
+	keyUsage, err := envInt(getenv, "KCR_KEY_USAGE_MONTHS", 15)
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&c.ValidityMonths, "cert-validity-months", validity, "validity of issued certificates, months (env KCR_CERT_VALIDITY_MONTHS)")
+	fs.IntVar(&c.KeyUsageMonths, "key-usage-months", keyUsage, "private key usage period written into certificates, months (env KCR_KEY_USAGE_MONTHS)")
 	fs.StringVar(&c.BaseURL, "base-url", getenv("KCR_BASE_URL"), "public base URL written into certificates (env KCR_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.PassphraseFile, "ca-passphrase-file", getenv("KCR_CA_PASSPHRASE_FILE"),
 		"file holding the passphrase of the CA keys (env KCR_CA_PASSPHRASE_FILE; or give it in KCR_CA_PASSPHRASE)")
 	c.passphraseEnv = getenv("KCR_CA_PASSPHRASE")
+	return nil
 }
 
 func (c *caConfig) validate() error {
+	if c.ValidityMonths < 1 || c.ValidityMonths > 60 {
+		return usageError{fmt.Sprintf("--cert-validity-months %d: must be from 1 to 60", c.ValidityMonths)}
+	}
+	if c.KeyUsageMonths < c.ValidityMonths || c.KeyUsageMonths > 120 {
+		return usageError{fmt.Sprintf("--key-usage-months %d: must be from the validity (%d) to 120", c.KeyUsageMonths, c.ValidityMonths)}
+	}
 	if c.BaseURL == "" {
 		return nil
 	}
@@ -121,7 +161,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	c := &serveConfig{}
 	fs := newFlagSet("serve", stderr)
 	c.dbConfig.register(fs, getenv)
-	c.caConfig.register(fs, getenv)
+	if err := c.caConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -176,7 +218,9 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	c := &caInitConfig{}
 	fs := newFlagSet("ca init", stderr)
 	c.dbConfig.register(fs, getenv)
-	c.caConfig.register(fs, getenv)
+	if err := c.caConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	fs.StringVar(&c.RootParamSet, "root-paramset", "tc26-512-A", "GOST parameter set of the root key")
 	fs.StringVar(&c.IssuingParamSet, "issuing-paramset", "tc26-256-A", "GOST parameter set of the issuing key")
 	if err := parseFlags(fs, args); err != nil {

@@ -423,6 +423,9 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown flag", nil, []string{"serve", "--colour"}, "colour"},
 		{"unknown command", nil, []string{"launch"}, "unknown command"},
 		{"audit without verify", nil, []string{"audit"}, "usage"},
+		{"validity too long", nil, []string{"serve", "--cert-validity-months", "100"}, "--cert-validity-months"},
+		{"key usage shorter than validity", nil, []string{"serve", "--key-usage-months", "6"}, "--key-usage-months"},
+		{"bad env months", map[string]string{"KCR_CERT_VALIDITY_MONTHS": "a year"}, []string{"serve"}, "KCR_CERT_VALIDITY_MONTHS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
