@@ -49,14 +49,21 @@ func (b *Builtin) CRL(ctx context.Context, name string) ([]byte, error) {
 	if err != nil && !storage.IsNoRows(err) {
 		return nil, err
 	}
+	count := 0
+	if a == b.issuing {
+		if _, count, err = b.DB.LastRevocation(ctx, name); err != nil {
+			return nil, err
+		}
+	}
+	// Revocations are never undone, so an unchanged count means an unchanged list.
+	if latest != nil && latest.Revoked == count && now.Sub(latest.ThisUpdate) < crlRefresh && now.Before(latest.NextUpdate) {
+		return latest.DER, nil
+	}
 	var revoked []storage.RevokedEntry
 	if a == b.issuing {
 		if revoked, err = b.DB.Revoked(ctx, name); err != nil {
 			return nil, err
 		}
-	}
-	if latest != nil && latest.Revoked == len(revoked) && now.Sub(latest.ThisUpdate) < crlRefresh && now.Before(latest.NextUpdate) {
-		return latest.DER, nil
 	}
 	number := int64(1)
 	if latest != nil {
