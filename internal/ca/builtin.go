@@ -43,7 +43,8 @@ type Builtin struct {
 	root, issuing *authority
 	lintKey       *gost.PrivateKey // throwaway key with the issuing key's parameters, for pre-signing lint
 	crlMu         sync.Mutex
-	ocspCache     sync.Map // cacheKey → *cachedOCSP
+	ocspMu        sync.Mutex
+	ocspCache     map[string]*cachedOCSP // by issuer, serial, hash algorithm and status
 }
 
 type authority struct {

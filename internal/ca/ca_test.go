@@ -255,3 +255,34 @@ func TestInitAndLoad(t *testing.T) {
 		}
 	}
 }
+
+// The validity and key usage periods are configuration: a profile of 24 and 27 months issues and lints.
+func TestConfiguredPeriods(t *testing.T) {
+	o := ossltest.New(t)
+	db := testdb.Engines(t)[0].Open(t)
+	p := ca.DefaultProfile()
+	p.ValidityMonths, p.KeyUsageMonths = 24, 27
+	b, err := ca.Init(context.Background(), db, clock.NewFake(now), p, "http://127.0.0.1:8080", []byte(passphrase), ca.InitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := b.Issue(context.Background(), request(model.KindIndividual, opensslCSR(t, o, "gost2012_256", "TCA")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509gost.ParseCertificate(iss.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cert.NotBefore.AddDate(2, 0, 0); !cert.NotAfter.Equal(want) {
+		t.Fatalf("notAfter %s, want %s", cert.NotAfter, want)
+	}
+	if err := b.Lint(cert, model.KindIndividual); err != nil {
+		t.Fatal(err)
+	}
+	// The same certificate breaks the default 12-month profile.
+	def := newCA(t, testdb.Engines(t)[0].Open(t))
+	if err := def.Lint(cert, model.KindIndividual); err == nil || !strings.Contains(err.Error(), "longer than 12 months") {
+		t.Fatalf("a 24-month certificate passed the 12-month profile: %v", err)
+	}
+}

@@ -34,7 +34,7 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 	if !c.NotBefore.Before(c.NotAfter) {
 		add("notBefore is not before notAfter")
 	}
-	if max := c.NotBefore.AddDate(0, b.Profile.ValidityMonths, 1); c.NotAfter.After(max) {
+	if max := c.NotBefore.AddDate(0, b.Profile.ValidityMonths, 0); c.NotAfter.After(max) {
 		add("validity is longer than %d months", b.Profile.ValidityMonths)
 	}
 	// Subject: every attribute allowed for the kind, with its string type; required ones present once.
@@ -113,8 +113,25 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 	}
 	if e, ok := c.Extension(x509gost.OIDExtSubjectSignTool); ok {
 		var s string
-		if rest, err := asn1.Unmarshal(e.Value, &s); err != nil || len(rest) > 0 || len([]rune(s)) > 200 || s == "" {
+		// Unmarshal into a string accepts any string type: compare with the UTF8String encoding instead.
+		if rest, err := asn1.Unmarshal(e.Value, &s); err != nil || len(rest) > 0 || !bytes.Equal(e.Value, x509gost.SubjectSignTool(s)) {
 			add("subjectSignTool must be one UTF8String of 1 to 200 characters")
+		}
+	}
+	if e, ok := c.Extension(x509gost.OIDExtIdentificationKind); ok {
+		valid := false
+		for k := 0; k <= 3; k++ {
+			valid = valid || bytes.Equal(e.Value, x509gost.IdentificationKind(k))
+		}
+		if !valid {
+			add("identificationKind must be an INTEGER from 0 to 3")
+		}
+	}
+	if e, ok := c.Extension(x509gost.OIDExtIssuerSignTool); ok {
+		var tools struct{ A, B, C, D string }
+		if rest, err := asn1.Unmarshal(e.Value, &tools); err != nil || len(rest) > 0 ||
+			!bytes.Equal(e.Value, x509gost.IssuerSignTool(tools.A, tools.B, tools.C, tools.D)) {
+			add("issuerSignTool must be a SEQUENCE of four UTF8String")
 		}
 	}
 	if len(p) > 0 {

@@ -146,8 +146,8 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	// Without a nonce the signed answer is reusable until the status changes (the status is in the key).
 	cacheKey := key.String()
 	if req.Nonce == nil {
-		if c, ok := b.ocspCache.Load(cacheKey); ok && now.Sub(c.(*cachedOCSP).produced) < ocspReuse {
-			return c.(*cachedOCSP).der
+		if c, ok := b.cachedOCSP(cacheKey); ok && now.Sub(c.produced) < ocspReuse {
+			return c.der
 		}
 	}
 	der, err := x509gost.CreateOCSPResponse(&x509gost.OCSPResponseTemplate{ResponderKeyHash: signer.keyID, ProducedAt: now,
@@ -155,10 +155,50 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	if err != nil {
 		return x509gost.OCSPErrorResponse(2)
 	}
-	if req.Nonce == nil {
-		b.ocspCache.Store(cacheKey, &cachedOCSP{der: der, produced: now})
+	if req.Nonce == nil && !unknownOnly(singles) {
+		b.cacheOCSP(cacheKey, &cachedOCSP{der: der, produced: now})
 	}
 	return der
+}
+
+// ocspCacheLimit bounds the cache: beyond it, expired answers are dropped, and if that is not enough the
+// cache starts over. Answers about serials the CA never issued are not cached at all, so nobody can grow
+// the cache by asking about random serials.
+const ocspCacheLimit = 50_000
+
+func (b *Builtin) cacheOCSP(key string, c *cachedOCSP) {
+	b.ocspMu.Lock()
+	defer b.ocspMu.Unlock()
+	if b.ocspCache == nil {
+		b.ocspCache = map[string]*cachedOCSP{}
+	}
+	if len(b.ocspCache) >= ocspCacheLimit {
+		for k, v := range b.ocspCache {
+			if c.produced.Sub(v.produced) >= ocspReuse {
+				delete(b.ocspCache, k)
+			}
+		}
+		if len(b.ocspCache) >= ocspCacheLimit {
+			clear(b.ocspCache)
+		}
+	}
+	b.ocspCache[key] = c
+}
+
+func (b *Builtin) cachedOCSP(key string) (*cachedOCSP, bool) {
+	b.ocspMu.Lock()
+	defer b.ocspMu.Unlock()
+	c, ok := b.ocspCache[key]
+	return c, ok
+}
+
+func unknownOnly(singles []x509gost.SingleResponse) bool {
+	for _, s := range singles {
+		if s.Status != x509gost.OCSPUnknown {
+			return false
+		}
+	}
+	return true
 }
 
 // issuerOf finds which of our authorities a CertID names, by name and key hash in its hash algorithm.
