@@ -21,10 +21,12 @@ import (
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
-// Names of the built-in authorities: they appear in /ca/<name>.crt and /crl/<name>.crl.
+// Names of kcr's own authorities: they appear in /ca/<name>.crt and /crl/<name>.crl. Other built-in
+// instances (stand-ins for the state CAs) are named <prefix>-root and <prefix>-ca the same way.
 const (
-	RootName    = "kcr-root"
-	IssuingName = "kcr-ca"
+	DefaultPrefix = "kcr"
+	RootName      = DefaultPrefix + "-root"
+	IssuingName   = DefaultPrefix + "-ca"
 )
 
 // ErrNotInitialized is returned by Load when "kcr ca init" has not been run.
@@ -40,6 +42,7 @@ type Builtin struct {
 	// BaseURL is where this server answers /ca, /crl and /ocsp; it is written into every certificate.
 	BaseURL string
 
+	prefix        string
 	root, issuing *authority
 	lintKey       *gost.PrivateKey // throwaway key with the issuing key's parameters, for pre-signing lint
 	crlMu         sync.Mutex
@@ -58,7 +61,9 @@ type authority struct {
 type InitOptions struct {
 	RootParamSet    string // default tc26-512-A
 	IssuingParamSet string // default tc26-256-A
+	Prefix          string // names the pair <prefix>-root and <prefix>-ca; default "kcr"
 	Organization    string // the CA operator's name in the CA certificates
+	CommonName      string // the issuing CA's CN; the root's is "Корневой " + it
 }
 
 // Init creates the root and issuing authorities, stores their certificates and encrypted keys, and
@@ -67,9 +72,17 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 	if len(passphrase) < 12 {
 		return nil, errs.Field("passphrase", "too_short", "the CA key passphrase must be at least 12 characters")
 	}
-	if existing, err := db.Authorities(ctx); err != nil {
+	if opt.Prefix == "" {
+		opt.Prefix = DefaultPrefix
+	}
+	if opt.CommonName == "" {
+		opt.CommonName = "УЦ " + opt.Prefix
+	}
+	existing, err := ofPrefix(ctx, db, opt.Prefix)
+	if err != nil {
 		return nil, err
-	} else if len(existing) > 0 {
+	}
+	if len(existing) > 0 {
 		return nil, errs.New(errs.Conflict, "the CA is already initialized (authorities %s exist)", names(existing))
 	}
 	if opt.RootParamSet == "" {
@@ -89,7 +102,7 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 	if !ok {
 		return nil, errs.Field("issuing_paramset", "unknown", "unknown parameter set "+opt.IssuingParamSet+"; one of "+paramSetNames())
 	}
-	b := &Builtin{DB: db, Clock: clk, Rand: rand.Reader, Profile: profile, BaseURL: strings.TrimRight(baseURL, "/")}
+	b := &Builtin{DB: db, Clock: clk, Rand: rand.Reader, Profile: profile, BaseURL: strings.TrimRight(baseURL, "/"), prefix: opt.Prefix}
 	rootKey, err := gost.GenerateKey(b.Rand, rootPS)
 	if err != nil {
 		return nil, fmt.Errorf("generate root key: %w", err)
@@ -99,11 +112,11 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 		return nil, fmt.Errorf("generate issuing key: %w", err)
 	}
 	now := clk.Now().Truncate(time.Second)
-	rootName, err := caName("Корневой УЦ kcr", opt.Organization)
+	rootName, err := caName("Корневой "+opt.CommonName, opt.Organization)
 	if err != nil {
 		return nil, err
 	}
-	issName, err := caName("УЦ kcr", opt.Organization)
+	issName, err := caName(opt.CommonName, opt.Organization)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +133,7 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 		return nil, err
 	}
 	issCert, err := b.caCertificate(rootKey, issKey.Public(), rootName, issName, rootKeyID, now,
-		now.AddDate(10, 0, 0), 0, RootName)
+		now.AddDate(10, 0, 0), 0, b.RootName())
 	if err != nil {
 		return nil, fmt.Errorf("issuing certificate: %w", err)
 	}
@@ -134,7 +147,7 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 			name, role, parent string
 			cert               []byte
 			key                *gost.PrivateKey
-		}{{RootName, "root", RootName, rootCert, rootKey}, {IssuingName, "issuing", RootName, issCert, issKey}} {
+		}{{b.RootName(), "root", b.RootName(), rootCert, rootKey}, {b.IssuingName(), "issuing", b.RootName(), issCert, issKey}} {
 			pemKey, err := gost.EncryptPKCS8PEM(a.key, passphrase, b.Rand)
 			if err != nil {
 				return err
@@ -152,7 +165,28 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 	if err != nil {
 		return nil, err
 	}
-	return Load(ctx, db, clk, profile, baseURL, passphrase)
+	return LoadPrefix(ctx, db, clk, profile, baseURL, passphrase, opt.Prefix)
+}
+
+// RootName is the name of this instance's root authority.
+func (b *Builtin) RootName() string { return b.prefix + "-root" }
+
+// IssuingName is the name of this instance's issuing authority.
+func (b *Builtin) IssuingName() string { return b.prefix + "-ca" }
+
+// ofPrefix returns the stored authorities of one instance.
+func ofPrefix(ctx context.Context, db *storage.DB, prefix string) ([]*storage.Authority, error) {
+	all, err := db.Authorities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*storage.Authority
+	for _, a := range all {
+		if a.Name == prefix+"-root" || a.Name == prefix+"-ca" {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 func names(as []*storage.Authority) string {
@@ -218,16 +252,21 @@ func (b *Builtin) caCertificate(signer gost.Signer, pub *gost.PublicKey, issuer,
 	return x509gost.SignCertificate(der, signer, b.Rand)
 }
 
-// Load reads the authorities and decrypts their keys with the passphrase.
+// Load reads kcr's own authorities and decrypts their keys with the passphrase.
 func Load(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile, baseURL string, passphrase []byte) (*Builtin, error) {
-	stored, err := db.Authorities(ctx)
+	return LoadPrefix(ctx, db, clk, profile, baseURL, passphrase, DefaultPrefix)
+}
+
+// LoadPrefix reads the authorities <prefix>-root and <prefix>-ca and decrypts their keys.
+func LoadPrefix(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile, baseURL string, passphrase []byte, prefix string) (*Builtin, error) {
+	stored, err := ofPrefix(ctx, db, prefix)
 	if err != nil {
 		return nil, err
 	}
 	if len(stored) == 0 {
 		return nil, ErrNotInitialized
 	}
-	b := &Builtin{DB: db, Clock: clk, Rand: rand.Reader, Profile: profile, BaseURL: strings.TrimRight(baseURL, "/")}
+	b := &Builtin{DB: db, Clock: clk, Rand: rand.Reader, Profile: profile, BaseURL: strings.TrimRight(baseURL, "/"), prefix: prefix}
 	for _, s := range stored {
 		cert, err := x509gost.ParseCertificate(s.Cert)
 		if err != nil {
@@ -394,6 +433,6 @@ func (b *Builtin) Stored(ctx context.Context, serial string) error {
 // WithClock returns the same authorities working on another clock; the demo backdates certificates with
 // it so that the register has some about to expire.
 func (b *Builtin) WithClock(c clock.Clock) *Builtin {
-	return &Builtin{DB: b.DB, Clock: c, Rand: b.Rand, Profile: b.Profile, BaseURL: b.BaseURL, root: b.root, issuing: b.issuing,
-		lintKey: b.lintKey}
+	return &Builtin{DB: b.DB, Clock: c, Rand: b.Rand, Profile: b.Profile, BaseURL: b.BaseURL, prefix: b.prefix, root: b.root,
+		issuing: b.issuing, lintKey: b.lintKey}
 }
