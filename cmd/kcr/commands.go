@@ -21,6 +21,7 @@ import (
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/demo"
 	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -101,16 +102,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + ln.Addr().String()
 	}
-	builtin, err := startCA(ctx, c, db, clk, stdout)
+	cas, err := startCA(ctx, c, db, clk, stdout)
 	if err != nil {
 		return err
 	}
 	acc := &access.Service{DB: db, Clock: clk}
 	reg := &registration.Service{DB: db, Clock: clk}
 	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies}
-	if builtin != nil {
-		reg.CA, srv.PKI = builtin, builtin
-		go refreshCRLs(ctx, builtin, log)
+	reg.StateCAs = cas.state
+	if cas.own != nil {
+		reg.CA = cas.own
+	}
+	if len(cas.set) > 0 {
+		srv.PKI = cas.set
+		go refreshCRLs(ctx, cas.set, log)
 	}
 	if c.Demo {
 		if err := loadDemo(ctx, c, db, acc, reg, stdout); err != nil {
@@ -136,9 +141,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 // demoPassphraseFile holds the CA passphrase the demo generated, for the next start.
 const demoPassphraseFile = "ca-passphrase"
 
-// startCA loads the built-in CA, or with --demo creates it (and its passphrase) on first start. Without a
-// CA kcr still serves; the issue step answers that issuing is unavailable.
-func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Clock, stdout io.Writer) (*ca.Builtin, error) {
+// standIns are the built-in instances that play the state CAs (heads and sole proprietors since 2022)
+// for the demo and tests: same code, their own names and keys, reached through the same Issuer interface a
+// real connector would implement.
+var standIns = []struct {
+	authority       rules.Authority
+	prefix, cn, org string
+}{
+	{rules.AuthorityFNS, "fns", "УЦ ФНС России (демонстрационный стенд)", "Федеральная налоговая служба (стенд)"},
+	{rules.AuthorityTreasury, "treasury", "УЦ Федерального казначейства (демонстрационный стенд)", "Федеральное казначейство (стенд)"},
+	{rules.AuthorityBankOfRussia, "cbr", "УЦ Банка России (демонстрационный стенд)", "Банк России (стенд)"},
+}
+
+// authorities are the CAs one kcr server works with.
+type authorities struct {
+	own   *ca.Builtin // kcr's CA; nil when not initialized
+	state map[rules.Authority]ca.Issuer
+	set   ca.Set // every instance, for the public endpoints
+}
+
+// startCA loads the built-in CA and any state-CA stand-ins, or with --demo creates them (and the
+// passphrase) on first start. Without a CA kcr still serves; the issue step answers that issuing is
+// unavailable.
+func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Clock, stdout io.Writer) (*authorities, error) {
+	out := &authorities{state: map[rules.Authority]ca.Issuer{}}
 	fallback := ""
 	if c.Demo {
 		fallback = filepath.Join(c.Data, demoPassphraseFile)
@@ -154,7 +180,7 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 	if len(existing) == 0 {
 		if !c.Demo {
 			fmt.Fprintln(stdout, "no CA: run kcr ca init to issue certificates (applications stop at approved until then)")
-			return nil, nil
+			return out, nil
 		}
 		if pass == nil {
 			secret := make([]byte, 18)
@@ -170,32 +196,54 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 			}
 			fmt.Fprintf(stdout, "demo: CA key passphrase written to %s\n", fallback)
 		}
-		b, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{})
-		if err != nil {
+		if _, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{}); err != nil {
 			return nil, fmt.Errorf("initialize the demo CA: %w", err)
 		}
-		fmt.Fprintf(stdout, "demo: created the built-in GOST CA (%s, %s)\n", ca.RootName, ca.IssuingName)
-		return b, nil
-	}
-	if pass == nil {
+		for _, si := range standIns {
+			if _, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{Prefix: si.prefix, CommonName: si.cn,
+				Organization: si.org}); err != nil {
+				return nil, fmt.Errorf("initialize the %s stand-in: %w", si.prefix, err)
+			}
+		}
+		fmt.Fprintln(stdout, "demo: created the built-in GOST CA (kcr-root, kcr-ca) and stand-ins for the state CAs (fns, treasury, cbr)")
+	} else if pass == nil {
 		return nil, fmt.Errorf("the CA is initialized but its passphrase is not given: set KCR_CA_PASSPHRASE or --ca-passphrase-file")
 	}
-	b, err := ca.Load(ctx, db, clk, c.profile(), c.BaseURL, pass)
-	if err != nil {
+	own, err := ca.Load(ctx, db, clk, c.profile(), c.BaseURL, pass)
+	switch {
+	case errors.Is(err, ca.ErrNotInitialized):
+	case err != nil:
 		return nil, err
+	default:
+		out.own = own
+		out.set = append(out.set, own)
+		fmt.Fprintf(stdout, "CA %s loaded; certificates point at %s\n", ca.IssuingName, c.BaseURL)
 	}
-	fmt.Fprintf(stdout, "CA %s loaded; certificates point at %s\n", ca.IssuingName, c.BaseURL)
-	return b, nil
+	for _, si := range standIns {
+		b, err := ca.LoadPrefix(ctx, db, clk, c.profile(), c.BaseURL, pass, si.prefix)
+		if errors.Is(err, ca.ErrNotInitialized) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.state[si.authority] = b
+		out.set = append(out.set, b)
+		fmt.Fprintf(stdout, "stand-in for %s loaded (%s)\n", si.authority.Title(), b.IssuingName())
+	}
+	return out, nil
 }
 
 // refreshCRLs republishes stale CRLs in the background, so that a CRL is fresh even when nobody asks.
-func refreshCRLs(ctx context.Context, b *ca.Builtin, log *slog.Logger) {
+func refreshCRLs(ctx context.Context, set ca.Set, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
-		for _, name := range []string{ca.RootName, ca.IssuingName} {
-			if _, err := b.CRL(ctx, name); err != nil && ctx.Err() == nil {
-				log.Error("publish CRL", "authority", name, "err", err)
+		for _, b := range set {
+			for _, name := range []string{b.RootName(), b.IssuingName()} {
+				if _, err := b.CRL(ctx, name); err != nil && ctx.Err() == nil {
+					log.Error("publish CRL", "authority", name, "err", err)
+				}
 			}
 		}
 		select {
@@ -224,12 +272,23 @@ func cmdCAInit(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer db.Close()
-	b, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{RootParamSet: c.RootParamSet,
-		IssuingParamSet: c.IssuingParamSet})
+	opt := ca.InitOptions{RootParamSet: c.RootParamSet, IssuingParamSet: c.IssuingParamSet}
+	if c.StandIn != "" {
+		found := false
+		for _, si := range standIns {
+			if string(si.authority) == c.StandIn {
+				opt.Prefix, opt.CommonName, opt.Organization, found = si.prefix, si.cn, si.org, true
+			}
+		}
+		if !found {
+			return usageError{fmt.Sprintf("--stand-in %q: must be fns, treasury or bank_of_russia", c.StandIn)}
+		}
+	}
+	b, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, opt)
 	if err != nil {
 		return err
 	}
-	for _, name := range []string{ca.RootName, ca.IssuingName} {
+	for _, name := range []string{b.RootName(), b.IssuingName()} {
 		der, _ := b.Certificate(name)
 		fmt.Fprintf(stdout, "created %s (certificate %s, served at %s/ca/%s.crt)\n", name, ca.Fingerprint(der), c.BaseURL, name)
 	}

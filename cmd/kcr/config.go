@@ -212,6 +212,7 @@ type caInitConfig struct {
 	dbConfig
 	caConfig
 	RootParamSet, IssuingParamSet string
+	StandIn                       string // creates a stand-in for a state CA instead of kcr's own
 }
 
 func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*caInitConfig, error) {
@@ -223,6 +224,7 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	}
 	fs.StringVar(&c.RootParamSet, "root-paramset", "tc26-512-A", "GOST parameter set of the root key")
 	fs.StringVar(&c.IssuingParamSet, "issuing-paramset", "tc26-256-A", "GOST parameter set of the issuing key")
+	fs.StringVar(&c.StandIn, "stand-in", "", "create a built-in stand-in for a state CA instead: fns, treasury or bank_of_russia")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}

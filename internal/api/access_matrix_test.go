@@ -302,7 +302,7 @@ var matrixRoutes = []matrixRoute{
 		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "201 201 201",
 		"key_org_a": "201 422 201"},
 		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
-			return matrixReq{path: "/api/v1/applications", body: map[string]any{"employee_id": m.empOf(target), "kind": "legal_entity_employee"}}
+			return matrixReq{path: "/api/v1/applications", body: map[string]any{"employee_id": m.empOf(target), "kind": "individual"}}
 		}},
 	{method: "GET", path: "/api/v1/applications/{id}", targets: mxPerson, want: map[string]string{
 		"operator": "200 200 200", "account_admin": "200 200 200", "org_admin": "200 404 200", "registrar": "200 404 200",
@@ -354,6 +354,36 @@ var matrixRoutes = []matrixRoute{
 		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			serial := m.fixedCert[target]
 			return matrixReq{path: "/api/v1/certificates/" + serial + "/reissue", snap: m.snapAPI(t, "/api/v1/certificates/"+serial)}
+		}},
+
+	{method: "POST", path: "/api/v1/renewal-waves", targets: mxOrg, want: map[string]string{
+		"operator": "403 403", "account_admin": "200 200", "org_admin": "200 422", "registrar": "403 403",
+		"accountant": "403 403", "manager": "403 403", "employee": "403 403", "key_account": "200 200",
+		"key_org_a": "200 422"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/renewal-waves", body: map[string]any{"organization_ids": []string{m.orgOf(target)},
+				"expires_before": "2030-01-01"}}
+		}},
+	{method: "GET", path: "/api/v1/organizations/{id}/allowed-kinds", targets: mxOrgX, want: map[string]string{
+		"operator": "200 200 200", "account_admin": "200 200 404", "org_admin": "200 404 404", "registrar": "200 404 404",
+		"accountant": "200 200 404", "manager": "200 404 404", "employee": "200 404 404", "key_account": "200 200 404",
+		"key_org_a": "200 404 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/organizations/" + m.orgOf(target) + "/allowed-kinds"}
+		}},
+	// Service centers are public reference data for every signed-in caller; only the CA operator adds them.
+	{method: "GET", path: "/api/v1/service-centers", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "200", "registrar": "200", "accountant": "200",
+		"manager": "200", "employee": "200", "key_account": "200", "key_org_a": "200"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/service-centers"}
+		}},
+	{method: "POST", path: "/api/v1/service-centers", targets: mxOwn, want: map[string]string{
+		"operator": "201", "account_admin": "403", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/service-centers", body: map[string]any{"name": "Центр " + m.unique(),
+				"address": "Москва, ул. Тверская, 1", "region": "г. Москва", "hours": "пн–пт 9–18"}}
 		}},
 
 	// The event feed is its own grant: the operator's policy (read organizations, applications and
@@ -572,7 +602,7 @@ func (m *accessFixture) prep(t *testing.T, method, path string, body any, want i
 func (m *accessFixture) app(t *testing.T, target, stage string) string {
 	t.Helper()
 	var a struct{ ID string }
-	m.prep(t, "POST", "/api/v1/applications", map[string]any{"employee_id": m.empOf(target), "kind": "legal_entity_employee"}, 201).json(t, &a)
+	m.prep(t, "POST", "/api/v1/applications", map[string]any{"employee_id": m.empOf(target), "kind": "individual"}, 201).json(t, &a)
 	base := "/api/v1/applications/" + a.ID
 	submits := map[string]int{"draft": 0, "documents": 1, "identity_verification": 2, "ready": 2, "approved": 2}[stage]
 	if stage == "ready" || stage == "approved" {
@@ -712,7 +742,14 @@ func (m *accessFixture) run(t *testing.T, rt matrixRoute, caller, target, wantSt
 		}
 	}
 	if want == 200 && rt.method == "GET" && strings.Contains(rt.path, "{") {
-		id := rq.path[strings.LastIndex(rq.path, "/")+1:]
+		// The object's id is the path segment where the route has its {parameter}.
+		var id string
+		segs, got := strings.Split(rt.path, "/"), strings.Split(strings.SplitN(rq.path, "?", 2)[0], "/")
+		for i, seg := range segs {
+			if strings.HasPrefix(seg, "{") && i < len(got) {
+				id = got[i]
+			}
+		}
 		if !strings.Contains(string(r.body), `"`+id+`"`) {
 			t.Errorf("the answer is not the object asked for (%s): %s", id, shortBody(r.body))
 		}

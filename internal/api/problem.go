@@ -22,6 +22,8 @@ type Problem struct {
 	Instance       string            `json:"instance,omitempty"`
 	Errors         []errs.FieldError `json:"errors,omitempty"`
 	AllowedActions []string          `json:"allowed_actions,omitempty"`
+	Rule           string            `json:"rule,omitempty"`            // for rule-refused: the rule's stable id
+	DecidedByDate  string            `json:"decided_by_date,omitempty"` // for rule-refused: the cutoff that decided
 }
 
 var kindStatus = map[errs.Kind]struct {
@@ -33,6 +35,7 @@ var kindStatus = map[errs.Kind]struct {
 	errs.NotFound:          {http.StatusNotFound, "Not found"},
 	errs.Conflict:          {http.StatusConflict, "The request conflicts with the current state"},
 	errs.IllegalTransition: {http.StatusConflict, "The action is not allowed in the application's state"},
+	errs.Refused:           {http.StatusUnprocessableEntity, "The law does not allow this on that date"},
 	errs.Unauthenticated:   {http.StatusUnauthorized, "Authentication required"},
 	errs.Forbidden:         {http.StatusForbidden, "Not allowed for your role"},
 	errs.TooLarge:          {http.StatusRequestEntityTooLarge, "The request body is too large"},
@@ -54,7 +57,7 @@ func ProblemOf(err error, r *http.Request, log *slog.Logger) Problem {
 		m = kindStatus[errs.Internal]
 	}
 	return Problem{Type: ProblemTypeBase + string(e.Kind), Title: m.title, Status: m.status, Detail: e.Detail,
-		Instance: r.URL.Path, Errors: e.Fields, AllowedActions: e.Allowed}
+		Instance: r.URL.Path, Errors: e.Fields, AllowedActions: e.Allowed, Rule: e.Rule, DecidedByDate: e.RuleDate}
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {

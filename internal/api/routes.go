@@ -156,8 +156,21 @@ func (s *Server) routes() []route {
 		{Method: "POST", Path: "/api/v1/certificates/{serial}/revoke", ID: "revokeCertificate", Tag: "certificates", Summary: "Revoke with an RFC 5280 reason",
 			In: registration.RevokeInput{}, Out: model.Certificate{}, Status: 200, Handle: (*Server).revokeCertificate},
 		{Method: "POST", Path: "/api/v1/certificates/{serial}/reissue", ID: "reissueCertificate", Tag: "certificates",
-			Summary: "Start a new application pre-filled from the certificate", Out: registration.ApplicationView{}, Status: 201,
+			Summary: "Start a new application pre-filled from the certificate, as the law on today's date allows",
+			In:      registration.ReissueInput{}, BodyOptional: true, Out: registration.ApplicationView{}, Status: 201,
 			Handle: (*Server).reissueCertificate},
+		{Method: "POST", Path: "/api/v1/renewal-waves", ID: "runRenewalWave", Tag: "certificates",
+			Summary: "Create reissue applications for every certificate expiring before a date, or every legacy one; idempotent",
+			In:      registration.WaveInput{}, Out: registration.WaveResult{}, Status: 200, Handle: (*Server).renewalWave},
+		{Method: "GET", Path: "/api/v1/organizations/{id}/allowed-kinds", ID: "allowedKinds", Tag: "organizations",
+			Summary: "The certificate kinds the law allows for the organization today", Out: registration.KindsOffer{}, Status: 200,
+			Handle: (*Server).allowedKinds},
+		{Method: "GET", Path: "/api/v1/service-centers", ID: "listServiceCenters", Tag: "service-centers",
+			Summary: "Service centers where applicants are identified in person", Out: pageOf[model.ServiceCenter]{}, Status: 200,
+			Handle: (*Server).listServiceCenters},
+		{Method: "POST", Path: "/api/v1/service-centers", ID: "createServiceCenter", Tag: "service-centers",
+			Summary: "Register a service center (CA operator)", In: registration.ServiceCenterInput{}, Out: model.ServiceCenter{},
+			Status: 201, Handle: (*Server).createServiceCenter},
 
 		{Method: "GET", Path: "/api/v1/events", ID: "listEvents", Tag: "events", Summary: "Follow application and certificate changes after a cursor",
 			Query: []string{"after", "limit"}, Out: pageOf[model.FeedEvent]{}, Status: 200, Handle: (*Server).listEvents},
@@ -482,15 +495,8 @@ func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) act(w http.ResponseWriter, r *http.Request, act registration.Action) error {
 	var in registration.ActionInput
 	// An action without parameters may be sent with no body at all, whatever the Content-Type says.
-	body, err := readBody(r)
-	if err != nil {
+	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
-	}
-	if len(body) > 0 {
-		r.Body = readCloser{bytes.NewReader(body)}
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
 	}
 	a, err := s.Reg.Act(r.Context(), principalOf(r), r.PathValue("id"), act, in)
 	if err != nil {
@@ -578,8 +584,69 @@ func (s *Server) revokeCertificate(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// decodeOptionalJSON decodes a body that may be left out entirely.
+func decodeOptionalJSON(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil || len(body) == 0 {
+		return err
+	}
+	r.Body = readCloser{bytes.NewReader(body)}
+	return decodeJSON(r, v)
+}
+
+func (s *Server) renewalWave(w http.ResponseWriter, r *http.Request) error {
+	var in registration.WaveInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	res, err := s.Reg.RenewalWave(r.Context(), principalOf(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) allowedKinds(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.Reg.AllowedKinds(r.Context(), principalOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) listServiceCenters(w http.ResponseWriter, r *http.Request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	list, err := s.Reg.ServiceCenters(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pageOf[model.ServiceCenter]{Items: list})
+	return nil
+}
+
+func (s *Server) createServiceCenter(w http.ResponseWriter, r *http.Request) error {
+	var in registration.ServiceCenterInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Reg.CreateServiceCenter(r.Context(), principalOf(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
 func (s *Server) reissueCertificate(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.Reg.ReissueCertificate(r.Context(), principalOf(r), r.PathValue("serial"))
+	var in registration.ReissueInput
+	if err := decodeOptionalJSON(r, &in); err != nil {
+		return err
+	}
+	a, err := s.Reg.ReissueCertificate(r.Context(), principalOf(r), r.PathValue("serial"), in)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,7 @@ type loader struct {
 	orgs  []*model.Organization
 
 	admin, registrar, employee *access.Principal
+	serviceCenter              string // id of the service center heads are identified at
 }
 
 // roleUser says which role gets which login and, for the account's users, which head-office employee
@@ -142,6 +143,12 @@ func (l *loader) load(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("create the account: %w", err)
 	}
 	res := &Result{AccountID: account.ID}
+	center, err := l.reg.CreateServiceCenter(ctx, boot, registration.ServiceCenterInput{Name: "Сервисный центр «Пречистенка»",
+		Address: "119034, г. Москва, ул. Пречистенка, д. 12", Region: "г. Москва", Hours: "пн–пт 9:00–18:00"})
+	if err != nil {
+		return nil, fmt.Errorf("create the service center: %w", err)
+	}
+	l.serviceCenter = center.ID
 	users := map[model.Role]*model.User{}
 	mkUser := func(p *access.Principal, i int, in access.UserInput) error {
 		ru := roleUsers[i]
@@ -228,15 +235,21 @@ func (l *loader) load(ctx context.Context) (*Result, error) {
 	}
 	res.APIKey = secret
 
+	for _, ap := range historicalPlans {
+		if err := l.application(ctx, ap, historicalDate); err != nil {
+			return nil, fmt.Errorf("application of %s: %w", fullNameOf(&l.staff[ap.org][ap.emp].in), err)
+		}
+		res.Applications++
+	}
 	for _, ap := range appPlans {
-		if err := l.application(ctx, ap, 0); err != nil {
+		if err := l.application(ctx, ap, time.Time{}); err != nil {
 			return nil, fmt.Errorf("application of %s: %w", fullNameOf(&l.staff[ap.org][ap.emp].in), err)
 		}
 		res.Applications++
 	}
 	if l.reg.CA != nil {
 		for _, ip := range issuedPlans {
-			if err := l.application(ctx, ip.plan, ip.monthsAgo); err != nil {
+			if err := l.application(ctx, ip.plan, l.now.AddDate(0, -ip.monthsAgo, 0)); err != nil {
 				return nil, fmt.Errorf("application of %s: %w", fullNameOf(&l.staff[ip.plan.org][ip.plan.emp].in), err)
 			}
 			res.Applications++
@@ -306,7 +319,6 @@ var appPlans = []appPlan{
 	{orgHead, 13, individual, nil, model.StateDraft},
 	{orgSPb, 4, individual, []step{csr}, model.StateDraft},
 	{orgLogistics, 5, individual, nil, model.StateDraft},
-	{orgKazan, 6, legacy, nil, model.StateDraft},
 	// documents
 	{orgHead, 10, individual, []step{csr, submit}, model.StateDocuments},
 	{orgHead, 9, individual, []step{submit, ownCSR}, model.StateDocuments}, // the employee user's own
@@ -332,13 +344,11 @@ var appPlans = []appPlan{
 	{orgHead, 0, model.KindHead, []step{csr, submit, submit, verify(model.VerifiedServiceCenter), approve}, model.StateApproved},
 	{orgHead, 1, individual, []step{csr, submit, submit, verify(workplace), approve}, model.StateApproved},
 	{orgHead, 2, individual, []step{csr, submit, submit, verify(workplace), approve}, model.StateApproved},
-	{orgHead, 3, individual, []step{csr, submit, submit, verify(model.VerifiedRemoteQualified), approve}, model.StateApproved},
+	{orgHead, 3, individual, []step{csr, submit, submit, verify(model.VerifiedServiceCenter), approve}, model.StateApproved},
 	{orgSPb, 0, individual, []step{csr, submit, submit, verify(workplace), approve}, model.StateApproved},
 	{orgKazan, 0, individual, []step{csr, submit, submit, verify(workplace), approve}, model.StateApproved},
 	{orgKazan, 1, individual, []step{csr, submit, submit, verify(workplace), approve}, model.StateApproved},
 	// declined
-	{orgSPb, 2, legacy, []step{submit, submit, decline("С 1 сентября 2023 г. сертификаты сотрудников с " +
-		"реквизитами организации не выпускаются: оформите заявку на сертификат физического лица.")}, model.StateDeclined},
 	{orgHead, 14, individual, []step{csr, submit, submit, decline("Заявитель не явился для проверки личности " +
 		"в течение 30 дней.")}, model.StateDeclined},
 	{orgKazan, 7, individual, []step{submit, decline("Паспорт значится недействительным по данным МВД России: " +
@@ -348,10 +358,22 @@ var appPlans = []appPlan{
 	{orgLogistics, 7, individual, []step{submit, cancel("Сотрудник уволился.")}, model.StateCancelled},
 	{orgSPb, 3, individual, []step{csr, submit, submit, verify(workplace), approve,
 		cancel("Сотрудник переведён в ООО «Северный ветер Логистика»: нужна новая заявка.")}, model.StateCancelled},
-	{orgKazan, 1, legacy, []step{submit, cancel("Заменена заявкой на сертификат физического лица.")}, model.StateCancelled},
 	// and the SPb legacy applicant's new, individual application
 	{orgSPb, 2, individual, []step{submit}, model.StateDocuments},
 }
+
+// historicalPlans happened in August 2023, before employees moved to individual certificates; they run on a
+// clock set to then. The draft among them is carried over to an individual application the next time
+// anyone acts on it (or by the bulk carry-over command).
+var historicalPlans = []appPlan{
+	{orgKazan, 6, legacy, nil, model.StateDraft},
+	{orgSPb, 2, legacy, []step{submit, submit, decline("С 1 сентября 2023 г. сертификаты сотрудников с " +
+		"реквизитами организации не выпускаются: оформите заявку на сертификат физического лица.")}, model.StateDeclined},
+	{orgKazan, 1, legacy, []step{submit, cancel("Заменена заявкой на сертификат физического лица.")}, model.StateCancelled},
+}
+
+// historicalDate is when the historical plans happen.
+var historicalDate = time.Date(2023, 8, 15, 7, 0, 0, 0, time.UTC)
 
 var toIssue = []step{csr, submit, submit, verify(workplace), approve, issue}
 
@@ -370,12 +392,12 @@ var issuedPlans = []struct {
 	{appPlan{orgKazan, 2, individual, toIssue, model.StateIssued}, 11},
 }
 
-func (l *loader) application(ctx context.Context, ap appPlan, monthsAgo int) error {
+func (l *loader) application(ctx context.Context, ap appPlan, at time.Time) error {
 	reg := l.reg
-	if monthsAgo > 0 {
-		// The whole story happened months ago: the same services on a clock set back.
-		past := clock.NewFake(l.now.AddDate(0, -monthsAgo, 0))
-		reg = &registration.Service{DB: l.reg.DB, Clock: past, CA: l.reg.CA}
+	if !at.IsZero() {
+		// The whole story happened back then: the same services on a clock set back.
+		past := clock.NewFake(at)
+		reg = &registration.Service{DB: l.reg.DB, Clock: past, CA: l.reg.CA, StateCAs: l.reg.StateCAs, Timeline: l.reg.Timeline}
 		if b, ok := l.reg.CA.(*ca.Builtin); ok {
 			reg.CA = b.WithClock(past)
 		}
@@ -401,7 +423,11 @@ func (l *loader) application(ctx context.Context, ap appPlan, monthsAgo int) err
 		case stSubmit:
 			v, err = reg.Act(ctx, l.admin, id, registration.ActSubmit, registration.ActionInput{})
 		case stVerify:
-			v, err = reg.Act(ctx, l.registrar, id, registration.ActVerifyIdentity, registration.ActionInput{Method: st.method})
+			in := registration.ActionInput{Method: st.method}
+			if st.method == model.VerifiedServiceCenter {
+				in.ServiceCenterID = l.serviceCenter
+			}
+			v, err = reg.Act(ctx, l.registrar, id, registration.ActVerifyIdentity, in)
 		case stCorrect:
 			v, err = reg.Act(ctx, l.registrar, id, registration.ActRequestCorrection, registration.ActionInput{Note: st.note})
 		case stApprove:

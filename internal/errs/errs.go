@@ -21,6 +21,7 @@ const (
 	NotFound          Kind = "not-found"          // missing, or outside the caller's scope
 	Conflict          Kind = "conflict"           // the input clashes with stored state (duplicate, version)
 	IllegalTransition Kind = "illegal-transition" // an application action not allowed in its state
+	Refused           Kind = "rule-refused"       // the law on that date does not allow it; Rule and RuleDate say why
 	Unauthenticated   Kind = "unauthenticated"    // no or bad credentials
 	Forbidden         Kind = "forbidden"          // the caller's role may not do this at all
 	TooLarge          Kind = "too-large"          // the request body is over the limit
@@ -44,6 +45,9 @@ type Error struct {
 	Fields []FieldError
 	// Allowed lists the actions that are allowed instead, for IllegalTransition.
 	Allowed []string
+	// Rule is the stable id of the rule that refused, and RuleDate the cutoff (YYYY-MM-DD) that decided it,
+	// for Refused.
+	Rule, RuleDate string
 }
 
 func (e *Error) Error() string {

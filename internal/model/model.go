@@ -185,6 +185,8 @@ type Verification struct {
 	Document   string             `json:"document"` // e.g. "passport_rf 4510 123456"
 	VerifiedBy string             `json:"verified_by"`
 	VerifiedAt time.Time          `json:"verified_at"`
+	// ServiceCenterID names the service center of an in_person_service_center check.
+	ServiceCenterID string `json:"service_center_id,omitempty"`
 }
 
 // Application is a request to issue one certificate of one kind to one employee.
@@ -203,6 +205,9 @@ type Application struct {
 	Note              string        `json:"note,omitempty"` // the last correction request or decline reason
 	CertificateSerial string        `json:"certificate_serial,omitempty"`
 	ReissueOf         string        `json:"reissue_of,omitempty"` // the serial of the certificate this one replaces
+	Authority         string        `json:"authority"`            // who issues: kcr, fns, treasury, bank_of_russia
+	BillingPosition   string        `json:"billing_position"`
+	BundledFrom       string        `json:"bundled_from,omitempty"` // the application whose issuance brought this free one
 	CreatedBy         string        `json:"created_by"`
 	CreatedAt         time.Time     `json:"created_at"`
 	UpdatedAt         time.Time     `json:"updated_at"`
@@ -249,6 +254,20 @@ type Certificate struct {
 	CreatedAt        time.Time  `json:"created_at"`
 	DER              []byte     `json:"-"`
 	PublicKeyHash    string     `json:"-"` // hex SHA-256 of the subject public key, to refuse a key certified to someone else
+	// LegacyUnusable marks a legal_entity_employee certificate that can no longer sign on behalf of the
+	// organization (from 2024-09-01); Recommendation says what to do.
+	LegacyUnusable bool   `json:"legacy_unusable"`
+	Recommendation string `json:"recommendation,omitempty"`
+}
+
+// ServiceCenter is a place where applicants are identified in person (heads of organizations since 2022).
+type ServiceCenter struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Address   string    `json:"address"`
+	Region    string    `json:"region"`
+	Hours     string    `json:"hours"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // FeedEvent is one entry of the integrators' change feed.

@@ -12,6 +12,7 @@ import (
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
@@ -83,6 +84,8 @@ var csrStates = []model.State{model.StateDraft, model.StateDocuments, model.Stat
 type ApplicationInput struct {
 	EmployeeID string         `json:"employee_id"`
 	Kind       model.CertKind `json:"kind"`
+	// Authority names the CA the caller means ("" lets the rules choose): kcr, fns, treasury, bank_of_russia.
+	Authority string `json:"authority,omitempty"`
 }
 
 // ActionInput carries what an action needs: a note for corrections and declines, the method and document
@@ -91,6 +94,8 @@ type ActionInput struct {
 	Note     string                   `json:"note,omitempty"`
 	Method   model.VerificationMethod `json:"method,omitempty"`
 	Document string                   `json:"document,omitempty"`
+	// ServiceCenterID names the service center of an in_person_service_center check.
+	ServiceCenterID string `json:"service_center_id,omitempty"`
 }
 
 // ApplicationView is an application with its history and the actions possible next.
@@ -125,7 +130,13 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 		}
 		now := s.Clock.Now()
 		a := &model.Application{ID: access.NewID(), AccountID: e.AccountID, OrganizationID: e.OrganizationID,
-			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
+			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, Authority: in.Authority, CreatedBy: p.Actor,
+			CreatedAt: now, UpdatedAt: now}
+		d, err := s.decide(ctx, a, false)
+		if err != nil {
+			return err
+		}
+		a.Kind, a.Authority, a.BillingPosition = d.Kind, string(d.Authority), d.BillingPosition
 		if err := s.DB.CreateApplication(ctx, a); err != nil {
 			return err
 		}
@@ -225,6 +236,9 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		} else if err != nil {
 			return err
 		}
+		if _, err := s.carryOver(ctx, p, a); err != nil {
+			return err
+		}
 		to, ok := machine[act][a.State]
 		if !ok {
 			return &errs.Error{Kind: errs.IllegalTransition, Allowed: AllowedActions(a.State),
@@ -233,6 +247,9 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		from, now := a.State, s.Clock.Now()
 		switch act {
 		case ActVerifyIdentity:
+			if err := s.checkIdentification(ctx, a, in); err != nil {
+				return err
+			}
 			doc := in.Document
 			if doc == "" {
 				e, err := s.DB.Employee(ctx, storage.Scope{AccountID: a.AccountID}, a.EmployeeID)
@@ -241,7 +258,13 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 				}
 				doc = strings.TrimSpace(e.Document.Type + " " + e.Document.Series + " " + e.Document.Number)
 			}
-			a.Verification = &model.Verification{Method: in.Method, Document: doc, VerifiedBy: p.Actor, VerifiedAt: now}
+			if in.Method == model.VerifiedRemoteQualified && in.Document == "" {
+				if _, serial, err := s.previousOf(ctx, a); err == nil && serial != "" {
+					doc = "квалифицированный сертификат " + serial
+				}
+			}
+			a.Verification = &model.Verification{Method: in.Method, Document: doc, VerifiedBy: p.Actor, VerifiedAt: now,
+				ServiceCenterID: in.ServiceCenterID}
 		case ActApprove:
 			var f errs.Fields
 			if a.Verification == nil {
@@ -333,6 +356,9 @@ func checkActionInput(act Action, in ActionInput) error {
 		if in.Document != "" {
 			f.Add("document", "not_allowed", "only verify-identity takes a document")
 		}
+		if in.ServiceCenterID != "" {
+			f.Add("service_center_id", "not_allowed", "only verify-identity takes a service center")
+		}
 	}
 	if (act == ActRequestCorrection || act == ActDecline) && in.Note == "" {
 		f.Add("note", "required", "say what must be corrected or why the application is declined")
@@ -357,8 +383,20 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 		return nil, &errs.Error{Kind: errs.IllegalTransition, Allowed: AllowedActions(a.State),
 			Detail: "cannot issue an application in state " + string(a.State)}
 	}
-	if s.CA == nil {
-		return nil, errs.New(errs.Unavailable, "no certification authority is configured yet: the application stays approved")
+	if err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		_, err := s.carryOver(ctx, p, a)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	remote := a.Verification != nil && a.Verification.Method == model.VerifiedRemoteQualified
+	d, err := s.decide(ctx, a, remote)
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := s.issuerFor(a.Authority)
+	if err != nil {
+		return nil, err
 	}
 	e, err := s.DB.Employee(ctx, storage.Scope{AccountID: a.AccountID}, a.EmployeeID)
 	if err != nil {
@@ -368,7 +406,7 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 	if err != nil {
 		return nil, err
 	}
-	iss, err := s.CA.Issue(ctx, ca.Request{Application: a, Employee: e, Organization: o, CSR: a.CSR})
+	iss, err := issuer.Issue(ctx, ca.Request{Application: a, Employee: e, Organization: o, CSR: a.CSR})
 	if err != nil {
 		return nil, err
 	}
@@ -391,8 +429,18 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 			To: model.StateIssued, Actor: p.Actor, At: now, Note: in.Note}); err != nil {
 			return err
 		}
-		if err := s.CA.Stored(ctx, c.Serial); err != nil {
+		if err := issuer.Stored(ctx, c.Serial); err != nil {
 			return err
+		}
+		if a.ReissueOf != "" {
+			if err := s.DB.SetReplacedBy(ctx, a.ReissueOf, c.Serial); err != nil {
+				return err
+			}
+		}
+		if companion, ok := rules.BundledCompanion(d); ok {
+			if err := s.bundle(ctx, p, a, companion); err != nil {
+				return err
+			}
 		}
 		if err := s.record(ctx, p, "application.issue", "application", a.ID, a.AccountID, a.OrganizationID,
 			map[string]any{"from": string(model.StateApproved), "to": string(model.StateIssued), "serial": c.Serial},
@@ -409,6 +457,27 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 		return err
 	})
 	return view, err
+}
+
+// bundle creates the free individual application that comes with a legal_entity_employee issuance inside
+// the bundle window. The identity was just checked for the same person, so the companion waits only for its
+// own key's request and the approval.
+func (s *Service) bundle(ctx context.Context, p *access.Principal, from *model.Application, d rules.Decision) error {
+	now := s.Clock.Now()
+	b := &model.Application{ID: access.NewID(), AccountID: from.AccountID, OrganizationID: from.OrganizationID,
+		EmployeeID: from.EmployeeID, Kind: d.Kind, State: model.StateIdentityVerification, Authority: string(d.Authority),
+		BillingPosition: d.BillingPosition, BundledFrom: from.ID, Verification: from.Verification, CreatedBy: p.Actor,
+		CreatedAt: now, UpdatedAt: now}
+	if err := s.DB.CreateApplication(ctx, b); err != nil {
+		return err
+	}
+	if err := s.DB.AddTransition(ctx, b.ID, model.Transition{Action: "bundle", To: b.State, Actor: p.Actor, At: now,
+		Note: "бесплатный сертификат физического лица к сертификату " + from.CertificateSerial}); err != nil {
+		return err
+	}
+	return s.record(ctx, p, "application.create", "application", b.ID, b.AccountID, b.OrganizationID,
+		map[string]any{"kind": string(b.Kind), "bundled_from": from.ID}, "application.created",
+		map[string]any{"kind": string(b.Kind), "state": string(b.State), "bundled_from": from.ID})
 }
 
 // MaxCSRSize bounds an uploaded certificate request.

@@ -2,12 +2,15 @@ package registration
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -24,6 +27,16 @@ func withStatus(c *model.Certificate, now time.Time) *model.Certificate {
 	return c
 }
 
+// present fills what a certificate's representation derives from the date: expiry and the legacy flag.
+func (s *Service) present(c *model.Certificate) *model.Certificate {
+	now := s.Clock.Now()
+	withStatus(c, now)
+	if c.Status == model.CertValid {
+		c.LegacyUnusable, c.Recommendation = rules.LegacyUnusable(s.timeline(), now, c.Kind, c.NotBefore)
+	}
+	return c
+}
+
 // Certificate returns a certificate in scope.
 func (s *Service) Certificate(ctx context.Context, p *access.Principal, serial string) (*model.Certificate, error) {
 	if !p.Can(access.CertRead) {
@@ -36,7 +49,7 @@ func (s *Service) Certificate(ctx context.Context, p *access.Principal, serial s
 	if err != nil {
 		return nil, err
 	}
-	return withStatus(c, s.Clock.Now()), nil
+	return s.present(c), nil
 }
 
 // Certificates searches the certificate register in scope.
@@ -60,9 +73,8 @@ func (s *Service) Certificates(ctx context.Context, p *access.Principal, f stora
 	if err != nil {
 		return out, err
 	}
-	now := s.Clock.Now()
 	for _, c := range rows {
-		withStatus(c, now)
+		s.present(c)
 	}
 	return paginate(rows, pg, func(c *model.Certificate) string { return c.Serial }), nil
 }
@@ -105,9 +117,18 @@ func (s *Service) RevokeCertificate(ctx context.Context, p *access.Principal, se
 	return c, nil
 }
 
-// ReissueCertificate starts a new application for the holder of a certificate, with the employee,
-// organization and kind carried over. A revoked certificate is not reissued: that needs a fresh application.
-func (s *Service) ReissueCertificate(ctx context.Context, p *access.Principal, serial string) (*ApplicationView, error) {
+// ReissueInput chooses the recipient of a reissued employee certificate before the 2023 cutoff
+// ("legal_entity" or "individual"; empty keeps the kind) and whether the holder is identified remotely with
+// the current certificate (the default when it is valid).
+type ReissueInput struct {
+	Recipient string `json:"recipient,omitempty"`
+}
+
+// ReissueCertificate starts a new application for the holder of a certificate with the employee,
+// organization and kind carried over, as the rules decide them on today's date. While the certificate is
+// valid the holder is identified remotely with it, so the application waits only for the new request and
+// the approval; an expired certificate needs an in-person check again. A revoked one is not reissued.
+func (s *Service) ReissueCertificate(ctx context.Context, p *access.Principal, serial string, in ReissueInput) (*ApplicationView, error) {
 	if !p.Can(access.CertReissue) {
 		return nil, forbidden("reissue certificates")
 	}
@@ -119,27 +140,193 @@ func (s *Service) ReissueCertificate(ctx context.Context, p *access.Principal, s
 		} else if err != nil {
 			return err
 		}
-		if c.Status == model.CertRevoked {
-			return errs.New(errs.Conflict, "a revoked certificate cannot be reissued; create a new application")
-		}
-		now := s.Clock.Now()
-		a := &model.Application{ID: access.NewID(), AccountID: c.AccountID, OrganizationID: c.OrganizationID,
-			EmployeeID: c.EmployeeID, Kind: c.Kind, State: model.StateDraft, ReissueOf: c.Serial, CreatedBy: p.Actor,
-			CreatedAt: now, UpdatedAt: now}
-		if err := s.DB.CreateApplication(ctx, a); err != nil {
-			return err
-		}
-		if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "reissue", To: model.StateDraft, Actor: p.Actor,
-			At: now, Note: "reissue of " + c.Serial}); err != nil {
-			return err
-		}
-		if err := s.record(ctx, p, "application.create", "application", a.ID, a.AccountID, a.OrganizationID,
-			map[string]any{"kind": string(a.Kind), "reissue_of": c.Serial}, "application.created",
-			map[string]any{"kind": string(a.Kind), "state": string(a.State), "reissue_of": c.Serial}); err != nil {
+		a, err := s.reissue(ctx, p, c, in)
+		if err != nil {
 			return err
 		}
 		view, err = s.view(ctx, p, a.ID)
 		return err
 	})
 	return view, err
+}
+
+// reissue creates the reissue application of one certificate in the caller's transaction.
+func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Certificate, in ReissueInput) (*model.Application, error) {
+	withStatus(c, s.Clock.Now())
+	o, err := s.DB.Organization(ctx, storage.Scope{AccountID: c.AccountID}, c.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	prev := rules.Previous{Kind: c.Kind, Status: c.Status, NotAfter: c.NotAfter}
+	d, r := rules.Reissue(s.timeline(), now, prev, in.Recipient, o.Sector, o.Kind)
+	if r != nil {
+		return nil, refused(r)
+	}
+	a := &model.Application{ID: access.NewID(), AccountID: c.AccountID, OrganizationID: c.OrganizationID,
+		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: string(d.Authority),
+		BillingPosition: d.BillingPosition, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
+	if prev.ValidOn(now) && slices.Contains(d.Identification, model.VerifiedRemoteQualified) {
+		// Renewal with a valid qualified certificate needs no visit (identificationKind 1).
+		a.State = model.StateIdentityVerification
+		a.Verification = &model.Verification{Method: model.VerifiedRemoteQualified,
+			Document: "квалифицированный сертификат " + c.Serial, VerifiedBy: p.Actor, VerifiedAt: now}
+	}
+	if err := s.DB.CreateApplication(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "reissue", To: a.State, Actor: p.Actor,
+		At: now, Note: "перевыпуск сертификата " + c.Serial}); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, p, "application.create", "application", a.ID, a.AccountID, a.OrganizationID,
+		map[string]any{"kind": string(a.Kind), "reissue_of": c.Serial}, "application.created",
+		map[string]any{"kind": string(a.Kind), "state": string(a.State), "reissue_of": c.Serial}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// WaveInput selects the certificates of a renewal wave: those of the listed organizations (all in scope
+// when empty) expiring before a date, or every legacy legal_entity_employee certificate.
+type WaveInput struct {
+	OrganizationIDs []string `json:"organization_ids,omitempty"`
+	ExpiresBefore   string   `json:"expires_before,omitempty"` // YYYY-MM-DD, Moscow time
+	Legacy          bool     `json:"legacy,omitempty"`
+}
+
+// WaveResult counts what a renewal wave did.
+type WaveResult struct {
+	Created        int            `json:"created"`
+	Skipped        map[string]int `json:"skipped"` // by reason: already_has_reissue_application, or a rule id
+	ApplicationIDs []string       `json:"application_ids"`
+}
+
+// RenewalWave creates reissue applications for every selected certificate that has none yet, in one
+// transaction; running it again creates nothing new.
+func (s *Service) RenewalWave(ctx context.Context, p *access.Principal, in WaveInput) (*WaveResult, error) {
+	if !p.Can(access.CertReissue) {
+		return nil, forbidden("reissue certificates")
+	}
+	var before time.Time
+	var f errs.Fields
+	if in.ExpiresBefore != "" {
+		t, err := time.ParseInLocation(time.DateOnly, in.ExpiresBefore, rules.MSK)
+		if err != nil {
+			f.Add("expires_before", "format", "must be a date as YYYY-MM-DD")
+		}
+		before = t
+	}
+	if in.Legacy == (in.ExpiresBefore != "") {
+		f.Add("expires_before", "choice", "give either expires_before or legacy: true")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var orgs []string
+	if len(in.OrganizationIDs) > 0 {
+		for i, id := range in.OrganizationIDs {
+			if _, err := s.DB.Organization(ctx, p.Scope(), id); storage.IsNoRows(err) {
+				return nil, errs.Field("organization_ids["+strconv.Itoa(i)+"]", "unknown", "no such organization")
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		orgs = in.OrganizationIDs
+	}
+	kind := model.CertKind("")
+	if in.Legacy {
+		kind = model.KindLegalEntityEmployee
+	}
+	res := &WaveResult{Skipped: map[string]int{}, ApplicationIDs: []string{}}
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		certs, err := s.DB.RenewalCandidates(ctx, p.Scope(), orgs, before, kind)
+		if err != nil {
+			return err
+		}
+		for _, c := range certs {
+			if open, err := s.DB.OpenReissue(ctx, c.Serial); err != nil {
+				return err
+			} else if open {
+				res.Skipped["already_has_reissue_application"]++
+				continue
+			}
+			a, err := s.reissue(ctx, p, c, ReissueInput{})
+			var e *errs.Error
+			if errors.As(err, &e) && e.Kind == errs.Refused {
+				res.Skipped[e.Rule]++
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			res.Created++
+			res.ApplicationIDs = append(res.ApplicationIDs, a.ID)
+		}
+		return s.record(ctx, p, "renewal_wave.run", "renewal_wave", "", p.AccountID, "",
+			map[string]any{"created": res.Created, "skipped": res.Skipped, "expires_before": in.ExpiresBefore, "legacy": in.Legacy}, "", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ServiceCenterInput registers a service center.
+type ServiceCenterInput struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Region  string `json:"region"`
+	Hours   string `json:"hours"`
+}
+
+// CreateServiceCenter adds a service center (CA operator).
+func (s *Service) CreateServiceCenter(ctx context.Context, p *access.Principal, in ServiceCenterInput) (*model.ServiceCenter, error) {
+	if !p.Can(access.AccountManage) {
+		return nil, forbidden("manage service centers")
+	}
+	in.Name, in.Address, in.Region, in.Hours = collapse(in.Name), collapse(in.Address), collapse(in.Region), collapse(in.Hours)
+	var f errs.Fields
+	textField(&f, "name", in.Name, true, 300)
+	textField(&f, "address", in.Address, true, 1000)
+	textField(&f, "region", in.Region, true, 200)
+	textField(&f, "hours", in.Hours, true, 300)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	c := &model.ServiceCenter{ID: access.NewID(), Name: in.Name, Address: in.Address, Region: in.Region, Hours: in.Hours,
+		CreatedAt: s.Clock.Now()}
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DB.CreateServiceCenter(ctx, c); err != nil {
+			return err
+		}
+		return s.record(ctx, p, "service_center.create", "service_center", c.ID, "", "", map[string]any{"name": c.Name}, "", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ServiceCenters lists the service centers; every signed-in caller may see them.
+func (s *Service) ServiceCenters(ctx context.Context) ([]model.ServiceCenter, error) {
+	return s.DB.ServiceCenters(ctx)
+}
+
+// KindsOffer is what the law allows for an organization on a date.
+type KindsOffer struct {
+	Date           string           `json:"date"`
+	OrganizationID string           `json:"organization_id"`
+	Kinds          []model.CertKind `json:"kinds"`
+}
+
+// AllowedKinds tells which certificate kinds may be ordered today for an organization in scope.
+func (s *Service) AllowedKinds(ctx context.Context, p *access.Principal, orgID string) (*KindsOffer, error) {
+	o, err := s.Organization(ctx, p, orgID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	return &KindsOffer{Date: now.In(rules.MSK).Format(time.DateOnly), OrganizationID: o.ID,
+		Kinds: rules.AllowedKinds(s.timeline(), now, o.Kind)}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -22,9 +23,13 @@ import (
 type Service struct {
 	DB    *storage.DB
 	Clock clock.Clock
-	// CA issues certificates for approved applications; nil until a CA is configured, and then the issue
-	// step answers that issuing is unavailable.
+	// CA is kcr's own certification authority; nil until one is configured, and then the issue step
+	// answers that issuing is unavailable.
 	CA ca.Issuer
+	// StateCAs reach the state authorities that issue to heads and sole proprietors since 2022.
+	StateCAs map[rules.Authority]ca.Issuer
+	// Timeline holds the legal cutoffs; the zero value means rules.DefaultTimeline.
+	Timeline rules.Timeline
 }
 
 func forbidden(what string) error {

@@ -9,7 +9,8 @@ import (
 
 const applicationColumns = `a.id, a.account_id, a.organization_id, o.name, a.employee_id, e.surname, e.given_name, e.patronymic,
 	a.kind, a.state, a.csr, a.csr_uploaded_at, a.verification_method, a.verification_document, a.verified_by, a.verified_at,
-	a.note, a.certificate_serial, a.reissue_of, a.created_by, a.created_at, a.updated_at`
+	a.note, a.certificate_serial, a.reissue_of, a.authority, a.billing_position, a.bundled_from, a.service_center_id,
+	a.created_by, a.created_at, a.updated_at`
 
 const applicationFrom = ` FROM applications a JOIN organizations o ON o.id = a.organization_id JOIN employees e ON e.id = a.employee_id`
 
@@ -17,18 +18,19 @@ func scanApplication(sc interface{ Scan(...any) error }) (*model.Application, er
 	var a model.Application
 	var sur, given, patr string
 	var csrAt, verAt *int64
-	var method, doc, by string
+	var method, doc, by, center string
 	var created, updated int64
 	if err := sc.Scan(&a.ID, &a.AccountID, &a.OrganizationID, &a.OrganizationName, &a.EmployeeID, &sur, &given, &patr,
-		&a.Kind, &a.State, &a.CSR, &csrAt, &method, &doc, &by, &verAt, &a.Note, &a.CertificateSerial, &a.ReissueOf, &a.CreatedBy,
-		&created, &updated); err != nil {
+		&a.Kind, &a.State, &a.CSR, &csrAt, &method, &doc, &by, &verAt, &a.Note, &a.CertificateSerial, &a.ReissueOf,
+		&a.Authority, &a.BillingPosition, &a.BundledFrom, &center, &a.CreatedBy, &created, &updated); err != nil {
 		return nil, err
 	}
 	a.EmployeeName = strings.TrimSpace(sur + " " + given + " " + patr)
 	a.HasCSR = len(a.CSR) > 0
 	a.CSRUploadedAt = fromOptMicros(csrAt)
 	if method != "" {
-		a.Verification = &model.Verification{Method: model.VerificationMethod(method), Document: doc, VerifiedBy: by}
+		a.Verification = &model.Verification{Method: model.VerificationMethod(method), Document: doc, VerifiedBy: by,
+			ServiceCenterID: center}
 		if verAt != nil {
 			a.Verification.VerifiedAt = fromMicros(*verAt)
 		}
@@ -39,29 +41,37 @@ func scanApplication(sc interface{ Scan(...any) error }) (*model.Application, er
 
 // CreateApplication stores a new application.
 func (db *DB) CreateApplication(ctx context.Context, a *model.Application) error {
+	var method, doc, by, center string
+	var verAt any
+	if v := a.Verification; v != nil {
+		method, doc, by, center, verAt = string(v.Method), v.Document, v.VerifiedBy, v.ServiceCenterID, micros(v.VerifiedAt)
+	}
 	_, err := db.exec(ctx, `INSERT INTO applications (id, account_id, organization_id, employee_id, kind, state, reissue_of,
-		created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		a.ID, a.AccountID, a.OrganizationID, a.EmployeeID, a.Kind, a.State, a.ReissueOf, a.CreatedBy, micros(a.CreatedAt), micros(a.UpdatedAt))
+		authority, billing_position, bundled_from, verification_method, verification_document, verified_by, verified_at,
+		service_center_id, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.AccountID, a.OrganizationID, a.EmployeeID, a.Kind, a.State, a.ReissueOf, a.Authority, a.BillingPosition,
+		a.BundledFrom, method, doc, by, verAt, center, a.CreatedBy, micros(a.CreatedAt), micros(a.UpdatedAt))
 	return err
 }
 
 // SaveApplication writes an application's mutable fields, provided its state is still fromState: two
 // concurrent actions on one application cannot both win.
 func (db *DB) SaveApplication(ctx context.Context, a *model.Application, fromState model.State) (bool, error) {
-	var method, doc, by string
+	var method, doc, by, center string
 	var verAt any
 	if v := a.Verification; v != nil {
-		method, doc, by, verAt = string(v.Method), v.Document, v.VerifiedBy, micros(v.VerifiedAt)
+		method, doc, by, center, verAt = string(v.Method), v.Document, v.VerifiedBy, v.ServiceCenterID, micros(v.VerifiedAt)
 	}
 	var csr any
 	if len(a.CSR) > 0 {
 		csr = a.CSR
 	}
 	res, err := db.exec(ctx, `UPDATE applications SET kind = ?, state = ?, csr = ?, csr_uploaded_at = ?, verification_method = ?,
-		verification_document = ?, verified_by = ?, verified_at = ?, note = ?, certificate_serial = ?, updated_at = ?
+		verification_document = ?, verified_by = ?, verified_at = ?, service_center_id = ?, note = ?, certificate_serial = ?,
+		authority = ?, billing_position = ?, updated_at = ?
 		WHERE id = ? AND state = ?`,
-		a.Kind, a.State, csr, optMicros(a.CSRUploadedAt), method, doc, by, verAt, a.Note, a.CertificateSerial,
-		micros(a.UpdatedAt), a.ID, fromState)
+		a.Kind, a.State, csr, optMicros(a.CSRUploadedAt), method, doc, by, verAt, center, a.Note, a.CertificateSerial,
+		a.Authority, a.BillingPosition, micros(a.UpdatedAt), a.ID, fromState)
 	if err != nil {
 		return false, err
 	}
