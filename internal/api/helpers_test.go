@@ -8,6 +8,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"github.com/kcr-project/kcr/internal/ossltest"
+	"os"
 	"testing"
 
 	"github.com/kcr-project/kcr/internal/gost"
@@ -45,4 +47,10 @@ func tamperedCSR(t testing.TB) []byte {
 	der := block.Bytes
 	der[len(der)-10] ^= 0x40
 	return der
+}
+
+func readTestdata(t testing.TB, parts ...string) []byte {
+	b, err := os.ReadFile(ossltest.Testdata(parts...))
+	must(t, err)
+	return b
 }

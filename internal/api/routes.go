@@ -22,14 +22,17 @@ type route struct {
 	Summary      string
 	Tag          string
 	Public       bool
-	In           any      // request body type, nil when there is none
-	BodyOptional bool     // the body may be left out entirely
-	InMedia      []string // request media types when not JSON
-	Out          any      // success body type
-	OutMedia     []string // extra success media types
-	Status       int
-	Query        []string
-	Handle       func(s *Server, w http.ResponseWriter, r *http.Request) error
+	In           any  // request body type, nil when there is none
+	BodyOptional bool // the body may be left out entirely
+	// OwnTransactions marks a handler that must commit steps on its own (the issue step records the CA's
+	// intent before signing), so an idempotent retry cannot wrap it in one transaction.
+	OwnTransactions bool
+	InMedia         []string // request media types when not JSON
+	Out             any      // success body type
+	OutMedia        []string // extra success media types
+	Status          int
+	Query           []string
+	Handle          func(s *Server, w http.ResponseWriter, r *http.Request) error
 }
 
 type pageOf[T any] struct {
@@ -179,8 +182,9 @@ func (s *Server) routes() []route {
 		act := a
 		in := any(registration.ActionInput{})
 		rs = append(rs, route{Method: "POST", Path: "/api/v1/applications/{id}/" + string(act), Tag: "applications",
-			ID:      "application" + camel(string(act)),
-			Summary: "Application action: " + string(act), In: in, BodyOptional: true, Out: registration.ApplicationView{}, Status: 200,
+			OwnTransactions: act == registration.ActIssue,
+			ID:              "application" + camel(string(act)),
+			Summary:         "Application action: " + string(act), In: in, BodyOptional: true, Out: registration.ApplicationView{}, Status: 200,
 			Handle: func(s *Server, w http.ResponseWriter, r *http.Request) error { return s.act(w, r, act) }})
 	}
 	return rs
@@ -545,11 +549,17 @@ func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.Reg.Certificate(r.Context(), principalOf(r), r.PathValue("serial"))
+	accept := r.Header.Get("Accept")
+	document := strings.Contains(accept, "application/pem-certificate-chain") || strings.Contains(accept, "application/pkix-cert")
+	get := s.Reg.Certificate
+	if document {
+		get = s.Reg.CertificateDocument
+	}
+	c, err := get(r.Context(), principalOf(r), r.PathValue("serial"))
 	if err != nil {
 		return err
 	}
-	switch accept := r.Header.Get("Accept"); {
+	switch {
 	case strings.Contains(accept, "application/pem-certificate-chain"):
 		w.Header().Set("Content-Type", "application/pem-certificate-chain")
 		chain := [][]byte{c.DER}

@@ -225,6 +225,10 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	buf := &bufferedWriter{header: http.Header{}}
+	if rt.OwnTransactions {
+		s.idempotentOwnTx(w, r, rt, body, hash, key, replay)
+		return
+	}
 	err = s.DB.InTx(r.Context(), func(ctx context.Context) error {
 		rr := r.WithContext(ctx)
 		rr.Body = readCloser{bytes.NewReader(body)}
@@ -249,6 +253,32 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rt route) {
 	default:
 		writeProblem(w, r, s.Log, err)
 	}
+}
+
+// idempotentOwnTx runs a handler that commits on its own, then stores its successful answer. A concurrent
+// retry is stopped by the handler's own guard (one issuance per application) and then answered with the
+// stored answer when there is one by then.
+func (s *Server) idempotentOwnTx(w http.ResponseWriter, r *http.Request, rt route, body []byte, hash, key string, replay func() bool) {
+	p := principalOf(r)
+	buf := &bufferedWriter{header: http.Header{}}
+	rr := r.Clone(r.Context())
+	rr.Body = readCloser{bytes.NewReader(body)}
+	if err := rt.Handle(s, buf, rr); err != nil {
+		writeProblem(buf, rr, s.Log, err)
+	}
+	if buf.status >= 400 {
+		if !replay() {
+			buf.flush(w)
+		}
+		return
+	}
+	err := s.DB.SaveIdempotentResponse(r.Context(), p.Actor, key, &storage.IdempotentResponse{Method: r.Method, Path: r.URL.Path,
+		RequestHash: hash, Status: buf.status, ContentType: buf.header.Get("Content-Type"), Body: buf.body.Bytes()},
+		s.Clock.Now().UnixMicro())
+	if err != nil && err != storage.ErrDuplicate {
+		s.Log.Error("store idempotent answer", "err", err)
+	}
+	buf.flush(w)
 }
 
 type readCloser struct{ *bytes.Reader }

@@ -349,6 +349,9 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err := csr.CheckSignature(); err != nil {
 		return nil, errs.Field("csr", "signature", "the certificate request's signature does not verify: it was not made with the key it carries")
 	}
+	if ps := csr.PublicKey.ParamSet(); ps.IsTest() {
+		return nil, errs.Field("csr", "test_parameters", "the key uses the test parameter set "+ps.Name+": generate a key on a production parameter set")
+	}
 	sum := sha256.Sum256(csr.RawSPKI)
 	keyHash := hex.EncodeToString(sum[:])
 	holders, err := b.DB.KeyHolders(ctx, keyHash)
@@ -382,7 +385,9 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.DB.CreateIntent(ctx, serialHex, b.issuing.name, req.Application.ID, now); err != nil {
+	if err := b.DB.CreateIntent(ctx, serialHex, b.issuing.name, req.Application.ID, now); err == storage.ErrDuplicate {
+		return nil, errs.New(errs.Conflict, "the certificate of this application is being issued already")
+	} else if err != nil {
 		return nil, fmt.Errorf("record issuance intent: %w", err)
 	}
 	fail := func(err error) (*Issued, error) {
@@ -428,6 +433,11 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 // Stored marks an intent's certificate as in the register; registration calls it in the storing transaction.
 func (b *Builtin) Stored(ctx context.Context, serial string) error {
 	return b.DB.UpdateIntent(ctx, serial, storage.IntentStored, nil, "", b.Clock.Now())
+}
+
+// Abandoned marks a signed certificate that could not be stored; it frees the application for another try.
+func (b *Builtin) Abandoned(ctx context.Context, serial, reason string) error {
+	return b.DB.UpdateIntent(ctx, serial, storage.IntentAbandoned, nil, reason, b.Clock.Now())
 }
 
 // WithClock returns the same authorities working on another clock; the demo backdates certificates with

@@ -32,8 +32,11 @@ type Issued struct {
 
 // Issuer issues certificates. Issue is called outside the registration transaction: a CA records its
 // intent, signs and verifies on its own, then registration stores the certificate and calls Stored in the
-// transaction that moves the application to issued.
+// transaction that moves the application to issued, or Abandoned when that transaction fails. At most one
+// issuance per application is in flight: a concurrent Issue for the same application is a conflict.
 type Issuer interface {
 	Issue(ctx context.Context, req Request) (*Issued, error)
 	Stored(ctx context.Context, serial string) error
+	// Abandoned records that a signed certificate could not be stored and was never handed out.
+	Abandoned(ctx context.Context, serial, reason string) error
 }

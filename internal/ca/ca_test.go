@@ -155,6 +155,7 @@ func TestIssueRefusals(t *testing.T) {
 		{"tampered signature", request(model.KindIndividual, tampered), errs.Invalid, "csr"},
 		{"garbage", request(model.KindIndividual, []byte("garbage")), errs.Invalid, "csr"},
 		{"individual without a person's ИНН", noINN, errs.Invalid, "employee.inn"},
+		{"key on an RFC test parameter set", request(model.KindIndividual, rfcCSR(t, "ex3.csr.pem")), errs.Invalid, "csr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := b.Issue(ctx, tc.req)
@@ -174,6 +175,9 @@ func TestIssueRefusals(t *testing.T) {
 		if err := storeCert(ctx, db, req, iss); err != nil {
 			t.Fatal(err)
 		}
+		if err := b.Stored(ctx, iss.Serial); err != nil {
+			t.Fatal(err)
+		}
 		again := request(model.KindIndividual, good)
 		again.Employee.ID = "someone-else"
 		if _, err := b.Issue(ctx, again); !errs.Is(err, errs.Conflict) {
@@ -184,6 +188,43 @@ func TestIssueRefusals(t *testing.T) {
 			t.Fatalf("renewal by the same holder: %v", err)
 		}
 	})
+}
+
+// rfcCSR reads an RFC 9215 example request (keys on the test parameter sets, private keys published).
+func rfcCSR(t *testing.T, name string) []byte {
+	raw, err := os.ReadFile(ossltest.Testdata("rfc9215", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(raw)
+	return block.Bytes
+}
+
+// One application is issued at most once at a time: a second Issue while the first is in flight is a
+// conflict, and after Abandoned (storing failed) it may be tried again.
+func TestOneIssuanceInFlight(t *testing.T) {
+	o := ossltest.New(t)
+	db := testdb.Engines(t)[0].Open(t)
+	b := newCA(t, db)
+	ctx := context.Background()
+	req := request(model.KindIndividual, opensslCSR(t, o, "gost2012_256", "TCA"))
+	first, err := b.Issue(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Issue(ctx, req); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a second issuance in flight: %v", err)
+	}
+	if err := b.Abandoned(ctx, first.Serial, "storing failed"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Issue(ctx, req); err != nil {
+		t.Fatalf("after an abandoned issuance: %v", err)
+	}
+	abandoned, err := db.IntentsByStatus(ctx, storage.IntentAbandoned)
+	if err != nil || len(abandoned) != 1 || abandoned[0].Serial != first.Serial || len(abandoned[0].DER) == 0 {
+		t.Fatalf("abandoned intents: %+v %v", abandoned, err)
+	}
 }
 
 func storeCert(ctx context.Context, db *storage.DB, req ca.Request, iss *ca.Issued) error {

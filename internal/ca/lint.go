@@ -31,6 +31,9 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 	if c.SerialNumber.Sign() <= 0 || len(c.SerialNumber.Bytes()) > 20 || c.SerialNumber.BitLen() < 64 {
 		add("serial number must be positive, at most 20 octets and carry at least 64 bits")
 	}
+	if c.PublicKey != nil && c.PublicKey.ParamSet().IsTest() {
+		add("the subject key uses the test parameter set %s", c.PublicKey.ParamSet().Name)
+	}
 	if !c.NotBefore.Before(c.NotAfter) {
 		add("notBefore is not before notAfter")
 	}
@@ -51,6 +54,9 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		}
 		if a.Tag != rule.tag {
 			add("subject attribute %s has ASN.1 string tag %d, want %d", rule.name, a.Tag, rule.tag)
+		}
+		if n := len([]rune(a.Value)); n > rule.max || n == 0 {
+			add("subject attribute %s must be 1 to %d characters", rule.name, rule.max)
 		}
 		if rule.digits > 0 && (len(a.Value) != rule.digits || strings.Trim(a.Value, "0123456789") != "") {
 			add("subject attribute %s must be %d digits", rule.name, rule.digits)

@@ -63,6 +63,7 @@ type attributeRule struct {
 	name   string
 	tag    int
 	digits int // exact length of a NumericString, 0 otherwise
+	max    int // most characters allowed (RFC 5280 upper bounds where it has them)
 	kinds  map[model.CertKind]need
 }
 
@@ -73,21 +74,21 @@ func kinds(individual, sole, head, legacy need) map[model.CertKind]need {
 
 // subjectRules is the table of DESIGN.md section 5, in the order attributes appear in the subject.
 var subjectRules = []attributeRule{
-	{x509gost.OIDCommonName, "CN", asn1.TagUTF8String, 0, kinds(required, required, required, required)},
-	{x509gost.OIDSurname, "SN", asn1.TagUTF8String, 0, kinds(required, required, required, required)},
-	{x509gost.OIDGivenName, "GN", asn1.TagUTF8String, 0, kinds(required, required, required, required)},
-	{x509gost.OIDCountry, "C", asn1.TagPrintableString, 0, kinds(optional, required, required, required)},
-	{x509gost.OIDStateOrProvince, "ST", asn1.TagUTF8String, 0, kinds(optional, optional, required, required)},
-	{x509gost.OIDLocality, "L", asn1.TagUTF8String, 0, kinds(optional, optional, required, required)},
-	{x509gost.OIDStreet, "street", asn1.TagUTF8String, 0, kinds(optional, optional, required, required)},
-	{x509gost.OIDOrganization, "O", asn1.TagUTF8String, 0, kinds(never, never, required, required)},
-	{x509gost.OIDTitle, "T", asn1.TagUTF8String, 0, kinds(never, never, required, required)},
-	{x509gost.OIDEmail, "E", asn1.TagIA5String, 0, kinds(optional, optional, optional, optional)},
-	{x509gost.OIDSNILS, "SNILS", asn1.TagNumericString, 11, kinds(required, required, required, required)},
-	{x509gost.OIDINN, "INN", asn1.TagNumericString, 12, kinds(required, required, required, optional)},
-	{x509gost.OIDINNLE, "INNLE", asn1.TagNumericString, 10, kinds(never, never, required, required)},
-	{x509gost.OIDOGRN, "OGRN", asn1.TagNumericString, 13, kinds(never, never, required, required)},
-	{x509gost.OIDOGRNIP, "OGRNIP", asn1.TagNumericString, 15, kinds(never, required, never, never)},
+	{x509gost.OIDCommonName, "CN", asn1.TagUTF8String, 0, 64, kinds(required, required, required, required)},
+	{x509gost.OIDSurname, "SN", asn1.TagUTF8String, 0, 64, kinds(required, required, required, required)},
+	{x509gost.OIDGivenName, "GN", asn1.TagUTF8String, 0, 64, kinds(required, required, required, required)},
+	{x509gost.OIDCountry, "C", asn1.TagPrintableString, 0, 2, kinds(optional, required, required, required)},
+	{x509gost.OIDStateOrProvince, "ST", asn1.TagUTF8String, 0, 128, kinds(optional, optional, required, required)},
+	{x509gost.OIDLocality, "L", asn1.TagUTF8String, 0, 128, kinds(optional, optional, required, required)},
+	{x509gost.OIDStreet, "street", asn1.TagUTF8String, 0, 256, kinds(optional, optional, required, required)},
+	{x509gost.OIDOrganization, "O", asn1.TagUTF8String, 0, 256, kinds(never, never, required, required)},
+	{x509gost.OIDTitle, "T", asn1.TagUTF8String, 0, 64, kinds(never, never, required, required)},
+	{x509gost.OIDEmail, "E", asn1.TagIA5String, 0, 128, kinds(optional, optional, optional, optional)},
+	{x509gost.OIDSNILS, "SNILS", asn1.TagNumericString, 11, 11, kinds(required, required, required, required)},
+	{x509gost.OIDINN, "INN", asn1.TagNumericString, 12, 12, kinds(required, required, required, optional)},
+	{x509gost.OIDINNLE, "INNLE", asn1.TagNumericString, 10, 10, kinds(never, never, required, required)},
+	{x509gost.OIDOGRN, "OGRN", asn1.TagNumericString, 13, 13, kinds(never, never, required, required)},
+	{x509gost.OIDOGRNIP, "OGRNIP", asn1.TagNumericString, 15, 15, kinds(never, required, never, never)},
 }
 
 // locality picks the settlement out of a free-form address ("119034, г. Москва, ул. …" → "г. Москва").
@@ -148,6 +149,10 @@ func buildSubject(req Request) (x509gost.Name, error) {
 			if n == required {
 				f.Add(fieldOf[r.name], "required", fmt.Sprintf("a %s certificate needs it (subject attribute %s)", kind, r.name))
 			}
+			continue
+		}
+		if n := len([]rune(val)); n > r.max {
+			f.Add(fieldOf[r.name], "too_long", fmt.Sprintf("is %d characters, the certificate allows %d (subject attribute %s): use a shorter form", n, r.max, r.name))
 			continue
 		}
 		name = append(name, x509gost.Attribute{OID: r.oid, Value: val, Tag: r.tag})

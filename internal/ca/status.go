@@ -106,7 +106,7 @@ type cachedOCSP struct {
 // OCSP answers a DER OCSP request with a DER OCSP response; failures are OCSP error statuses, never panics.
 func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	req, err := x509gost.ParseOCSPRequest(reqDER)
-	if err != nil || len(req.RequestList) == 0 {
+	if err != nil || len(req.RequestList) == 0 || len(req.RequestList) > maxOCSPCertIDs {
 		return x509gost.OCSPErrorResponse(1) // malformedRequest
 	}
 	var signer *authority
@@ -145,7 +145,7 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	}
 	// Without a nonce the signed answer is reusable until the status changes (the status is in the key).
 	cacheKey := key.String()
-	if req.Nonce == nil {
+	if req.Nonce == nil && len(singles) == 1 {
 		if c, ok := b.cachedOCSP(cacheKey); ok && now.Sub(c.produced) < ocspReuse {
 			return c.der
 		}
@@ -155,13 +155,16 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	if err != nil {
 		return x509gost.OCSPErrorResponse(2)
 	}
-	if req.Nonce == nil && !unknownOnly(singles) {
+	if req.Nonce == nil && len(singles) == 1 && !unknownOnly(singles) {
 		b.cacheOCSP(cacheKey, &cachedOCSP{der: der, produced: now})
 	}
 	return der
 }
 
-// ocspCacheLimit bounds the cache: beyond it, expired answers are dropped, and if that is not enough the
+// maxOCSPCertIDs bounds the work one unauthenticated request can ask for; real clients ask about one.
+const maxOCSPCertIDs = 10
+
+// ocspCacheLimit bounds the cache (single-certificate answers of about 1 KiB only): beyond it, expired answers are dropped, and if that is not enough the
 // cache starts over. Answers about serials the CA never issued are not cached at all, so nobody can grow
 // the cache by asking about random serials.
 const ocspCacheLimit = 50_000

@@ -92,7 +92,7 @@ func (e *statusEnv) issue(t *testing.T) *ca.Issued {
 
 func (e *statusEnv) revoke(t *testing.T, serial string, at time.Time, reason string) {
 	t.Helper()
-	if err := e.db.RevokeCertificate(e.ctx, serial, at.UnixMicro(), reason); err != nil {
+	if _, err := e.db.RevokeCertificate(e.ctx, serial, at.UnixMicro(), reason); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -212,6 +212,7 @@ type Application struct {
 	CreatedAt         time.Time     `json:"created_at"`
 	UpdatedAt         time.Time     `json:"updated_at"`
 	CSR               []byte        `json:"-"`
+	Version           int64         `json:"-"` // optimistic lock: every save checks and bumps it
 }
 
 // Transition is one step in an application's history.

@@ -189,6 +189,9 @@ func (s *Service) Applications(ctx context.Context, p *access.Principal, f stora
 	if !p.Can(access.AppRead) {
 		return out, forbidden("read applications")
 	}
+	if err := searchBySNILS(p, f.SNILS); err != nil {
+		return out, err
+	}
 	if f.State != "" && !slices.Contains(model.States, f.State) {
 		return out, errs.Field("state", "enum", "is not an application state")
 	}
@@ -456,7 +459,15 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 		view, err = s.view(ctx, p, a.ID)
 		return err
 	})
-	return view, err
+	if err != nil {
+		// The certificate was signed but is not in the register: it never leaves kcr. Record that (outside
+		// the failed transaction) so the application can be issued again.
+		if aerr := issuer.Abandoned(context.WithoutCancel(ctx), iss.Serial, err.Error()); aerr != nil {
+			return nil, errors.Join(err, aerr)
+		}
+		return nil, err
+	}
+	return view, nil
 }
 
 // bundle creates the free individual application that comes with a legal_entity_employee issuance inside
@@ -554,6 +565,9 @@ func ParseCSR(body []byte) ([]byte, error) {
 	}
 	if err := req.CheckSignature(); err != nil {
 		return nil, errors.New("the request's signature does not verify: it was not made with the key it carries")
+	}
+	if ps := req.PublicKey.ParamSet(); ps.IsTest() {
+		return nil, errors.New("the key uses the test parameter set " + ps.Name + ", which is for test vectors only; generate a key on a production parameter set")
 	}
 	return der, nil
 }

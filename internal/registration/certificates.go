@@ -52,11 +52,45 @@ func (s *Service) Certificate(ctx context.Context, p *access.Principal, serial s
 	return s.present(c), nil
 }
 
+// CertificateDocument returns a certificate for download as DER or PEM. Its subject carries personal data
+// (СНИЛС, ИНН), so the caller needs the right to read employees' personal data, and the read is audited.
+func (s *Service) CertificateDocument(ctx context.Context, p *access.Principal, serial string) (*model.Certificate, error) {
+	if !p.Can(access.CertRead) || !p.Can(access.EmployeeRead) {
+		return nil, forbidden("download certificates: their subject holds personal data")
+	}
+	var c *model.Certificate
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if c, err = s.DB.Certificate(ctx, p.Scope(), serial); storage.IsNoRows(err) {
+			return errs.NotFoundf("certificate %s not found", serial)
+		} else if err != nil {
+			return err
+		}
+		return s.record(ctx, p, "certificate.read", "certificate", c.Serial, c.AccountID, c.OrganizationID, nil, "", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.present(c), nil
+}
+
+// searchBySNILS refuses a СНИЛС filter to roles that may not read personal data: the answer would tell
+// them whose СНИЛС it is.
+func searchBySNILS(p *access.Principal, snils string) error {
+	if snils != "" && !p.Can(access.EmployeeRead) {
+		return forbidden("search by СНИЛС: it is personal data")
+	}
+	return nil
+}
+
 // Certificates searches the certificate register in scope.
 func (s *Service) Certificates(ctx context.Context, p *access.Principal, f storage.CertFilter, pr PageRequest) (ListPage[*model.Certificate], error) {
 	var out ListPage[*model.Certificate]
 	if !p.Can(access.CertRead) {
 		return out, forbidden("read certificates")
+	}
+	if err := searchBySNILS(p, f.SNILS); err != nil {
+		return out, err
 	}
 	if f.Kind != "" && !slices.Contains(model.CertKinds, f.Kind) {
 		return out, errs.Field("kind", "enum", "is not a certificate kind")
@@ -104,8 +138,10 @@ func (s *Service) RevokeCertificate(ctx context.Context, p *access.Principal, se
 			return errs.New(errs.Conflict, "the certificate was already revoked (%s)", c.RevocationReason)
 		}
 		now := s.Clock.Now()
-		if err := s.DB.RevokeCertificate(ctx, serial, now.UnixMicro(), in.Reason); err != nil {
+		if ok, err := s.DB.RevokeCertificate(ctx, serial, now.UnixMicro(), in.Reason); err != nil {
 			return err
+		} else if !ok {
+			return errs.New(errs.Conflict, "the certificate was revoked meanwhile")
 		}
 		c.Status, c.RevokedAt, c.RevocationReason = model.CertRevoked, &now, in.Reason
 		return s.record(ctx, p, "certificate.revoke", "certificate", serial, c.AccountID, c.OrganizationID,

@@ -22,12 +22,18 @@ import (
 
 // fakeCA issues a fixed certificate or fails, and records what it was asked.
 type fakeCA struct {
-	fail   error
-	got    *ca.Request
-	stored string
+	fail      error
+	got       *ca.Request
+	stored    string
+	abandoned string
 }
 
 func (f *fakeCA) Stored(ctx context.Context, serial string) error { f.stored = serial; return nil }
+
+func (f *fakeCA) Abandoned(ctx context.Context, serial, reason string) error {
+	f.abandoned = serial
+	return nil
+}
 
 func (f *fakeCA) Issue(ctx context.Context, req ca.Request) (*ca.Issued, error) {
 	f.got = &req

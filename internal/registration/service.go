@@ -294,6 +294,53 @@ func (s *Service) CreateEmployee(ctx context.Context, p *access.Principal, in Em
 	return e, nil
 }
 
+// identityOf is what an identity check vouches for: the data that goes into a certificate's subject and the
+// document it was checked against.
+func identityOf(e *model.Employee) string {
+	return strings.Join([]string{e.Surname, e.GivenName, e.Patronymic, e.BirthDate, e.SNILS, e.INN, e.Email, e.Position,
+		e.Document.Type, e.Document.Series, e.Document.Number, e.Document.IssueDate, e.Document.Issuer, e.Document.IssuerCode}, "\x00")
+}
+
+// resetIdentity withdraws the identity checks of an employee's unfinished applications after their data
+// changed: a certificate must never carry data nobody checked. Approved applications go back to identity
+// verification.
+func (s *Service) resetIdentity(ctx context.Context, p *access.Principal, employeeID string) error {
+	ids, err := s.DB.OpenApplicationsOfEmployee(ctx, employeeID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		a, err := s.DB.Application(ctx, storage.Scope{}, id)
+		if err != nil {
+			return err
+		}
+		if a.Verification == nil && a.State != model.StateApproved {
+			continue
+		}
+		from, now := a.State, s.Clock.Now()
+		a.Verification, a.UpdatedAt = nil, now
+		if a.State == model.StateApproved {
+			a.State = model.StateIdentityVerification
+		}
+		if ok, err := s.DB.SaveApplication(ctx, a, from); err != nil {
+			return err
+		} else if !ok {
+			return errs.New(errs.Conflict, "an application of this employee changed meanwhile; try again")
+		}
+		note := "данные сотрудника изменены: личность нужно подтвердить заново"
+		if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "identity-reset", From: from, To: a.State,
+			Actor: p.Actor, At: now, Note: note}); err != nil {
+			return err
+		}
+		if err := s.record(ctx, p, "application.identity_reset", "application", a.ID, a.AccountID, a.OrganizationID,
+			map[string]any{"from": string(from), "to": string(a.State)}, "application.state_changed",
+			map[string]any{"action": "identity-reset", "from": string(from), "to": string(a.State)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (in *EmployeeInput) apply(e *model.Employee, now time.Time) {
 	e.OrganizationID, e.Surname, e.GivenName, e.Patronymic = in.OrganizationID, in.Surname, in.GivenName, in.Patronymic
 	e.BirthDate, e.SNILS, e.INN, e.Email, e.Phone, e.Position = in.BirthDate, in.SNILS, in.INN, in.Email, in.Phone, in.Position
@@ -323,11 +370,17 @@ func (s *Service) UpdateEmployee(ctx context.Context, p *access.Principal, id st
 		if _, err := s.orgInScope(ctx, p, "organization_id", in.OrganizationID); err != nil {
 			return err
 		}
+		before := identityOf(e)
 		in.apply(e, now)
 		if err := s.DB.UpdateEmployee(ctx, e); err == storage.ErrDuplicate {
 			return errs.Field("snils", "duplicate", "the organization already has an employee with this СНИЛС")
 		} else if err != nil {
 			return err
+		}
+		if identityOf(e) != before {
+			if err := s.resetIdentity(ctx, p, e.ID); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, p, "employee.update", "employee", e.ID, e.AccountID, e.OrganizationID, nil, "", nil)
 	})

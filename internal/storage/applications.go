@@ -10,7 +10,7 @@ import (
 const applicationColumns = `a.id, a.account_id, a.organization_id, o.name, a.employee_id, e.surname, e.given_name, e.patronymic,
 	a.kind, a.state, a.csr, a.csr_uploaded_at, a.verification_method, a.verification_document, a.verified_by, a.verified_at,
 	a.note, a.certificate_serial, a.reissue_of, a.authority, a.billing_position, a.bundled_from, a.service_center_id,
-	a.created_by, a.created_at, a.updated_at`
+	a.created_by, a.created_at, a.updated_at, a.version`
 
 const applicationFrom = ` FROM applications a JOIN organizations o ON o.id = a.organization_id JOIN employees e ON e.id = a.employee_id`
 
@@ -22,7 +22,7 @@ func scanApplication(sc interface{ Scan(...any) error }) (*model.Application, er
 	var created, updated int64
 	if err := sc.Scan(&a.ID, &a.AccountID, &a.OrganizationID, &a.OrganizationName, &a.EmployeeID, &sur, &given, &patr,
 		&a.Kind, &a.State, &a.CSR, &csrAt, &method, &doc, &by, &verAt, &a.Note, &a.CertificateSerial, &a.ReissueOf,
-		&a.Authority, &a.BillingPosition, &a.BundledFrom, &center, &a.CreatedBy, &created, &updated); err != nil {
+		&a.Authority, &a.BillingPosition, &a.BundledFrom, &center, &a.CreatedBy, &created, &updated, &a.Version); err != nil {
 		return nil, err
 	}
 	a.EmployeeName = strings.TrimSpace(sur + " " + given + " " + patr)
@@ -54,8 +54,9 @@ func (db *DB) CreateApplication(ctx context.Context, a *model.Application) error
 	return err
 }
 
-// SaveApplication writes an application's mutable fields, provided its state is still fromState: two
-// concurrent actions on one application cannot both win.
+// SaveApplication writes an application's mutable fields, provided its state is still fromState and nobody
+// saved it since it was read (the version): two concurrent actions on one application cannot both win,
+// even when neither changes the state.
 func (db *DB) SaveApplication(ctx context.Context, a *model.Application, fromState model.State) (bool, error) {
 	var method, doc, by, center string
 	var verAt any
@@ -68,15 +69,24 @@ func (db *DB) SaveApplication(ctx context.Context, a *model.Application, fromSta
 	}
 	res, err := db.exec(ctx, `UPDATE applications SET kind = ?, state = ?, csr = ?, csr_uploaded_at = ?, verification_method = ?,
 		verification_document = ?, verified_by = ?, verified_at = ?, service_center_id = ?, note = ?, certificate_serial = ?,
-		authority = ?, billing_position = ?, updated_at = ?
-		WHERE id = ? AND state = ?`,
+		authority = ?, billing_position = ?, updated_at = ?, version = version + 1
+		WHERE id = ? AND state = ? AND version = ?`,
 		a.Kind, a.State, csr, optMicros(a.CSRUploadedAt), method, doc, by, verAt, center, a.Note, a.CertificateSerial,
-		a.Authority, a.BillingPosition, micros(a.UpdatedAt), a.ID, fromState)
+		a.Authority, a.BillingPosition, micros(a.UpdatedAt), a.ID, fromState, a.Version)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
+	if n == 1 {
+		a.Version++
+	}
 	return n == 1, err
+}
+
+// OpenApplicationsOfEmployee lists the ids of an employee's applications that are not finished.
+func (db *DB) OpenApplicationsOfEmployee(ctx context.Context, employeeID string) ([]string, error) {
+	return db.idList(ctx, `SELECT id FROM applications WHERE employee_id = ? AND state NOT IN ('issued', 'declined', 'cancelled')
+		ORDER BY id`, employeeID)
 }
 
 // Application returns one application within the scope.
@@ -244,11 +254,16 @@ func (db *DB) CreateCertificate(ctx context.Context, c *model.Certificate) error
 	return err
 }
 
-// RevokeCertificate marks a certificate revoked with an RFC 5280 reason.
-func (db *DB) RevokeCertificate(ctx context.Context, serial string, at int64, reason string) error {
-	_, err := db.exec(ctx, `UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ? WHERE serial = ?`,
-		at, reason, serial)
-	return err
+// RevokeCertificate marks a certificate revoked with an RFC 5280 reason; it reports false when it was
+// revoked already (the first revocation's time and reason stand).
+func (db *DB) RevokeCertificate(ctx context.Context, serial string, at int64, reason string) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ?
+		WHERE serial = ? AND status <> 'revoked'`, at, reason, serial)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Certificate returns one certificate within the scope.

@@ -47,10 +47,11 @@ func (db *DB) Authorities(ctx context.Context) ([]*Authority, error) {
 
 // Intent statuses.
 const (
-	IntentPending = "pending" // recorded; nothing signed yet
-	IntentSigned  = "signed"  // signed and verified; the certificate is in der
-	IntentStored  = "stored"  // the certificate is in the register
-	IntentFailed  = "failed"  // refused before signing (detail says why)
+	IntentPending   = "pending"   // recorded; nothing signed yet
+	IntentSigned    = "signed"    // signed and verified; the certificate is in der
+	IntentStored    = "stored"    // the certificate is in the register
+	IntentFailed    = "failed"    // refused before signing (detail says why)
+	IntentAbandoned = "abandoned" // signed, but storing it failed: the certificate never left kcr
 )
 
 // CreateIntent records that the authority is about to sign serial for an application. It commits on its
@@ -59,7 +60,7 @@ func (db *DB) CreateIntent(ctx context.Context, serial, authority, applicationID
 	_, err := db.exec(ctx, `INSERT INTO issuance_intents (serial, authority, application_id, status, detail, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?)`, serial, authority, applicationID, IntentPending, "", micros(now), micros(now))
 	if isUniqueViolation(err) {
-		return ErrDuplicate
+		return ErrDuplicate // the serial was used before, or the application has an issuance in flight
 	}
 	return err
 }

@@ -722,8 +722,12 @@ func testCertificates(t *testing.T, db *storage.DB) {
 	}
 
 	revokedAt := f.Now.Add(time.Hour)
-	if err := db.RevokeCertificate(ctx, c.Serial, revokedAt.UnixMicro(), "keyCompromise"); err != nil {
-		t.Fatal(err)
+	if ok, err := db.RevokeCertificate(ctx, c.Serial, revokedAt.UnixMicro(), "keyCompromise"); err != nil || !ok {
+		t.Fatalf("revoke: %v %v", ok, err)
+	}
+	// A second revocation changes nothing: the first time and reason stand.
+	if ok, err := db.RevokeCertificate(ctx, c.Serial, revokedAt.Add(time.Hour).UnixMicro(), "superseded"); err != nil || ok {
+		t.Fatalf("second revoke: %v %v, want false", ok, err)
 	}
 	if got, err := db.Certificate(ctx, scopeA, c.Serial); err != nil || got.Status != model.CertRevoked || got.RevokedAt == nil ||
 		!got.RevokedAt.Equal(revokedAt) || got.RevocationReason != "keyCompromise" {
