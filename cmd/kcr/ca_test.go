@@ -46,3 +46,23 @@ func TestCAInitCommand(t *testing.T) {
 		}
 	})
 }
+
+// The demo has a legal_entity_employee draft from August 2023; the bulk command turns it into an individual
+// application, and running it again changes nothing.
+func TestCarryOverCommand(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"KCR_DATA": data}
+	s := startServer(t, env, "--demo")
+	s.stop(t)
+	code, out := runCmd(t, env, "applications", "carry-over")
+	if code != 0 || !strings.Contains(out, "1 legal_entity_employee applications now continue") {
+		t.Fatalf("carry-over: %d %s", code, out)
+	}
+	code, out = runCmd(t, env, "applications", "carry-over")
+	if code != 0 || !strings.Contains(out, "0 legal_entity_employee") {
+		t.Fatalf("second carry-over: %d %s", code, out)
+	}
+	if code, out := runCmd(t, env, "applications"); code != 2 || !strings.Contains(out, "usage") {
+		t.Fatalf("usage: %d %s", code, out)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/demo"
+	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
@@ -252,6 +253,27 @@ func refreshCRLs(ctx context.Context, set ca.Set, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+func cmdCarryOver(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	c, err := parseDBOnly("applications carry-over", args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	clk := clock.Real{}
+	db, err := openMigrated(ctx, c, clk, stdout)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	reg := &registration.Service{DB: db, Clock: clk}
+	n, err := reg.CarryOverAll(ctx, &access.Principal{Actor: "system:carry-over", Name: "kcr applications carry-over",
+		Role: model.RoleOperator})
+	if err != nil {
+		return fmt.Errorf("%d applications converted, then: %w", n, err)
+	}
+	fmt.Fprintf(stdout, "%d legal_entity_employee applications now continue as individual applications\n", n)
+	return nil
 }
 
 func cmdCAInit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

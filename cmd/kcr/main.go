@@ -19,6 +19,8 @@ Usage:
   kcr serve   [--addr host:port] [--data dir] [--db postgres://…] [--demo]   run the server
   kcr migrate [--data dir] [--db postgres://…]                              apply database migrations
   kcr audit verify [--data dir] [--db postgres://…]                         check the audit log's hash chain
+  kcr applications carry-over [--data dir] [--db postgres://…]              turn unfinished legal_entity_employee
+                                                                            applications into individual ones (after 2023-09-01)
   kcr ca init [--root-paramset tc26-512-A] [--issuing-paramset tc26-256-A] [--base-url url]
                                                                             create the built-in GOST CA
 
@@ -52,6 +54,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return 2
 		}
 		err = cmdCAInit(ctx, args[2:], stdout, stderr, getenv)
+	case "applications":
+		if len(args) < 2 || args[1] != "carry-over" {
+			fmt.Fprint(stderr, "usage: kcr applications carry-over [--data dir] [--db url]\n")
+			return 2
+		}
+		err = cmdCarryOver(ctx, args[2:], stdout, stderr, getenv)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "usage: kcr audit verify [--data dir] [--db url]\n")
