@@ -66,3 +66,32 @@ func TestCarryOverCommand(t *testing.T) {
 		t.Fatalf("usage: %d %s", code, out)
 	}
 }
+
+// The legal cutoffs are configuration: with the employee cutoff moved to 2029, an employee certificate
+// with the organization's details can still be ordered today, and a head certificate goes to kcr's own CA.
+func TestConfiguredTimeline(t *testing.T) {
+	data := t.TempDir()
+	s := startServer(t, map[string]string{"KCR_DATA": data, "KCR_CUTOFF_HEADS": "2027-01-01", "KCR_CUTOFF_BUNDLE": "2028-01-01",
+		"KCR_CUTOFF_EMPLOYEES": "2029-01-01", "KCR_CUTOFF_LEGACY": "2030-01-01"}, "--demo")
+	raw, err := os.ReadFile(filepath.Join(data, "demo-api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.key = strings.TrimSpace(string(raw))
+	var emps struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	s.call(t, "GET", "/api/v1/employees?limit=1", nil, 200, &emps)
+	for kind, authority := range map[string]string{"legal_entity_employee": "kcr", "head": "kcr"} {
+		var a struct {
+			Kind      string `json:"kind"`
+			Authority string `json:"authority"`
+		}
+		s.call(t, "POST", "/api/v1/applications", map[string]any{"employee_id": emps.Items[0].ID, "kind": kind}, 201, &a)
+		if a.Kind != kind || a.Authority != authority {
+			t.Fatalf("%s: %+v, want authority %s", kind, a, authority)
+		}
+	}
+}

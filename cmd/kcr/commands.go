@@ -110,7 +110,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	acc := &access.Service{DB: db, Clock: clk}
 	reg := &registration.Service{DB: db, Clock: clk}
 	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies}
-	reg.StateCAs = cas.state
+	reg.StateCAs, reg.Timeline = cas.state, c.Timeline
 	if cas.own != nil {
 		reg.CA = cas.own
 	}

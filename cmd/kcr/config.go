@@ -10,8 +10,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/ca"
+	"github.com/kcr-project/kcr/internal/rules"
 )
 
 // dbConfig says where the database is.
@@ -108,10 +110,49 @@ func (c *caConfig) passphrase(fallback string) ([]byte, error) {
 	return nil, nil
 }
 
+// timelineConfig holds the legal cutoffs (DESIGN.md section 2), configurable because the law's dates are
+// "verify" facts.
+type timelineConfig struct {
+	heads, bundle, employees, legacy string
+	Timeline                         rules.Timeline
+}
+
+func (c *timelineConfig) register(fs *flag.FlagSet, getenv func(string) string) {
+	def := rules.DefaultTimeline()
+	day := func(t time.Time) string { return t.In(rules.MSK).Format(time.DateOnly) }
+	fs.StringVar(&c.heads, "cutoff-heads", envOr(getenv, "KCR_CUTOFF_HEADS", day(def.HeadsToStateCA)),
+		"date heads and sole proprietors move to the state CAs (env KCR_CUTOFF_HEADS)")
+	fs.StringVar(&c.bundle, "cutoff-bundle", envOr(getenv, "KCR_CUTOFF_BUNDLE", day(def.BundleFrom)),
+		"date the free individual certificate starts coming with employee certificates (env KCR_CUTOFF_BUNDLE)")
+	fs.StringVar(&c.employees, "cutoff-employees", envOr(getenv, "KCR_CUTOFF_EMPLOYEES", day(def.EmployeesIndividual)),
+		"date employees get individual certificates only (env KCR_CUTOFF_EMPLOYEES)")
+	fs.StringVar(&c.legacy, "cutoff-legacy", envOr(getenv, "KCR_CUTOFF_LEGACY", day(def.LegacyUnusable)),
+		"date employee certificates with organization details stop signing for it (env KCR_CUTOFF_LEGACY)")
+}
+
+func (c *timelineConfig) validate() error {
+	for _, f := range []struct {
+		flag, v string
+		to      *time.Time
+	}{{"--cutoff-heads", c.heads, &c.Timeline.HeadsToStateCA}, {"--cutoff-bundle", c.bundle, &c.Timeline.BundleFrom},
+		{"--cutoff-employees", c.employees, &c.Timeline.EmployeesIndividual}, {"--cutoff-legacy", c.legacy, &c.Timeline.LegacyUnusable}} {
+		t, err := time.ParseInLocation(time.DateOnly, f.v, rules.MSK)
+		if err != nil {
+			return usageError{fmt.Sprintf("%s %q: must be a date as YYYY-MM-DD", f.flag, f.v)}
+		}
+		*f.to = t
+	}
+	if err := c.Timeline.Validate(); err != nil {
+		return usageError{"the cutoff dates are out of order: " + err.Error()}
+	}
+	return nil
+}
+
 // serveConfig is everything "kcr serve" takes.
 type serveConfig struct {
 	dbConfig
 	caConfig
+	timelineConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -164,6 +205,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	if err := c.caConfig.register(fs, getenv); err != nil {
 		return nil, err
 	}
+	c.timelineConfig.register(fs, getenv)
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -185,6 +227,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	if err := c.caConfig.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.timelineConfig.validate(); err != nil {
 		return nil, err
 	}
 	_, port, err := net.SplitHostPort(c.Addr)
