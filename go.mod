@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/ddulesov/gogost v1.0.0
+	github.com/go-pdf/fpdf v0.9.0
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.25.0

@@ -17,6 +17,8 @@ import (
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/api"
 	"github.com/kcr-project/kcr/internal/audit"
+	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/demo"
@@ -108,8 +110,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	acc := &access.Service{DB: db, Clock: clk}
-	reg := &registration.Service{DB: db, Clock: clk}
-	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies}
+	bill := &billing.Service{DB: db, Clock: clk, Timeline: c.Timeline}
+	reg := &registration.Service{DB: db, Clock: clk, Billing: bill}
+	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies, Billing: bill,
+		Seller: seller}
+	go closePeriods(ctx, bill, log)
 	reg.StateCAs, reg.Timeline = cas.state, c.Timeline
 	if cas.own != nil {
 		reg.CA = cas.own
@@ -137,6 +142,61 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer cancel()
 	fmt.Fprintln(stdout, "kcr shutting down")
 	return hs.Shutdown(shutdownCtx)
+}
+
+// seller is the CA operator's requisites on invoices and acts. A real deployment puts its own here; the
+// values below are the demo's (valid checksums, fictitious company).
+var seller = document.Party{Name: "ООО «Удостоверяющий центр КЦР»", INN: "7728168971", KPP: "770801001", OGRN: "1027700067328",
+	Address: "117997, г. Москва, ул. Профсоюзная, д. 1", Bank: "ПАО «Демобанк», г. Москва", BIC: "044525225",
+	Account: "40702810900000000001", CorrAccount: "30101810400000000225"}
+
+// closePeriods closes each month for every account once it has ended; it runs hourly, and closing twice
+// changes nothing, so replicas may all run it.
+func closePeriods(ctx context.Context, b *billing.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	system := &access.Principal{Actor: "system:billing", Name: "period close", Role: model.RoleOperator}
+	for {
+		if period, n, err := b.CloseDue(ctx, system); err != nil && ctx.Err() == nil {
+			log.Error("close billing period", "period", period, "err", err)
+		} else if n > 0 {
+			log.Info("closed billing period", "period", period, "invoices", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func cmdBillingClose(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	c := &dbConfig{}
+	fs := newFlagSet("billing close", stderr)
+	c.register(fs, getenv)
+	period := fs.String("period", "", "the month to close, YYYY-MM (Moscow time)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if *period == "" {
+		return usageError{"--period YYYY-MM is required"}
+	}
+	clk := clock.Real{}
+	db, err := openMigrated(ctx, c, clk, stdout)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	b := &billing.Service{DB: db, Clock: clk}
+	n, err := b.CloseAll(ctx, &access.Principal{Actor: "system:billing-close", Name: "kcr billing close", Role: model.RoleOperator}, *period)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "period %s closed: %d invoices\n", *period, n)
+	return nil
 }
 
 // demoPassphraseFile holds the CA passphrase the demo generated, for the next start.

@@ -21,6 +21,7 @@ Usage:
   kcr audit verify [--data dir] [--db postgres://…]                         check the audit log's hash chain
   kcr applications carry-over [--data dir] [--db postgres://…]              turn unfinished legal_entity_employee
                                                                             applications into individual ones (after 2023-09-01)
+  kcr billing close --period YYYY-MM                                        one invoice per payer for the month
   kcr ca init [--root-paramset tc26-512-A] [--issuing-paramset tc26-256-A] [--base-url url]
                                                                             create the built-in GOST CA
 
@@ -60,6 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return 2
 		}
 		err = cmdCarryOver(ctx, args[2:], stdout, stderr, getenv)
+	case "billing":
+		if len(args) < 2 || args[1] != "close" {
+			fmt.Fprint(stderr, "usage: kcr billing close --period YYYY-MM [--data dir] [--db url]\n")
+			return 2
+		}
+		err = cmdBillingClose(ctx, args[2:], stdout, stderr, getenv)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "usage: kcr audit verify [--data dir] [--db url]\n")

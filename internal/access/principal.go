@@ -36,6 +36,9 @@ const (
 	UserManage      Permission = "user.manage"
 	APIKeyManage    Permission = "api_key.manage"
 	EventsRead      Permission = "event.read"
+	BillingRead     Permission = "billing.read"   // invoices, lines and totals of the account
+	BillingManage   Permission = "billing.manage" // tariffs, agreements, tariff migration (CA operator)
+	ForecastRead    Permission = "billing.forecast"
 	PasswordOwnSelf Permission = "password.own"
 )
 
@@ -45,14 +48,15 @@ var employeeWork = []Permission{EmployeeRead, EmployeeWrite, AppRead, AppCreate,
 // matrix is DESIGN.md section 3 as permissions. Registration-authority acts (verify, approve, request a
 // correction) belong to the registrar and to integrations, which act for a registrar's system.
 var matrix = map[model.Role][]Permission{
-	model.RoleOperator: {AccountManage, OrgRead, OrgCreate, AppRead, CertRead, CertRevoke, UserManage, PasswordOwnSelf},
+	model.RoleOperator: {AccountManage, OrgRead, OrgCreate, AppRead, CertRead, CertRevoke, UserManage, BillingRead, BillingManage,
+		ForecastRead, PasswordOwnSelf},
 	model.RoleAccountAdmin: append([]Permission{OrgRead, OrgCreate, OrgWrite, AppDecline, CertRevoke, UserManage, APIKeyManage,
-		EventsRead, PasswordOwnSelf}, employeeWork...),
+		EventsRead, BillingRead, ForecastRead, PasswordOwnSelf}, employeeWork...),
 	model.RoleOrgAdmin: append([]Permission{OrgRead, OrgWrite, AppDecline, CertRevoke, EventsRead, PasswordOwnSelf}, employeeWork...),
 	model.RoleRegistrar: {OrgRead, EmployeeRead, EmployeeWrite, AppRead, AppCreate, AppSubmit, AppCSR, AppVerify, AppCorrection,
 		AppApprove, AppDecline, AppIssue, CertRead, PasswordOwnSelf},
-	model.RoleAccountant: {OrgRead, PasswordOwnSelf},
-	model.RoleManager:    {OrgRead, AppRead, CertRead, PasswordOwnSelf},
+	model.RoleAccountant: {OrgRead, BillingRead, ForecastRead, PasswordOwnSelf},
+	model.RoleManager:    {OrgRead, AppRead, CertRead, ForecastRead, PasswordOwnSelf},
 	model.RoleEmployee:   {OrgRead, EmployeeRead, AppRead, AppSubmit, AppCSR, AppCancel, CertRead, PasswordOwnSelf},
 	model.RoleIntegration: append([]Permission{OrgRead, OrgCreate, OrgWrite, AppVerify, AppCorrection, AppApprove, AppDecline,
 		AppIssue, CertRevoke, EventsRead}, employeeWork...),

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/api"
+	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
@@ -86,6 +87,7 @@ var (
 	mxOrg    = []string{"own", "foreign"}
 	mxPerson = []string{"own", "foreign", "colleague"}
 	// With an object of the second client account: only the operator may ever reach it.
+	mxAcct    = []string{"own", "other_account"}
 	mxOrgX    = []string{"own", "foreign", "other_account"}
 	mxPersonX = []string{"own", "foreign", "colleague", "other_account"}
 )
@@ -386,6 +388,71 @@ var matrixRoutes = []matrixRoute{
 				"address": "Москва, ул. Тверская, 1", "region": "г. Москва", "hours": "пн–пт 9–18"}}
 		}},
 
+	// Billing: the accountant's and the administrator's, tariffs and agreements managed by the CA operator.
+	{method: "GET", path: "/api/v1/tariffs", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
+		"manager": "200", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/tariffs"}
+		}},
+	{method: "POST", path: "/api/v1/tariffs", targets: mxOwn, want: map[string]string{
+		"operator": "201", "account_admin": "403", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/tariffs", body: map[string]any{"position": "head_identification", "price_kopecks": 160000,
+				"valid_from": "2031-01-01"}}
+		}},
+	{method: "POST", path: "/api/v1/tariffs/migrate", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "403", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/tariffs/migrate", body: map[string]any{"from_position": "legal_entity_employee_certificate",
+				"to_position": "individual_certificate", "from_date": "2035-01-01"}}
+		}},
+	{method: "GET", path: "/api/v1/accounts/{id}/agreements", targets: mxAcct, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "200 404",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/accounts/" + m.acctOf(target) + "/agreements"}
+		}},
+	{method: "POST", path: "/api/v1/accounts/{id}/agreements", targets: mxAcct, want: map[string]string{
+		"operator": "201 201", "account_admin": "403 403", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/accounts/" + m.acctOf(target) + "/agreements", body: map[string]any{"kind": "contract",
+				"number": "Д-" + m.unique(), "signed_on": "2024-01-10"}}
+		}},
+	{method: "GET", path: "/api/v1/billing/lines", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/billing/lines"}
+		}},
+	{method: "GET", path: "/api/v1/billing/forecast", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
+		"manager": "200", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/billing/forecast"}
+		}},
+	{method: "GET", path: "/api/v1/invoices", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/invoices"}
+		}},
+	{method: "GET", path: "/api/v1/invoices/{id}", targets: mxAcct, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "200 404",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/invoices/" + m.invoice[target]}
+		}},
+	{method: "GET", path: "/api/v1/invoices/{id}/act", targets: mxAcct, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "200 404",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/invoices/" + m.invoice[target] + "/act"}
+		}},
+
 	// The event feed is its own grant: the operator's policy (read organizations, applications and
 	// certificates) does not include it, just as the manager's and the registrar's do not.
 	{method: "GET", path: "/api/v1/events", targets: mxOwn, want: map[string]string{
@@ -462,6 +529,7 @@ type accessFixture struct {
 	otherOrgIn       registration.OrganizationInput
 	otherEmpIn       registration.EmployeeInput
 	otherAdmin       *access.Principal
+	invoice          map[string]string // invoice id by target (own, other_account)
 }
 
 var mxUUID = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -510,6 +578,24 @@ func newAccessFixture(t *testing.T, e *env) *accessFixture {
 	must(t, err)
 	m.otherAccountData = []string{"Другой холдинг", "ООО «Чужая»", "Чужаков", "other_admin", "Чужой", other.ID, otherOrg.ID,
 		m.otherEmp.ID}
+	_, err = e.bill.CreateAgreement(ctx, boot, other.ID, billing.AgreementInput{Kind: "supplementary", Number: "ДС-2",
+		SignedOn: "2020-01-01", Covers: "individual_certificate"})
+	must(t, err)
+	// An invoice in each account, for the billing routes.
+	m.invoice = map[string]string{}
+	for target, payer := range map[string][2]string{"own": {m.acct, e.orgA.ID}, "other_account": {other.ID, otherOrg.ID}} {
+		now := e.clk.Now()
+		line := &model.BillingLine{ID: access.NewID(), AccountID: payer[0], PayerOrganizationID: payer[1],
+			Position: "individual_certificate", TariffID: "default-individual", PriceKopecks: 250000, Event: "issuance",
+			EventAt: now, Period: "2026-10", ApplicationID: "fixture", EmployeeInitials: "И. П. Иванов"}
+		must(t, e.db.CreateBillingLine(ctx, line, now.UnixMicro()))
+		n, err := e.db.NextInvoiceNumber(ctx)
+		must(t, err)
+		inv := &model.Invoice{ID: access.NewID(), AccountID: payer[0], PayerOrganizationID: payer[1], Period: "2026-10", Number: n,
+			NetKopecks: 250000, VATPercent: 22, VATKopecks: 55000, TotalKopecks: 305000, CreatedAt: now}
+		must(t, e.db.CreateInvoice(ctx, inv, []string{line.ID}))
+		m.invoice[target] = inv.ID
+	}
 
 	// Applications to read: identity verified and a CSR uploaded, so that they carry all they ever show.
 	for _, target := range mxPerson {
@@ -541,6 +627,14 @@ func (m *accessFixture) newSNILS() string {
 			return s
 		}
 	}
+}
+
+// acctOf is the account of a target: the test account, or the second client account.
+func (m *accessFixture) acctOf(target string) string {
+	if target == "other_account" {
+		return m.other
+	}
+	return m.acct
 }
 
 func (m *accessFixture) orgOf(target string) string {
@@ -741,7 +835,7 @@ func (m *accessFixture) run(t *testing.T, rt matrixRoute, caller, target, wantSt
 			}
 		}
 	}
-	if want == 200 && rt.method == "GET" && strings.Contains(rt.path, "{") {
+	if want == 200 && rt.method == "GET" && strings.Contains(rt.path, "{") && strings.Contains(r.header.Get("Content-Type"), "json") {
 		// The object's id is the path segment where the route has its {parameter}.
 		var id string
 		segs, got := strings.Split(rt.path, "/"), strings.Split(strings.SplitN(rq.path, "?", 2)[0], "/")

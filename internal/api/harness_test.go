@@ -14,6 +14,8 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/api"
+	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
@@ -30,6 +32,7 @@ type env struct {
 	clk    *clock.Fake
 	acc    *access.Service
 	reg    *registration.Service
+	bill   *billing.Service
 	admin  *access.Principal
 	orgA   *model.Organization
 	orgB   *model.Organization
@@ -52,6 +55,11 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	e.reg = &registration.Service{DB: db, Clock: e.clk}
 	boot := &access.Principal{Actor: "system:test", Role: model.RoleOperator}
 	acct, err := e.acc.CreateAccount(ctx, boot, access.AccountInput{Name: "Тестовый холдинг"})
+	must(t, err)
+	e.bill = &billing.Service{DB: db, Clock: e.clk}
+	e.reg.Billing = e.bill
+	_, err = e.bill.CreateAgreement(ctx, boot, acct.ID, billing.AgreementInput{Kind: "supplementary", Number: "ДС-1",
+		SignedOn: "2020-01-01", Covers: "individual_certificate"})
 	must(t, err)
 	newUser := func(p *access.Principal, in access.UserInput) *model.User {
 		in.Password = testPassword
@@ -94,7 +102,8 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	_, secret, err = e.acc.CreateAPIKey(ctx, e.admin, access.APIKeyInput{Name: "HR of A", OrganizationIDs: []string{e.orgA.ID}})
 	must(t, err)
 	e.tokens["key_org_a"] = secret
-	srv := &api.Server{DB: db, Access: e.acc, Reg: e.reg, Clock: e.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := &api.Server{DB: db, Access: e.acc, Reg: e.reg, Clock: e.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Billing: e.bill, Seller: document.Party{Name: "ООО «УЦ»", INN: "7728168971", KPP: "770801001"}}
 	e.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.srv.Close)
 	return e

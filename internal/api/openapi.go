@@ -48,11 +48,14 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		resp := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
+		content := map[string]any{}
 		if rt.Out != nil {
-			content := map[string]any{"application/json": map[string]any{"schema": g.ref(reflect.TypeOf(rt.Out))}}
-			for _, m := range rt.OutMedia {
-				content[m] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": m}}
-			}
+			content["application/json"] = map[string]any{"schema": g.ref(reflect.TypeOf(rt.Out))}
+		}
+		for _, m := range rt.OutMedia {
+			content[m] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": m}}
+		}
+		if len(content) > 0 {
 			ok["content"] = content
 		}
 		resp[strconv.Itoa(rt.Status)] = ok

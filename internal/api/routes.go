@@ -178,6 +178,7 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/api/v1/events", ID: "listEvents", Tag: "events", Summary: "Follow application and certificate changes after a cursor",
 			Query: []string{"after", "limit"}, Out: pageOf[model.FeedEvent]{}, Status: 200, Handle: (*Server).listEvents},
 	}
+	rs = append(rs, s.billingRoutes()...)
 	for _, a := range registration.Actions {
 		act := a
 		in := any(registration.ActionInput{})

@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/registration"
@@ -38,6 +40,10 @@ type Server struct {
 	SecureCookies bool
 	// PKI serves /ca, /crl and /ocsp; nil when no CA is configured.
 	PKI PKI
+	// Billing serves tariffs, agreements, lines, invoices and the forecast; nil when not configured.
+	Billing *billing.Service
+	// Seller is the CA operator's requisites printed on invoices and acts.
+	Seller document.Party
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

@@ -18,12 +18,14 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/gost"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/requisites"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
@@ -143,6 +145,15 @@ func (l *loader) load(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("create the account: %w", err)
 	}
 	res := &Result{AccountID: account.ID}
+	if b, ok := l.reg.Billing.(*billing.Service); ok {
+		// The holding's contract, and the supplementary agreement that opens individual certificates.
+		for _, in := range []billing.AgreementInput{{Kind: "contract", Number: "КЦР-2021/014", SignedOn: "2021-03-15"},
+			{Kind: "supplementary", Number: "КЦР-2021/014-ДС1", SignedOn: "2022-09-01", Covers: rules.BillingIndividual}} {
+			if _, err := b.CreateAgreement(ctx, boot, account.ID, in); err != nil {
+				return nil, fmt.Errorf("record agreement %s: %w", in.Number, err)
+			}
+		}
+	}
 	center, err := l.reg.CreateServiceCenter(ctx, boot, registration.ServiceCenterInput{Name: "Сервисный центр «Пречистенка»",
 		Address: "119034, г. Москва, ул. Пречистенка, д. 12", Region: "г. Москва", Hours: "пн–пт 9:00–18:00"})
 	if err != nil {

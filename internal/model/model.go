@@ -282,3 +282,57 @@ type FeedEvent struct {
 	Data           map[string]any `json:"data"`
 	AccountID      string         `json:"-"`
 }
+
+// Tariff is the price of one billing position over a span of dates (Moscow calendar dates; ValidTo is
+// exclusive and empty when open-ended). Prices are in kopecks, without VAT.
+type Tariff struct {
+	ID           string    `json:"id"`
+	Position     string    `json:"position"`
+	PriceKopecks int64     `json:"price_kopecks"`
+	ValidFrom    string    `json:"valid_from"`
+	ValidTo      string    `json:"valid_to,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Agreement is a client's contract or a supplementary agreement to it.
+type Agreement struct {
+	ID        string    `json:"id"`
+	AccountID string    `json:"account_id"`
+	Kind      string    `json:"kind"` // contract or supplementary
+	Number    string    `json:"number"`
+	SignedOn  string    `json:"signed_on"`        // YYYY-MM-DD
+	Covers    string    `json:"covers,omitempty"` // the billing position a supplementary agreement opens
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// BillingLine is one chargeable event. Employees appear only by initials and the certificate serial: the
+// accountant who reads lines never sees identity documents.
+type BillingLine struct {
+	ID                  string    `json:"id"`
+	AccountID           string    `json:"account_id"`
+	PayerOrganizationID string    `json:"payer_organization_id"`
+	Position            string    `json:"position"`
+	TariffID            string    `json:"tariff_id"`
+	PriceKopecks        int64     `json:"price_kopecks"`
+	Event               string    `json:"event"` // issuance or identification
+	EventAt             time.Time `json:"event_at"`
+	Period              string    `json:"period"` // YYYY-MM, Moscow time
+	ApplicationID       string    `json:"application_id"`
+	CertificateSerial   string    `json:"certificate_serial,omitempty"`
+	EmployeeInitials    string    `json:"employee_initials"`
+	InvoiceID           string    `json:"invoice_id,omitempty"`
+}
+
+// Invoice is one payer's bill for one period.
+type Invoice struct {
+	ID                  string    `json:"id"`
+	AccountID           string    `json:"account_id"`
+	PayerOrganizationID string    `json:"payer_organization_id"`
+	Period              string    `json:"period"`
+	Number              int64     `json:"number"`
+	NetKopecks          int64     `json:"net_kopecks"`
+	VATPercent          int       `json:"vat_percent"`
+	VATKopecks          int64     `json:"vat_kopecks"`
+	TotalKopecks        int64     `json:"total_kopecks"`
+	CreatedAt           time.Time `json:"created_at"`
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
@@ -137,6 +138,9 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 			return err
 		}
 		a.Kind, a.Authority, a.BillingPosition = d.Kind, string(d.Authority), d.BillingPosition
+		if err := s.checkAgreement(ctx, a.AccountID, a.BillingPosition); err != nil {
+			return err
+		}
 		if err := s.DB.CreateApplication(ctx, a); err != nil {
 			return err
 		}
@@ -268,6 +272,17 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 			}
 			a.Verification = &model.Verification{Method: in.Method, Document: doc, VerifiedBy: p.Actor, VerifiedAt: now,
 				ServiceCenterID: in.ServiceCenterID}
+			if a.BillingPosition == rules.BillingHeadIdentification && in.Method == model.VerifiedServiceCenter {
+				// For heads the registration center's chargeable work is the identification itself.
+				e, err := s.DB.Employee(ctx, storage.Scope{AccountID: a.AccountID}, a.EmployeeID)
+				if err != nil {
+					return err
+				}
+				if err := s.charge(ctx, billing.Charge{AccountID: a.AccountID, PayerOrganizationID: a.OrganizationID,
+					Position: a.BillingPosition, Event: "identification", ApplicationID: a.ID, Employee: e, At: now}); err != nil {
+					return err
+				}
+			}
 		case ActApprove:
 			var f errs.Fields
 			if a.Verification == nil {
@@ -434,6 +449,13 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 		}
 		if err := issuer.Stored(ctx, c.Serial); err != nil {
 			return err
+		}
+		if a.BillingPosition != rules.BillingHeadIdentification {
+			if err := s.charge(ctx, billing.Charge{AccountID: a.AccountID, PayerOrganizationID: a.OrganizationID,
+				Position: a.BillingPosition, Event: "issuance", ApplicationID: a.ID, CertificateSerial: c.Serial, Employee: e,
+				At: now}); err != nil {
+				return err
+			}
 		}
 		if a.ReissueOf != "" {
 			if err := s.DB.SetReplacedBy(ctx, a.ReissueOf, c.Serial); err != nil {

@@ -199,6 +199,9 @@ func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Cer
 	if r != nil {
 		return nil, refused(r)
 	}
+	if err := s.checkAgreement(ctx, c.AccountID, d.BillingPosition); err != nil {
+		return nil, err
+	}
 	a := &model.Application{ID: access.NewID(), AccountID: c.AccountID, OrganizationID: c.OrganizationID,
 		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: string(d.Authority),
 		BillingPosition: d.BillingPosition, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}

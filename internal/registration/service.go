@@ -11,6 +11,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/audit"
+	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
@@ -30,6 +31,30 @@ type Service struct {
 	StateCAs map[rules.Authority]ca.Issuer
 	// Timeline holds the legal cutoffs; the zero value means rules.DefaultTimeline.
 	Timeline rules.Timeline
+	// Billing charges chargeable events and checks agreements; nil when billing is not configured.
+	Billing Biller
+}
+
+// Biller is what registration needs from billing.
+type Biller interface {
+	Charge(ctx context.Context, c billing.Charge) error
+	CheckAgreement(ctx context.Context, accountID, position string, at time.Time) error
+}
+
+// charge writes a billing line when billing is configured.
+func (s *Service) charge(ctx context.Context, c billing.Charge) error {
+	if s.Billing == nil {
+		return nil
+	}
+	return s.Billing.Charge(ctx, c)
+}
+
+// checkAgreement refuses a position the account's agreements do not cover, when billing is configured.
+func (s *Service) checkAgreement(ctx context.Context, accountID, position string) error {
+	if s.Billing == nil {
+		return nil
+	}
+	return s.Billing.CheckAgreement(ctx, accountID, position, s.Clock.Now())
 }
 
 func forbidden(what string) error {

@@ -1,0 +1,313 @@
+// Package billing turns chargeable events into money: tariffs and VAT with effective dates, supplementary
+// agreements, one billing line per event attributed to the paying organization, period close into one
+// invoice per payer numbered without gaps, tariff migration, and the cost forecast. Periods are calendar
+// months in Moscow time (UTC+3), as the contracts and invoices read; money is in kopecks.
+package billing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/audit"
+	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// Service is billing.
+type Service struct {
+	DB    *storage.DB
+	Clock clock.Clock
+	// Timeline decides which position a future reissue is billed under (the forecast).
+	Timeline rules.Timeline
+}
+
+// PeriodOf returns the billing period (YYYY-MM, Moscow time) an instant falls in.
+func PeriodOf(t time.Time) string { return t.In(rules.MSK).Format("2006-01") }
+
+// DateOf returns the Moscow calendar date of an instant, YYYY-MM-DD.
+func DateOf(t time.Time) string { return t.In(rules.MSK).Format(time.DateOnly) }
+
+// parsePeriod checks a YYYY-MM period and returns its first instant.
+func parsePeriod(field, p string) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01", p, rules.MSK)
+	if err != nil {
+		return time.Time{}, errs.Field(field, "format", "must be a month as YYYY-MM")
+	}
+	return t, nil
+}
+
+func nextPeriod(p string) string {
+	t, _ := time.ParseInLocation("2006-01", p, rules.MSK)
+	return t.AddDate(0, 1, 0).Format("2006-01")
+}
+
+// VAT is the tax on a net amount at a whole-percent rate, rounded half up to the kopeck.
+func VAT(netKopecks int64, percent int) int64 {
+	return (netKopecks*int64(percent) + 50) / 100
+}
+
+func (s *Service) timeline() rules.Timeline {
+	if s.Timeline == (rules.Timeline{}) {
+		return rules.DefaultTimeline()
+	}
+	return s.Timeline
+}
+
+func (s *Service) record(ctx context.Context, p *access.Principal, action, objType, objID, accountID string, detail map[string]any) error {
+	return s.DB.AppendAudit(ctx, &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: action, ObjectType: objType,
+		ObjectID: objID, AccountID: accountID, Detail: detail}, nil)
+}
+
+// Charge is a chargeable event.
+type Charge struct {
+	AccountID, PayerOrganizationID string
+	Position                       string // a rules.Billing* position
+	Event                          string // issuance or identification
+	ApplicationID                  string
+	CertificateSerial              string
+	Employee                       *model.Employee // shown on the line by initials only
+	At                             time.Time
+}
+
+// Initials renders "И. П. Иванов": enough for the accountant to recognise a line, no personal data beyond it.
+func Initials(e *model.Employee) string {
+	var b strings.Builder
+	for _, part := range []string{e.GivenName, e.Patronymic} {
+		if r := []rune(part); len(r) > 0 {
+			b.WriteString(string(r[0]) + ". ")
+		}
+	}
+	return b.String() + e.Surname
+}
+
+// Charge writes the event's billing line in the caller's transaction. The line belongs to the period of the
+// event unless that period is closed already, in which case it lands in the next open one: every line ends
+// up in exactly one invoice.
+func (s *Service) Charge(ctx context.Context, c Charge) error {
+	date := DateOf(c.At)
+	t, err := s.DB.TariffAt(ctx, c.Position, date)
+	if storage.IsNoRows(err) {
+		return errs.New(errs.Unavailable, "no tariff for %s on %s: the CA operator must set one", c.Position, date)
+	}
+	if err != nil {
+		return err
+	}
+	period := PeriodOf(c.At)
+	for {
+		closed, err := s.DB.LockPeriod(ctx, c.AccountID, period)
+		if err != nil {
+			return err
+		}
+		if !closed {
+			break
+		}
+		period = nextPeriod(period)
+	}
+	return s.DB.CreateBillingLine(ctx, &model.BillingLine{ID: access.NewID(), AccountID: c.AccountID,
+		PayerOrganizationID: c.PayerOrganizationID, Position: c.Position, TariffID: t.ID, PriceKopecks: t.PriceKopecks,
+		Event: c.Event, EventAt: c.At, Period: period, ApplicationID: c.ApplicationID, CertificateSerial: c.CertificateSerial,
+		EmployeeInitials: Initials(c.Employee)}, s.Clock.Now().UnixMicro())
+}
+
+// CheckAgreement refuses ordering a position that needs a supplementary agreement the account does not
+// have (individual certificates), with the step to take.
+func (s *Service) CheckAgreement(ctx context.Context, accountID, position string, at time.Time) error {
+	if position != rules.BillingIndividual {
+		return nil
+	}
+	ok, err := s.DB.HasSupplementary(ctx, accountID, position, DateOf(at))
+	if err != nil || ok {
+		return err
+	}
+	return &errs.Error{Kind: errs.Refused, Rule: "supplementary_agreement_required",
+		Detail: "Сертификаты физических лиц оформляются по отдельному тарифу, для которого нужно дополнительное соглашение " +
+			"к договору. Попросите оператора удостоверяющего центра заключить его (POST /api/v1/accounts/{id}/agreements, " +
+			"kind supplementary, covers individual_certificate), затем повторите заявку."}
+}
+
+// TariffInput sets a price for a position from a date (and optionally until one).
+type TariffInput struct {
+	Position     string `json:"position"`
+	PriceKopecks int64  `json:"price_kopecks"`
+	ValidFrom    string `json:"valid_from"`
+	ValidTo      string `json:"valid_to,omitempty"`
+}
+
+// Positions are the billing positions tariffs exist for.
+var Positions = []string{rules.BillingLegalEntityEmployee, rules.BillingIndividual, rules.BillingHeadIdentification,
+	rules.BillingBundledIndividual}
+
+// CreateTariff adds a price. A new price starting after an open-ended one ends that one the day before it
+// starts (a price change never rewrites history); any other overlap is refused.
+func (s *Service) CreateTariff(ctx context.Context, p *access.Principal, in TariffInput) (*model.Tariff, error) {
+	if !p.Can(access.BillingManage) {
+		return nil, errs.New(errs.Forbidden, "only the CA operator manages tariffs")
+	}
+	var f errs.Fields
+	known := false
+	for _, pos := range Positions {
+		known = known || pos == in.Position
+	}
+	if !known {
+		f.Add("position", "enum", "must be one of "+strings.Join(Positions, ", "))
+	}
+	if in.PriceKopecks < 0 {
+		f.Add("price_kopecks", "range", "must not be negative")
+	}
+	from, err := time.ParseInLocation(time.DateOnly, in.ValidFrom, rules.MSK)
+	if err != nil {
+		f.Add("valid_from", "format", "must be a date as YYYY-MM-DD")
+	}
+	if in.ValidTo != "" {
+		to, err := time.ParseInLocation(time.DateOnly, in.ValidTo, rules.MSK)
+		if err != nil {
+			f.Add("valid_to", "format", "must be a date as YYYY-MM-DD")
+		} else if !to.After(from) {
+			f.Add("valid_to", "range", "must be after valid_from")
+		}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	t := &model.Tariff{ID: access.NewID(), Position: in.Position, PriceKopecks: in.PriceKopecks, ValidFrom: in.ValidFrom,
+		ValidTo: in.ValidTo, CreatedAt: s.Clock.Now()}
+	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		all, err := s.DB.Tariffs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, old := range all {
+			if old.Position != t.Position {
+				continue
+			}
+			if old.ValidTo == "" && old.ValidFrom < t.ValidFrom {
+				// The current open-ended price ends where the new one starts.
+				if err := s.DB.CloseTariff(ctx, old.ID, t.ValidFrom); err != nil {
+					return err
+				}
+				continue
+			}
+			oldEnd, newEnd := old.ValidTo, t.ValidTo
+			if oldEnd == "" {
+				oldEnd = "9999-12-31"
+			}
+			if newEnd == "" {
+				newEnd = "9999-12-31"
+			}
+			if t.ValidFrom < oldEnd && old.ValidFrom < newEnd {
+				return errs.Field("valid_from", "overlap", fmt.Sprintf("overlaps the tariff %s of %s (from %s to %s)",
+					old.ID, old.Position, old.ValidFrom, strings.TrimSuffix(oldEnd, "9999-12-31")))
+			}
+		}
+		if err := s.DB.CreateTariff(ctx, t); err != nil {
+			return err
+		}
+		return s.record(ctx, p, "tariff.create", "tariff", t.ID, "", map[string]any{"position": t.Position,
+			"price_kopecks": t.PriceKopecks, "valid_from": t.ValidFrom, "valid_to": t.ValidTo})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Tariffs lists every tariff.
+func (s *Service) Tariffs(ctx context.Context, p *access.Principal) ([]*model.Tariff, error) {
+	if !p.Can(access.BillingRead) && !p.Can(access.ForecastRead) {
+		return nil, errs.New(errs.Forbidden, "your role cannot read tariffs")
+	}
+	return s.DB.Tariffs(ctx)
+}
+
+// AgreementInput records a contract or a supplementary agreement.
+type AgreementInput struct {
+	Kind     string `json:"kind"` // contract or supplementary
+	Number   string `json:"number"`
+	SignedOn string `json:"signed_on"`
+	Covers   string `json:"covers,omitempty"` // for a supplementary agreement: the position it opens
+}
+
+// CreateAgreement records an agreement of an account (CA operator).
+func (s *Service) CreateAgreement(ctx context.Context, p *access.Principal, accountID string, in AgreementInput) (*model.Agreement, error) {
+	if !p.Can(access.BillingManage) {
+		return nil, errs.New(errs.Forbidden, "only the CA operator records agreements")
+	}
+	var f errs.Fields
+	if in.Kind != "contract" && in.Kind != "supplementary" {
+		f.Add("kind", "enum", "must be contract or supplementary")
+	}
+	if strings.TrimSpace(in.Number) == "" || len([]rune(in.Number)) > 100 {
+		f.Add("number", "required", "must be 1 to 100 characters")
+	}
+	if _, err := time.Parse(time.DateOnly, in.SignedOn); err != nil {
+		f.Add("signed_on", "format", "must be a date as YYYY-MM-DD")
+	}
+	if in.Kind == "supplementary" && in.Covers != rules.BillingIndividual {
+		f.Add("covers", "enum", "a supplementary agreement opens individual_certificate")
+	}
+	if in.Kind == "contract" && in.Covers != "" {
+		f.Add("covers", "not_allowed", "only a supplementary agreement covers a position")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	a := &model.Agreement{ID: access.NewID(), AccountID: accountID, Kind: in.Kind, Number: strings.TrimSpace(in.Number),
+		SignedOn: in.SignedOn, Covers: in.Covers, CreatedAt: s.Clock.Now()}
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.DB.Account(ctx, accountID); storage.IsNoRows(err) {
+			return errs.NotFoundf("account %s not found", accountID)
+		} else if err != nil {
+			return err
+		}
+		if err := s.DB.CreateAgreement(ctx, a); err != nil {
+			return err
+		}
+		return s.record(ctx, p, "agreement.create", "agreement", a.ID, accountID, map[string]any{"kind": a.Kind, "number": a.Number,
+			"covers": a.Covers})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Agreements lists an account's agreements to its own staff and to the operator.
+func (s *Service) Agreements(ctx context.Context, p *access.Principal, accountID string) ([]model.Agreement, error) {
+	if !p.Can(access.BillingRead) {
+		return nil, errs.New(errs.Forbidden, "your role cannot read billing")
+	}
+	if p.AccountID != "" && p.AccountID != accountID {
+		return nil, errs.NotFoundf("account %s not found", accountID)
+	}
+	return s.DB.Agreements(ctx, accountID)
+}
+
+// InvoiceNumber renders an invoice's number as printed: "КЦР-<year>-<number>".
+func InvoiceNumber(inv *model.Invoice) string {
+	return fmt.Sprintf("КЦР-%s-%06d", inv.Period[:4], inv.Number)
+}
+
+var positionTitles = map[string]string{
+	rules.BillingLegalEntityEmployee: "Сертификат сотрудника юридического лица",
+	rules.BillingIndividual:          "Сертификат физического лица",
+	rules.BillingHeadIdentification:  "Идентификация руководителя в сервисном центре",
+	rules.BillingBundledIndividual:   "Сертификат физического лица (в комплекте, без оплаты)",
+}
+
+// Describe is a line's text on the invoice: the service, the certificate serial, and the employee's initials.
+func Describe(l *model.BillingLine) string {
+	d := positionTitles[l.Position]
+	if d == "" {
+		d = l.Position
+	}
+	if l.CertificateSerial != "" {
+		d += ", серийный номер " + l.CertificateSerial
+	}
+	return d + ", " + l.EmployeeInitials
+}

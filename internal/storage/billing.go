@@ -1,0 +1,275 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/kcr-project/kcr/internal/model"
+)
+
+const tariffColumns = `id, position, price_kopecks, valid_from, valid_to, created_at`
+
+func scanTariff(sc interface{ Scan(...any) error }) (*model.Tariff, error) {
+	var t model.Tariff
+	var at int64
+	if err := sc.Scan(&t.ID, &t.Position, &t.PriceKopecks, &t.ValidFrom, &t.ValidTo, &at); err != nil {
+		return nil, err
+	}
+	t.CreatedAt = fromMicros(at)
+	return &t, nil
+}
+
+// Tariffs lists every tariff by position and start date.
+func (db *DB) Tariffs(ctx context.Context) ([]*model.Tariff, error) {
+	rows, err := db.query(ctx, `SELECT `+tariffColumns+` FROM tariffs ORDER BY position, valid_from`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Tariff
+	for rows.Next() {
+		t, err := scanTariff(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// CreateTariff stores a tariff.
+func (db *DB) CreateTariff(ctx context.Context, t *model.Tariff) error {
+	_, err := db.exec(ctx, `INSERT INTO tariffs (`+tariffColumns+`) VALUES (?,?,?,?,?,?)`, t.ID, t.Position, t.PriceKopecks,
+		t.ValidFrom, t.ValidTo, micros(t.CreatedAt))
+	return err
+}
+
+// CloseTariff ends an open-ended tariff on a date (exclusive), so a new price can start then.
+func (db *DB) CloseTariff(ctx context.Context, id, validTo string) error {
+	_, err := db.exec(ctx, `UPDATE tariffs SET valid_to = ? WHERE id = ?`, validTo, id)
+	return err
+}
+
+// TariffAt returns the tariff of a position in force on a date (YYYY-MM-DD), or ErrNoRows.
+func (db *DB) TariffAt(ctx context.Context, position, date string) (*model.Tariff, error) {
+	return scanTariff(db.queryRow(ctx, `SELECT `+tariffColumns+` FROM tariffs WHERE position = ? AND valid_from <= ?
+		AND (valid_to = '' OR valid_to > ?) ORDER BY valid_from DESC LIMIT 1`, position, date, date))
+}
+
+// VATAt returns the VAT rate in percent in force on a date.
+func (db *DB) VATAt(ctx context.Context, date string) (int, error) {
+	var p int
+	err := db.queryRow(ctx, `SELECT percent FROM vat_rates WHERE valid_from <= ? ORDER BY valid_from DESC LIMIT 1`, date).Scan(&p)
+	return p, err
+}
+
+// CreateAgreement stores an agreement.
+func (db *DB) CreateAgreement(ctx context.Context, a *model.Agreement) error {
+	_, err := db.exec(ctx, `INSERT INTO agreements (id, account_id, kind, number, signed_on, covers, created_at) VALUES (?,?,?,?,?,?,?)`,
+		a.ID, a.AccountID, a.Kind, a.Number, a.SignedOn, a.Covers, micros(a.CreatedAt))
+	return err
+}
+
+// Agreements lists an account's agreements.
+func (db *DB) Agreements(ctx context.Context, accountID string) ([]model.Agreement, error) {
+	rows, err := db.query(ctx, `SELECT id, account_id, kind, number, signed_on, covers, created_at FROM agreements
+		WHERE account_id = ? ORDER BY signed_on, id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.Agreement{}
+	for rows.Next() {
+		var a model.Agreement
+		var at int64
+		if err := rows.Scan(&a.ID, &a.AccountID, &a.Kind, &a.Number, &a.SignedOn, &a.Covers, &at); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = fromMicros(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// HasSupplementary reports whether an account has a supplementary agreement covering a position, signed on
+// or before a date.
+func (db *DB) HasSupplementary(ctx context.Context, accountID, position, date string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM agreements WHERE account_id = ? AND kind = 'supplementary' AND covers = ?
+		AND signed_on <= ?`, accountID, position, date).Scan(&n)
+	return n > 0, err
+}
+
+// LockPeriod makes sure a billing period row exists and locks it for the rest of the transaction (on
+// PostgreSQL by the row lock; SQLite transactions are serialized anyway); it reports whether the period is
+// closed. A line writer and a close of the same period therefore take turns.
+func (db *DB) LockPeriod(ctx context.Context, accountID, period string) (bool, error) {
+	if _, err := db.exec(ctx, `INSERT INTO billing_periods (account_id, period) VALUES (?, ?) ON CONFLICT (account_id, period) DO NOTHING`,
+		accountID, period); err != nil {
+		return false, err
+	}
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	var closed *int64
+	err := db.queryRow(ctx, `SELECT closed_at FROM billing_periods WHERE account_id = ? AND period = ?`+lock, accountID, period).Scan(&closed)
+	return closed != nil, err
+}
+
+// ClosePeriod marks a locked period closed.
+func (db *DB) ClosePeriod(ctx context.Context, accountID, period string, at int64) error {
+	_, err := db.exec(ctx, `UPDATE billing_periods SET closed_at = ? WHERE account_id = ? AND period = ?`, at, accountID, period)
+	return err
+}
+
+const lineColumns = `id, account_id, payer_organization_id, position, tariff_id, price_kopecks, event, event_at, period,
+	application_id, certificate_serial, employee_initials, invoice_id`
+
+// CreateBillingLine stores a line.
+func (db *DB) CreateBillingLine(ctx context.Context, l *model.BillingLine, now int64) error {
+	_, err := db.exec(ctx, `INSERT INTO billing_lines (`+lineColumns+`, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		l.ID, l.AccountID, l.PayerOrganizationID, l.Position, l.TariffID, l.PriceKopecks, l.Event, micros(l.EventAt), l.Period,
+		l.ApplicationID, l.CertificateSerial, l.EmployeeInitials, l.InvoiceID, now)
+	return err
+}
+
+// LineFilter narrows billing lines.
+type LineFilter struct {
+	AccountID string // "" for every account
+	Period    string
+	InvoiceID string
+	OnlyOpen  bool // not yet invoiced
+	Position  string
+	EventFrom int64 // micros; 0 for any
+}
+
+// BillingLines lists lines by payer and event time.
+func (db *DB) BillingLines(ctx context.Context, f LineFilter) ([]*model.BillingLine, error) {
+	where, args := "", []any{}
+	for _, c := range []struct{ col, v string }{{"account_id", f.AccountID}, {"period", f.Period}, {"invoice_id", f.InvoiceID},
+		{"position", f.Position}} {
+		if c.v != "" {
+			where += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	if f.OnlyOpen {
+		where += " AND invoice_id = ''"
+	}
+	if f.EventFrom > 0 {
+		where += " AND event_at >= ?"
+		args = append(args, f.EventFrom)
+	}
+	rows, err := db.query(ctx, `SELECT `+lineColumns+` FROM billing_lines WHERE 1 = 1`+where+` ORDER BY payer_organization_id, event_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.BillingLine
+	for rows.Next() {
+		var l model.BillingLine
+		var at int64
+		if err := rows.Scan(&l.ID, &l.AccountID, &l.PayerOrganizationID, &l.Position, &l.TariffID, &l.PriceKopecks, &l.Event, &at,
+			&l.Period, &l.ApplicationID, &l.CertificateSerial, &l.EmployeeInitials, &l.InvoiceID); err != nil {
+			return nil, err
+		}
+		l.EventAt = fromMicros(at)
+		out = append(out, &l)
+	}
+	return out, rows.Err()
+}
+
+// RepriceLine moves an open line to another position and tariff (tariff migration).
+func (db *DB) RepriceLine(ctx context.Context, id, position, tariffID string, price int64) error {
+	_, err := db.exec(ctx, `UPDATE billing_lines SET position = ?, tariff_id = ?, price_kopecks = ? WHERE id = ? AND invoice_id = ''`,
+		position, tariffID, price, id)
+	return err
+}
+
+// MoveOpenApplications changes the billing position of applications not yet issued (tariff migration);
+// it returns how many moved.
+func (db *DB) MoveOpenApplications(ctx context.Context, from, to string) (int64, error) {
+	res, err := db.exec(ctx, `UPDATE applications SET billing_position = ? WHERE billing_position = ?
+		AND state NOT IN ('issued', 'declined', 'cancelled')`, to, from)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// NextInvoiceNumber takes the next number; the counter row's lock keeps numbers gapless across writers.
+func (db *DB) NextInvoiceNumber(ctx context.Context) (int64, error) {
+	if _, err := db.exec(ctx, `UPDATE invoice_counter SET last = last + 1 WHERE id = 1`); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.queryRow(ctx, `SELECT last FROM invoice_counter WHERE id = 1`).Scan(&n)
+	return n, err
+}
+
+// CreateInvoice stores an invoice and assigns the lines to it.
+func (db *DB) CreateInvoice(ctx context.Context, inv *model.Invoice, lineIDs []string) error {
+	if _, err := db.exec(ctx, `INSERT INTO invoices (id, account_id, payer_organization_id, period, number, net_kopecks, vat_percent,
+		vat_kopecks, total_kopecks, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`, inv.ID, inv.AccountID, inv.PayerOrganizationID,
+		inv.Period, inv.Number, inv.NetKopecks, inv.VATPercent, inv.VATKopecks, inv.TotalKopecks, micros(inv.CreatedAt)); err != nil {
+		return err
+	}
+	for _, id := range lineIDs {
+		res, err := db.exec(ctx, `UPDATE billing_lines SET invoice_id = ? WHERE id = ? AND invoice_id = ''`, inv.ID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrDuplicate // the line was invoiced already: never twice
+		}
+	}
+	return nil
+}
+
+const invoiceColumns = `id, account_id, payer_organization_id, period, number, net_kopecks, vat_percent, vat_kopecks, total_kopecks, created_at`
+
+func scanInvoice(sc interface{ Scan(...any) error }) (*model.Invoice, error) {
+	var inv model.Invoice
+	var at int64
+	if err := sc.Scan(&inv.ID, &inv.AccountID, &inv.PayerOrganizationID, &inv.Period, &inv.Number, &inv.NetKopecks, &inv.VATPercent,
+		&inv.VATKopecks, &inv.TotalKopecks, &at); err != nil {
+		return nil, err
+	}
+	inv.CreatedAt = fromMicros(at)
+	return &inv, nil
+}
+
+// Invoices lists invoices of an account ("" for all), optionally of one period, by number.
+func (db *DB) Invoices(ctx context.Context, accountID, period string) ([]*model.Invoice, error) {
+	where, args := "", []any{}
+	if accountID != "" {
+		where += " AND account_id = ?"
+		args = append(args, accountID)
+	}
+	if period != "" {
+		where += " AND period = ?"
+		args = append(args, period)
+	}
+	rows, err := db.query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE 1 = 1`+where+` ORDER BY number`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Invoice
+	for rows.Next() {
+		inv, err := scanInvoice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, rows.Err()
+}
+
+// Invoice returns one invoice of an account ("" for any).
+func (db *DB) Invoice(ctx context.Context, accountID, id string) (*model.Invoice, error) {
+	if accountID == "" {
+		return scanInvoice(db.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ?`, id))
+	}
+	return scanInvoice(db.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND account_id = ?`, id, accountID))
+}
