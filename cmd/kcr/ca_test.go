@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/storage"
 )
 
 func TestCAInitCommand(t *testing.T) {
@@ -93,5 +98,50 @@ func TestConfiguredTimeline(t *testing.T) {
 		if a.Kind != kind || a.Authority != authority {
 			t.Fatalf("%s: %+v, want authority %s", kind, a, authority)
 		}
+	}
+}
+
+// The demo's backdated certificates are billed in ended periods, which the background job closes at start;
+// the command closes a period and running it again changes nothing.
+func TestBillingClose(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"KCR_DATA": data}
+	s := startServer(t, env, "--demo")
+	raw, err := os.ReadFile(filepath.Join(data, "demo-api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.key = strings.TrimSpace(string(raw))
+	// Wait (boundedly) for the background job to invoice the backdated certificates.
+	db, err := storage.Open(context.Background(), "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var invoices []*model.Invoice
+	for i := 0; i < 100 && len(invoices) == 0; i++ {
+		if invoices, err = db.Invoices(context.Background(), "", ""); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(invoices) == 0 {
+		t.Fatal("the demo's ended periods were not invoiced")
+	}
+	for _, inv := range invoices {
+		if inv.TotalKopecks != inv.NetKopecks+inv.VATKopecks || inv.NetKopecks <= 0 {
+			t.Fatalf("invoice %+v", inv)
+		}
+	}
+	s.stop(t)
+	if code, out := runCmd(t, env, "billing", "close"); code != 2 || !strings.Contains(out, "--period") {
+		t.Fatalf("no period: %d %s", code, out)
+	}
+	if code, out := runCmd(t, env, "billing", "close", "--period", "2999-01"); code != 1 || !strings.Contains(out, "not ended") {
+		t.Fatalf("future period: %d %s", code, out)
+	}
+	code, out := runCmd(t, env, "billing", "close", "--period", "2020-01")
+	if code != 0 || !strings.Contains(out, "period 2020-01 closed: 0 invoices") {
+		t.Fatalf("empty period: %d %s", code, out)
 	}
 }

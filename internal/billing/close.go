@@ -101,11 +101,22 @@ func (s *Service) CloseAll(ctx context.Context, p *access.Principal, period stri
 	return n, nil
 }
 
-// CloseDue closes the previous month for every account once it has ended; the background job calls it.
-func (s *Service) CloseDue(ctx context.Context, p *access.Principal) (string, int, error) {
-	prev := PeriodOf(s.Clock.Now().In(rules.MSK).AddDate(0, -1, 0))
-	n, err := s.CloseAll(ctx, p, prev)
-	return prev, n, err
+// CloseDue closes every ended period that still has lines not invoiced, for every account; the background
+// job calls it, so a period closes within the job's interval after it ends even if the server was down.
+func (s *Service) CloseDue(ctx context.Context, p *access.Principal) (int, error) {
+	due, err := s.DB.OpenPeriods(ctx, PeriodOf(s.Clock.Now()))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range due {
+		invs, err := s.Close(ctx, p, d[0], d[1])
+		if err != nil {
+			return n, fmt.Errorf("account %s, period %s: %w", d[0], d[1], err)
+		}
+		n += len(invs)
+	}
+	return n, nil
 }
 
 // MigrateInput moves open positions of one tariff to another from a date.

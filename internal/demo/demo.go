@@ -408,7 +408,8 @@ func (l *loader) application(ctx context.Context, ap appPlan, at time.Time) erro
 	if !at.IsZero() {
 		// The whole story happened back then: the same services on a clock set back.
 		past := clock.NewFake(at)
-		reg = &registration.Service{DB: l.reg.DB, Clock: past, CA: l.reg.CA, StateCAs: l.reg.StateCAs, Timeline: l.reg.Timeline}
+		reg = &registration.Service{DB: l.reg.DB, Clock: past, CA: l.reg.CA, StateCAs: l.reg.StateCAs, Timeline: l.reg.Timeline,
+			Billing: l.reg.Billing}
 		if b, ok := l.reg.CA.(*ca.Builtin); ok {
 			reg.CA = b.WithClock(past)
 		}

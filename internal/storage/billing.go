@@ -273,3 +273,23 @@ func (db *DB) Invoice(ctx context.Context, accountID, id string) (*model.Invoice
 	}
 	return scanInvoice(db.queryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = ? AND account_id = ?`, id, accountID))
 }
+
+// OpenPeriods lists (account, period) pairs before a period that still have lines not invoiced: periods
+// that ended while nobody closed them.
+func (db *DB) OpenPeriods(ctx context.Context, before string) ([][2]string, error) {
+	rows, err := db.query(ctx, `SELECT DISTINCT account_id, period FROM billing_lines WHERE invoice_id = '' AND period < ?
+		ORDER BY period, account_id`, before)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
