@@ -538,6 +538,9 @@ func (s *Service) UploadCSR(ctx context.Context, p *access.Principal, id string,
 		if !slices.Contains(csrStates, a.State) {
 			return errs.New(errs.Conflict, "a certificate request can no longer be changed in state %s", a.State)
 		}
+		if _, err := s.carryOver(ctx, p, a); err != nil {
+			return err
+		}
 		now := s.Clock.Now()
 		a.CSR, a.CSRUploadedAt, a.UpdatedAt = der, &now, now
 		if ok, err := s.DB.SaveApplication(ctx, a, a.State); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/ca"
@@ -145,6 +146,12 @@ func (s *Service) CarryOverAll(ctx context.Context, p *access.Principal) (int, e
 	return n, nil
 }
 
+var methodTitles = map[model.VerificationMethod]string{
+	model.VerifiedInPersonWorkplace: "лично у регистратора на рабочем месте",
+	model.VerifiedServiceCenter:     "лично в сервисном центре",
+	model.VerifiedRemoteQualified:   "удалённо по действующему квалифицированному сертификату",
+}
+
 // checkIdentification refuses a verification method the rules do not allow for the application now.
 func (s *Service) checkIdentification(ctx context.Context, a *model.Application, in ActionInput) error {
 	d, err := s.decide(ctx, a, in.Method == model.VerifiedRemoteQualified)
@@ -154,10 +161,17 @@ func (s *Service) checkIdentification(ctx context.Context, a *model.Application,
 	if !slices.Contains(d.Identification, in.Method) {
 		var names []string
 		for _, m := range d.Identification {
-			names = append(names, string(m))
+			names = append(names, methodTitles[m])
 		}
-		return &errs.Error{Kind: errs.Refused, Rule: "identification_not_allowed",
-			Detail: "для заявки этого вида на эту дату личность подтверждается так: " + strings.Join(names, ", ")}
+		e := &errs.Error{Kind: errs.Refused, Rule: "identification_not_allowed",
+			Detail: "Для этой заявки на эту дату личность подтверждается так: " + strings.Join(names, "; ") + "."}
+		if (a.Kind == model.KindHead || a.Kind == model.KindSoleProprietor) && d.Authority != rules.AuthorityKCR {
+			e.RuleDate = s.timeline().HeadsToStateCA.In(rules.MSK).Format(time.DateOnly)
+		}
+		return e
+	}
+	if in.Method != model.VerifiedServiceCenter && in.ServiceCenterID != "" {
+		return errs.Field("service_center_id", "not_allowed", "a service center is named only for in_person_service_center")
 	}
 	if in.Method == model.VerifiedServiceCenter {
 		if in.ServiceCenterID == "" {
