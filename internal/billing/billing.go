@@ -164,6 +164,9 @@ func (s *Service) CreateTariff(ctx context.Context, p *access.Principal, in Tari
 	if err != nil {
 		f.Add("valid_from", "format", "must be a date as YYYY-MM-DD")
 	}
+	if err == nil && in.ValidFrom <= DateOf(s.Clock.Now()) {
+		f.Add("valid_from", "past", "must be a future date: a price change never rewrites what was already charged")
+	}
 	if in.ValidTo != "" {
 		to, err := time.ParseInLocation(time.DateOnly, in.ValidTo, rules.MSK)
 		if err != nil {
@@ -186,8 +189,9 @@ func (s *Service) CreateTariff(ctx context.Context, p *access.Principal, in Tari
 			if old.Position != t.Position {
 				continue
 			}
-			if old.ValidTo == "" && old.ValidFrom < t.ValidFrom {
-				// The current open-ended price ends where the new one starts.
+			if old.ValidTo == "" && t.ValidTo == "" && old.ValidFrom < t.ValidFrom {
+				// The current open-ended price ends where the new open-ended one starts; a bounded price
+				// inside it would leave no price after its end, so it is an overlap.
 				if err := s.DB.CloseTariff(ctx, old.ID, t.ValidFrom); err != nil {
 					return err
 				}

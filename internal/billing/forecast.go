@@ -56,9 +56,12 @@ func (s *Service) Forecast(ctx context.Context, p *access.Principal) ([]Forecast
 	}
 	sums := map[key]*ForecastPayer{}
 	for _, c := range certs {
+		if !c.NotAfter.After(s.Clock.Now()) {
+			continue // already expired: not a renewal the plan can schedule
+		}
 		i, ok := index[PeriodOf(c.NotAfter)]
 		if !ok {
-			continue // already expired: not a renewal the plan can schedule
+			continue
 		}
 		o := orgs[c.OrganizationID]
 		if o == nil {

@@ -168,6 +168,9 @@ func (s *Service) ReissueCertificate(ctx context.Context, p *access.Principal, s
 	if !p.Can(access.CertReissue) {
 		return nil, forbidden("reissue certificates")
 	}
+	if !slices.Contains([]string{rules.RecipientSame, rules.RecipientLegalEntity, rules.RecipientIndividual}, in.Recipient) {
+		return nil, errs.Field("recipient", "enum", "must be legal_entity or individual, or left out")
+	}
 	var view *ApplicationView
 	err := s.DB.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.DB.Certificate(ctx, p.Scope(), serial)

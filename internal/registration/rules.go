@@ -96,6 +96,10 @@ func (s *Service) carryOver(ctx context.Context, p *access.Principal, a *model.A
 	if a.State == model.StateIssued || a.State == model.StateDeclined || a.State == model.StateCancelled {
 		return false, nil
 	}
+	if (a.Kind == model.KindHead || a.Kind == model.KindSoleProprietor) && a.Authority == string(rules.AuthorityKCR) &&
+		!s.Clock.Now().Before(s.timeline().HeadsToStateCA) {
+		return s.carryHead(ctx, p, a)
+	}
 	kind, note, ok := rules.CarryOver(s.timeline(), s.Clock.Now(), a.Kind)
 	if !ok {
 		return false, nil
@@ -114,6 +118,39 @@ func (s *Service) carryOver(ctx context.Context, p *access.Principal, a *model.A
 	detail := map[string]any{"from_kind": string(from), "to_kind": string(kind)}
 	return true, s.record(ctx, p, "application.carry_over", "application", a.ID, a.AccountID, a.OrganizationID, detail,
 		"application.kind_changed", detail)
+}
+
+// carryHead moves a head or sole-proprietor application started for kcr's own CA before 2022 to the state
+// CA the rules now choose. An identity check the state CA does not accept (at the workplace) is withdrawn,
+// and an approved application goes back to identity verification.
+func (s *Service) carryHead(ctx context.Context, p *access.Principal, a *model.Application) (bool, error) {
+	a.Authority = ""
+	d, err := s.decide(ctx, a, false)
+	if err != nil {
+		return false, err
+	}
+	from, now := a.State, s.Clock.Now()
+	a.Authority, a.BillingPosition, a.UpdatedAt = string(d.Authority), d.BillingPosition, now
+	if a.Verification != nil && !slices.Contains(d.Identification, a.Verification.Method) {
+		a.Verification = nil
+		if a.State == model.StateApproved {
+			a.State = model.StateIdentityVerification
+		}
+	}
+	if saved, err := s.DB.SaveApplication(ctx, a, from); err != nil {
+		return false, err
+	} else if !saved {
+		return false, errs.New(errs.Conflict, "the application changed meanwhile; reload it and try again")
+	}
+	note := "С " + rules.FormatDate(s.timeline().HeadsToStateCA) + " сертификат руководителя выдаёт " + d.Authority.Title() +
+		": заявка передана туда; личность подтверждается в сервисном центре."
+	if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "carry-over", From: from, To: a.State, Actor: p.Actor,
+		At: now, Note: note}); err != nil {
+		return false, err
+	}
+	detail := map[string]any{"authority": a.Authority, "from": string(from), "to": string(a.State)}
+	return true, s.record(ctx, p, "application.carry_over", "application", a.ID, a.AccountID, a.OrganizationID, detail,
+		"application.state_changed", map[string]any{"action": "carry-over", "from": string(from), "to": string(a.State)})
 }
 
 // CarryOverAll converts every unfinished legal_entity_employee application once the cutoff has passed

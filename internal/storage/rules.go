@@ -47,9 +47,9 @@ func (db *DB) ServiceCenter(ctx context.Context, id string) (*model.ServiceCente
 	return &c, nil
 }
 
-// SetReplacedBy links a certificate to the one that replaced it.
+// SetReplacedBy links a certificate to the one that replaced it; the first replacement stands.
 func (db *DB) SetReplacedBy(ctx context.Context, serial, by string) error {
-	_, err := db.exec(ctx, `UPDATE certificates SET replaced_by = ? WHERE serial = ?`, by, serial)
+	_, err := db.exec(ctx, `UPDATE certificates SET replaced_by = ? WHERE serial = ? AND replaced_by = ''`, by, serial)
 	return err
 }
 
