@@ -26,6 +26,7 @@ import (
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/web"
 )
 
 // openMigrated opens the database and brings its schema up to date, refusing a newer one.
@@ -129,7 +130,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
 	go closePeriods(ctx, bill, log)
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
+	// first, everything else to the API.
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies}
+	mux := http.NewServeMux()
+	ui.Register(mux)
+	mux.Handle("/", srv.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	fmt.Fprintf(stdout, "kcr listening on http://%s (database: %s)\n", ln.Addr(), db.Dialect())
 	errc := make(chan error, 1)
@@ -317,8 +324,18 @@ func refreshCRLs(ctx context.Context, set ca.Set, log *slog.Logger) {
 }
 
 func cmdCarryOver(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	c, err := parseDBOnly("applications carry-over", args, stderr, getenv)
-	if err != nil {
+	c := &dbConfig{}
+	var tl timelineConfig
+	fs := newFlagSet("applications carry-over", stderr)
+	c.register(fs, getenv)
+	tl.register(fs, getenv)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if err := tl.validate(); err != nil {
 		return err
 	}
 	clk := clock.Real{}
@@ -327,7 +344,7 @@ func cmdCarryOver(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return err
 	}
 	defer db.Close()
-	reg := &registration.Service{DB: db, Clock: clk}
+	reg := &registration.Service{DB: db, Clock: clk, Timeline: tl.Timeline}
 	n, err := reg.CarryOverAll(ctx, &access.Principal{Actor: "system:carry-over", Name: "kcr applications carry-over",
 		Role: model.RoleOperator})
 	if err != nil {

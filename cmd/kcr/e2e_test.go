@@ -168,6 +168,16 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	// The web interface is served by the same binary, in Russian.
+	resp, err = http.Get(s.base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "<h1>Вход</h1>") {
+		t.Fatalf("login page: %d %.300s", resp.StatusCode, page)
+	}
 
 	// Start following the feed from now.
 	var feed struct {

@@ -587,7 +587,7 @@ func newAccessFixture(t *testing.T, e *env) *accessFixture {
 		now := e.clk.Now()
 		line := &model.BillingLine{ID: access.NewID(), AccountID: payer[0], PayerOrganizationID: payer[1],
 			Position: "individual_certificate", TariffID: "default-individual", PriceKopecks: 250000, Event: "issuance",
-			EventAt: now, Period: "2026-10", ApplicationID: "fixture", EmployeeInitials: "И. П. Иванов"}
+			EventAt: now, Period: "2026-10", ApplicationID: "fixture", EmployeeInitials: "И. П. И."}
 		must(t, e.db.CreateBillingLine(ctx, line, now.UnixMicro()))
 		n, err := e.db.NextInvoiceNumber(ctx)
 		must(t, err)

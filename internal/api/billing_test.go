@@ -158,7 +158,7 @@ func TestBillingEndToEnd(t *testing.T) {
 				t.Fatalf("%s sees %d lines, want 1: %s", caller, len(page.Items), r.body)
 			}
 			l := page.Items[0]
-			if l.PayerOrganizationID != e.orgA.ID || l.AccountID != e.orgA.AccountID || l.EmployeeInitials != "И. П. Иванов" ||
+			if l.PayerOrganizationID != e.orgA.ID || l.AccountID != e.orgA.AccountID || l.EmployeeInitials != "И. П. И." ||
 				l.CertificateSerial != serial || l.PriceKopecks != 250000 || l.Position != "individual_certificate" ||
 				l.Event != "issuance" || l.Period != "2026-11" || l.ApplicationID != id || l.InvoiceID != "" {
 				t.Fatalf("%s: line %+v", caller, l)
@@ -237,7 +237,7 @@ func TestBillingEndToEnd(t *testing.T) {
 			r.json(t, &view)
 			if r.status != 200 || view.ID != inv.ID || view.TotalKopecks != 305000 || len(view.Lines) != 1 ||
 				view.Lines[0].CertificateSerial != serial || view.Lines[0].InvoiceID != inv.ID ||
-				view.Lines[0].EmployeeInitials != "И. П. Иванов" {
+				view.Lines[0].EmployeeInitials != "И. П. И." {
 				t.Fatalf("%s: invoice JSON %d %s", caller, r.status, r.body)
 			}
 			billNoPersonalData(t, caller+"'s invoice", r.body, serial)
@@ -266,7 +266,7 @@ func TestBillingEndToEnd(t *testing.T) {
 		}
 		invoiceText := billPDFText(t, r.body)
 		for _, want := range []string{"КЦР-", number, "Счёт на оплату", "ООО «Ромашка»", "7707083893", billSeller.Name,
-			"2 500,00", "550,00", "3 050,00", "Три тысячи пятьдесят рублей 00 копеек", "И. П. Иванов"} {
+			"2 500,00", "550,00", "3 050,00", "Три тысячи пятьдесят рублей 00 копеек", "И. П. И."} {
 			if !strings.Contains(invoiceText, want) {
 				t.Errorf("the invoice PDF lacks %q; its text: %s", want, invoiceText)
 			}
@@ -304,7 +304,7 @@ func TestBillingEndToEnd(t *testing.T) {
 		if len(rows) != 5 || strings.Join(rows[0], "|") != strings.Join(document.CSVHeader, "|") {
 			t.Fatalf("CSV rows %q", rows)
 		}
-		if row := rows[1]; !strings.Contains(row[1], serial) || !strings.Contains(row[1], "И. П. Иванов") || row[2] != "1" ||
+		if row := rows[1]; !strings.Contains(row[1], serial) || !strings.Contains(row[1], "И. П. И.") || row[2] != "1" ||
 			row[3] != "2500,00" || row[4] != "2500,00" {
 			t.Errorf("CSV line %q", row)
 		}

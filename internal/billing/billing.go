@@ -75,21 +75,28 @@ type Charge struct {
 	At                             time.Time
 }
 
-// Initials renders "И. П. Иванов": enough for the accountant to recognise a line, no personal data beyond it.
+// Initials renders an employee as initials only ("И. П. И." for Иван Петрович Иванов): enough for the
+// accountant to match a line with the certificate serial beside it, and no personal data beyond it (issue 5).
 func Initials(e *model.Employee) string {
-	var b strings.Builder
-	for _, part := range []string{e.GivenName, e.Patronymic} {
+	var parts []string
+	for _, part := range []string{e.GivenName, e.Patronymic, e.Surname} {
 		if r := []rune(part); len(r) > 0 {
-			b.WriteString(string(r[0]) + ". ")
+			parts = append(parts, string(r[0])+".")
 		}
 	}
-	return b.String() + e.Surname
+	return strings.Join(parts, " ")
 }
 
 // Charge writes the event's billing line in the caller's transaction. The line belongs to the period of the
 // event unless that period is closed already, in which case it lands in the next open one: every line ends
 // up in exactly one invoice.
 func (s *Service) Charge(ctx context.Context, c Charge) error {
+	if c.ApplicationID != "" {
+		// An application is charged once per kind of event, even if, say, identity is checked again.
+		if done, err := s.DB.HasLine(ctx, c.ApplicationID, c.Event); err != nil || done {
+			return err
+		}
+	}
 	date := DateOf(c.At)
 	t, err := s.DB.TariffAt(ctx, c.Position, date)
 	if storage.IsNoRows(err) {
@@ -193,6 +200,10 @@ func (s *Service) CreateTariff(ctx context.Context, p *access.Principal, in Tari
 				// The current open-ended price ends where the new open-ended one starts; a bounded price
 				// inside it would leave no price after its end, so it is an overlap.
 				if err := s.DB.CloseTariff(ctx, old.ID, t.ValidFrom); err != nil {
+					return err
+				}
+				if err := s.record(ctx, p, "tariff.close", "tariff", old.ID, "", map[string]any{"valid_to": t.ValidFrom,
+					"replaced_by": t.ID}); err != nil {
 					return err
 				}
 				continue

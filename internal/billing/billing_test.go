@@ -1124,7 +1124,8 @@ func TestForecast(t *testing.T) {
 			"2025-11": {1, 250000, 50000, 300000, map[string]payer{f.HeadOrg: {1, 250000}}},
 			"2025-12": {1, 250000, 50000, 300000, map[string]payer{f.BranchOrg: {1, 250000}}}, // employee → individual, 20%
 			"2026-01": {1, 250000, 55000, 305000, map[string]payer{f.HeadOrg: {1, 250000}}},   // 22%
-			"2026-03": {2, 430000, 94600, 524600, map[string]payer{f.HeadOrg: {1, priceHead}, f.BranchOrg: {1, 280000}}},
+			// The head renews remotely with the valid certificate: no service-center identification to pay.
+			"2026-03": {2, 280000, 61600, 341600, map[string]payer{f.HeadOrg: {1, 0}, f.BranchOrg: {1, 280000}}},
 			"2026-10": {1, 280000, 61600, 341600, map[string]payer{f.BranchOrg: {1, 280000}}},
 		}
 		months, err := x.svc.Forecast(ctx, accountant(f.AccountA))
@@ -1162,7 +1163,7 @@ func TestForecast(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m := months[4]; m.Period != "2026-03" || m.Certificates != 1 || m.NetKopecks != priceHead {
+		if m := months[4]; m.Period != "2026-03" || m.Certificates != 1 || m.NetKopecks != 0 {
 			t.Errorf("the head organization's manager, March: %+v", m)
 		}
 		if m := months[1]; m.Certificates != 0 {
@@ -1198,6 +1199,25 @@ func TestForecastExcludesExpiredThisMonth(t *testing.T) {
 		if months[0].Certificates != 0 {
 			t.Fatalf("a certificate that expired on %s is planned for renewal in %s: %+v", billing.DateOf(c.NotAfter),
 				months[0].Period, months[0])
+		}
+	})
+}
+
+// An application is charged once per kind of event: a head whose identity is checked again at the service
+// center (after a correction, say) pays for one identification.
+func TestChargeOncePerEvent(t *testing.T) {
+	onEngines(t, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), func(t *testing.T, x *bfx) {
+		app := x.charge(t, x.f.AccountA, x.f.HeadOrg, "head_identification", x.clk.Now())
+		for range 3 {
+			if err := x.tryCharge(x.f.AccountA, x.f.HeadOrg, "head_identification", app, x.clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(x.lines(t, storage.LineFilter{AccountID: x.f.AccountA})); n != 1 {
+			t.Fatalf("%d lines for one application's identification, want 1", n)
+		}
+		if got := billing.Initials(employee); got != "И. П. И." {
+			t.Fatalf("initials %q, want only initials", got)
 		}
 	})
 }

@@ -168,16 +168,23 @@ func (s *Service) MigrateTariff(ctx context.Context, p *access.Principal, in Mig
 			return err
 		}
 		for _, l := range lines {
+			// Take the period's lock, as a close does: a line is never repriced while its invoice is made.
+			if closed, err := s.DB.LockPeriod(ctx, l.AccountID, l.Period); err != nil {
+				return err
+			} else if closed {
+				continue
+			}
 			t, err := s.DB.TariffAt(ctx, in.To, DateOf(l.EventAt))
 			if storage.IsNoRows(err) {
 				return errs.Field("to_position", "no_tariff", "no tariff of "+in.To+" on "+DateOf(l.EventAt))
 			} else if err != nil {
 				return err
 			}
-			if err := s.DB.RepriceLine(ctx, l.ID, in.To, t.ID, t.PriceKopecks); err != nil {
+			if moved, err := s.DB.RepriceLine(ctx, l.ID, in.To, t.ID, t.PriceKopecks); err != nil {
 				return err
+			} else if moved {
+				res.Lines++
 			}
-			res.Lines++
 		}
 		if res.Applications, err = s.DB.MoveOpenApplications(ctx, in.From, in.To); err != nil {
 			return err

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/kcr-project/kcr/internal/access"
@@ -75,18 +76,23 @@ func (s *Service) Forecast(ctx context.Context, p *access.Principal) ([]Forecast
 		if refusal != nil {
 			continue
 		}
-		t, err := s.DB.TariffAt(ctx, d.BillingPosition, DateOf(c.NotAfter))
-		if storage.IsNoRows(err) {
-			continue
-		} else if err != nil {
-			return nil, err
+		price := int64(0)
+		// A head renews remotely with the current certificate: no service-center identification to pay.
+		if !(d.BillingPosition == rules.BillingHeadIdentification && slices.Contains(d.Identification, model.VerifiedRemoteQualified)) {
+			t, err := s.DB.TariffAt(ctx, d.BillingPosition, DateOf(c.NotAfter))
+			if storage.IsNoRows(err) {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			price = t.PriceKopecks
 		}
 		k := key{i, c.OrganizationID}
 		if sums[k] == nil {
 			sums[k] = &ForecastPayer{OrganizationID: o.ID, OrganizationName: o.Name}
 		}
 		sums[k].Certificates++
-		sums[k].NetKopecks += t.PriceKopecks
+		sums[k].NetKopecks += price
 	}
 	for k, v := range sums {
 		m := &months[k.month]
@@ -98,7 +104,7 @@ func (s *Service) Forecast(ctx context.Context, p *access.Principal) ([]Forecast
 		m := &months[i]
 		sort.Slice(m.ByPayer, func(a, b int) bool { return m.ByPayer[a].OrganizationName < m.ByPayer[b].OrganizationName })
 		start, _ := parsePeriod("period", m.Period)
-		vat, err := s.DB.VATAt(ctx, DateOf(start))
+		vat, err := s.DB.VATAt(ctx, DateOf(start.AddDate(0, 1, -1))) // the rate the close will use
 		if err != nil {
 			return nil, err
 		}

@@ -412,6 +412,9 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkAgreement(ctx, a.AccountID, a.BillingPosition); err != nil {
+		return nil, err // a carry-over or a tariff migration may have moved it to a position not yet agreed
+	}
 	issuer, err := s.issuerFor(a.Authority)
 	if err != nil {
 		return nil, err

@@ -209,10 +209,13 @@ func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Cer
 		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: string(d.Authority),
 		BillingPosition: d.BillingPosition, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
 	if prev.ValidOn(now) && slices.Contains(d.Identification, model.VerifiedRemoteQualified) {
-		// Renewal with a valid qualified certificate needs no visit (identificationKind 1).
+		// Renewal with a valid qualified certificate needs no visit (identificationKind 1). Only a caller who
+		// may verify identity records that check; for others the registrar confirms it.
 		a.State = model.StateIdentityVerification
-		a.Verification = &model.Verification{Method: model.VerifiedRemoteQualified,
-			Document: "квалифицированный сертификат " + c.Serial, VerifiedBy: p.Actor, VerifiedAt: now}
+		if p.Can(access.AppVerify) {
+			a.Verification = &model.Verification{Method: model.VerifiedRemoteQualified,
+				Document: "квалифицированный сертификат " + c.Serial, VerifiedBy: p.Actor, VerifiedAt: now}
+		}
 	}
 	if err := s.DB.CreateApplication(ctx, a); err != nil {
 		return nil, err

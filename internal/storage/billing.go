@@ -179,17 +179,29 @@ func (db *DB) BillingLines(ctx context.Context, f LineFilter) ([]*model.BillingL
 	return out, rows.Err()
 }
 
-// RepriceLine moves an open line to another position and tariff (tariff migration).
-func (db *DB) RepriceLine(ctx context.Context, id, position, tariffID string, price int64) error {
-	_, err := db.exec(ctx, `UPDATE billing_lines SET position = ?, tariff_id = ?, price_kopecks = ? WHERE id = ? AND invoice_id = ''`,
+// RepriceLine moves an open line to another position and tariff (tariff migration); it reports whether the
+// line was still open.
+func (db *DB) RepriceLine(ctx context.Context, id, position, tariffID string, price int64) (bool, error) {
+	res, err := db.exec(ctx, `UPDATE billing_lines SET position = ?, tariff_id = ?, price_kopecks = ? WHERE id = ? AND invoice_id = ''`,
 		position, tariffID, price, id)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// HasLine reports whether an application already has a line for an event (an identification is charged once).
+func (db *DB) HasLine(ctx context.Context, applicationID, event string) (bool, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM billing_lines WHERE application_id = ? AND event = ?`, applicationID, event).Scan(&n)
+	return n > 0, err
 }
 
 // MoveOpenApplications changes the billing position of applications not yet issued (tariff migration);
 // it returns how many moved.
 func (db *DB) MoveOpenApplications(ctx context.Context, from, to string) (int64, error) {
-	res, err := db.exec(ctx, `UPDATE applications SET billing_position = ? WHERE billing_position = ?
+	res, err := db.exec(ctx, `UPDATE applications SET billing_position = ?, version = version + 1 WHERE billing_position = ?
 		AND state NOT IN ('issued', 'declined', 'cancelled')`, to, from)
 	if err != nil {
 		return 0, err

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Debian's chromium; without it the browser test skips, except under CI=true.
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (CI=true): apt-get install chromium")
+	}
+	t.Skip("chromium is not installed; the browser test needs Debian's chromium")
+	return ""
+}
+
+// TestBrowser drives a real headless Chromium through the web interface: a registrar logs in through the
+// form and finds an application by ИНН with search-as-you-type; the administrator of another organization
+// does not find it; the accountant sees no passport data on any page. It writes a screenshot of each main
+// page to a temporary folder and logs the paths.
+func TestBrowser(t *testing.T) {
+	exe := chromiumPath(t)
+	e := newEnv(t)
+	shots, err := os.MkdirTemp("", "kcr-web-screenshots-")
+	must(t, err)
+	t.Logf("screenshots in %s", shots)
+
+	session := func(t *testing.T) (context.Context, func()) {
+		opts := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
+		opts = append(opts, chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelC := chromedp.NewContext(actx)
+		ctx, cancelT := context.WithTimeout(ctx, 40*time.Second)
+		return ctx, func() { cancelT(); cancelC(); cancelA() }
+	}
+	shot := func(t *testing.T, ctx context.Context, name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		must(t, err)
+		p := filepath.Join(shots, name+".png")
+		must(t, os.WriteFile(p, png, 0o644))
+		t.Logf("screenshot: %s", p)
+	}
+	login := func(t *testing.T, ctx context.Context, user string) {
+		t.Helper()
+		must(t, chromedp.Do(ctx,
+			chromedp.Navigate(e.srv.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`input[name="login"]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name="login"]`), user),
+			chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), testPassword),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`nav.menu`)),
+		))
+	}
+	text := func(t *testing.T, ctx context.Context, sel string) string {
+		t.Helper()
+		// One evaluation reads the text at once: htmx may replace the node between a query and a read.
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`)||{}).innerText||""`))
+		must(t, err)
+		return s
+	}
+	// waitText polls until the element's text contains want (htmx swaps it after a debounce).
+	waitText := func(t *testing.T, ctx context.Context, sel, want string) string {
+		t.Helper()
+		var s string
+		for range 50 {
+			s = text(t, ctx, sel)
+			if strings.Contains(s, want) {
+				return s
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%s never showed %q; it shows %q", sel, want, s)
+		return s
+	}
+
+	t.Run("registrar", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "registrar")
+		contains(t, "dashboard", text(t, ctx, "main"), "Сводка", "Очередь проверки личности", orgAName)
+		shot(t, ctx, "dashboard-registrar")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"),
+			chromedp.WaitVisible(chromedp.CSS(`input[name="inn"]`))))
+		// Type the ИНН: htmx replaces the results without a page load; the URL follows.
+		must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name="inn"]`), orgBINN)))
+		waitText(t, ctx, "#results", "Заявки не найдены.")
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('input[name="inn"]').value = "") === ""`))
+		must(t, err)
+		must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input[name="inn"]`), orgAINN)))
+		res := waitText(t, ctx, "#results", empAName)
+		contains(t, "search by INN", res, orgAName, "Проверка личности")
+		loc, err := chromedp.Run(ctx, chromedp.Location())
+		must(t, err)
+		if !strings.Contains(loc, "inn="+orgAINN) {
+			t.Errorf("the address does not follow the search: %s", loc)
+		}
+		shot(t, ctx, "applications-search")
+		for _, p := range []string{"organizations", "employees", "certificates"} {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/"+p), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+			lacks(t, p, text(t, ctx, "body"), orgBName, empBName)
+			shot(t, ctx, p)
+		}
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`input[name="login"]`))))
+		contains(t, "logged out", text(t, ctx, "main"), "Вы вышли из системы.")
+	})
+
+	t.Run("other organization", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "org_admin_b")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"),
+			chromedp.WaitVisible(chromedp.CSS(`input[name="inn"]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name="inn"]`), orgAINN)))
+		waitText(t, ctx, "#results", "Заявки не найдены.")
+		lacks(t, "B admin", text(t, ctx, "body"), orgAName, empAName)
+		// With JavaScript's search bypassed: the plain GET form gives the same answer.
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications?employee="+empAName),
+			chromedp.WaitVisible(chromedp.CSS("#results"))))
+		lacks(t, "B admin by name", text(t, ctx, "#results"), empAName, orgAName)
+	})
+
+	t.Run("accountant", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "accountant")
+		shot(t, ctx, "dashboard-accountant")
+		links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("nav.menu a")].map(a => a.href)`))
+		must(t, err)
+		if len(links) < 3 {
+			t.Fatalf("accountant menu: %v", links)
+		}
+		for _, l := range links {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(l), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+			body := text(t, ctx, "body")
+			lacks(t, l, body, passA, passB, "4510", snilsA, snilsB, "Паспорт", "СНИЛС")
+		}
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/invoices"), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+		shot(t, ctx, "invoices")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees"), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+		contains(t, "accountant employees", text(t, ctx, "main"), "Недостаточно прав")
+	})
+}

@@ -1,0 +1,449 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// countCap is how many rows a dashboard count reads at most; counts that reach it say so.
+const countCap = registration.MaxPageSize
+
+// count is a labelled number, Capped when the page it was counted from had more rows.
+type count struct {
+	Label  string
+	N      int
+	Capped bool
+	Href   string
+	Pct    int // share of the largest count in its group, for bars
+}
+
+// forecastBar is one month of the forecast chart.
+type forecastBar struct {
+	Period       string
+	Certificates int
+	Total        int64
+	Pct          int
+}
+
+// dashboardData is the dashboard's content; nil groups are not shown to the role.
+type dashboardData struct {
+	Apps         []count
+	CertStatus   []count
+	CertKind     []count
+	Expiring     []count
+	CertsCapped  bool
+	Queue        []*model.Application
+	QueueMore    bool
+	ShowQueue    bool
+	Legacy       []*model.Certificate
+	ShowCerts    bool
+	Forecast     []forecastBar
+	ShowForecast bool
+}
+
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	ctx := r.Context()
+	var d dashboardData
+	full := registration.PageRequest{Limit: countCap}
+	if p.Can(access.AppRead) {
+		for _, st := range model.States {
+			pg, err := h.Reg.Applications(ctx, p, storage.AppFilter{State: st}, full)
+			if err != nil {
+				h.fail(w, r, p, err)
+				return
+			}
+			d.Apps = append(d.Apps, count{Label: stateName(st), N: len(pg.Items), Capped: pg.NextCursor != "",
+				Href: "/ui/applications?state=" + string(st)})
+			if st == model.StateIdentityVerification && p.Can(access.AppVerify) {
+				d.ShowQueue = true
+				d.Queue = pg.Items
+				if len(d.Queue) > 20 {
+					d.Queue, d.QueueMore = d.Queue[:20], true
+				}
+			}
+		}
+		scale(d.Apps)
+	}
+	if p.Can(access.CertRead) {
+		d.ShowCerts = true
+		valid, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid}, full)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		revoked, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertRevoked}, full)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		d.CertsCapped = valid.NextCursor != ""
+		now := h.Reg.Clock.Now()
+		kinds := map[model.CertKind]int{}
+		var nValid, nExpired int
+		var in30, in60, in90 int
+		for _, c := range valid.Items {
+			if c.Status == model.CertExpired {
+				nExpired++
+				continue
+			}
+			nValid++
+			kinds[c.Kind]++
+			left := c.NotAfter.Sub(now)
+			if left <= 30*24*time.Hour {
+				in30++
+			}
+			if left <= 60*24*time.Hour {
+				in60++
+			}
+			if left <= 90*24*time.Hour {
+				in90++
+			}
+			if c.LegacyUnusable {
+				d.Legacy = append(d.Legacy, c)
+			}
+		}
+		d.CertStatus = []count{
+			{Label: statusName(model.CertValid), N: nValid, Capped: d.CertsCapped, Href: "/ui/certificates?status=valid"},
+			{Label: statusName(model.CertExpired), N: nExpired, Capped: d.CertsCapped},
+			{Label: statusName(model.CertRevoked), N: len(revoked.Items), Capped: revoked.NextCursor != "",
+				Href: "/ui/certificates?status=revoked"},
+		}
+		scale(d.CertStatus)
+		for _, k := range model.CertKinds {
+			d.CertKind = append(d.CertKind, count{Label: kindName(k), N: kinds[k], Capped: d.CertsCapped,
+				Href: "/ui/certificates?status=valid&kind=" + string(k)})
+		}
+		scale(d.CertKind)
+		d.Expiring = []count{{Label: T("dash.in30"), N: in30, Capped: d.CertsCapped},
+			{Label: T("dash.in60"), N: in60, Capped: d.CertsCapped}, {Label: T("dash.in90"), N: in90, Capped: d.CertsCapped}}
+		scale(d.Expiring)
+	}
+	if h.Billing != nil && p.Can(access.ForecastRead) && p.Role != model.RoleOperator {
+		months, err := h.Billing.Forecast(ctx, p)
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		d.ShowForecast = true
+		d.Forecast = forecastBars(months)
+	}
+	h.render(w, r, http.StatusOK, "dashboard", T("dash.title"), p, d)
+}
+
+// scale sets each count's share of the group's largest, for the bars.
+func scale(cs []count) {
+	top := 0
+	for _, c := range cs {
+		top = max(top, c.N)
+	}
+	for i := range cs {
+		if top > 0 {
+			cs[i].Pct = cs[i].N * 100 / top
+		}
+	}
+}
+
+func forecastBars(months []billing.ForecastMonth) []forecastBar {
+	var top int64
+	for _, m := range months {
+		top = max(top, m.TotalKopecks)
+	}
+	if top == 0 {
+		return nil
+	}
+	out := make([]forecastBar, len(months))
+	for i, m := range months {
+		out[i] = forecastBar{Period: m.Period, Certificates: m.Certificates, Total: m.TotalKopecks,
+			Pct: int(m.TotalKopecks * 100 / top)}
+	}
+	return out
+}
+
+// orgNode is an organization in the holding tree.
+type orgNode struct {
+	Org      *model.Organization
+	KindName string
+	Children []*orgNode
+}
+
+type orgsData struct {
+	Roots  []*orgNode
+	Capped bool
+}
+
+func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	orgs, capped, err := h.allOrgs(r, p)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	nodes := map[string]*orgNode{}
+	for _, o := range orgs {
+		nodes[o.ID] = &orgNode{Org: o}
+	}
+	var d orgsData
+	d.Capped = capped
+	for _, o := range orgs {
+		n := nodes[o.ID]
+		parent, ok := nodes[o.ParentID]
+		switch {
+		case o.Kind == model.OrgBranch:
+			n.KindName = T("orgkind.branch")
+		case o.Kind == model.OrgSoleProprietor:
+			n.KindName = T("orgkind.sole")
+		case ok:
+			n.KindName = T("orgkind.legal") + ", " + T("orgkind.sub")
+		default:
+			n.KindName = T("orgkind.legal")
+		}
+		if ok {
+			parent.Children = append(parent.Children, n)
+		} else {
+			d.Roots = append(d.Roots, n)
+		}
+	}
+	h.render(w, r, http.StatusOK, "organizations", T("orgs.title"), p, d)
+}
+
+// allOrgs reads the organizations in scope, at most one page of 200, sorted by name.
+func (h *Handler) allOrgs(r *http.Request, p *access.Principal) ([]*model.Organization, bool, error) {
+	pg, err := h.Reg.Organizations(r.Context(), p, storage.OrgFilter{}, registration.PageRequest{Limit: countCap})
+	if err != nil {
+		return nil, false, err
+	}
+	slices.SortFunc(pg.Items, func(a, b *model.Organization) int { return strings.Compare(a.Name, b.Name) })
+	return pg.Items, pg.NextCursor != "", nil
+}
+
+// orgNames maps organization ids in scope to names; it is empty for a role that cannot read organizations.
+func (h *Handler) orgNames(r *http.Request, p *access.Principal) map[string]string {
+	out := map[string]string{}
+	if !p.Can(access.OrgRead) {
+		return out
+	}
+	orgs, _, err := h.allOrgs(r, p)
+	if err != nil {
+		return out
+	}
+	for _, o := range orgs {
+		out[o.ID] = o.Name
+	}
+	return out
+}
+
+// listData is what the list pages share: the query as entered, field messages, the rows and paging.
+type listData struct {
+	Q       url.Values
+	Fields  map[string]string
+	Message string
+	Rows    any
+	Empty   bool
+	Next    string // URL of the next page, "" at the end
+	First   string // URL of the first page when not on it
+	Orgs    map[string]string
+	Extra   any
+}
+
+// pageLinks fills Next and First from the query and the page's cursor.
+func (d *listData) pageLinks(base string, q url.Values, next string) {
+	if next != "" {
+		nq := cloneValues(q)
+		nq.Set("cursor", next)
+		d.Next = base + "?" + nq.Encode()
+	}
+	if q.Get("cursor") != "" {
+		fq := cloneValues(q)
+		fq.Del("cursor")
+		d.First = base + "?" + fq.Encode()
+	}
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if len(v) > 0 && v[0] != "" {
+			out[k] = slices.Clone(v)
+		}
+	}
+	return out
+}
+
+// listFailed shows a list's error: field problems on the form, anything else as an error page.
+func (h *Handler) listFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, name, title string, d listData, err error) {
+	pr := explain(err)
+	if pr.Fields == nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if errs.KindOf(err) == errs.Invalid {
+		for f := range pr.Fields {
+			if f == "cursor" || f == "limit" {
+				delete(pr.Fields, f)
+				pr.Fields["q"] = T("err.field_format")
+			}
+		}
+	}
+	d.Fields, d.Message, d.Empty = pr.Fields, pr.Message, true
+	h.render(w, r, pr.Status, name, title, p, d)
+}
+
+// employeeRow is one employee as the list shows them: the passport masked, the СНИЛС in full only for a
+// viewer allowed to read personal data (the list itself requires it).
+type employeeRow struct {
+	E        *model.Employee
+	Org      string
+	SNILS    string
+	Passport string
+}
+
+func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	q := r.URL.Query()
+	d := listData{Q: q}
+	if !p.Can(access.EmployeeRead) {
+		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
+		return
+	}
+	pg, err := h.Reg.Employees(r.Context(), p, storage.EmployeeFilter{NamePrefix: strings.TrimSpace(q.Get("q")),
+		OrganizationID: q.Get("org")}, registration.PageRequest{Cursor: q.Get("cursor")})
+	if err != nil {
+		h.listFailed(w, r, p, "employees", T("emps.title"), d, err)
+		return
+	}
+	names := h.orgNames(r, p)
+	rows := make([]employeeRow, len(pg.Items))
+	for i, e := range pg.Items {
+		rows[i] = employeeRow{E: e, Org: names[e.OrganizationID], SNILS: maskSNILS(e.SNILS),
+			Passport: registration.MaskDocument(e.Document.Series + " " + e.Document.Number)}
+		if p.Can(access.EmployeeRead) {
+			rows[i].SNILS = formatSNILS(e.SNILS)
+		}
+	}
+	d.Rows, d.Empty, d.Orgs = rows, len(rows) == 0, names
+	d.pageLinks("/ui/employees", q, pg.NextCursor)
+	h.render(w, r, http.StatusOK, "employees", T("emps.title"), p, d)
+}
+
+// option is a choice in a select.
+type option struct {
+	Value, Label string
+}
+
+func stateOptions() []option {
+	out := make([]option, len(model.States))
+	for i, s := range model.States {
+		out[i] = option{string(s), stateName(s)}
+	}
+	return out
+}
+
+func kindOptions() []option {
+	out := make([]option, len(model.CertKinds))
+	for i, k := range model.CertKinds {
+		out[i] = option{string(k), kindName(k)}
+	}
+	return out
+}
+
+// searchForm is the extra data of the search pages.
+type searchForm struct {
+	States, Kinds, Statuses []option
+	CanSNILS                bool
+}
+
+func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	q := r.URL.Query()
+	d := listData{Q: q, Extra: searchForm{States: stateOptions(), Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead)}}
+	f := storage.AppFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
+		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
+		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
+		State: model.State(q.Get("state")), Kind: model.CertKind(q.Get("kind"))}
+	if f.SNILS != "" && !p.Can(access.EmployeeRead) {
+		d.Fields, d.Message, d.Empty = map[string]string{"snils": T("err.snils_denied")}, T("err.snils_denied"), true
+		h.render(w, r, http.StatusUnprocessableEntity, "applications", T("apps.title"), p, d)
+		return
+	}
+	pg, err := h.Reg.Applications(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor")})
+	if err != nil {
+		h.listFailed(w, r, p, "applications", T("apps.title"), d, err)
+		return
+	}
+	d.Rows, d.Empty = pg.Items, len(pg.Items) == 0
+	d.pageLinks("/ui/applications", q, pg.NextCursor)
+	h.render(w, r, http.StatusOK, "applications", T("apps.title"), p, d)
+}
+
+// certRow is a certificate with its highlights.
+type certRow struct {
+	C        *model.Certificate
+	Expiring bool // valid and ending within 30 days
+}
+
+func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	q := r.URL.Query()
+	d := listData{Q: q, Extra: searchForm{Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead),
+		Statuses: []option{{"valid", statusName(model.CertValid)}, {"revoked", statusName(model.CertRevoked)}}}}
+	f := storage.CertFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
+		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
+		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
+		Status: model.CertStatus(q.Get("status")), Kind: model.CertKind(q.Get("kind"))}
+	if f.SNILS != "" && !p.Can(access.EmployeeRead) {
+		d.Fields, d.Message, d.Empty = map[string]string{"snils": T("err.snils_denied")}, T("err.snils_denied"), true
+		h.render(w, r, http.StatusUnprocessableEntity, "certificates", T("certs.title"), p, d)
+		return
+	}
+	pg, err := h.Reg.Certificates(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor")})
+	if err != nil {
+		h.listFailed(w, r, p, "certificates", T("certs.title"), d, err)
+		return
+	}
+	now := h.Reg.Clock.Now()
+	legacyOnly := q.Get("legacy") != ""
+	var rows []certRow
+	for _, c := range pg.Items {
+		if legacyOnly && !c.LegacyUnusable {
+			continue
+		}
+		rows = append(rows, certRow{C: c, Expiring: c.Status == model.CertValid && c.NotAfter.Sub(now) <= 30*24*time.Hour})
+	}
+	d.Rows, d.Empty = rows, len(rows) == 0
+	d.pageLinks("/ui/certificates", q, pg.NextCursor)
+	h.render(w, r, http.StatusOK, "certificates", T("certs.title"), p, d)
+}
+
+// invoiceRow is an invoice with its printed number and payer.
+type invoiceRow struct {
+	I      *model.Invoice
+	Number string
+	Payer  string
+}
+
+func (h *Handler) invoices(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	q := r.URL.Query()
+	d := listData{Q: q}
+	if h.Billing == nil {
+		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
+		return
+	}
+	list, err := h.Billing.Invoices(r.Context(), p, strings.TrimSpace(q.Get("period")))
+	if err != nil {
+		h.listFailed(w, r, p, "invoices", T("inv.title"), d, err)
+		return
+	}
+	names := h.orgNames(r, p)
+	rows := make([]invoiceRow, len(list))
+	for i, inv := range list {
+		rows[i] = invoiceRow{I: inv, Number: billing.InvoiceNumber(inv), Payer: names[inv.PayerOrganizationID]}
+	}
+	d.Rows, d.Empty = rows, len(rows) == 0
+	h.render(w, r, http.StatusOK, "invoices", T("inv.title"), p, d)
+}

@@ -1,0 +1,260 @@
+// Package web is kcr's Russian-language web interface: server-rendered html/template pages over the same
+// access, registration and billing services the API uses, with every asset embedded in the binary. htmx
+// only enhances pages (search as you type); every page and form works with JavaScript off.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/rules"
+)
+
+// sessionCookie is the session cookie's name. It must match api.SessionCookie: the API and the web
+// interface share one session, so a signed-in browser can download invoice documents from the API.
+const sessionCookie = "kcr_session"
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// static holds the stylesheet and htmx (htmx.org 4.0.1 from the npm registry, dist/htmx.min.js, with its
+// licence in htmx.LICENSE.txt).
+//
+//go:embed static
+var staticFS embed.FS
+
+// Handler serves the web interface.
+type Handler struct {
+	Access        *access.Service
+	Reg           *registration.Service
+	Billing       *billing.Service // nil when billing is not configured: no invoices, no forecast
+	Log           *slog.Logger
+	SecureCookies bool
+
+	pages map[string]*template.Template
+}
+
+// Register adds the web interface's routes to mux: GET / (a redirect), GET and POST /login, POST /logout,
+// GET /ui/… (and POST /ui/password), GET /static/…. Forms are refused when they come from another site.
+func (h *Handler) Register(mux *http.ServeMux) {
+	if h.Log == nil {
+		h.Log = slog.New(slog.DiscardHandler)
+	}
+	h.pages = parsePages()
+	cop := http.NewCrossOriginProtection()
+	post := func(f http.HandlerFunc) http.Handler { return cop.Handler(f) }
+
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/ui/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /login", h.loginForm)
+	mux.Handle("POST /login", post(h.login))
+	mux.Handle("POST /logout", post(h.logout))
+	mux.Handle("GET /ui/{$}", h.auth(h.dashboard))
+	mux.Handle("GET /ui/password", h.auth(h.passwordForm))
+	mux.Handle("POST /ui/password", post(h.auth(h.changePassword).ServeHTTP))
+	mux.Handle("GET /ui/organizations", h.auth(h.organizations))
+	mux.Handle("GET /ui/employees", h.auth(h.employees))
+	mux.Handle("GET /ui/applications", h.auth(h.applications))
+	mux.Handle("GET /ui/certificates", h.auth(h.certificates))
+	mux.Handle("GET /ui/invoices", h.auth(h.invoices))
+	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
+	}))
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	}))
+}
+
+// pageFunc is a page handler for a signed-in caller.
+type pageFunc func(w http.ResponseWriter, r *http.Request, p *access.Principal)
+
+type ctxKey int
+
+const tokenKey ctxKey = 0
+
+// auth finds the caller from the session cookie; without a valid session it sends the browser to the
+// login form (htmx requests get 401 so a fragment never becomes the login page).
+func (h *Handler) auth(f pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		if err != nil || c.Value == "" || !strings.HasPrefix(c.Value, access.SessionPrefix) {
+			h.toLogin(w, r, false)
+			return
+		}
+		p, err := h.Access.Authenticate(r.Context(), c.Value)
+		if err != nil {
+			if errs.KindOf(err) != errs.Unauthenticated {
+				h.fail(w, r, nil, err)
+				return
+			}
+			h.toLogin(w, r, true)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		f(w, r.WithContext(context.WithValue(r.Context(), tokenKey, c.Value)), p)
+	})
+}
+
+func (h *Handler) toLogin(w http.ResponseWriter, r *http.Request, expired bool) {
+	if r.Header.Get("HX-Request") != "" {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	target := "/login"
+	if expired {
+		target += "?expired=1"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// nav is one link of the menu.
+type nav struct {
+	Href, Title string
+	Current     bool
+}
+
+// page is what every template gets: the layout's data and the page's own.
+type page struct {
+	Title     string
+	Principal *access.Principal
+	UserName  string
+	Role      string
+	Nav       []nav
+	Data      any
+}
+
+func (h *Handler) menu(p *access.Principal, current string) []nav {
+	var out []nav
+	add := func(href, key string, ok bool) {
+		if ok {
+			out = append(out, nav{Href: href, Title: T(key), Current: href == current})
+		}
+	}
+	add("/ui/", "nav.dashboard", true)
+	add("/ui/organizations", "nav.orgs", p.Can(access.OrgRead))
+	add("/ui/employees", "nav.employees", p.Can(access.EmployeeRead))
+	add("/ui/applications", "nav.apps", p.Can(access.AppRead))
+	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
+	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/password", "nav.password", p.Can(access.PasswordOwnSelf))
+	return out
+}
+
+// render writes a page, or with fragment set only its "results" block (for htmx).
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, p *access.Principal, data any) {
+	t, ok := h.pages[name]
+	if !ok {
+		h.Log.Error("web: no template", "name", name)
+		http.Error(w, T("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	pg := page{Title: title, Principal: p, Data: data}
+	if p != nil {
+		pg.UserName = p.Name
+		pg.Role = roleName(p.Role)
+		pg.Nav = h.menu(p, r.URL.Path)
+	}
+	block := "layout"
+	if r.Header.Get("HX-Request") != "" && t.Lookup("results") != nil {
+		block = "results"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, block, pg); err != nil {
+		h.Log.Error("web: render", "template", name, "err", err)
+		http.Error(w, T("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "HX-Request")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// parsePages builds one template set per page: the layout plus the page file.
+func parsePages() map[string]*template.Template {
+	base := template.Must(template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+	}
+	return out
+}
+
+var funcs = template.FuncMap{
+	"T":      T,
+	"state":  stateName,
+	"kind":   kindName,
+	"status": statusName,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(rules.MSK).Format("02.01.2006")
+	},
+	"rub":       rub,
+	"snils":     formatSNILS,
+	"mask":      registration.MaskDocument,
+	"maskSNILS": maskSNILS,
+}
+
+// rub formats kopecks as roubles: "12 345,67 ₽".
+func rub(kopecks int64) string {
+	neg := kopecks < 0
+	if neg {
+		kopecks = -kopecks
+	}
+	s := fmt.Sprintf("%d", kopecks/100)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune('\u00a0')
+		}
+		b.WriteRune(c)
+	}
+	out := fmt.Sprintf("%s,%02d\u00a0₽", b.String(), kopecks%100)
+	if neg {
+		out = "−" + out
+	}
+	return out
+}
+
+// formatSNILS shows an 11-digit СНИЛС as "123-456-789 01".
+func formatSNILS(s string) string {
+	if len(s) != 11 {
+		return s
+	}
+	return s[:3] + "-" + s[3:6] + "-" + s[6:9] + " " + s[9:]
+}
+
+// maskSNILS hides all of a СНИЛС but its check digits: "***-***-*** 95".
+func maskSNILS(s string) string {
+	if len(s) < 2 {
+		return "***-***-*** **"
+	}
+	return "***-***-*** " + s[len(s)-2:]
+}
