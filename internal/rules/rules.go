@@ -102,6 +102,7 @@ const (
 	RuleInvalidInput                         = "invalid_input"                             // unknown kind, sector, organization kind, authority, recipient or previous certificate fields
 	RuleSoleProprietorNeedsSoleProprietorOrg = "sole_proprietor_needs_sole_proprietor_org" // kind sole_proprietor for an organization that is not a sole proprietor
 	RuleHeadNeedsLegalEntityOrg              = "head_needs_legal_entity_org"               // kind head for a sole proprietor
+	RuleHeadOfBranch                         = "head_of_branch"                            // kind head for a branch: its director acts under a power of attorney
 	RuleEmployeeNeedsLegalEntityOrg          = "employee_needs_legal_entity_org"           // kind legal_entity_employee for a sole proprietor (no ИНН ЮЛ / ОГРН)
 	RuleEmployeeOrgCertificatesEnded         = "employee_org_certificates_ended"           // legal_entity_employee from EmployeesIndividual on
 	RuleHeadViaStateCA                       = "head_via_state_ca"                         // a head/ИП application sent to kcr from HeadsToStateCA on
@@ -210,6 +211,9 @@ func Decide(t Timeline, in Input) (Decision, *Refusal) {
 		return refuse(RuleSoleProprietorNeedsSoleProprietorOrg, time.Time{}, msgSoleProprietorOrg())
 	case in.Kind == model.KindHead && in.OrgKind == model.OrgSoleProprietor:
 		return refuse(RuleHeadNeedsLegalEntityOrg, time.Time{}, msgHeadOrg())
+	case in.Kind == model.KindHead && in.OrgKind == model.OrgBranch:
+		// A branch's director acts under a power of attorney, not as the head of a legal entity.
+		return refuse(RuleHeadOfBranch, time.Time{}, msgHeadOfBranch())
 	case in.Kind == model.KindLegalEntityEmployee && in.OrgKind == model.OrgSoleProprietor:
 		return refuse(RuleEmployeeNeedsLegalEntityOrg, time.Time{}, msgEmployeeOrg())
 	}
@@ -304,7 +308,8 @@ func stateAuthority(kind model.CertKind, sector model.Sector) Authority {
 
 // AllowedKinds lists the kinds the UI offers on date for an organization of orgKind, in model.CertKinds
 // order: individual always; legal_entity_employee for legal entities and branches before
-// EmployeesIndividual; head for legal entities and branches; sole_proprietor for sole proprietors. An
+// EmployeesIndividual; head for legal entities only (a branch's director acts under a power of attorney);
+// sole_proprietor for sole proprietors. An
 // unknown orgKind gets nil. Each kind listed is one Decide accepts (given a valid sector, no remote request
 // and no authority preference).
 func AllowedKinds(t Timeline, date time.Time, orgKind model.OrgKind) []model.CertKind {
@@ -321,7 +326,7 @@ func AllowedKinds(t Timeline, date time.Time, orgKind model.OrgKind) []model.Cer
 				kinds = append(kinds, k)
 			}
 		case model.KindHead:
-			if orgKind != model.OrgSoleProprietor {
+			if orgKind == model.OrgLegalEntity {
 				kinds = append(kinds, k)
 			}
 		case model.KindSoleProprietor:

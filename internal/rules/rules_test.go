@@ -80,6 +80,8 @@ func expect(p phase, kind model.CertKind, sector model.Sector, org model.OrgKind
 		return want{rule: "sole_proprietor_needs_sole_proprietor_org"}
 	case kind == model.KindHead && org == model.OrgSoleProprietor:
 		return want{rule: "head_needs_legal_entity_org"}
+	case kind == model.KindHead && org == model.OrgBranch:
+		return want{rule: "head_of_branch"}
 	case kind == model.KindLegalEntityEmployee && org == model.OrgSoleProprietor:
 		return want{rule: "employee_needs_legal_entity_org"}
 	case kind == model.KindLegalEntityEmployee && p.ended:
@@ -161,6 +163,10 @@ func TestAllowedKinds(t *testing.T) {
 					w = []model.CertKind{ind, head}
 				default:
 					w = []model.CertKind{ind, lee, head}
+				}
+				if org == model.OrgBranch {
+					// A branch's director acts under a power of attorney: no head certificate.
+					w = slices.DeleteFunc(w, func(k model.CertKind) bool { return k == head })
 				}
 				if got := rules.AllowedKinds(tl, p.date, org); !slices.Equal(got, w) {
 					t.Fatalf("AllowedKinds = %v, want %v", got, w)
