@@ -133,6 +133,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
 	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies}
+	if len(cas.set) > 0 {
+		ui.Chain = cas.set.Chain
+	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
 	mux.Handle("/", srv.Handler())

@@ -33,6 +33,9 @@ func (s *Server) billingRoutes() []route {
 		{Method: "POST", Path: "/api/v1/accounts/{id}/agreements", ID: "createAgreement", Tag: "billing",
 			Summary: "Record a contract or a supplementary agreement (CA operator)", In: billing.AgreementInput{},
 			Out: model.Agreement{}, Status: 201, Handle: (*Server).createAgreement},
+		{Method: "PUT", Path: "/api/v1/accounts/{id}/billing-period", ID: "setBillingPeriod", Tag: "billing",
+			Summary: "Bill the account monthly (1) or quarterly (3) from the next period on (CA operator)", In: BillingPeriod{},
+			Out: BillingPeriod{}, Status: 200, Handle: (*Server).setBillingPeriod},
 		{Method: "GET", Path: "/api/v1/billing/lines", ID: "listBillingLines", Tag: "billing",
 			Summary: "Billing lines of the account (employees by initials and certificate serial only)", Query: []string{"period"},
 			Out: pageOf[model.BillingLine]{}, Status: 200, Handle: (*Server).listLines},
@@ -47,6 +50,27 @@ func (s *Server) billingRoutes() []route {
 		{Method: "GET", Path: "/api/v1/invoices/{id}/act", ID: "getAct", Tag: "billing", Summary: "The act for an invoice, PDF",
 			OutMedia: []string{"application/pdf"}, Status: 200, Handle: (*Server).getAct},
 	}
+}
+
+// BillingPeriod is an account's billing period length in months.
+type BillingPeriod struct {
+	PeriodMonths int `json:"period_months"`
+}
+
+func (s *Server) setBillingPeriod(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.billingOrUnavailable()
+	if err != nil {
+		return err
+	}
+	var in BillingPeriod
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := b.SetPeriodMonths(r.Context(), principalOf(r), r.PathValue("id"), in.PeriodMonths); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, in)
+	return nil
 }
 
 func (s *Server) billingOrUnavailable() (*billing.Service, error) {

@@ -27,8 +27,50 @@ type Service struct {
 	Timeline rules.Timeline
 }
 
-// PeriodOf returns the billing period (YYYY-MM, Moscow time) an instant falls in.
-func PeriodOf(t time.Time) string { return t.In(rules.MSK).Format("2006-01") }
+// PeriodOf returns the monthly billing period (YYYY-MM, Moscow time) an instant falls in.
+func PeriodOf(t time.Time) string { return PeriodOfLength(t, 1) }
+
+// PeriodOfLength returns the billing period of the given length in months (1 or 3) an instant falls in,
+// named by its first month: quarters start in January, April, July and October.
+func PeriodOfLength(t time.Time, months int) string {
+	m := t.In(rules.MSK)
+	first := time.Month((int(m.Month())-1)/months*months + 1)
+	return time.Date(m.Year(), first, 1, 0, 0, 0, 0, rules.MSK).Format("2006-01")
+}
+
+// PeriodMonths are the billing period lengths an account may have.
+var PeriodMonths = []int{1, 3}
+
+// periodMonths returns an account's billing period length.
+func (s *Service) periodMonths(ctx context.Context, accountID string) (int, error) {
+	n, err := s.DB.BillingPeriodMonths(ctx, accountID)
+	if storage.IsNoRows(err) {
+		return 0, errs.NotFoundf("account %s not found", accountID)
+	}
+	if err == nil && n != 1 && n != 3 {
+		n = 1
+	}
+	return n, err
+}
+
+// SetPeriodMonths changes an account's billing period (CA operator): 1 for monthly, 3 for quarterly. It
+// takes effect for events from the next period on; lines already written keep their period.
+func (s *Service) SetPeriodMonths(ctx context.Context, p *access.Principal, accountID string, months int) error {
+	if !p.Can(access.BillingManage) {
+		return errs.New(errs.Forbidden, "only the CA operator sets billing periods")
+	}
+	if months != 1 && months != 3 {
+		return errs.Field("period_months", "enum", "must be 1 (monthly) or 3 (quarterly)")
+	}
+	return s.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DB.SetBillingPeriodMonths(ctx, accountID, months); storage.IsNoRows(err) {
+			return errs.NotFoundf("account %s not found", accountID)
+		} else if err != nil {
+			return err
+		}
+		return s.record(ctx, p, "billing.period_months", "account", accountID, accountID, map[string]any{"period_months": months})
+	})
+}
 
 // DateOf returns the Moscow calendar date of an instant, YYYY-MM-DD.
 func DateOf(t time.Time) string { return t.In(rules.MSK).Format(time.DateOnly) }
@@ -42,9 +84,9 @@ func parsePeriod(field, p string) (time.Time, error) {
 	return t, nil
 }
 
-func nextPeriod(p string) string {
+func nextPeriod(p string, months int) string {
 	t, _ := time.ParseInLocation("2006-01", p, rules.MSK)
-	return t.AddDate(0, 1, 0).Format("2006-01")
+	return t.AddDate(0, months, 0).Format("2006-01")
 }
 
 // VAT is the tax on a net amount at a whole-percent rate, rounded half up to the kopeck.
@@ -105,7 +147,11 @@ func (s *Service) Charge(ctx context.Context, c Charge) error {
 	if err != nil {
 		return err
 	}
-	period := PeriodOf(c.At)
+	months, err := s.periodMonths(ctx, c.AccountID)
+	if err != nil {
+		return err
+	}
+	period := PeriodOfLength(c.At, months)
 	for {
 		closed, err := s.DB.LockPeriod(ctx, c.AccountID, period)
 		if err != nil {
@@ -114,7 +160,7 @@ func (s *Service) Charge(ctx context.Context, c Charge) error {
 		if !closed {
 			break
 		}
-		period = nextPeriod(period)
+		period = nextPeriod(period, months)
 	}
 	return s.DB.CreateBillingLine(ctx, &model.BillingLine{ID: access.NewID(), AccountID: c.AccountID,
 		PayerOrganizationID: c.PayerOrganizationID, Position: c.Position, TariffID: t.ID, PriceKopecks: t.PriceKopecks,

@@ -1221,3 +1221,41 @@ func TestChargeOncePerEvent(t *testing.T) {
 		}
 	})
 }
+
+// An account billed quarterly has one period per quarter, named by its first month; a monthly close of a
+// month inside it is refused, the quarter closes once it has ended, at the VAT of its last day.
+func TestQuarterlyAccount(t *testing.T) {
+	onEngines(t, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), func(t *testing.T, x *bfx) {
+		op := &access.Principal{Actor: "user:op", Role: model.RoleOperator}
+		if err := x.svc.SetPeriodMonths(ctx, op, x.f.AccountA, 2); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("2 months: %v", err)
+		}
+		if err := x.svc.SetPeriodMonths(ctx, accountant(x.f.AccountA), x.f.AccountA, 3); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("the accountant set the period: %v", err)
+		}
+		if err := x.svc.SetPeriodMonths(ctx, op, x.f.AccountA, 3); err != nil {
+			t.Fatal(err)
+		}
+		if got := billing.PeriodOfLength(time.Date(2026, 8, 31, 20, 59, 59, 0, time.UTC), 3); got != "2026-07" {
+			t.Fatalf("the quarter of 31 August 23:59:59 MSK is %s", got)
+		}
+		app := x.charge(t, x.f.AccountA, x.f.HeadOrg, "individual_certificate", time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
+		if l := x.line(t, app); l.Period != "2026-07" {
+			t.Fatalf("line period %s, want the quarter 2026-07", l.Period)
+		}
+		if _, err := x.svc.Close(ctx, op, x.f.AccountA, "2026-08"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a month inside the quarter: %v", err)
+		}
+		if _, err := x.svc.Close(ctx, op, x.f.AccountA, "2026-10"); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a quarter that has not ended: %v", err)
+		}
+		invs, err := x.svc.Close(ctx, op, x.f.AccountA, "2026-07")
+		if err != nil || len(invs) != 1 || invs[0].NetKopecks != 250000 || invs[0].VATPercent != 22 {
+			t.Fatalf("quarter close: %+v %v", invs, err)
+		}
+		// The command's CloseAll skips the quarterly account for a month that starts no quarter.
+		if _, err := x.svc.CloseAll(ctx, op, "2026-08"); err != nil {
+			t.Fatalf("CloseAll of a month inside the quarter: %v", err)
+		}
+	})
+}

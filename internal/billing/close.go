@@ -21,7 +21,16 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 	if err != nil {
 		return nil, err
 	}
-	if end := start.AddDate(0, 1, 0); s.Clock.Now().Before(end) {
+	months, err := s.periodMonths(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if PeriodOfLength(start, months) != period {
+		return nil, errs.Field("period", "not_a_period", fmt.Sprintf("the account is billed every %d months: %s does not start a period",
+			months, period))
+	}
+	end := start.AddDate(0, months, 0)
+	if s.Clock.Now().Before(end) {
 		return nil, errs.Field("period", "not_ended", fmt.Sprintf("%s has not ended yet (it ends %s Moscow time)", period,
 			end.Format("2006-01-02 15:04")))
 	}
@@ -53,7 +62,7 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 		}
 		sort.Strings(payers)
 		// VAT at the rate in force on the last day of the period (the invoice's date).
-		vat, err := s.DB.VATAt(ctx, DateOf(start.AddDate(0, 1, -1)))
+		vat, err := s.DB.VATAt(ctx, DateOf(end.AddDate(0, 0, -1)))
 		if err != nil {
 			return err
 		}
@@ -90,8 +99,19 @@ func (s *Service) CloseAll(ctx context.Context, p *access.Principal, period stri
 	if err != nil {
 		return 0, err
 	}
+	start, err := parsePeriod("period", period)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, a := range accounts {
+		months, err := s.periodMonths(ctx, a.ID)
+		if err != nil {
+			return n, err
+		}
+		if PeriodOfLength(start, months) != period {
+			continue // a quarterly account has no period starting that month
+		}
 		invs, err := s.Close(ctx, p, a.ID, period)
 		if err != nil {
 			return n, fmt.Errorf("account %s: %w", a.ID, err)
@@ -110,6 +130,13 @@ func (s *Service) CloseDue(ctx context.Context, p *access.Principal) (int, error
 	}
 	n := 0
 	for _, d := range due {
+		months, err := s.periodMonths(ctx, d[0])
+		if err != nil {
+			return n, err
+		}
+		if start, _ := parsePeriod("period", d[1]); s.Clock.Now().Before(start.AddDate(0, months, 0)) {
+			continue // a quarter that has not ended
+		}
 		invs, err := s.Close(ctx, p, d[0], d[1])
 		if err != nil {
 			return n, fmt.Errorf("account %s, period %s: %w", d[0], d[1], err)

@@ -45,7 +45,7 @@ func (s *Service) Forecast(ctx context.Context, p *access.Principal) ([]Forecast
 		months[i] = ForecastMonth{Period: period, ByPayer: []ForecastPayer{}}
 		index[period] = i
 	}
-	end, _ := parsePeriod("period", nextPeriod(months[11].Period))
+	end, _ := parsePeriod("period", nextPeriod(months[11].Period, 1))
 	certs, err := s.DB.RenewalCandidates(ctx, p.Scope(), nil, end, "")
 	if err != nil {
 		return nil, err

@@ -305,3 +305,22 @@ func (db *DB) OpenPeriods(ctx context.Context, before string) ([][2]string, erro
 	}
 	return out, rows.Err()
 }
+
+// BillingPeriodMonths returns the length of an account's billing period in months.
+func (db *DB) BillingPeriodMonths(ctx context.Context, accountID string) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT billing_period_months FROM accounts WHERE id = ?`, accountID).Scan(&n)
+	return n, err
+}
+
+// SetBillingPeriodMonths changes the length of an account's billing period.
+func (db *DB) SetBillingPeriodMonths(ctx context.Context, accountID string, months int) error {
+	res, err := db.exec(ctx, `UPDATE accounts SET billing_period_months = ? WHERE id = ?`, months, accountID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoRows
+	}
+	return nil
+}

@@ -120,6 +120,35 @@ func TestBrowser(t *testing.T) {
 			lacks(t, p, text(t, ctx, "body"), orgBName, empBName)
 			shot(t, ctx, p)
 		}
+		// The application card: upload the request, verify identity, approve, all from the page; the
+		// history grows with each step.
+		csrFile := filepath.Join(t.TempDir(), "request.csr")
+		must(t, os.WriteFile(csrFile, testCSR(t), 0o644))
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"), chromedp.WaitVisible(chromedp.CSS("#results")),
+			chromedp.Click(chromedp.CSS(`#results a[href="/ui/applications/`+e.appA+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#history"))))
+		contains(t, "card", text(t, ctx, "main"), empAName, "Личность ещё не подтверждена.", "Создание")
+		shot(t, ctx, "application-card-before")
+		must(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`#form-csr input[type="file"]`), []string{csrFile}),
+			chromedp.Click(chromedp.CSS(`#form-csr button`))))
+		waitText(t, ctx, ".notice", "запрос на сертификат загружен")
+		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#form-verify-identity select[name="method"]`), "in_person_workplace"),
+			chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
+		waitText(t, ctx, ".notice", "личность подтверждена")
+		contains(t, "verification", text(t, ctx, "#verification"), "лично у регистратора на рабочем месте", "••••56")
+		lacks(t, "verification", text(t, ctx, "#verification"), passA)
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-approve button`))))
+		waitText(t, ctx, ".notice", "заявка одобрена")
+		contains(t, "approved", text(t, ctx, "#app-state"), "Одобрена")
+		hist := text(t, ctx, "#history")
+		contains(t, "history", hist, "Загрузка запроса", "Подтвердить личность", "Одобрить", "Проверка личности → Одобрена",
+			"registrar (вы)")
+		shot(t, ctx, "application-card")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates"), chromedp.WaitVisible(chromedp.CSS("#results")),
+			chromedp.Click(chromedp.CSS(`#results a[href="/ui/certificates/`+certLegacy+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS("main dl.fields"))))
+		contains(t, "certificate card", text(t, ctx, "main"), certLegacy, "Устаревший сертификат", "Скачать")
+		shot(t, ctx, "certificate-card")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 			chromedp.WaitVisible(chromedp.CSS(`input[name="login"]`))))
 		contains(t, "logged out", text(t, ctx, "main"), "Вы вышли из системы.")

@@ -45,7 +45,18 @@ type env struct {
 	db  *storage.DB
 	srv *httptest.Server
 	clk *clock.Fake
+	reg *registration.Service
+	// appA and appB wait for identity verification in A and B; certA/certB are serials; center is a
+	// service center.
+	appA, appB, center string
 }
+
+// Serials of the env's certificates: A's individual (expiring in 20 days), A's legacy one, B's.
+const (
+	certA      = "0a0b0c0d0e0f10111213141516171810"
+	certLegacy = "0a0b0c0d0e0f10111213141516171811"
+	certB      = "0a0b0c0d0e0f10111213141516171812"
+)
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -56,6 +67,7 @@ func newEnv(t *testing.T) *env {
 	acc := &access.Service{DB: db, Clock: e.clk}
 	bill := &billing.Service{DB: db, Clock: e.clk}
 	reg := &registration.Service{DB: db, Clock: e.clk, Billing: bill}
+	e.reg = reg
 	boot := &access.Principal{Actor: "system:test", Role: model.RoleOperator}
 	acct, err := acc.CreateAccount(ctx, boot, access.AccountInput{Name: "Тестовый холдинг"})
 	must(t, err)
@@ -85,9 +97,14 @@ func newEnv(t *testing.T) *env {
 	must(t, err)
 	empB, err := reg.CreateEmployee(ctx, admin, employeeInput(orgB.ID, empBName, snilsB, passB))
 	must(t, err)
-	for _, emp := range []*model.Employee{empA, empB} {
+	for i, emp := range []*model.Employee{empA, empB} {
 		app, err := reg.CreateApplication(ctx, admin, registration.ApplicationInput{EmployeeID: emp.ID, Kind: model.KindIndividual})
 		must(t, err)
+		if i == 0 {
+			e.appA = app.Application.ID
+		} else {
+			e.appB = app.Application.ID
+		}
 		for range 2 {
 			_, err = reg.Act(ctx, admin, app.Application.ID, registration.ActSubmit, registration.ActionInput{})
 			must(t, err)
@@ -109,6 +126,10 @@ func newEnv(t *testing.T) *env {
 			Issuer: "test", NotBefore: c.from, NotAfter: c.to, CreatedAt: now, DER: []byte{0x30, 0x00},
 			PublicKeyHash: "hash" + string(rune('0'+i))}))
 	}
+	sc, err := reg.CreateServiceCenter(ctx, boot, registration.ServiceCenterInput{Name: "СЦ «Центральный»",
+		Address: "Москва, ул. Тверская, 1", Region: "77", Hours: "пн–пт 9–18"})
+	must(t, err)
+	e.center = sc.ID
 	newUser(admin, access.UserInput{Login: "org_admin", Role: model.RoleOrgAdmin, OrganizationIDs: []string{orgA.ID}})
 	newUser(admin, access.UserInput{Login: "org_admin_b", Role: model.RoleOrgAdmin, OrganizationIDs: []string{orgB.ID}})
 	newUser(admin, access.UserInput{Login: "registrar", Role: model.RoleRegistrar, OrganizationIDs: []string{orgA.ID}})

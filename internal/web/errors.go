@@ -62,6 +62,26 @@ func fieldMessage(f errs.FieldError) string {
 		return T("pw.too_short")
 	case f.Rule == "too_long" && f.Field == "new_password":
 		return T("pw.too_long")
+	case f.Field == "csr" && f.Rule == "invalid":
+		return T("fe.csr_invalid")
+	case f.Field == "csr" && f.Rule == "too_large":
+		return T("fe.csr_too_large")
+	case f.Field == "csr" && f.Rule == "required" && f.Message == "no file":
+		return T("fe.csr_required")
+	case f.Field == "csr" && f.Rule == "required":
+		return T("fe.csr_missing")
+	case f.Field == "verification" && f.Rule == "required":
+		return T("fe.verification_missing")
+	case f.Field == "note" && f.Rule == "required":
+		return T("fe.note_required")
+	case f.Field == "service_center_id" && f.Rule == "required":
+		return T("fe.center_required")
+	case f.Field == "service_center_id" && f.Rule == "unknown":
+		return T("fe.center_unknown")
+	case f.Rule == "not_allowed":
+		return T("fe.not_allowed")
+	case f.Rule == "too_long":
+		return T("fe.too_long")
 	case f.Rule == "enum":
 		return T("err.field_enum")
 	case f.Rule == "format" || f.Rule == "malformed" || f.Rule == "checksum" || f.Rule == "length":

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -49,6 +51,106 @@ type dashboardData struct {
 	ShowCerts    bool
 	Forecast     []forecastBar
 	ShowForecast bool
+	Expiry       []monthBar
+	ExpiryMax    int
+	ExpiryCapped string // why the counts are incomplete, "" when every valid certificate was counted
+}
+
+// monthBar is one month of the expirations chart.
+type monthBar struct {
+	Period string
+	N      int
+	Pct    int
+}
+
+// dashCertPages bounds how many pages of valid certificates (registration.MaxPageSize each) the dashboard
+// reads to count them. The registration service has no count, so the dashboard counts rows it reads; past
+// this many the counts say they are incomplete. A storage COUNT … GROUP BY would lift the cap.
+const dashCertPages = 50
+
+// dashboardCerts counts the valid certificates in scope, page by page up to dashCertPages, by status, kind,
+// 30/60/90 days left and month of expiry for the next 12 months, and lists the legacy ones.
+func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashboardData) error {
+	ctx := r.Context()
+	d.ShowCerts = true
+	now := h.Reg.Clock.Now()
+	nowMSK := now.In(rules.MSK)
+	firstMonth := time.Date(nowMSK.Year(), nowMSK.Month(), 1, 0, 0, 0, 0, rules.MSK)
+	months := make([]int, 12)
+	kinds := map[model.CertKind]int{}
+	var nValid, nExpired, in30, in60, in90, read int
+	cursor := ""
+	for range dashCertPages {
+		pg, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid},
+			registration.PageRequest{Cursor: cursor, Limit: countCap})
+		if err != nil {
+			return err
+		}
+		read += len(pg.Items)
+		for _, c := range pg.Items {
+			if c.Status == model.CertExpired {
+				nExpired++
+				continue
+			}
+			nValid++
+			kinds[c.Kind]++
+			left := c.NotAfter.Sub(now)
+			if left <= 30*24*time.Hour {
+				in30++
+			}
+			if left <= 60*24*time.Hour {
+				in60++
+			}
+			if left <= 90*24*time.Hour {
+				in90++
+			}
+			end := c.NotAfter.In(rules.MSK)
+			if i := (end.Year()-firstMonth.Year())*12 + int(end.Month()-firstMonth.Month()); i >= 0 && i < len(months) {
+				months[i]++
+			}
+			if c.LegacyUnusable && len(d.Legacy) < 50 {
+				d.Legacy = append(d.Legacy, c)
+			}
+		}
+		cursor = pg.NextCursor
+		if cursor == "" {
+			break
+		}
+	}
+	d.CertsCapped = cursor != ""
+	if d.CertsCapped {
+		d.ExpiryCapped = fmt.Sprintf(T("dash.by_month_capped"), read)
+	}
+	revoked, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertRevoked},
+		registration.PageRequest{Limit: countCap})
+	if err != nil {
+		return err
+	}
+	d.CertStatus = []count{
+		{Label: statusName(model.CertValid), N: nValid, Capped: d.CertsCapped, Href: "/ui/certificates?status=valid"},
+		{Label: statusName(model.CertExpired), N: nExpired, Capped: d.CertsCapped},
+		{Label: statusName(model.CertRevoked), N: len(revoked.Items), Capped: revoked.NextCursor != "",
+			Href: "/ui/certificates?status=revoked"},
+	}
+	scale(d.CertStatus)
+	for _, k := range model.CertKinds {
+		d.CertKind = append(d.CertKind, count{Label: kindName(k), N: kinds[k], Capped: d.CertsCapped,
+			Href: "/ui/certificates?status=valid&kind=" + string(k)})
+	}
+	scale(d.CertKind)
+	d.Expiring = []count{{Label: T("dash.in30"), N: in30, Capped: d.CertsCapped},
+		{Label: T("dash.in60"), N: in60, Capped: d.CertsCapped}, {Label: T("dash.in90"), N: in90, Capped: d.CertsCapped}}
+	scale(d.Expiring)
+	for i, n := range months {
+		d.ExpiryMax = max(d.ExpiryMax, n)
+		d.Expiry = append(d.Expiry, monthBar{Period: firstMonth.AddDate(0, i, 0).Format("2006-01"), N: n})
+	}
+	for i := range d.Expiry {
+		if d.ExpiryMax > 0 {
+			d.Expiry[i].Pct = d.Expiry[i].N * 100 / d.ExpiryMax
+		}
+	}
+	return nil
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -75,58 +177,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 		scale(d.Apps)
 	}
 	if p.Can(access.CertRead) {
-		d.ShowCerts = true
-		valid, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid}, full)
-		if err != nil {
+		if err := h.dashboardCerts(r, p, &d); err != nil {
 			h.fail(w, r, p, err)
 			return
 		}
-		revoked, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertRevoked}, full)
-		if err != nil {
-			h.fail(w, r, p, err)
-			return
-		}
-		d.CertsCapped = valid.NextCursor != ""
-		now := h.Reg.Clock.Now()
-		kinds := map[model.CertKind]int{}
-		var nValid, nExpired int
-		var in30, in60, in90 int
-		for _, c := range valid.Items {
-			if c.Status == model.CertExpired {
-				nExpired++
-				continue
-			}
-			nValid++
-			kinds[c.Kind]++
-			left := c.NotAfter.Sub(now)
-			if left <= 30*24*time.Hour {
-				in30++
-			}
-			if left <= 60*24*time.Hour {
-				in60++
-			}
-			if left <= 90*24*time.Hour {
-				in90++
-			}
-			if c.LegacyUnusable {
-				d.Legacy = append(d.Legacy, c)
-			}
-		}
-		d.CertStatus = []count{
-			{Label: statusName(model.CertValid), N: nValid, Capped: d.CertsCapped, Href: "/ui/certificates?status=valid"},
-			{Label: statusName(model.CertExpired), N: nExpired, Capped: d.CertsCapped},
-			{Label: statusName(model.CertRevoked), N: len(revoked.Items), Capped: revoked.NextCursor != "",
-				Href: "/ui/certificates?status=revoked"},
-		}
-		scale(d.CertStatus)
-		for _, k := range model.CertKinds {
-			d.CertKind = append(d.CertKind, count{Label: kindName(k), N: kinds[k], Capped: d.CertsCapped,
-				Href: "/ui/certificates?status=valid&kind=" + string(k)})
-		}
-		scale(d.CertKind)
-		d.Expiring = []count{{Label: T("dash.in30"), N: in30, Capped: d.CertsCapped},
-			{Label: T("dash.in60"), N: in60, Capped: d.CertsCapped}, {Label: T("dash.in90"), N: in90, Capped: d.CertsCapped}}
-		scale(d.Expiring)
 	}
 	if h.Billing != nil && p.Can(access.ForecastRead) && p.Role != model.RoleOperator {
 		months, err := h.Billing.Forecast(ctx, p)

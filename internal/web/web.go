@@ -43,8 +43,12 @@ type Handler struct {
 	Billing       *billing.Service // nil when billing is not configured: no invoices, no forecast
 	Log           *slog.Logger
 	SecureCookies bool
+	// Chain returns the CA certificates (DER, issuing CA first) that follow a certificate of the named
+	// issuer in a PEM chain download; nil serves the certificate alone.
+	Chain func(issuer string) [][]byte
 
 	pages map[string]*template.Template
+	once  onceStore
 }
 
 // Register adds the web interface's routes to mux: GET / (a redirect), GET and POST /login, POST /logout,
@@ -71,6 +75,14 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /ui/applications", h.auth(h.applications))
 	mux.Handle("GET /ui/certificates", h.auth(h.certificates))
 	mux.Handle("GET /ui/invoices", h.auth(h.invoices))
+	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
+	mux.Handle("POST /ui/applications/{id}/act/{action}", post(h.auth(h.applicationAct).ServeHTTP))
+	mux.Handle("POST /ui/applications/{id}/csr", post(h.auth(h.applicationCSR).ServeHTTP))
+	mux.Handle("GET /ui/certificates/{serial}", h.auth(h.certificateCard))
+	mux.Handle("GET /ui/certificates/{serial}/download.der", h.auth(h.certificateDownload("der")))
+	mux.Handle("GET /ui/certificates/{serial}/download.pem", h.auth(h.certificateDownload("pem")))
+	mux.Handle("POST /ui/certificates/{serial}/revoke", post(h.auth(h.certificateRevoke).ServeHTTP))
+	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
 	}))
@@ -220,6 +232,14 @@ var funcs = template.FuncMap{
 	"snils":     formatSNILS,
 	"mask":      registration.MaskDocument,
 	"maskSNILS": maskSNILS,
+	"act":       actName,
+	"method":    methodName,
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(rules.MSK).Format("02.01.2006 15:04")
+	},
 }
 
 // rub formats kopecks as roubles: "12 345,67 ₽".

@@ -1,0 +1,356 @@
+package web
+
+import (
+	"encoding/pem"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/registration"
+)
+
+// actionPermission mirrors registration's: which permission each application action needs. The service
+// checks it again; the card uses it only to offer the buttons the caller may press.
+var actionPermission = map[registration.Action]access.Permission{
+	registration.ActSubmit: access.AppSubmit, registration.ActVerifyIdentity: access.AppVerify,
+	registration.ActRequestCorrection: access.AppCorrection, registration.ActApprove: access.AppApprove,
+	registration.ActDecline: access.AppDecline, registration.ActCancel: access.AppCancel, registration.ActIssue: access.AppIssue,
+}
+
+// csrStates mirrors the states in which registration accepts a certificate request.
+var csrStates = []model.State{model.StateDraft, model.StateDocuments, model.StateCorrection, model.StateIdentityVerification}
+
+// historyRow is one transition as the card shows it.
+type historyRow struct {
+	T   model.Transition
+	Who string
+}
+
+// appCardData is the application card: the application, the forms the caller may use and, after a failed
+// post, the message, the field problems of the failed form and the values entered into it.
+type appCardData struct {
+	A              *registration.ApplicationView
+	History        []historyRow
+	Actions        []string // allowed for this state and this caller, in registration.Actions order
+	CanCSR         bool
+	Methods        []option
+	ServiceCenters []option
+	CenterName     string // the service center of the verification, if any
+	VerifiedBy     string
+	Done           string // the action just done (after the redirect)
+	Failed         string // the action whose form failed
+	Message        string
+	Fields         map[string]string
+	Values         url.Values
+}
+
+// Has reports whether an action is offered.
+func (d appCardData) Has(a string) bool { return slices.Contains(d.Actions, a) }
+
+// Err is the message of a field of the failed form, "" for other forms.
+func (d appCardData) Err(action, field string) string {
+	if d.Failed != action {
+		return ""
+	}
+	return d.Fields[field]
+}
+
+// Val is the entered value of a field of the failed form, "" for other forms.
+func (d appCardData) Val(action, field string) string {
+	if d.Failed != action {
+		return ""
+	}
+	return d.Values.Get(field)
+}
+
+func (h *Handler) applicationCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	h.showApplication(w, r, p, http.StatusOK, appCardData{Done: r.URL.Query().Get("done")})
+}
+
+// showApplication loads the application in scope and renders its card with d's messages.
+func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *access.Principal, status int, d appCardData) {
+	v, err := h.Reg.Application(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	d.A = v
+	if v.Verification != nil {
+		d.VerifiedBy = who(p, v.Verification.VerifiedBy)
+	}
+	for _, t := range v.History {
+		d.History = append(d.History, historyRow{T: t, Who: who(p, t.Actor)})
+	}
+	for _, a := range v.AllowedActions {
+		if perm, ok := actionPermission[registration.Action(a)]; ok && p.Can(perm) {
+			d.Actions = append(d.Actions, a)
+		}
+	}
+	d.CanCSR = p.Can(access.AppCSR) && slices.Contains(csrStates, v.State)
+	if d.Has(string(registration.ActVerifyIdentity)) || v.Verification != nil {
+		centers, err := h.Reg.ServiceCenters(r.Context())
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		for _, c := range centers {
+			d.ServiceCenters = append(d.ServiceCenters, option{c.ID, c.Name + ", " + c.Address})
+			if v.Verification != nil && c.ID == v.Verification.ServiceCenterID {
+				d.CenterName = c.Name + ", " + c.Address
+			}
+		}
+		for _, m := range model.VerificationMethods {
+			d.Methods = append(d.Methods, option{string(m), T("method." + string(m))})
+		}
+	}
+	h.render(w, r, status, "application", T("card.app_title"), p, d)
+}
+
+// who names the actor of a history step: the caller themselves by login, others by their audit id.
+func who(p *access.Principal, actor string) string {
+	if actor == p.Actor {
+		return p.Name + " (" + T("card.you") + ")"
+	}
+	return actor
+}
+
+// applicationAct performs one action from the card's forms and redirects back to the card.
+func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	act := registration.Action(r.PathValue("action"))
+	if _, ok := actionPermission[act]; !ok {
+		h.fail(w, r, p, errs.NotFoundf("no action %s", act))
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, p, errs.New(errs.Malformed, "form"))
+		return
+	}
+	in := registration.ActionInput{Note: r.PostForm.Get("note")}
+	if act == registration.ActVerifyIdentity {
+		in.Method = model.VerificationMethod(r.PostForm.Get("method"))
+		in.Document = r.PostForm.Get("document")
+		if in.Method == model.VerifiedServiceCenter {
+			in.ServiceCenterID = r.PostForm.Get("service_center_id")
+		}
+	}
+	id := r.PathValue("id")
+	if _, err := h.Reg.Act(r.Context(), p, id, act, in); err != nil {
+		h.cardFailed(w, r, p, string(act), r.PostForm, err)
+		return
+	}
+	http.Redirect(w, r, "/ui/applications/"+url.PathEscape(id)+"?done="+string(act), http.StatusSeeOther)
+}
+
+// applicationCSR reads the uploaded request file (multipart) and stores it on the application.
+func (h *Handler) applicationCSR(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	r.Body = http.MaxBytesReader(w, r.Body, registration.MaxCSRSize+64<<10)
+	f, _, err := r.FormFile("csr")
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "too_large", "too large"))
+			return
+		}
+		h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "required", "no file"))
+		return
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, registration.MaxCSRSize+1))
+	if err != nil {
+		h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "required", "no file"))
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := h.Reg.UploadCSR(r.Context(), p, id, body); err != nil {
+		h.cardFailed(w, r, p, "csr", nil, err)
+		return
+	}
+	http.Redirect(w, r, "/ui/applications/"+url.PathEscape(id)+"?done=csr", http.StatusSeeOther)
+}
+
+// cardProblem is explain with what a card adds: a rule refusal's own Russian text, and the field problems
+// of a conflict (approval without a verification or a request).
+func cardProblem(err error) problem {
+	pr := explain(err)
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return pr
+	}
+	switch e.Kind {
+	case errs.Refused:
+		if e.Detail != "" {
+			pr.Message = e.Detail
+		}
+	case errs.Conflict:
+		if len(e.Fields) > 0 {
+			pr.Fields = map[string]string{}
+			for _, f := range e.Fields {
+				pr.Fields[f.Field] = fieldMessage(f)
+			}
+		}
+	}
+	return pr
+}
+
+// cardFailed re-renders the application card with the failed form's message, field problems and values.
+// Not found and forbidden stay plain error pages: they must not confirm that the application exists.
+func (h *Handler) cardFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, action string, values url.Values, err error) {
+	pr := cardProblem(err)
+	if pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden || pr.Status >= 500 {
+		h.fail(w, r, p, err)
+		return
+	}
+	h.showApplication(w, r, p, pr.Status, appCardData{Failed: action, Message: pr.Message, Fields: pr.Fields, Values: values})
+}
+
+// certCardData is the certificate card.
+type certCardData struct {
+	C           *model.Certificate
+	CanDownload bool
+	CanRevoke   bool
+	CanReissue  bool
+	Reasons     []option
+	Recipients  []option
+	Nonce       string
+	Done        string
+	Message     string
+	Fields      map[string]string
+	Values      url.Values
+	Failed      string
+}
+
+func (h *Handler) certificateCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	h.showCertificate(w, r, p, http.StatusOK, certCardData{Done: r.URL.Query().Get("done")})
+}
+
+func (h *Handler) showCertificate(w http.ResponseWriter, r *http.Request, p *access.Principal, status int, d certCardData) {
+	c, err := h.Reg.Certificate(r.Context(), p, r.PathValue("serial"))
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	d.C = c
+	d.CanDownload = p.Can(access.EmployeeRead)
+	d.CanRevoke = p.Can(access.CertRevoke) && c.Status != model.CertRevoked
+	d.CanReissue = p.Can(access.CertReissue) && c.Status != model.CertRevoked
+	for _, reason := range registration.RevocationReasons {
+		d.Reasons = append(d.Reasons, option{reason, T("reason." + reason)})
+	}
+	d.Recipients = []option{{"", T("recipient.same")}, {"individual", T("recipient.individual")},
+		{"legal_entity", T("recipient.legal_entity")}}
+	d.Nonce = access.NewID()
+	h.render(w, r, status, "certificate", T("card.cert_title"), p, d)
+}
+
+// certificateDownload serves the certificate as DER or PEM through Reg.CertificateDocument (which checks
+// the right to personal data and audits the read).
+func (h *Handler) certificateDownload(format string) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+		c, err := h.Reg.CertificateDocument(r.Context(), p, r.PathValue("serial"))
+		if err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
+		name := c.Serial
+		switch format {
+		case "der":
+			w.Header().Set("Content-Type", "application/pkix-cert")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.cer"`)
+			_, _ = w.Write(c.DER)
+		default:
+			// The chain follows the certificate when the handler knows the CA's certificates (Chain); without
+			// it only the certificate itself is served.
+			out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.DER})
+			if h.Chain != nil {
+				for _, der := range h.Chain(c.Issuer) {
+					out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+				}
+			}
+			w.Header().Set("Content-Type", "application/pem-certificate-chain")
+			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.pem"`)
+			_, _ = w.Write(out)
+		}
+	}
+}
+
+func (h *Handler) certificateRevoke(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	serial := r.PathValue("serial")
+	reason := r.PostFormValue("reason")
+	if _, err := h.Reg.RevokeCertificate(r.Context(), p, serial, registration.RevokeInput{Reason: reason}); err != nil {
+		h.certFailed(w, r, p, "revoke", err)
+		return
+	}
+	http.Redirect(w, r, "/ui/certificates/"+url.PathEscape(serial)+"?done=revoke", http.StatusSeeOther)
+}
+
+// certificateReissue creates the reissue application and opens its card. The form's one-time nonce makes a
+// double submit lead to the application the first submit created instead of a second one.
+func (h *Handler) certificateReissue(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	serial := r.PathValue("serial")
+	key := p.Actor + "|" + serial + "|" + r.PostFormValue("nonce")
+	if id, ok := h.submitted(key); ok {
+		http.Redirect(w, r, "/ui/applications/"+url.PathEscape(id)+"?done=reissue", http.StatusSeeOther)
+		return
+	}
+	v, err := h.Reg.ReissueCertificate(r.Context(), p, serial, registration.ReissueInput{Recipient: r.PostFormValue("recipient")})
+	if err != nil {
+		h.certFailed(w, r, p, "reissue", err)
+		return
+	}
+	if r.PostFormValue("nonce") != "" {
+		h.remember(key, v.ID)
+	}
+	http.Redirect(w, r, "/ui/applications/"+url.PathEscape(v.ID)+"?done=reissue", http.StatusSeeOther)
+}
+
+func (h *Handler) certFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, action string, err error) {
+	pr := cardProblem(err)
+	if pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden || pr.Status >= 500 {
+		h.fail(w, r, p, err)
+		return
+	}
+	h.showCertificate(w, r, p, pr.Status, certCardData{Failed: action, Message: pr.Message, Fields: pr.Fields, Values: r.PostForm})
+}
+
+// onceStore remembers what recent one-time form submissions created, so that a repeated submit is
+// answered with the first result. It is bounded: when full it starts over.
+type onceStore struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+const onceMax = 10000
+
+func (h *Handler) submitted(key string) (string, bool) {
+	h.once.mu.Lock()
+	defer h.once.mu.Unlock()
+	id, ok := h.once.m[key]
+	return id, ok
+}
+
+func (h *Handler) remember(key, id string) {
+	h.once.mu.Lock()
+	defer h.once.mu.Unlock()
+	if h.once.m == nil || len(h.once.m) >= onceMax {
+		h.once.m = map[string]string{}
+	}
+	h.once.m[key] = id
+}
+
+// actName is the Russian name of a history step's action; an action the catalogue does not know is shown
+// as recorded.
+func actName(a string) string {
+	if s, ok := messages["act."+a]; ok {
+		return s
+	}
+	return a
+}
+
+// methodName is the Russian name of an identity verification method.
+func methodName(m model.VerificationMethod) string { return T("method." + string(m)) }
