@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/go-pdf/fpdf"
@@ -566,3 +567,18 @@ func clean(s string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
+
+// NewPDF starts an A4 portrait document with the embedded DejaVu fonts registered under FontFamily
+// (regular and "B"), dated at, for other Russian documents kcr prints (the application form).
+func NewPDF(at time.Time) *fpdf.Fpdf {
+	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
+	pdf.AddUTF8FontFromBytes(family, "", dejaVuSans)
+	pdf.AddUTF8FontFromBytes(family, "B", dejaVuSansBold)
+	pdf.SetCreationDate(at.UTC())
+	pdf.SetModificationDate(at.UTC())
+	pdf.SetCatalogSort(true)
+	return pdf
+}
+
+// FontFamily is the family name NewPDF registers the fonts under.
+const FontFamily = family
