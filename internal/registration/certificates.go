@@ -375,3 +375,54 @@ func (s *Service) AllowedKinds(ctx context.Context, p *access.Principal, orgID s
 	return &KindsOffer{Date: now.In(rules.MSK).Format(time.DateOnly), OrganizationID: o.ID,
 		Kinds: rules.AllowedKinds(s.timeline(), now, o.Kind)}, nil
 }
+
+// CertificateStats are the dashboard's counts over the whole certificate register in scope.
+type CertificateStats struct {
+	Valid, Expired, Revoked int
+	ValidByKind             map[model.CertKind]int
+	Expiring30, Expiring60  int
+	Expiring90              int
+	// ExpiringByMonth are the next 12 months (Moscow time), each with the valid certificates expiring in it.
+	ExpiringByMonth []MonthCount
+	// Legacy counts valid legal_entity_employee certificates that can no longer sign for the organization.
+	Legacy int
+}
+
+// MonthCount is one month of a count series.
+type MonthCount struct {
+	Period string
+	Count  int
+}
+
+// CertificateStats counts the register in scope in the database, whatever its size.
+func (s *Service) CertificateStats(ctx context.Context, p *access.Principal) (*CertificateStats, error) {
+	if !p.Can(access.CertRead) {
+		return nil, forbidden("read certificates")
+	}
+	now := s.Clock.Now()
+	local := now.In(rules.MSK)
+	first := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, rules.MSK)
+	// Windows between consecutive bounds: [now,+30d) [+30d,+60d) [+60d,+90d), an empty [+90d,now) that
+	// separates the two series, then [now, next month) and each of the following 11 months.
+	bounds := []time.Time{now, now.AddDate(0, 0, 30), now.AddDate(0, 0, 60), now.AddDate(0, 0, 90), now}
+	for i := 1; i <= 12; i++ {
+		bounds = append(bounds, first.AddDate(0, i, 0))
+	}
+	tl := s.timeline()
+	legacyBefore := time.Time{}
+	if !now.Before(tl.LegacyUnusable) {
+		legacyBefore = tl.EmployeesIndividual
+	}
+	c, err := s.DB.CertificateCounts(ctx, p.Scope(), now, bounds, legacyBefore)
+	if err != nil {
+		return nil, err
+	}
+	st := &CertificateStats{Valid: c.Valid, Expired: c.Expired, Revoked: c.Revoked, ValidByKind: c.ValidByKind,
+		Expiring30: c.Expiring[0], Expiring60: c.Expiring[0] + c.Expiring[1],
+		Expiring90: c.Expiring[0] + c.Expiring[1] + c.Expiring[2], Legacy: c.LegacyValid}
+	for i := 0; i < 12; i++ {
+		st.ExpiringByMonth = append(st.ExpiringByMonth, MonthCount{Period: first.AddDate(0, i, 0).Format("2006-01"),
+			Count: c.Expiring[4+i]})
+	}
+	return st, nil
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/model"
@@ -112,4 +113,71 @@ func (db *DB) ValidCertificateOf(ctx context.Context, employeeID string, kinds [
 	}
 	return scanCertificate(db.queryRow(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE c.employee_id = ? AND c.status = 'valid'
 		AND c.not_after > ? AND c.kind IN (`+placeholders(len(kinds))+`) ORDER BY c.not_after DESC LIMIT 1`, args...))
+}
+
+// CertCounts are counts over the certificate register in a scope, made in one pass by the database.
+type CertCounts struct {
+	Valid, Expired, Revoked int
+	ValidByKind             map[model.CertKind]int
+	// Expiring[i] counts valid certificates whose not_after is in [Bounds[i], Bounds[i+1]).
+	Expiring []int
+	// LegacyValid counts valid legal_entity_employee certificates issued before legacyIssuedBefore.
+	LegacyValid int
+}
+
+// CertificateCounts counts the scope's certificates by status (expired means valid past not_after at now),
+// valid ones by kind, valid ones expiring in each window between consecutive bounds, and valid legacy ones.
+func (db *DB) CertificateCounts(ctx context.Context, s Scope, now time.Time, bounds []time.Time, legacyIssuedBefore time.Time) (*CertCounts, error) {
+	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	n := micros(now)
+	out := &CertCounts{ValidByKind: map[model.CertKind]int{}, Expiring: make([]int, max(len(bounds)-1, 0))}
+	rows, err := db.query(ctx, `SELECT CASE WHEN c.status = 'revoked' THEN 'revoked' WHEN c.not_after <= ? THEN 'expired' ELSE 'valid' END,
+		c.kind, COUNT(*) FROM certificates c WHERE 1 = 1`+where+` GROUP BY 1, 2`, append([]any{n}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var st string
+		var kind model.CertKind
+		var cnt int
+		if err := rows.Scan(&st, &kind, &cnt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		switch st {
+		case "revoked":
+			out.Revoked += cnt
+		case "expired":
+			out.Expired += cnt
+		default:
+			out.Valid += cnt
+			out.ValidByKind[kind] += cnt
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var sums []string
+	var sumArgs []any
+	for i := 0; i+1 < len(bounds); i++ {
+		sums = append(sums, "COALESCE(SUM(CASE WHEN c.not_after >= ? AND c.not_after < ? THEN 1 ELSE 0 END), 0)")
+		sumArgs = append(sumArgs, micros(bounds[i]), micros(bounds[i+1]))
+	}
+	sums = append(sums, "COALESCE(SUM(CASE WHEN c.kind = 'legal_entity_employee' AND c.not_before < ? THEN 1 ELSE 0 END), 0)")
+	sumArgs = append(sumArgs, micros(legacyIssuedBefore))
+	dest := make([]any, len(sums))
+	vals := make([]int64, len(sums))
+	for i := range dest {
+		dest[i] = &vals[i]
+	}
+	q := `SELECT ` + strings.Join(sums, ", ") + ` FROM certificates c WHERE c.status = 'valid' AND c.not_after > ?` + where
+	if err := db.queryRow(ctx, q, append(append(sumArgs, n), args...)...).Scan(dest...); err != nil {
+		return nil, err
+	}
+	for i := range out.Expiring {
+		out.Expiring[i] = int(vals[i])
+	}
+	out.LegacyValid = int(vals[len(vals)-1])
+	return out, nil
 }
