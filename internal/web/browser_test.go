@@ -154,6 +154,36 @@ func TestBrowser(t *testing.T) {
 		contains(t, "logged out", text(t, ctx, "main"), "Вы вышли из системы.")
 	})
 
+	t.Run("org admin import and wizard", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "org_admin")
+		csvFile := filepath.Join(t.TempDir(), "staff.csv")
+		must(t, os.WriteFile(csvFile, []byte(importHeader+importRowCSV(orgAINN, "773601001", "Сидорова", "12345678964")+
+			importRowCSV(orgAINN, "773601001", "Кузнецова", "12345678900")), 0o644))
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees"), chromedp.WaitVisible(chromedp.CSS("#employee-import")),
+			chromedp.Click(chromedp.CSS("#employee-import")), chromedp.WaitVisible(chromedp.CSS(`#import-upload input[type="file"]`)),
+			chromedp.SetUploadFiles(chromedp.CSS(`#import-upload input[type="file"]`), []string{csvFile}),
+			chromedp.Click(chromedp.CSS(`#import-upload button`)), chromedp.WaitVisible(chromedp.CSS("#import-rows"))))
+		prev := text(t, ctx, "#import-result")
+		contains(t, "preview", prev, "Сидорова Анна Ивановна", "готова к импорту", "неверная контрольная сумма СНИЛС")
+		shot(t, ctx, "employee-import-preview")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#import-confirm button"))))
+		res := waitText(t, ctx, "#import-result", "Создано: 1. Не создано: 1.")
+		contains(t, "import result", res, "создан", "snils: неверная контрольная сумма")
+		// The wizard: find the imported employee, choose the kind, create.
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"), chromedp.WaitVisible(chromedp.CSS("#app-new")),
+			chromedp.Click(chromedp.CSS("#app-new")), chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "Сидорова"),
+			chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
+			chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
+		contains(t, "wizard", text(t, ctx, "main"), "Шаг 2 из 2", "Сидорова Анна Ивановна", "Физического лица")
+		shot(t, ctx, "application-wizard")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#wizard-create button"))))
+		waitText(t, ctx, ".notice", "заявка создана")
+		contains(t, "new application", text(t, ctx, "main"), "Сидорова Анна Ивановна", "Черновик", "Заявление (PDF)")
+	})
+
 	t.Run("other organization", func(t *testing.T) {
 		ctx, cancel := session(t)
 		defer cancel()

@@ -39,6 +39,7 @@ type appCardData struct {
 	History        []historyRow
 	Actions        []string // allowed for this state and this caller, in registration.Actions order
 	CanCSR         bool
+	CanPDF         bool // the caller may print the application form (it holds personal data)
 	Methods        []option
 	ServiceCenters []option
 	CenterName     string // the service center of the verification, if any
@@ -93,6 +94,7 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		}
 	}
 	d.CanCSR = p.Can(access.AppCSR) && slices.Contains(csrStates, v.State)
+	d.CanPDF = p.Can(access.EmployeeRead)
 	if d.Has(string(registration.ActVerifyIdentity)) || v.Verification != nil {
 		centers, err := h.Reg.ServiceCenters(r.Context())
 		if err != nil {

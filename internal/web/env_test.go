@@ -49,6 +49,8 @@ type env struct {
 	// appA and appB wait for identity verification in A and B; certA/certB are serials; center is a
 	// service center.
 	appA, appB, center string
+	// orgA, orgB, empA and empB are the ids of the organizations and their employees.
+	orgA, orgB, empA, empB string
 }
 
 // Serials of the env's certificates: A's individual (expiring in 20 days), A's legacy one, B's.
@@ -97,6 +99,7 @@ func newEnv(t *testing.T) *env {
 	must(t, err)
 	empB, err := reg.CreateEmployee(ctx, admin, employeeInput(orgB.ID, empBName, snilsB, passB))
 	must(t, err)
+	e.orgA, e.orgB, e.empA, e.empB = orgA.ID, orgB.ID, empA.ID, empB.ID
 	for i, emp := range []*model.Employee{empA, empB} {
 		app, err := reg.CreateApplication(ctx, admin, registration.ApplicationInput{EmployeeID: emp.ID, Kind: model.KindIndividual})
 		must(t, err)

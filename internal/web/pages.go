@@ -227,12 +227,15 @@ func forecastBars(months []billing.ForecastMonth) []forecastBar {
 type orgNode struct {
 	Org      *model.Organization
 	KindName string
+	Edit     bool // the caller may change it
 	Children []*orgNode
 }
 
 type orgsData struct {
-	Roots  []*orgNode
-	Capped bool
+	Roots     []*orgNode
+	Capped    bool
+	CanCreate bool
+	Done      bool
 }
 
 func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -243,10 +246,12 @@ func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *acces
 	}
 	nodes := map[string]*orgNode{}
 	for _, o := range orgs {
-		nodes[o.ID] = &orgNode{Org: o}
+		nodes[o.ID] = &orgNode{Org: o, Edit: p.Can(access.OrgWrite)}
 	}
 	var d orgsData
 	d.Capped = capped
+	d.CanCreate = p.Can(access.OrgCreate)
+	d.Done = r.URL.Query().Get("done") != ""
 	for _, o := range orgs {
 		n := nodes[o.ID]
 		parent, ok := nodes[o.ParentID]
@@ -362,7 +367,7 @@ type employeeRow struct {
 
 func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q := r.URL.Query()
-	d := listData{Q: q}
+	d := listData{Q: q, Extra: listActions{CanCreate: p.Can(access.EmployeeWrite)}}
 	if !p.Can(access.EmployeeRead) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
@@ -385,6 +390,11 @@ func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Pr
 	d.Rows, d.Empty, d.Orgs = rows, len(rows) == 0, names
 	d.pageLinks("/ui/employees", q, pg.NextCursor)
 	h.render(w, r, http.StatusOK, "employees", T("emps.title"), p, d)
+}
+
+// listActions are the links a list offers above its search form.
+type listActions struct {
+	CanCreate bool
 }
 
 // option is a choice in a select.
@@ -412,11 +422,13 @@ func kindOptions() []option {
 type searchForm struct {
 	States, Kinds, Statuses []option
 	CanSNILS                bool
+	CanCreate               bool
 }
 
 func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q := r.URL.Query()
-	d := listData{Q: q, Extra: searchForm{States: stateOptions(), Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead)}}
+	d := listData{Q: q, Extra: searchForm{States: stateOptions(), Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead),
+		CanCreate: p.Can(access.AppCreate)}}
 	f := storage.AppFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
 		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
 		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),

@@ -76,6 +76,21 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /ui/certificates", h.auth(h.certificates))
 	mux.Handle("GET /ui/invoices", h.auth(h.invoices))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
+	mux.Handle("GET /ui/applications/{id}/form.pdf", h.auth(h.applicationForm))
+	mux.Handle("GET /ui/applications/new", h.auth(h.newApplication))
+	mux.Handle("POST /ui/applications/new", post(h.auth(h.createApplication).ServeHTTP))
+	mux.Handle("GET /ui/organizations/new", h.auth(h.orgNewForm))
+	mux.Handle("POST /ui/organizations/new", post(h.auth(h.orgCreate).ServeHTTP))
+	mux.Handle("GET /ui/organizations/{id}/edit", h.auth(h.orgEditForm))
+	mux.Handle("POST /ui/organizations/{id}/edit", post(h.auth(h.orgUpdate).ServeHTTP))
+	mux.Handle("GET /ui/employees/new", h.auth(h.employeeNewForm))
+	mux.Handle("POST /ui/employees/new", post(h.auth(h.employeeCreate).ServeHTTP))
+	mux.Handle("GET /ui/employees/{id}", h.auth(h.employeeCard))
+	mux.Handle("GET /ui/employees/{id}/edit", h.auth(h.employeeEditForm))
+	mux.Handle("POST /ui/employees/{id}/edit", post(h.auth(h.employeeUpdate).ServeHTTP))
+	mux.Handle("GET /ui/employees/import", h.auth(h.importForm))
+	mux.Handle("POST /ui/employees/import/preview", post(h.auth(h.importPreview).ServeHTTP))
+	mux.Handle("POST /ui/employees/import", post(h.auth(h.importConfirm).ServeHTTP))
 	mux.Handle("POST /ui/applications/{id}/act/{action}", post(h.auth(h.applicationAct).ServeHTTP))
 	mux.Handle("POST /ui/applications/{id}/csr", post(h.auth(h.applicationCSR).ServeHTTP))
 	mux.Handle("GET /ui/certificates/{serial}", h.auth(h.certificateCard))
@@ -218,6 +233,7 @@ func parsePages() map[string]*template.Template {
 }
 
 var funcs = template.FuncMap{
+	"fld":    func(d formData, name, label string) fieldArg { return fieldArg{D: d, Name: name, Label: label} },
 	"T":      T,
 	"state":  stateName,
 	"kind":   kindName,
@@ -240,6 +256,12 @@ var funcs = template.FuncMap{
 		}
 		return t.In(rules.MSK).Format("02.01.2006 15:04")
 	},
+}
+
+// fieldArg is what the "field" template gets: the form, the field's name and its label.
+type fieldArg struct {
+	D           formData
+	Name, Label string
 }
 
 // rub formats kopecks as roubles: "12 345,67 ₽".
