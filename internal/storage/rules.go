@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/model"
@@ -127,27 +126,30 @@ type CertCounts struct {
 
 // CertificateCounts counts the scope's certificates by status (expired means valid past not_after at now),
 // valid ones by kind, valid ones expiring in each window between consecutive bounds, and valid legacy ones.
+// Each count is an index range or an index-only group (certificates_counts, certificates_expiry), so the
+// rows with the certificates' DER are never read.
 func (db *DB) CertificateCounts(ctx context.Context, s Scope, now time.Time, bounds []time.Time, legacyIssuedBefore time.Time) (*CertCounts, error) {
 	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
 	n := micros(now)
-	out := &CertCounts{ValidByKind: map[model.CertKind]int{}, Expiring: make([]int, max(len(bounds)-1, 0))}
-	rows, err := db.query(ctx, `SELECT CASE WHEN c.status = 'revoked' THEN 'revoked' WHEN c.not_after <= ? THEN 'expired' ELSE 'valid' END,
-		c.kind, COUNT(*) FROM certificates c WHERE 1 = 1`+where+` GROUP BY 1, 2`, append([]any{n}, args...)...)
+	out := &CertCounts{ValidByKind: map[model.CertKind]int{}}
+	rows, err := db.query(ctx, `SELECT c.status, c.kind, c.not_after > ?, COUNT(*) FROM certificates c WHERE 1 = 1`+where+
+		` GROUP BY 1, 2, 3`, append([]any{n}, args...)...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var st string
+		var status string
 		var kind model.CertKind
+		var live bool
 		var cnt int
-		if err := rows.Scan(&st, &kind, &cnt); err != nil {
+		if err := rows.Scan(&status, &kind, &live, &cnt); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		switch st {
-		case "revoked":
+		switch {
+		case status == "revoked":
 			out.Revoked += cnt
-		case "expired":
+		case !live:
 			out.Expired += cnt
 		default:
 			out.Valid += cnt
@@ -158,26 +160,31 @@ func (db *DB) CertificateCounts(ctx context.Context, s Scope, now time.Time, bou
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var sums []string
-	var sumArgs []any
+	count := func(cond string, a ...any) (int, error) {
+		var c int
+		err := db.queryRow(ctx, `SELECT COUNT(*) FROM certificates c WHERE c.status = 'valid' AND `+cond+where,
+			append(a, args...)...).Scan(&c)
+		return c, err
+	}
 	for i := 0; i+1 < len(bounds); i++ {
-		sums = append(sums, "COALESCE(SUM(CASE WHEN c.not_after >= ? AND c.not_after < ? THEN 1 ELSE 0 END), 0)")
-		sumArgs = append(sumArgs, micros(bounds[i]), micros(bounds[i+1]))
+		lo, hi := bounds[i], bounds[i+1]
+		if lo.Before(now) {
+			lo = now
+		}
+		if !hi.After(lo) {
+			out.Expiring = append(out.Expiring, 0)
+			continue
+		}
+		c, err := count("c.not_after >= ? AND c.not_after < ?", micros(lo), micros(hi))
+		if err != nil {
+			return nil, err
+		}
+		out.Expiring = append(out.Expiring, c)
 	}
-	sums = append(sums, "COALESCE(SUM(CASE WHEN c.kind = 'legal_entity_employee' AND c.not_before < ? THEN 1 ELSE 0 END), 0)")
-	sumArgs = append(sumArgs, micros(legacyIssuedBefore))
-	dest := make([]any, len(sums))
-	vals := make([]int64, len(sums))
-	for i := range dest {
-		dest[i] = &vals[i]
-	}
-	q := `SELECT ` + strings.Join(sums, ", ") + ` FROM certificates c WHERE c.status = 'valid' AND c.not_after > ?` + where
-	if err := db.queryRow(ctx, q, append(append(sumArgs, n), args...)...).Scan(dest...); err != nil {
+	legacy, err := count("c.kind = 'legal_entity_employee' AND c.not_after > ? AND c.not_before < ?", n, micros(legacyIssuedBefore))
+	if err != nil {
 		return nil, err
 	}
-	for i := range out.Expiring {
-		out.Expiring[i] = int(vals[i])
-	}
-	out.LegacyValid = int(vals[len(vals)-1])
+	out.LegacyValid = legacy
 	return out, nil
 }

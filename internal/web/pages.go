@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
-	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -43,7 +41,6 @@ type dashboardData struct {
 	CertStatus   []count
 	CertKind     []count
 	Expiring     []count
-	CertsCapped  bool
 	Queue        []*model.Application
 	QueueMore    bool
 	ShowQueue    bool
@@ -53,7 +50,6 @@ type dashboardData struct {
 	ShowForecast bool
 	Expiry       []monthBar
 	ExpiryMax    int
-	ExpiryCapped string // why the counts are incomplete, "" when every valid certificate was counted
 }
 
 // monthBar is one month of the expirations chart.
@@ -63,91 +59,49 @@ type monthBar struct {
 	Pct    int
 }
 
-// dashCertPages bounds how many pages of valid certificates (registration.MaxPageSize each) the dashboard
-// reads to count them. The registration service has no count, so the dashboard counts rows it reads; past
-// this many the counts say they are incomplete. A storage COUNT … GROUP BY would lift the cap.
-const dashCertPages = 50
-
-// dashboardCerts counts the valid certificates in scope, page by page up to dashCertPages, by status, kind,
-// 30/60/90 days left and month of expiry for the next 12 months, and lists the legacy ones.
+// dashboardCerts fills the certificate part of the dashboard: counts over the whole register in scope by
+// status, kind, 30/60/90 days left and month of expiry (one grouped query in the database), and the legacy
+// certificates to reissue.
 func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashboardData) error {
 	ctx := r.Context()
 	d.ShowCerts = true
-	now := h.Reg.Clock.Now()
-	nowMSK := now.In(rules.MSK)
-	firstMonth := time.Date(nowMSK.Year(), nowMSK.Month(), 1, 0, 0, 0, 0, rules.MSK)
-	months := make([]int, 12)
-	kinds := map[model.CertKind]int{}
-	var nValid, nExpired, in30, in60, in90, read int
-	cursor := ""
-	for range dashCertPages {
-		pg, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid},
-			registration.PageRequest{Cursor: cursor, Limit: countCap})
-		if err != nil {
-			return err
-		}
-		read += len(pg.Items)
-		for _, c := range pg.Items {
-			if c.Status == model.CertExpired {
-				nExpired++
-				continue
-			}
-			nValid++
-			kinds[c.Kind]++
-			left := c.NotAfter.Sub(now)
-			if left <= 30*24*time.Hour {
-				in30++
-			}
-			if left <= 60*24*time.Hour {
-				in60++
-			}
-			if left <= 90*24*time.Hour {
-				in90++
-			}
-			end := c.NotAfter.In(rules.MSK)
-			if i := (end.Year()-firstMonth.Year())*12 + int(end.Month()-firstMonth.Month()); i >= 0 && i < len(months) {
-				months[i]++
-			}
-			if c.LegacyUnusable && len(d.Legacy) < 50 {
-				d.Legacy = append(d.Legacy, c)
-			}
-		}
-		cursor = pg.NextCursor
-		if cursor == "" {
-			break
-		}
-	}
-	d.CertsCapped = cursor != ""
-	if d.CertsCapped {
-		d.ExpiryCapped = fmt.Sprintf(T("dash.by_month_capped"), read)
-	}
-	revoked, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertRevoked},
-		registration.PageRequest{Limit: countCap})
+	st, err := h.Reg.CertificateStats(ctx, p)
 	if err != nil {
 		return err
 	}
 	d.CertStatus = []count{
-		{Label: statusName(model.CertValid), N: nValid, Capped: d.CertsCapped, Href: "/ui/certificates?status=valid"},
-		{Label: statusName(model.CertExpired), N: nExpired, Capped: d.CertsCapped},
-		{Label: statusName(model.CertRevoked), N: len(revoked.Items), Capped: revoked.NextCursor != "",
-			Href: "/ui/certificates?status=revoked"},
+		{Label: statusName(model.CertValid), N: st.Valid, Href: "/ui/certificates?status=valid"},
+		{Label: statusName(model.CertExpired), N: st.Expired},
+		{Label: statusName(model.CertRevoked), N: st.Revoked, Href: "/ui/certificates?status=revoked"},
 	}
 	scale(d.CertStatus)
 	for _, k := range model.CertKinds {
-		d.CertKind = append(d.CertKind, count{Label: kindName(k), N: kinds[k], Capped: d.CertsCapped,
+		d.CertKind = append(d.CertKind, count{Label: kindName(k), N: st.ValidByKind[k],
 			Href: "/ui/certificates?status=valid&kind=" + string(k)})
 	}
 	scale(d.CertKind)
-	d.Expiring = []count{{Label: T("dash.in30"), N: in30, Capped: d.CertsCapped},
-		{Label: T("dash.in60"), N: in60, Capped: d.CertsCapped}, {Label: T("dash.in90"), N: in90, Capped: d.CertsCapped}}
+	d.Expiring = []count{{Label: T("dash.in30"), N: st.Expiring30}, {Label: T("dash.in60"), N: st.Expiring60},
+		{Label: T("dash.in90"), N: st.Expiring90}}
 	scale(d.Expiring)
-	for i, n := range months {
-		d.ExpiryMax = max(d.ExpiryMax, n)
-		d.Expiry = append(d.Expiry, monthBar{Period: firstMonth.AddDate(0, i, 0).Format("2006-01"), N: n})
+	for _, m := range st.ExpiringByMonth {
+		d.ExpiryMax = max(d.ExpiryMax, m.Count)
+		d.Expiry = append(d.Expiry, monthBar{Period: m.Period, N: m.Count})
 	}
 	for i := range d.Expiry {
 		if d.ExpiryMax > 0 {
 			d.Expiry[i].Pct = d.Expiry[i].N * 100 / d.ExpiryMax
+		}
+	}
+	if st.Legacy > 0 {
+		legacy, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid, Kind: model.KindLegalEntityEmployee},
+			registration.PageRequest{Limit: 50})
+		if err != nil {
+			return err
+		}
+		for _, c := range legacy.Items {
+			if c.LegacyUnusable {
+				d.Legacy = append(d.Legacy, c)
+			}
 		}
 	}
 	return nil
