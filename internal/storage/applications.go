@@ -131,21 +131,8 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id IN (`+placeholders(len(keys))+
+	return queryAll(ctx, db, scanApplication, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id IN (`+placeholders(len(keys))+
 		`) ORDER BY a.id DESC`, anySlice(keys)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Application
-	for rows.Next() {
-		a, err := scanApplication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 func anySlice(ss []string) []any {
@@ -306,21 +293,8 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE c.serial IN (`+placeholders(len(keys))+
+	return queryAll(ctx, db, scanCertificate, `SELECT `+certificateColumns+certificateFrom+` WHERE c.serial IN (`+placeholders(len(keys))+
 		`) ORDER BY c.serial`, anySlice(keys)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Certificate
-	for rows.Next() {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // IdempotentResponse is a stored answer to a POST made with an Idempotency-Key.

@@ -99,18 +99,5 @@ func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) 
 		args = append(args, p.After)
 	}
 	args = append(args, p.Limit)
-	rows, err := db.query(ctx, `SELECT `+employeeColumns+` FROM employees e WHERE 1 = 1`+where+` ORDER BY e.id LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Employee
-	for rows.Next() {
-		e, err := scanEmployee(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, scanEmployee, `SELECT `+employeeColumns+` FROM employees e WHERE 1 = 1`+where+` ORDER BY e.id LIMIT ?`, args...)
 }

@@ -151,20 +151,7 @@ func (db *DB) Organizations(ctx context.Context, s Scope, f OrgFilter, p Page) (
 		args = append(args, p.After)
 	}
 	args = append(args, p.Limit)
-	rows, err := db.query(ctx, `SELECT `+orgColumns+` FROM organizations o WHERE 1 = 1`+where+` ORDER BY o.id LIMIT ?`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Organization
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, scanOrg, `SELECT `+orgColumns+` FROM organizations o WHERE 1 = 1`+where+` ORDER BY o.id LIMIT ?`, args...)
 }
 
 // OrganizationIDsOfAccount returns which of ids belong to the account; used to check scopes on input.

@@ -82,20 +82,7 @@ func (db *DB) RenewalCandidates(ctx context.Context, s Scope, orgIDs []string, e
 		where += " AND c.kind = ?"
 		args = append(args, kind)
 	}
-	rows, err := db.query(ctx, `SELECT `+certificateColumns+certificateFrom+` WHERE 1 = 1`+where+` ORDER BY c.serial`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Certificate
-	for rows.Next() {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, scanCertificate, `SELECT `+certificateColumns+certificateFrom+` WHERE 1 = 1`+where+` ORDER BY c.serial`, args...)
 }
 
 // OpenApplicationsOfKind lists the ids of applications of a kind that are not finished (issued, declined

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"time"
@@ -102,3 +103,21 @@ func prefixRange(p string) (lo, hi string) {
 
 // SearchKey folds a name for prefix search.
 func SearchKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -199,6 +199,27 @@ func TestBrowser(t *testing.T) {
 		lacks(t, "B admin by name", text(t, ctx, "#results"), empAName, orgAName)
 	})
 
+	t.Run("administration", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "account_admin")
+		for _, pg := range []string{"users", "api-keys", "service-centers", "tariffs"} {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/admin/"+pg), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+			shot(t, ctx, "admin-"+pg)
+		}
+		// An API key made with the form shows its secret once, with the warning.
+		must(t, chromedp.Do(ctx,
+			chromedp.Navigate(e.srv.URL+"/ui/admin/api-keys"),
+			chromedp.WaitVisible(chromedp.CSS(`#key-form input[name="name"]`)),
+			chromedp.SendKeys(chromedp.CSS(`#key-form input[name="name"]`), "Кадровая система"),
+			chromedp.Click(chromedp.CSS(`#key-form input[name="all_organizations"]`)),
+			chromedp.Click(chromedp.CSS(`#key-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#api-key-secret`)),
+		))
+		contains(t, "key created", text(t, ctx, "main"), "показывается один раз")
+		shot(t, ctx, "admin-api-key-created")
+	})
+
 	t.Run("accountant", func(t *testing.T) {
 		ctx, cancel := session(t)
 		defer cancel()

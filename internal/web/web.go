@@ -98,6 +98,15 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /ui/certificates/{serial}/download.pem", h.auth(h.certificateDownload("pem")))
 	mux.Handle("POST /ui/certificates/{serial}/revoke", post(h.auth(h.certificateRevoke).ServeHTTP))
 	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
+	mux.Handle("GET /ui/admin/users", h.auth(h.adminUsers))
+	mux.Handle("POST /ui/admin/users", post(h.auth(h.adminUserCreate).ServeHTTP))
+	mux.Handle("GET /ui/admin/api-keys", h.auth(h.adminKeys))
+	mux.Handle("POST /ui/admin/api-keys", post(h.auth(h.adminKeyCreate).ServeHTTP))
+	mux.Handle("POST /ui/admin/api-keys/{id}/revoke", post(h.auth(h.adminKeyRevoke).ServeHTTP))
+	mux.Handle("GET /ui/admin/service-centers", h.auth(h.adminCenters))
+	mux.Handle("POST /ui/admin/service-centers", post(h.auth(h.adminCenterCreate).ServeHTTP))
+	mux.Handle("GET /ui/admin/tariffs", h.auth(h.adminTariffs))
+	mux.Handle("POST /ui/admin/tariffs", post(h.auth(h.adminTariffCreate).ServeHTTP))
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
 	}))
@@ -180,6 +189,12 @@ func (h *Handler) menu(p *access.Principal, current string) []nav {
 	add("/ui/applications", "nav.apps", p.Can(access.AppRead))
 	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
 	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/admin/users", "nav.users", p.Can(access.UserManage))
+	add("/ui/admin/api-keys", "nav.api_keys", p.Can(access.APIKeyManage))
+	// Service centers are where identity is verified: those who work with applications see them, the
+	// CA operator adds them.
+	add("/ui/admin/service-centers", "nav.centers", p.Can(access.AccountManage) || p.Can(access.AppRead))
+	add("/ui/admin/tariffs", "nav.tariffs", h.Billing != nil && (p.Can(access.BillingRead) || p.Can(access.ForecastRead)))
 	add("/ui/password", "nav.password", p.Can(access.PasswordOwnSelf))
 	return out
 }

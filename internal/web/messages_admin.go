@@ -1,0 +1,101 @@
+package web
+
+// adminMessages are the catalogue's texts of the administration pages: users, API keys, service centers
+// and tariffs; they join messages at start-up.
+var adminMessages = map[string]string{
+	"nav.users":                             "Пользователи",
+	"nav.api_keys":                          "API-ключи",
+	"nav.centers":                           "Сервисные центры",
+	"nav.tariffs":                           "Тарифы",
+	"adm.users_title":                       "Пользователи",
+	"adm.keys_title":                        "API-ключи",
+	"adm.key_created_title":                 "API-ключ создан",
+	"adm.centers_title":                     "Сервисные центры",
+	"adm.tariffs_title":                     "Тарифы",
+	"adm.all_orgs":                          "все организации",
+	"adm.own_only":                          "только свои заявки и сертификаты",
+	"adm.login":                             "Логин",
+	"adm.full_name":                         "ФИО",
+	"adm.role":                              "Роль",
+	"adm.password":                          "Пароль",
+	"adm.password_hint":                     "Не короче 12 символов; пользователь сможет сменить его сам.",
+	"adm.orgs":                              "Организации",
+	"adm.orgs_hint":                         "Для администратора организации, регистратора и руководителя: организации, с которыми он работает (удерживайте Ctrl, чтобы выбрать несколько).",
+	"adm.employee":                          "Сотрудник",
+	"adm.employee_hint":                     "Для роли «сотрудник»: чьи заявки и сертификаты он видит.",
+	"adm.account":                           "Аккаунт клиента",
+	"adm.created":                           "Создан",
+	"adm.disabled":                          "отключён",
+	"adm.user_add":                          "Новый пользователь",
+	"adm.user_done":                         "Пользователь добавлен.",
+	"adm.users_empty":                       "Пользователей пока нет.",
+	"adm.key_name":                          "Название",
+	"adm.key_prefix":                        "Начало ключа",
+	"adm.key_all":                           "Все организации аккаунта",
+	"adm.key_add":                           "Новый API-ключ",
+	"adm.key_done":                          "API-ключ создан.",
+	"adm.key_revoked":                       "API-ключ отозван.",
+	"adm.key_revoke":                        "Отозвать",
+	"adm.key_revoked_at":                    "отозван",
+	"adm.key_active":                        "действует",
+	"adm.key_last_used":                     "Последнее использование",
+	"adm.keys_empty":                        "API-ключей пока нет.",
+	"adm.key_secret":                        "Секрет ключа",
+	"adm.key_warning":                       "Скопируйте ключ сейчас: он показывается один раз и больше нигде не хранится в открытом виде. Если ключ потерян, отзовите его и создайте новый.",
+	"adm.key_back":                          "← К списку API-ключей",
+	"adm.center_name":                       "Название",
+	"adm.center_address":                    "Адрес",
+	"adm.center_region":                     "Регион",
+	"adm.center_hours":                      "Часы работы",
+	"adm.center_add":                        "Новый сервисный центр",
+	"adm.center_done":                       "Сервисный центр добавлен.",
+	"adm.centers_empty":                     "Сервисных центров пока нет.",
+	"adm.tariff_position":                   "Позиция",
+	"adm.tariff_price":                      "Цена, ₽",
+	"adm.tariff_price_hint":                 "Например 1500 или 1 500,50. Цена действует с указанной будущей даты; прежняя закончится днём раньше.",
+	"adm.tariff_from":                       "Действует с",
+	"adm.tariff_to":                         "Действует по",
+	"adm.tariff_open":                       "бессрочно",
+	"adm.tariff_add":                        "Новая цена",
+	"adm.tariff_done":                       "Цена добавлена.",
+	"adm.tariffs_empty":                     "Тарифов пока нет.",
+	"pos.legal_entity_employee_certificate": "Сертификат сотрудника юридического лица",
+	"pos.individual_certificate":            "Сертификат физического лица",
+	"pos.head_identification":               "Идентификация руководителя или ИП",
+	"pos.bundled_individual_certificate":    "Сертификат физического лица в пакете",
+}
+
+// adminRuleMessages are the Russian messages of the administration forms' field problems.
+var adminRuleMessages = map[string]string{
+	"login:format":                 "3–64 символа: латинские буквы, цифры, «.», «_», «-», «@»",
+	"login:taken":                  "этот логин уже занят",
+	"full_name:required":           "укажите ФИО",
+	"role:enum":                    "выберите роль",
+	"role:forbidden":               "эту роль может назначить только оператор УЦ",
+	"password:strength":            "пароль слишком простой или короткий: не меньше 12 символов",
+	"organization_ids:required":    "выберите хотя бы одну организацию",
+	"organization_ids:not_allowed": "для этой роли организации не назначаются",
+	"organization_ids:scope":       "выберите организации или отметьте «Все организации аккаунта»",
+	"organization_ids:unknown":     "организация не найдена",
+	"employee_id:required":         "выберите сотрудника",
+	"account_id:required":          "выберите аккаунт клиента",
+	"account_id:scope":             "можно добавлять пользователей только в свой аккаунт",
+	"name:required":                "обязательное поле",
+	"position:enum":                "выберите позицию",
+	"price:format":                 "цена в рублях, например 1500 или 1 500,50",
+	"price:range":                  "цена не может быть отрицательной",
+	"valid_from:format":            "дата в формате ГГГГ-ММ-ДД",
+	"valid_from:past":              "только будущая дата: уже начисленное не пересчитывается",
+	"valid_from:overlap":           "пересекается с уже действующей ценой",
+	"valid_to:range":               "дата окончания должна быть позже даты начала",
+	"valid_to:format":              "дата в формате ГГГГ-ММ-ДД",
+}
+
+func init() {
+	for k, v := range adminMessages {
+		messages[k] = v
+	}
+	for k, v := range adminRuleMessages {
+		ruleMessages[k] = v
+	}
+}
