@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,6 +221,138 @@ func TestBrowser(t *testing.T) {
 		shot(t, ctx, "admin-api-key-created")
 	})
 
+	// Issue 6, the whole way: the org admin registers an employee, creates an application with the wizard,
+	// uploads a GOST request and submits it twice; the registrar verifies identity, approves and issues it;
+	// the certificate counts on the dashboard and the list; the other organization's admin does not find it.
+	const (
+		newSurname  = "Смирнов"
+		newFullName = "Смирнов Пётр Сергеевич"
+		newSNILS    = "13579246894"
+		newPassport = "246810"
+	)
+	t.Run("proof", func(t *testing.T) {
+		validCount := func(t *testing.T, ctx context.Context) int {
+			t.Helper()
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("nav.menu"))))
+			s := text(t, ctx, `main table.bars tr:has(a[href="/ui/certificates?status=valid"]) td.n`)
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "+")))
+			if err != nil {
+				t.Fatalf("valid certificates on the dashboard: %q", s)
+			}
+			return n
+		}
+		var appURL string
+		before := 0
+		t.Run("org admin", func(t *testing.T) {
+			ctx, cancel := session(t)
+			defer cancel()
+			login(t, ctx, "org_admin")
+			before = validCount(t, ctx)
+			fields := map[string]string{"surname": newSurname, "given_name": "Пётр", "patronymic": "Сергеевич",
+				"birth_date": "12.04.1985", "snils": newSNILS, "inn": "500100732259", "email": "smirnov@example.ru", "phone": "+79161234511",
+				"position": "инженер", "document.type": "passport_rf", "document.series": "4512", "document.number": newPassport,
+				"document.issue_date": "2010-05-20", "document.issuer": "ОВД района Арбат", "document.issuer_code": "772-001"}
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees/new"),
+				chromedp.WaitVisible(chromedp.CSS(`#employee-form input[name="surname"]`))))
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#employee-form select[name="organization_id"]'); if (s) s.value = `+strconv.Quote(e.orgA)+`; return true })()`)); err != nil {
+				t.Fatal(err)
+			}
+			for name, v := range fields {
+				sel := `#employee-form [name="` + name + `"]`
+				if name == "document.type" {
+					must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(sel), v)))
+					continue
+				}
+				must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(sel), v)))
+			}
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#employee-form button[type="submit"]`))))
+			contains(t, "new employee", waitText(t, ctx, "main", "Сотрудник добавлен."), newFullName)
+			// The wizard: find the employee, choose the individual kind, create.
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications/new"),
+				chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
+				chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), newSurname),
+				chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
+				chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create")),
+				chromedp.Click(chromedp.CSS(`#wizard-create input[name="kind"][value="individual"]`)),
+				chromedp.Click(chromedp.CSS("#wizard-create button"))))
+			waitText(t, ctx, ".notice", "заявка создана")
+			contains(t, "new application", text(t, ctx, "main"), newFullName, "Черновик", "Физического лица")
+			loc, err := chromedp.Run(ctx, chromedp.Location())
+			must(t, err)
+			u, err := url.Parse(loc)
+			must(t, err)
+			appURL = u.Path
+			csrFile := filepath.Join(t.TempDir(), "request.csr")
+			must(t, os.WriteFile(csrFile, testCSR(t), 0o644))
+			must(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`#form-csr input[type="file"]`), []string{csrFile}),
+				chromedp.Click(chromedp.CSS(`#form-csr button`))))
+			waitText(t, ctx, ".notice", "запрос на сертификат загружен")
+			for range 2 {
+				_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelectorAll(".notice").forEach(n => n.remove()), true)`))
+				must(t, err)
+				must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-submit button`))))
+				waitText(t, ctx, ".notice", "заявка передана дальше")
+			}
+			contains(t, "submitted", text(t, ctx, "#app-state"), "Проверка личности")
+		})
+		if appURL == "" {
+			t.FailNow()
+		}
+		var serial string
+		t.Run("registrar", func(t *testing.T) {
+			ctx, cancel := session(t)
+			defer cancel()
+			login(t, ctx, "registrar")
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+appURL), chromedp.WaitVisible(chromedp.CSS("#history")),
+				chromedp.SetValue(chromedp.CSS(`#form-verify-identity select[name="method"]`), "in_person_workplace"),
+				chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
+			waitText(t, ctx, ".notice", "личность подтверждена")
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-approve button`))))
+			waitText(t, ctx, ".notice", "заявка одобрена")
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-issue button`))))
+			waitText(t, ctx, ".notice", "сертификат выпущен")
+			contains(t, "issued", text(t, ctx, "#app-state"), "Сертификат выпущен")
+			contains(t, "issued history", text(t, ctx, "#history"), "Выпустить сертификат", "Одобрена → Сертификат выпущен")
+			href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('#app-data a[href^="/ui/certificates/"]')||{}).pathname||""`))
+			must(t, err)
+			serial = strings.TrimPrefix(href, "/ui/certificates/")
+			if serial == "" {
+				t.Fatal("the issued application links no certificate")
+			}
+			shot(t, ctx, "proof-application-issued")
+			if after := validCount(t, ctx); after != before+1 {
+				t.Errorf("valid certificates on the dashboard: %d before, %d after", before, after)
+			}
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates"),
+				chromedp.WaitVisible(chromedp.CSS(`input[name="employee"]`)),
+				chromedp.SendKeys(chromedp.CSS(`input[name="employee"]`), newSurname)))
+			waitText(t, ctx, "#results", newFullName)
+			contains(t, "certificate search", text(t, ctx, "#results"), serial)
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#results a[href="/ui/certificates/`+serial+`"]`)),
+				chromedp.WaitVisible(chromedp.CSS("main dl.fields"))))
+			contains(t, "issued certificate card", text(t, ctx, "main"), serial, newFullName, orgAName, "Скачать")
+			shot(t, ctx, "proof-certificate-card")
+		})
+		if serial == "" {
+			t.FailNow()
+		}
+		t.Run("other organization", func(t *testing.T) {
+			ctx, cancel := session(t)
+			defer cancel()
+			login(t, ctx, "org_admin_b")
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates"),
+				chromedp.WaitVisible(chromedp.CSS(`input[name="employee"]`)),
+				chromedp.SendKeys(chromedp.CSS(`input[name="employee"]`), newSurname)))
+			waitText(t, ctx, "#results", "Сертификаты не найдены.")
+			lacks(t, "B admin certificates", text(t, ctx, "body"), newSurname, serial)
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates?employee="+url.QueryEscape(newSurname)),
+				chromedp.WaitVisible(chromedp.CSS("#results"))))
+			lacks(t, "B admin certificates by name", text(t, ctx, "#results"), newSurname, serial)
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates/"+serial), chromedp.WaitVisible(chromedp.CSS("main"))))
+			lacks(t, "B admin certificate card", text(t, ctx, "main"), newSurname, orgAName)
+		})
+	})
+
 	t.Run("accountant", func(t *testing.T) {
 		ctx, cancel := session(t)
 		defer cancel()
@@ -233,7 +366,7 @@ func TestBrowser(t *testing.T) {
 		for _, l := range links {
 			must(t, chromedp.Do(ctx, chromedp.Navigate(l), chromedp.WaitVisible(chromedp.CSS("main h1"))))
 			body := text(t, ctx, "body")
-			lacks(t, l, body, passA, passB, "4510", snilsA, snilsB, "Паспорт", "СНИЛС")
+			lacks(t, l, body, passA, passB, newPassport, "4510", "4512", snilsA, snilsB, newSNILS, "Паспорт", "СНИЛС")
 		}
 		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/invoices"), chromedp.WaitVisible(chromedp.CSS("main h1"))))
 		shot(t, ctx, "invoices")

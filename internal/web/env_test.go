@@ -14,6 +14,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
@@ -70,6 +71,10 @@ func newEnv(t *testing.T) *env {
 	bill := &billing.Service{DB: db, Clock: e.clk}
 	reg := &registration.Service{DB: db, Clock: e.clk, Billing: bill}
 	e.reg = reg
+	// kcr's built-in CA, so that approved applications can be issued.
+	builtin, err := ca.Init(ctx, db, e.clk, ca.DefaultProfile(), "http://127.0.0.1", []byte("test passphrase 123"), ca.InitOptions{})
+	must(t, err)
+	reg.CA = builtin
 	boot := &access.Principal{Actor: "system:test", Role: model.RoleOperator}
 	acct, err := acc.CreateAccount(ctx, boot, access.AccountInput{Name: "Тестовый холдинг"})
 	must(t, err)
