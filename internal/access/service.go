@@ -441,3 +441,16 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p *Principal, id string) (*m
 	})
 	return k, err
 }
+
+// AuditLog lists the audit events of the principal's account (every account for the CA operator), newest
+// first, at most limit (1–200) before a sequence number (0 for the newest).
+func (s *Service) AuditLog(ctx context.Context, p *Principal, f storage.AuditFilter) ([]audit.Event, error) {
+	if !p.Can(AuditRead) {
+		return nil, errs.New(errs.Forbidden, "your role cannot read the audit log")
+	}
+	if f.Limit < 1 || f.Limit > 200 {
+		return nil, errs.Field("limit", "range", "must be between 1 and 200")
+	}
+	f.AccountID = p.AccountID
+	return s.DB.AuditLog(ctx, f)
+}

@@ -150,3 +150,56 @@ func (db *DB) FeedEvents(ctx context.Context, s Scope, afterSeq int64, limit int
 	}
 	return out, rows.Err()
 }
+
+// AuditFilter narrows the audit log for the viewer.
+type AuditFilter struct {
+	AccountID  string // "" for every account (the CA operator)
+	Action     string // prefix, e.g. "application." or "employee.read"
+	ObjectType string
+	ObjectID   string
+	Actor      string
+	BeforeSeq  int64 // 0 for the newest
+	Limit      int
+}
+
+// AuditLog lists audit events newest first.
+func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+	where, args := "", []any{}
+	for _, c := range []struct{ col, v string }{{"account_id", f.AccountID}, {"object_type", f.ObjectType},
+		{"object_id", f.ObjectID}, {"actor", f.Actor}} {
+		if c.v != "" {
+			where += " AND " + c.col + " = ?"
+			args = append(args, c.v)
+		}
+	}
+	if f.Action != "" {
+		where += " AND action >= ? AND action < ?"
+		args = append(args, f.Action, f.Action+"\U0010FFFF")
+	}
+	if f.BeforeSeq > 0 {
+		where += " AND seq < ?"
+		args = append(args, f.BeforeSeq)
+	}
+	rows, err := db.query(ctx, `SELECT seq, at, actor, action, object_type, object_id, account_id, organization_id, detail, prev_hash,
+		hash FROM audit_events WHERE 1 = 1`+where+` ORDER BY seq DESC LIMIT ?`, append(args, f.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		var e audit.Event
+		var at int64
+		var detail string
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.AccountID, &e.OrganizationID,
+			&detail, &e.PrevHash, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.At = fromMicros(at)
+		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
