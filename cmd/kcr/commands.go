@@ -132,7 +132,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	go closePeriods(ctx, bill, log)
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies}
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: seller}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}

@@ -52,6 +52,8 @@ type env struct {
 	appA, appB, center string
 	// orgA, orgB, empA and empB are the ids of the organizations and their employees.
 	orgA, orgB, empA, empB string
+	// h is the handler under test (tests may set Seller).
+	h *Handler
 }
 
 // Serials of the env's certificates: A's individual (expiring in 20 days), A's legacy one, B's.
@@ -146,6 +148,7 @@ func newEnv(t *testing.T) *env {
 	newUser(admin, access.UserInput{Login: "employee", Role: model.RoleEmployee, EmployeeID: empA.ID})
 
 	h := &Handler{Access: acc, Reg: reg, Billing: bill, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.h = h
 	mux := http.NewServeMux()
 	h.Register(mux)
 	e.srv = httptest.NewServer(mux)

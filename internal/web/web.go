@@ -18,6 +18,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
@@ -46,6 +47,8 @@ type Handler struct {
 	// Chain returns the CA certificates (DER, issuing CA first) that follow a certificate of the named
 	// issuer in a PEM chain download; nil serves the certificate alone.
 	Chain func(issuer string) [][]byte
+	// Seller is the CA operator's requisites printed on invoice PDFs; empty, the invoice download answers 503.
+	Seller document.Party
 
 	pages map[string]*template.Template
 	once  onceStore
@@ -75,6 +78,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /ui/applications", h.auth(h.applications))
 	mux.Handle("GET /ui/certificates", h.auth(h.certificates))
 	mux.Handle("GET /ui/invoices", h.auth(h.invoices))
+	mux.Handle("GET /ui/invoices/{file}", h.auth(h.invoicePDF))
+	mux.Handle("GET /ui/billing/lines", h.auth(h.billingLines))
+	mux.Handle("GET /ui/admin/audit", h.auth(h.auditLog))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
 	mux.Handle("GET /ui/applications/{id}/form.pdf", h.auth(h.applicationForm))
 	mux.Handle("GET /ui/applications/new", h.auth(h.newApplication))
@@ -189,6 +195,8 @@ func (h *Handler) menu(p *access.Principal, current string) []nav {
 	add("/ui/applications", "nav.apps", p.Can(access.AppRead))
 	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
 	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/billing/lines", "nav.lines", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/admin/audit", "nav.audit", p.Can(access.AuditRead))
 	add("/ui/admin/users", "nav.users", p.Can(access.UserManage))
 	add("/ui/admin/api-keys", "nav.api_keys", p.Can(access.APIKeyManage))
 	// Service centers are where identity is verified: those who work with applications see them, the

@@ -1,0 +1,169 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/audit"
+	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/billing/document"
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// The audit log viewer, the invoice PDF download and the billing lines of a period.
+
+// auditPageSize is how many audit events one page shows.
+const auditPageSize = 50
+
+// auditRow is one audit event as the table shows it.
+type auditRow struct {
+	E      audit.Event
+	Detail string // compact JSON, "" when there is none
+}
+
+func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	q := r.URL.Query()
+	d := listData{Q: q}
+	if !p.Can(access.AuditRead) {
+		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot read the audit log"))
+		return
+	}
+	f := storage.AuditFilter{Action: strings.TrimSpace(q.Get("action")), ObjectType: strings.TrimSpace(q.Get("object_type")),
+		ObjectID: strings.TrimSpace(q.Get("object_id")), Actor: strings.TrimSpace(q.Get("actor")), Limit: auditPageSize}
+	if s := strings.TrimSpace(q.Get("before")); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			h.listFailed(w, r, p, "audit", T("audit.title"), d, errs.Field("before", "format", "not a sequence number"))
+			return
+		}
+		f.BeforeSeq = n
+	}
+	events, err := h.Access.AuditLog(r.Context(), p, f)
+	if err != nil {
+		h.listFailed(w, r, p, "audit", T("audit.title"), d, err)
+		return
+	}
+	rows := make([]auditRow, len(events))
+	for i, e := range events {
+		rows[i] = auditRow{E: e}
+		if len(e.Detail) > 0 {
+			if b, err := json.Marshal(e.Detail); err == nil {
+				rows[i].Detail = string(b)
+			}
+		}
+	}
+	d.Rows, d.Empty = rows, len(rows) == 0
+	if len(events) == auditPageSize {
+		next := cloneValues(q)
+		next.Set("before", strconv.FormatInt(events[len(events)-1].Seq, 10))
+		d.Next = "/ui/admin/audit?" + next.Encode()
+	}
+	if f.BeforeSeq != 0 {
+		first := cloneValues(q)
+		first.Del("before")
+		d.First = "/ui/admin/audit?" + first.Encode()
+	}
+	h.render(w, r, http.StatusOK, "audit", T("audit.title"), p, d)
+}
+
+// invoicePDF sends an invoice (счёт на оплату) as PDF, with the seller's requisites from the Handler.
+func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	if h.Billing == nil {
+		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
+		return
+	}
+	if !p.Can(access.BillingRead) {
+		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot read billing"))
+		return
+	}
+	if h.Seller.Name == "" || h.Seller.INN == "" {
+		h.render(w, r, http.StatusServiceUnavailable, "error", T("err.title"), p,
+			problem{Status: http.StatusServiceUnavailable, Title: T("err.title"), Message: T("inv.no_seller")})
+		return
+	}
+	id := strings.TrimSuffix(r.PathValue("file"), ".pdf")
+	if id == r.PathValue("file") || id == "" {
+		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
+		return
+	}
+	inv, lines, err := h.Billing.Invoice(r.Context(), p, id)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	payer, err := h.Reg.Organization(r.Context(), p, inv.PayerOrganizationID)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	doc := document.Invoice{Number: billing.InvoiceNumber(inv), Date: inv.CreatedAt, Period: inv.Period, Seller: h.Seller,
+		Buyer:      document.Party{Name: payer.Name, INN: payer.INN, KPP: payer.KPP, OGRN: payer.OGRN, Address: payer.Address},
+		NetKopecks: inv.NetKopecks, VATKopecks: inv.VATKopecks, TotalKopecks: inv.TotalKopecks, VATRatePercent: inv.VATPercent}
+	for _, l := range lines {
+		doc.Lines = append(doc.Lines, document.Line{Description: billing.Describe(l), Quantity: 1, PriceKopecks: l.PriceKopecks,
+			AmountKopecks: l.PriceKopecks})
+	}
+	pdf, err := document.InvoicePDF(doc)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="invoice-`+url.PathEscape(doc.Number)+`.pdf"`)
+	_, _ = w.Write(pdf)
+}
+
+// lineGroup is one paying organization's billing lines of the period and their sum.
+type lineGroup struct {
+	Payer    string
+	Lines    []lineRow
+	Subtotal int64
+}
+
+// lineRow is a billing line with its description: the service, the certificate serial and the employee's
+// initials, nothing more about the person.
+type lineRow struct {
+	L    *model.BillingLine
+	Text string
+}
+
+func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	q := r.URL.Query()
+	d := listData{Q: q}
+	if h.Billing == nil {
+		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
+		return
+	}
+	lines, err := h.Billing.Lines(r.Context(), p, strings.TrimSpace(q.Get("period")))
+	if err != nil {
+		h.listFailed(w, r, p, "lines", T("lines.title"), d, err)
+		return
+	}
+	names := h.orgNames(r, p)
+	var groups []*lineGroup
+	byPayer := map[string]*lineGroup{}
+	var total int64
+	for _, l := range lines {
+		g := byPayer[l.PayerOrganizationID]
+		if g == nil {
+			name := names[l.PayerOrganizationID]
+			if name == "" {
+				name = l.PayerOrganizationID
+			}
+			g = &lineGroup{Payer: name}
+			byPayer[l.PayerOrganizationID] = g
+			groups = append(groups, g)
+		}
+		g.Lines = append(g.Lines, lineRow{L: l, Text: billing.Describe(l)})
+		g.Subtotal += l.PriceKopecks
+		total += l.PriceKopecks
+	}
+	d.Rows, d.Empty, d.Extra = groups, len(groups) == 0, total
+	h.render(w, r, http.StatusOK, "lines", T("lines.title"), p, d)
+}
