@@ -94,30 +94,24 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	return v.Checked(), v.Finish(headSeq, headHash)
 }
 
+const auditColumns = `seq, at, actor, action, object_type, object_id, account_id, organization_id, detail, prev_hash, hash`
+
+func scanAuditEvent(sc interface{ Scan(...any) error }) (audit.Event, error) {
+	var e audit.Event
+	var at int64
+	var detail string
+	if err := sc.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.AccountID, &e.OrganizationID,
+		&detail, &e.PrevHash, &e.Hash); err != nil {
+		return e, err
+	}
+	e.At = fromMicros(at)
+	return e, json.Unmarshal([]byte(detail), &e.Detail)
+}
+
 // AuditEvents returns the audit events about one object, oldest first.
 func (db *DB) AuditEvents(ctx context.Context, objectType, objectID string) ([]audit.Event, error) {
-	rows, err := db.query(ctx, `SELECT seq, at, actor, action, object_type, object_id, account_id, organization_id,
-		detail, prev_hash, hash FROM audit_events WHERE object_type = ? AND object_id = ? ORDER BY seq`, objectType, objectID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []audit.Event
-	for rows.Next() {
-		var e audit.Event
-		var at int64
-		var detail string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.AccountID,
-			&e.OrganizationID, &detail, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At = fromMicros(at)
-		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, scanAuditEvent, `SELECT `+auditColumns+` FROM audit_events WHERE object_type = ? AND object_id = ?
+		ORDER BY seq`, objectType, objectID)
 }
 
 // FeedEvents returns up to limit feed events after seq that the scope may see.
@@ -180,26 +174,6 @@ func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]audit.Event, error
 		where += " AND seq < ?"
 		args = append(args, f.BeforeSeq)
 	}
-	rows, err := db.query(ctx, `SELECT seq, at, actor, action, object_type, object_id, account_id, organization_id, detail, prev_hash,
-		hash FROM audit_events WHERE 1 = 1`+where+` ORDER BY seq DESC LIMIT ?`, append(args, f.Limit)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []audit.Event
-	for rows.Next() {
-		var e audit.Event
-		var at int64
-		var detail string
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.ObjectType, &e.ObjectID, &e.AccountID, &e.OrganizationID,
-			&detail, &e.PrevHash, &e.Hash); err != nil {
-			return nil, err
-		}
-		e.At = fromMicros(at)
-		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db, scanAuditEvent, `SELECT `+auditColumns+` FROM audit_events WHERE 1 = 1`+where+
+		` ORDER BY seq DESC LIMIT ?`, append(args, f.Limit)...)
 }
