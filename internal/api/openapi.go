@@ -24,7 +24,15 @@ func (s *Server) OpenAPI() map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
 		}
 		for _, q := range rt.Query {
-			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": map[string]any{"type": "string"},
+			schema := map[string]any{"type": "string"}
+			if q == "sort" {
+				var keys []string
+				for _, k := range rt.Sorts {
+					keys = append(keys, k, "-"+k)
+				}
+				schema["enum"] = keys
+			}
+			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": schema,
 				"description": queryDoc(q)})
 		}
 		if rt.Method == http.MethodPost && !rt.Public {
@@ -91,6 +99,8 @@ func queryDoc(q string) string {
 		return "Opaque cursor from a previous page's next_cursor"
 	case "limit":
 		return "Page size, 1 to 200 (default 50)"
+	case "sort":
+		return "Order of the list: a sort key, with a leading - for descending; without it the list keeps its default order. A next_cursor continues the order it was made in"
 	case "organization_name", "name", "employee_name":
 		return "Case-insensitive prefix"
 	}

@@ -32,6 +32,7 @@ type route struct {
 	OutMedia        []string // extra success media types
 	Status          int
 	Query           []string
+	Sorts           []string // the list's sort keys, for the "sort" query parameter's schema
 	Handle          func(s *Server, w http.ResponseWriter, r *http.Request) error
 }
 
@@ -82,15 +83,15 @@ type OrganizationCreate struct {
 	registration.OrganizationInput
 }
 
-var appQuery = []string{"cursor", "limit", "organization_name", "inn", "kpp", "ogrn", "organization_id", "employee_id",
+var appQuery = []string{"cursor", "limit", "sort", "organization_name", "inn", "kpp", "ogrn", "organization_id", "employee_id",
 	"employee_name", "snils", "state", "kind"}
 
-var certQuery = []string{"cursor", "limit", "organization_name", "inn", "kpp", "ogrn", "organization_id", "employee_name",
+var certQuery = []string{"cursor", "limit", "sort", "organization_name", "inn", "kpp", "ogrn", "organization_id", "employee_name",
 	"snils", "status", "kind"}
 
 func pageReq(q query) (registration.PageRequest, error) {
 	n, err := q.limit()
-	return registration.PageRequest{Cursor: q.get("cursor"), Limit: n}, err
+	return registration.PageRequest{Cursor: q.get("cursor"), Limit: n, Sort: q.get("sort")}, err
 }
 
 func (s *Server) routes() []route {
@@ -130,7 +131,7 @@ func (s *Server) routes() []route {
 			In: registration.OrganizationInput{}, Out: model.Organization{}, Status: 200, Handle: (*Server).updateOrganization},
 
 		{Method: "GET", Path: "/api/v1/employees", ID: "listEmployees", Tag: "employees", Summary: "List employees in scope (personal data; audited)",
-			Query: []string{"cursor", "limit", "organization_id", "name", "snils"}, Out: pageOf[model.Employee]{}, Status: 200,
+			Query: []string{"cursor", "limit", "sort", "organization_id", "name", "snils"}, Sorts: storage.EmployeeSorts, Out: pageOf[model.Employee]{}, Status: 200,
 			Handle: (*Server).listEmployees},
 		{Method: "POST", Path: "/api/v1/employees", ID: "createEmployee", Tag: "employees", Summary: "Register an employee",
 			In: registration.EmployeeInput{}, Out: model.Employee{}, Status: 201, Handle: (*Server).createEmployee},
@@ -141,7 +142,7 @@ func (s *Server) routes() []route {
 
 		{Method: "GET", Path: "/api/v1/applications", ID: "searchApplications", Tag: "applications",
 			Summary: "Search applications by organization name/ИНН/КПП/ОГРН, employee name/СНИЛС, state, kind",
-			Query:   appQuery, Out: pageOf[model.Application]{}, Status: 200, Handle: (*Server).listApplications},
+			Query:   appQuery, Sorts: storage.ApplicationSorts, Out: pageOf[model.Application]{}, Status: 200, Handle: (*Server).listApplications},
 		{Method: "POST", Path: "/api/v1/applications", ID: "createApplication", Tag: "applications", Summary: "Start a draft application",
 			In: registration.ApplicationInput{}, Out: registration.ApplicationView{}, Status: 201, Handle: (*Server).createApplication},
 		{Method: "GET", Path: "/api/v1/applications/{id}", ID: "getApplication", Tag: "applications", Summary: "Get an application with its history",
@@ -151,7 +152,7 @@ func (s *Server) routes() []route {
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).uploadCSR},
 
 		{Method: "GET", Path: "/api/v1/certificates", ID: "searchCertificates", Tag: "certificates", Summary: "Search the certificate register",
-			Query: certQuery, Out: pageOf[model.Certificate]{}, Status: 200, Handle: (*Server).listCertificates},
+			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[model.Certificate]{}, Status: 200, Handle: (*Server).listCertificates},
 		{Method: "GET", Path: "/api/v1/certificates/{serial}", ID: "getCertificate", Tag: "certificates",
 			Summary: "Get a certificate as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
 			Out:     model.Certificate{}, OutMedia: []string{"application/pem-certificate-chain", "application/pkix-cert"}, Status: 200,
@@ -401,7 +402,7 @@ func (s *Server) updateOrganization(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) error {
-	q, err := parseQuery(r, "cursor", "limit", "organization_id", "name", "snils")
+	q, err := parseQuery(r, "cursor", "limit", "sort", "organization_id", "name", "snils")
 	if err != nil {
 		return err
 	}

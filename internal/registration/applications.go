@@ -203,7 +203,7 @@ func (s *Service) Applications(ctx context.Context, p *access.Principal, f stora
 		return out, errs.Field("kind", "enum", "is not a certificate kind")
 	}
 	f.SNILS = requisitesNormalize(f.SNILS)
-	pg, err := pr.page()
+	pg, err := pr.page(storage.ApplicationSorts...)
 	if err != nil {
 		return out, err
 	}

@@ -99,7 +99,7 @@ func (s *Service) Certificates(ctx context.Context, p *access.Principal, f stora
 		return out, errs.Field("status", "enum", "must be valid or revoked")
 	}
 	f.SNILS = requisitesNormalize(f.SNILS)
-	pg, err := pr.page()
+	pg, err := pr.page(storage.CertificateSorts...)
 	if err != nil {
 		return out, err
 	}

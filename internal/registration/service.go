@@ -6,6 +6,7 @@ package registration
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,16 +86,31 @@ const (
 	DefaultPageSize = 50
 )
 
-// PageRequest is a caller's cursor and page size.
+// PageRequest is a caller's cursor, page size and order. Sort is one of the list's sort keys, with a leading
+// "-" for descending; "" keeps the list's default order. A cursor continues the order it was made in.
 type PageRequest struct {
 	Cursor string
 	Limit  int
+	Sort   string
 }
 
-func (r PageRequest) page() (storage.Page, error) {
+// page checks the request against the list's sort keys (none: the list has one fixed order).
+func (r PageRequest) page(sorts ...string) (storage.Page, error) {
 	key, ok := storage.DecodeCursor(r.Cursor)
 	if !ok {
 		return storage.Page{}, errs.Field("cursor", "malformed", "is not a cursor this API returned")
+	}
+	var order storage.Order
+	if r.Sort != "" {
+		by, desc := strings.CutPrefix(r.Sort, "-")
+		if len(sorts) == 0 {
+			return storage.Page{}, errs.Field("sort", "not_allowed", "this list has one fixed order")
+		}
+		if !slices.Contains(sorts, by) {
+			return storage.Page{}, errs.Field("sort", "enum", "must be one of "+strings.Join(sorts, ", ")+
+				", with a leading - for descending")
+		}
+		order = storage.Order{By: by, Desc: desc}
 	}
 	limit := r.Limit
 	if limit == 0 {
@@ -103,7 +119,7 @@ func (r PageRequest) page() (storage.Page, error) {
 	if limit < 1 || limit > MaxPageSize {
 		return storage.Page{}, errs.Field("limit", "range", "must be between 1 and 200")
 	}
-	return storage.Page{After: key, Limit: limit + 1}, nil
+	return storage.Page{After: key, Limit: limit + 1, Order: order}, nil
 }
 
 // paginate trims the extra row fetched to learn whether there is a next page.
@@ -442,7 +458,7 @@ func (s *Service) Employees(ctx context.Context, p *access.Principal, f storage.
 	if !p.Can(access.EmployeeRead) {
 		return out, forbidden("read employees' personal data")
 	}
-	pg, err := pr.page()
+	pg, err := pr.page(storage.EmployeeSorts...)
 	if err != nil {
 		return out, err
 	}

@@ -109,7 +109,20 @@ type AppFilter struct {
 	Kind               model.CertKind
 }
 
-// Applications searches applications within the scope, newest first.
+// appSorts are the orders an application list offers, by sort key.
+var appSorts = map[string]string{
+	"created":      "a.created_at",
+	"updated":      "a.updated_at",
+	"organization": "o.name_search",
+	"employee":     "e.name_search",
+	"kind":         enumOrder("a.kind", model.CertKinds),
+	"state":        enumOrder("a.state", model.States),
+}
+
+// ApplicationSorts are the sort keys of Applications.
+var ApplicationSorts = sortKeys(appSorts)
+
+// Applications searches applications within the scope, newest first unless p.Order says otherwise.
 func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([]*model.Application, error) {
 	var where string
 	var args []any
@@ -120,13 +133,26 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 			args = append(args, c.v)
 		}
 	}
+	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
+	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	if p.Order.By != "" {
+		expr, ok := appSorts[p.Order.By]
+		if !ok {
+			return nil, ErrUnknownSort
+		}
+		where, args = joinedConds(where, args, "a", orgConds, orgArgs, empConds, empArgs)
+		spec := sortSpec{columns: applicationColumns, from: applicationFrom, pk: "a.id", expr: expr, desc: p.Order.Desc,
+			where: where, args: args, after: p.After, limit: p.Limit}
+		spec.scopeWhere, spec.scopeArgs = s.clause("a.account_id", "a.organization_id", "a.employee_id")
+		q, qa := spec.sortedQuery()
+		return queryAll(ctx, db, scanApplication, q, qa...)
+	}
 	if p.After != "" {
 		where += " AND a.id < ?"
 		args = append(args, p.After)
 	}
-	spec := searchSpec{table: "applications", alias: "a", pk: "id", desc: true, where: where, args: args, scope: s, limit: p.Limit}
-	spec.orgConds, spec.orgArgs = orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
-	spec.empConds, spec.empArgs = employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	spec := searchSpec{table: "applications", alias: "a", pk: "id", desc: true, where: where, args: args, scope: s, limit: p.Limit,
+		orgConds: orgConds, orgArgs: orgArgs, empConds: empConds, empArgs: empArgs}
 	keys, err := db.searchKeys(ctx, spec)
 	if err != nil || len(keys) == 0 {
 		return nil, err
@@ -141,6 +167,20 @@ func anySlice(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// joinedConds adds the organization and employee conditions of a filter to a query that joins both tables
+// (o and e), as membership in the matching rows.
+func joinedConds(where string, args []any, alias, orgConds string, orgArgs []any, empConds string, empArgs []any) (string, []any) {
+	if orgConds != "" {
+		where += " AND " + alias + ".organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
+		args = append(args, orgArgs...)
+	}
+	if empConds != "" {
+		where += " AND " + alias + ".employee_id IN (SELECT id FROM employees WHERE " + empConds + ")"
+		args = append(args, empArgs...)
+	}
+	return where, args
 }
 
 func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
@@ -271,7 +311,21 @@ type CertFilter struct {
 	Kind               model.CertKind
 }
 
-// Certificates searches certificates within the scope, ordered by serial.
+// certSorts are the orders a certificate list offers, by sort key.
+var certSorts = map[string]string{
+	"serial":       "c.serial",
+	"not_before":   "c.not_before",
+	"not_after":    "c.not_after",
+	"organization": "o.name_search",
+	"employee":     "e.name_search",
+	"kind":         enumOrder("c.kind", model.CertKinds),
+	"status":       enumOrder("c.status", []model.CertStatus{model.CertValid, model.CertExpired, model.CertRevoked}),
+}
+
+// CertificateSorts are the sort keys of Certificates.
+var CertificateSorts = sortKeys(certSorts)
+
+// Certificates searches certificates within the scope, ordered by serial unless p.Order says otherwise.
 func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) ([]*model.Certificate, error) {
 	var where string
 	var args []any
@@ -282,13 +336,26 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 			args = append(args, c.v)
 		}
 	}
+	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
+	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	if p.Order.By != "" {
+		expr, ok := certSorts[p.Order.By]
+		if !ok {
+			return nil, ErrUnknownSort
+		}
+		where, args = joinedConds(where, args, "c", orgConds, orgArgs, empConds, empArgs)
+		spec := sortSpec{columns: certificateColumns, from: certificateFrom, pk: "c.serial", expr: expr, desc: p.Order.Desc,
+			where: where, args: args, after: p.After, limit: p.Limit}
+		spec.scopeWhere, spec.scopeArgs = s.clause("c.account_id", "c.organization_id", "c.employee_id")
+		q, qa := spec.sortedQuery()
+		return queryAll(ctx, db, scanCertificate, q, qa...)
+	}
 	if p.After != "" {
 		where += " AND c.serial > ?"
 		args = append(args, p.After)
 	}
-	spec := searchSpec{table: "certificates", alias: "c", pk: "serial", where: where, args: args, scope: s, limit: p.Limit}
-	spec.orgConds, spec.orgArgs = orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
-	spec.empConds, spec.empArgs = employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	spec := searchSpec{table: "certificates", alias: "c", pk: "serial", where: where, args: args, scope: s, limit: p.Limit,
+		orgConds: orgConds, orgArgs: orgArgs, empConds: empConds, empArgs: empArgs}
 	keys, err := db.searchKeys(ctx, spec)
 	if err != nil || len(keys) == 0 {
 		return nil, err

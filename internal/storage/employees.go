@@ -78,9 +78,21 @@ type EmployeeFilter struct {
 	SNILS          string
 }
 
-// Employees lists employees within the scope, ordered by id.
+// employeeSorts are the orders an employee list offers, by sort key.
+var employeeSorts = map[string]string{
+	"name":         "e.name_search",
+	"organization": "o.name_search",
+	"position":     "e.position",
+	"created":      "e.created_at",
+}
+
+// EmployeeSorts are the sort keys of Employees.
+var EmployeeSorts = sortKeys(employeeSorts)
+
+// Employees lists employees within the scope, ordered by id unless p.Order says otherwise.
 func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) ([]*model.Employee, error) {
-	where, args := s.clause("e.account_id", "e.organization_id", "e.id")
+	var where string
+	var args []any
 	if f.OrganizationID != "" {
 		where += " AND e.organization_id = ?"
 		args = append(args, f.OrganizationID)
@@ -94,6 +106,19 @@ func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) 
 		where += " AND e.snils = ?"
 		args = append(args, f.SNILS)
 	}
+	scopeWhere, scopeArgs := s.clause("e.account_id", "e.organization_id", "e.id")
+	if p.Order.By != "" {
+		expr, ok := employeeSorts[p.Order.By]
+		if !ok {
+			return nil, ErrUnknownSort
+		}
+		spec := sortSpec{columns: employeeColumns, from: ` FROM employees e JOIN organizations o ON o.id = e.organization_id`,
+			pk: "e.id", expr: expr, desc: p.Order.Desc, scopeWhere: scopeWhere, scopeArgs: scopeArgs, where: where,
+			args: args, after: p.After, limit: p.Limit}
+		q, qa := spec.sortedQuery()
+		return queryAll(ctx, db, scanEmployee, q, qa...)
+	}
+	where, args = scopeWhere+where, append(scopeArgs, args...)
 	if p.After != "" {
 		where += " AND e.id > ?"
 		args = append(args, p.After)

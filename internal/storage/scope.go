@@ -68,10 +68,18 @@ func fromOptMicros(v *int64) *time.Time {
 	return &t
 }
 
-// Page is a window of a list: at most Limit rows after the opaque cursor After.
+// Page is a window of a list: at most Limit rows after the row whose key is After, in Order.
 type Page struct {
 	After string
 	Limit int
+	Order Order
+}
+
+// Order is a list's sort: By names one of the list's sort keys (ApplicationSorts, CertificateSorts,
+// EmployeeSorts); "" keeps the list's default order. Desc reverses it.
+type Order struct {
+	By   string
+	Desc bool
 }
 
 // EncodeCursor makes the opaque cursor a client passes back to get the next page.

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -108,4 +110,54 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 		outer += " DESC"
 	}
 	return db.idList(ctx, cte+`SELECT k FROM (`+strings.Join(parts, " UNION ALL ")+`) u`+outer+` LIMIT ?`, append(all, s.limit)...)
+}
+
+// sortSpec is a list read in a caller-chosen order: ORDER BY expr, then the primary key to make the order
+// total. Pages continue after the cursor row's (expr, pk), read again within the same scope, so a cursor
+// naming a row the caller cannot see yields an empty page rather than its position.
+type sortSpec struct {
+	columns, from string // the selected columns and the FROM clause with its joins
+	pk            string // qualified primary key column, e.g. "a.id"
+	expr          string // qualified sort expression
+	desc          bool
+	scopeWhere    string // the scope's conditions, each starting " AND "
+	scopeArgs     []any
+	where         string // the filter's conditions, each starting " AND "
+	args          []any
+	after         string
+	limit         int
+}
+
+// sortedQuery builds the page's query and arguments.
+func (s sortSpec) sortedQuery() (string, []any) {
+	where := s.scopeWhere + s.where
+	args := append(append([]any{}, s.scopeArgs...), s.args...)
+	cmp, dir := " > ", ""
+	if s.desc {
+		cmp, dir = " < ", " DESC"
+	}
+	if s.after != "" {
+		where += " AND (" + s.expr + ", " + s.pk + ")" + cmp + "(SELECT " + s.expr + ", " + s.pk + s.from +
+			" WHERE " + s.pk + " = ?" + s.scopeWhere + ")"
+		args = append(append(args, s.after), s.scopeArgs...)
+	}
+	return `SELECT ` + s.columns + s.from + ` WHERE 1 = 1` + where + ` ORDER BY ` + s.expr + dir + `, ` + s.pk + dir +
+		` LIMIT ?`, append(args, s.limit)
+}
+
+// enumOrder sorts an enumerated column in the order the model lists its values (an application's life, not
+// the alphabet); values are the model's own constants, never input.
+func enumOrder[T ~string](col string, values []T) string {
+	var b strings.Builder
+	b.WriteString("CASE " + col)
+	for i, v := range values {
+		b.WriteString(" WHEN '" + string(v) + "' THEN " + strconv.Itoa(i))
+	}
+	b.WriteString(" ELSE " + strconv.Itoa(len(values)) + " END")
+	return b.String()
+}
+
+// sortKeys lists a sort map's keys, for validation and documentation.
+func sortKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -43,6 +43,7 @@ func TestStorage(t *testing.T) {
 				{"application search", testApplicationSearch},
 				{"search over many organizations and employees", testBroadSearch},
 				{"pagination", testPagination},
+				{"sorting", testSorting},
 				{"idempotency", testIdempotency},
 				{"transactions", testTransactions},
 				{"feed", testFeed},
