@@ -265,6 +265,7 @@ type listData struct {
 	First   string // URL of the first page when not on it
 	Orgs    map[string]string
 	Extra   any
+	Base    string // the list's path, for the sort links of its headers
 }
 
 // pageLinks fills Next and First from the query and the page's cursor.
@@ -300,9 +301,12 @@ func (h *Handler) listFailed(w http.ResponseWriter, r *http.Request, p *access.P
 	}
 	if errs.KindOf(err) == errs.Invalid {
 		for f := range pr.Fields {
-			if f == "cursor" || f == "limit" {
+			switch f {
+			case "cursor", "limit":
 				delete(pr.Fields, f)
 				pr.Fields["q"] = T("err.field_format")
+			case "sort":
+				pr.Message = T("err.sort")
 			}
 		}
 	}
@@ -321,13 +325,13 @@ type employeeRow struct {
 
 func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q := r.URL.Query()
-	d := listData{Q: q, Extra: listActions{CanCreate: p.Can(access.EmployeeWrite)}}
+	d := listData{Q: q, Extra: listActions{CanCreate: p.Can(access.EmployeeWrite)}, Base: "/ui/employees"}
 	if !p.Can(access.EmployeeRead) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
 	}
 	pg, err := h.Reg.Employees(r.Context(), p, storage.EmployeeFilter{NamePrefix: strings.TrimSpace(q.Get("q")),
-		OrganizationID: q.Get("org")}, registration.PageRequest{Cursor: q.Get("cursor")})
+		OrganizationID: q.Get("org")}, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
 		h.listFailed(w, r, p, "employees", T("emps.title"), d, err)
 		return
@@ -382,7 +386,7 @@ type searchForm struct {
 func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q := r.URL.Query()
 	d := listData{Q: q, Extra: searchForm{States: stateOptions(), Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead),
-		CanCreate: p.Can(access.AppCreate)}}
+		CanCreate: p.Can(access.AppCreate)}, Base: "/ui/applications"}
 	f := storage.AppFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
 		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
 		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
@@ -392,7 +396,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access
 		h.render(w, r, http.StatusUnprocessableEntity, "applications", T("apps.title"), p, d)
 		return
 	}
-	pg, err := h.Reg.Applications(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor")})
+	pg, err := h.Reg.Applications(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
 		h.listFailed(w, r, p, "applications", T("apps.title"), d, err)
 		return
@@ -411,7 +415,7 @@ type certRow struct {
 func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q := r.URL.Query()
 	d := listData{Q: q, Extra: searchForm{Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead),
-		Statuses: []option{{"valid", statusName(model.CertValid)}, {"revoked", statusName(model.CertRevoked)}}}}
+		Statuses: []option{{"valid", statusName(model.CertValid)}, {"revoked", statusName(model.CertRevoked)}}}, Base: "/ui/certificates"}
 	f := storage.CertFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
 		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
 		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
@@ -421,7 +425,7 @@ func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access
 		h.render(w, r, http.StatusUnprocessableEntity, "certificates", T("certs.title"), p, d)
 		return
 	}
-	pg, err := h.Reg.Certificates(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor")})
+	pg, err := h.Reg.Certificates(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
 		h.listFailed(w, r, p, "certificates", T("certs.title"), d, err)
 		return

@@ -1,0 +1,13 @@
+package web
+
+// sortMessages are the catalogue's texts of the lists' sorting.
+var sortMessages = map[string]string{
+	"list.sort_by": "Сортировать по столбцу",
+	"err.sort":     "Такой сортировки у списка нет: выберите столбец в заголовке таблицы.",
+}
+
+func init() {
+	for k, v := range sortMessages {
+		messages[k] = v
+	}
+}
