@@ -94,6 +94,18 @@ func TestBrowser(t *testing.T) {
 		return s
 	}
 
+	// current is the progress indicator's current step; tick ticks the identity checklist's points.
+	current := func(t *testing.T, ctx context.Context) string {
+		t.Helper()
+		return text(t, ctx, `#progress [aria-current="step"]`)
+	}
+	tick := func(t *testing.T, ctx context.Context, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-verify-identity input[name="check"][value="`+k+`"]`))))
+		}
+	}
+
 	t.Run("registrar", func(t *testing.T) {
 		ctx, cancel := session(t)
 		defer cancel()
@@ -129,21 +141,26 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#results a[href="/ui/applications/`+e.appA+`"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#history"))))
 		contains(t, "card", text(t, ctx, "main"), empAName, "Личность ещё не подтверждена.", "Создание")
+		contains(t, "progress before", current(t, ctx), "Проверка личности")
+		contains(t, "next before", text(t, ctx, "#next-step"), "проверьте личность заявителя")
 		shot(t, ctx, "application-card-before")
 		must(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`#form-csr input[type="file"]`), []string{csrFile}),
 			chromedp.Click(chromedp.CSS(`#form-csr button`))))
 		waitText(t, ctx, ".notice", "запрос на сертификат загружен")
-		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#form-verify-identity select[name="method"]`), "in_person_workplace"),
-			chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
+		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#form-verify-identity select[name="method"]`), "in_person_workplace")))
+		tick(t, ctx, "presented", "photo", "data", "snils")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
 		waitText(t, ctx, ".notice", "личность подтверждена")
 		contains(t, "verification", text(t, ctx, "#verification"), "лично у регистратора на рабочем месте", "••••56")
 		lacks(t, "verification", text(t, ctx, "#verification"), passA)
+		contains(t, "progress verified", current(t, ctx), "Одобрение")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-approve button`))))
 		waitText(t, ctx, ".notice", "заявка одобрена")
 		contains(t, "approved", text(t, ctx, "#app-state"), "Одобрена")
+		contains(t, "progress approved", current(t, ctx), "Выпуск")
 		hist := text(t, ctx, "#history")
 		contains(t, "history", hist, "Загрузка запроса", "Подтвердить личность", "Одобрить", "Проверка личности → Одобрена",
-			"registrar (вы)")
+			"registrar (вы)", "Пользователь account_admin", "Чек-лист регистратора: документ предъявлен лично")
 		shot(t, ctx, "application-card")
 		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates"), chromedp.WaitVisible(chromedp.CSS("#results")),
 			chromedp.Click(chromedp.CSS(`#results a[href="/ui/certificates/`+certLegacy+`"]`)),
@@ -179,6 +196,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
 			chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
 		contains(t, "wizard", text(t, ctx, "main"), "Шаг 2 из 2", "Сидорова Анна Ивановна", "Физического лица")
+		contains(t, "wizard progress", current(t, ctx), "Сотрудник")
 		shot(t, ctx, "application-wizard")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#wizard-create button"))))
 		waitText(t, ctx, ".notice", "заявка создана")
@@ -221,9 +239,11 @@ func TestBrowser(t *testing.T) {
 		shot(t, ctx, "admin-api-key-created")
 	})
 
-	// Issue 6, the whole way: the org admin registers an employee, creates an application with the wizard,
-	// uploads a GOST request and submits it twice; the registrar verifies identity, approves and issues it;
-	// the certificate counts on the dashboard and the list; the other organization's admin does not find it.
+	// Issue 6, the whole way: the org admin registers an employee from the wizard, which then offers the
+	// kinds for them, creates the application, uploads a GOST request and submits it twice; the registrar is
+	// refused without the checklist, ticks it, verifies identity, approves and issues; the progress indicator
+	// follows each step; the certificate counts on the dashboard and the list; the other organization's admin
+	// does not find it.
 	const (
 		newSurname  = "Смирнов"
 		newFullName = "Смирнов Пётр Сергеевич"
@@ -252,7 +272,8 @@ func TestBrowser(t *testing.T) {
 				"birth_date": "12.04.1985", "snils": newSNILS, "inn": "500100732259", "email": "smirnov@example.ru", "phone": "+79161234511",
 				"position": "инженер", "document.type": "passport_rf", "document.series": "4512", "document.number": newPassport,
 				"document.issue_date": "2010-05-20", "document.issuer": "ОВД района Арбат", "document.issuer_code": "772-001"}
-			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees/new"),
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications/new"),
+				chromedp.WaitVisible(chromedp.CSS("#wizard-new-employee")), chromedp.Click(chromedp.CSS("#wizard-new-employee")),
 				chromedp.WaitVisible(chromedp.CSS(`#employee-form input[name="surname"]`))))
 			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#employee-form select[name="organization_id"]'); if (s) s.value = `+strconv.Quote(e.orgA)+`; return true })()`)); err != nil {
 				t.Fatal(err)
@@ -265,18 +286,17 @@ func TestBrowser(t *testing.T) {
 				}
 				must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(sel), v)))
 			}
-			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#employee-form button[type="submit"]`))))
-			contains(t, "new employee", waitText(t, ctx, "main", "Сотрудник добавлен."), newFullName)
-			// The wizard: find the employee, choose the individual kind, create.
-			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications/new"),
-				chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
-				chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), newSurname),
-				chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
-				chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create")),
-				chromedp.Click(chromedp.CSS(`#wizard-create input[name="kind"][value="individual"]`)),
+			// Saved, the employee is back in the wizard: choose the individual kind, create.
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#employee-form button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
+			contains(t, "wizard after the new employee", text(t, ctx, "main"), "Шаг 2 из 2", newFullName)
+			shot(t, ctx, "proof-wizard-kind")
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#wizard-create input[name="kind"][value="individual"]`)),
 				chromedp.Click(chromedp.CSS("#wizard-create button"))))
 			waitText(t, ctx, ".notice", "заявка создана")
 			contains(t, "new application", text(t, ctx, "main"), newFullName, "Черновик", "Физического лица")
+			contains(t, "progress draft", current(t, ctx), "Документы")
+			contains(t, "documents step", text(t, ctx, "#documents"), "4512", newPassport, "ОВД района Арбат")
 			loc, err := chromedp.Run(ctx, chromedp.Location())
 			must(t, err)
 			u, err := url.Parse(loc)
@@ -294,6 +314,8 @@ func TestBrowser(t *testing.T) {
 				waitText(t, ctx, ".notice", "заявка передана дальше")
 			}
 			contains(t, "submitted", text(t, ctx, "#app-state"), "Проверка личности")
+			contains(t, "progress submitted", current(t, ctx), "Проверка личности")
+			contains(t, "next submitted", text(t, ctx, "#next-step"), "регистратор должен проверить личность")
 		})
 		if appURL == "" {
 			t.FailNow()
@@ -303,15 +325,36 @@ func TestBrowser(t *testing.T) {
 			ctx, cancel := session(t)
 			defer cancel()
 			login(t, ctx, "registrar")
+			// One point left unticked: the server refuses at the checklist and keeps what was ticked.
 			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+appURL), chromedp.WaitVisible(chromedp.CSS("#history")),
-				chromedp.SetValue(chromedp.CSS(`#form-verify-identity select[name="method"]`), "in_person_workplace"),
-				chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
+				chromedp.SetValue(chromedp.CSS(`#form-verify-identity select[name="method"]`), "in_person_workplace")))
+			contains(t, "registrar's next step", text(t, ctx, "#next-step"), "проверьте личность заявителя")
+			tick(t, ctx, "presented", "photo", "data")
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
+			waitText(t, ctx, "#checklist", "Отметьте все пункты чек-листа")
+			kept, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#form-verify-identity input[name="check"]:checked').length`))
+			must(t, err)
+			if kept != 3 {
+				t.Errorf("ticks kept after the refusal: %d, want 3", kept)
+			}
+			contains(t, "refused", text(t, ctx, "#verification"), "Личность ещё не подтверждена.")
+			shot(t, ctx, "proof-checklist-refused")
+			tick(t, ctx, "snils")
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-verify-identity button`))))
 			waitText(t, ctx, ".notice", "личность подтверждена")
+			contains(t, "progress verified", current(t, ctx), "Одобрение")
 			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-approve button`))))
 			waitText(t, ctx, ".notice", "заявка одобрена")
+			contains(t, "progress approved", current(t, ctx), "Выпуск")
 			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#form-issue button`))))
 			waitText(t, ctx, ".notice", "сертификат выпущен")
 			contains(t, "issued", text(t, ctx, "#app-state"), "Сертификат выпущен")
+			done, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#progress li.done').length`))
+			must(t, err)
+			if done != 6 || current(t, ctx) != "" {
+				t.Errorf("issued: %d steps done, current %q", done, current(t, ctx))
+			}
+			contains(t, "path finished", text(t, ctx, "#next-step"), "Путь пройден")
 			contains(t, "issued history", text(t, ctx, "#history"), "Выпустить сертификат", "Одобрена → Сертификат выпущен")
 			href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('#app-data a[href^="/ui/certificates/"]')||{}).pathname||""`))
 			must(t, err)

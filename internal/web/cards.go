@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/kcr-project/kcr/internal/access"
@@ -26,6 +27,10 @@ var actionPermission = map[registration.Action]access.Permission{
 // csrStates mirrors the states in which registration accepts a certificate request.
 var csrStates = []model.State{model.StateDraft, model.StateDocuments, model.StateCorrection, model.StateIdentityVerification}
 
+// docStates are the states in which the applicant side confirms the identity document before submitting:
+// the card shows the document as the employee card records it.
+var docStates = []model.State{model.StateDraft, model.StateDocuments, model.StateCorrection}
+
 // historyRow is one transition as the card shows it.
 type historyRow struct {
 	T   model.Transition
@@ -36,6 +41,11 @@ type historyRow struct {
 // post, the message, the field problems of the failed form and the values entered into it.
 type appCardData struct {
 	A              *registration.ApplicationView
+	Progress       progress
+	Next           string                  // who must do what next, for this viewer
+	Doc            *model.IdentityDocument // the employee's document in docStates; nil without EmployeeRead
+	CanEditEmp     bool
+	Checklist      []checkItem
 	History        []historyRow
 	Actions        []string // allowed for this state and this caller, in registration.Actions order
 	CanCSR         bool
@@ -62,6 +72,11 @@ func (d appCardData) Err(action, field string) string {
 	return d.Fields[field]
 }
 
+// Ticked reports whether a checklist item was ticked in the failed identity check form.
+func (d appCardData) Ticked(key string) bool {
+	return d.Failed == string(registration.ActVerifyIdentity) && slices.Contains(d.Values["check"], key)
+}
+
 // Val is the entered value of a field of the failed form, "" for other forms.
 func (d appCardData) Val(action, field string) string {
 	if d.Failed != action {
@@ -82,11 +97,24 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		return
 	}
 	d.A = v
+	// One lookup per distinct actor for the whole page, within the application's account.
+	actors := []string{}
+	for _, t := range v.History {
+		actors = append(actors, t.Actor)
+	}
 	if v.Verification != nil {
-		d.VerifiedBy = who(p, v.Verification.VerifiedBy)
+		actors = append(actors, v.Verification.VerifiedBy)
+	}
+	names, err := h.Access.ActorNames(r.Context(), p, v.AccountID, actors)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if v.Verification != nil {
+		d.VerifiedBy = who(p, v.Verification.VerifiedBy, names)
 	}
 	for _, t := range v.History {
-		d.History = append(d.History, historyRow{T: t, Who: who(p, t.Actor)})
+		d.History = append(d.History, historyRow{T: t, Who: who(p, t.Actor, names)})
 	}
 	for _, a := range v.AllowedActions {
 		if perm, ok := actionPermission[registration.Action(a)]; ok && p.Can(perm) {
@@ -95,6 +123,23 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 	}
 	d.CanCSR = p.Can(access.AppCSR) && slices.Contains(csrStates, v.State)
 	d.CanPDF = p.Can(access.EmployeeRead)
+	d.Progress = appProgress(v.State, v.HasCSR, v.Verification != nil)
+	d.Next = nextStep(v.State, d.Progress, func(a string) bool {
+		if a == "csr" {
+			return d.CanCSR
+		}
+		return d.Has(a)
+	})
+	if p.Can(access.EmployeeRead) && slices.Contains(docStates, v.State) {
+		// Reg.Employee checks the scope and audits the read of the document.
+		e, err := h.Reg.Employee(r.Context(), p, v.EmployeeID)
+		if err == nil {
+			d.Doc, d.CanEditEmp = &e.Document, p.Can(access.EmployeeWrite)
+		} else if k := errs.KindOf(err); k != errs.NotFound && k != errs.Forbidden {
+			h.fail(w, r, p, err)
+			return
+		}
+	}
 	if d.Has(string(registration.ActVerifyIdentity)) || v.Verification != nil {
 		centers, err := h.Reg.ServiceCenters(r.Context())
 		if err != nil {
@@ -110,14 +155,21 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		for _, m := range model.VerificationMethods {
 			d.Methods = append(d.Methods, option{string(m), T("method." + string(m))})
 		}
+		d.Checklist = identityChecklist
 	}
 	h.render(w, r, status, "application", T("card.app_title"), p, d)
 }
 
-// who names the actor of a history step: the caller themselves by login, others by their audit id.
-func who(p *access.Principal, actor string) string {
-	if actor == p.Actor {
+// who names the actor of a history step: the caller themselves by login, others by the name ActorNames
+// found, kcr's own jobs as the system, anyone else by their audit id.
+func who(p *access.Principal, actor string, names map[string]string) string {
+	switch {
+	case actor == p.Actor:
 		return p.Name + " (" + T("card.you") + ")"
+	case names[actor] != "":
+		return names[actor]
+	case actor == "system" || strings.HasPrefix(actor, "system:"):
+		return T("hist.system")
 	}
 	return actor
 }
@@ -139,6 +191,17 @@ func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *acce
 		in.Document = r.PostForm.Get("document")
 		if in.Method == model.VerifiedServiceCenter {
 			in.ServiceCenterID = r.PostForm.Get("service_center_id")
+		}
+		// The checklist is the web form's own rule: an incomplete one records nothing. Without the right to
+		// verify, the service's refusal comes first, as for every other action.
+		if p.Can(access.AppVerify) {
+			note, ok := checklistNote(in.Method, r.PostForm["check"])
+			if !ok {
+				h.showApplication(w, r, p, http.StatusUnprocessableEntity, appCardData{Failed: string(act),
+					Message: T("err.invalid"), Fields: map[string]string{"check": T("check.missing")}, Values: r.PostForm})
+				return
+			}
+			in.Note = note
 		}
 	}
 	id := r.PathValue("id")

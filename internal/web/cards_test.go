@@ -54,6 +54,9 @@ func wantStatus(t *testing.T, what string, r reply, status int) {
 	}
 }
 
+// inPersonChecks ticks every point of the registrar's checklist for an in-person check.
+var inPersonChecks = []string{"presented", "photo", "data", "snils"}
+
 func TestApplicationCardFlow(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
@@ -71,7 +74,8 @@ func TestApplicationCardFlow(t *testing.T) {
 	contains(t, "dashboard link", b.get("/ui/").body, `href="`+card+`"`)
 
 	// Bad input: a service center check without a center; the method stays chosen.
-	r = b.do("POST", card+"/act/verify-identity", url.Values{"method": {"in_person_service_center"}, "document": {""}})
+	r = b.do("POST", card+"/act/verify-identity", url.Values{"method": {"in_person_service_center"}, "document": {""},
+		"check": inPersonChecks})
 	wantStatus(t, "verify without center", r, http.StatusUnprocessableEntity)
 	contains(t, "verify without center", r.body, "Выберите сервисный центр.",
 		`<option value="in_person_service_center" selected>`)
@@ -85,7 +89,8 @@ func TestApplicationCardFlow(t *testing.T) {
 	contains(t, "early approve", r.body, "Личность заявителя ещё не подтверждена.", "Запрос на сертификат не загружен.")
 	lacks(t, "early approve", r.body, "verify-identity first", "conflict")
 
-	r = b.do("POST", card+"/act/verify-identity", url.Values{"method": {"in_person_service_center"}, "service_center_id": {e.center}})
+	r = b.do("POST", card+"/act/verify-identity", url.Values{"method": {"in_person_service_center"}, "service_center_id": {e.center},
+		"check": inPersonChecks})
 	wantStatus(t, "verify", r, http.StatusSeeOther)
 	r = b.get(r.location)
 	contains(t, "verified", r.body, "личность подтверждена.", "лично в сервисном центре", "passport_rf •••• ••••56",

@@ -255,6 +255,8 @@ func (h *Handler) employeeForm(r *http.Request, p *access.Principal, d *formData
 	d.Back = "/ui/employees"
 	if d.ID != "" {
 		d.Back = "/ui/employees/" + url.PathEscape(d.ID)
+	} else if fromWizard(d.Values) {
+		d.Back = "/ui/applications/new"
 	}
 }
 
@@ -264,6 +266,9 @@ func (h *Handler) employeeNewForm(w http.ResponseWriter, r *http.Request, p *acc
 		return
 	}
 	d := formData{Action: "/ui/employees/new", New: true, Values: url.Values{"document.type": {"passport_rf"}}, Nonce: access.NewID()}
+	if fromWizard(r.URL.Query()) {
+		d.Values.Set("then", wizardMarker) // the form carries it as a hidden field
+	}
 	h.employeeForm(r, p, &d)
 	h.render(w, r, http.StatusOK, "employee_form", T("empf.new_title"), p, d)
 }
@@ -275,7 +280,7 @@ func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *acce
 	}
 	key := p.Actor + "|employee|" + r.PostForm.Get("nonce")
 	if id, ok := h.submitted(key); ok && r.PostForm.Get("nonce") != "" {
-		http.Redirect(w, r, "/ui/employees/"+url.PathEscape(id)+"?done=created", http.StatusSeeOther)
+		http.Redirect(w, r, afterEmployeeCreate(r.PostForm, id), http.StatusSeeOther)
 		return
 	}
 	e, err := h.Reg.CreateEmployee(r.Context(), p, employeeInputOf(r.PostForm))
@@ -287,7 +292,7 @@ func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *acce
 	if r.PostForm.Get("nonce") != "" {
 		h.remember(key, e.ID)
 	}
-	http.Redirect(w, r, "/ui/employees/"+url.PathEscape(e.ID)+"?done=created", http.StatusSeeOther)
+	http.Redirect(w, r, afterEmployeeCreate(r.PostForm, e.ID), http.StatusSeeOther)
 }
 
 // employeeCardData is the employee card: personal data as the service returns it.

@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/access"
@@ -15,19 +17,40 @@ import (
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
-// wizardData is the new application wizard: step 1 finds the employee, step 2 chooses the kind.
+// wizardData is the new application wizard, the first step of the application's path: its first page finds
+// the employee, its second chooses the kind.
 type wizardData struct {
-	Step      int
-	Q         string
-	Employees []employeeRow
-	Searched  bool
-	E         *model.Employee
-	Org       string
-	Kinds     []option
-	Kind      string
-	Nonce     string
-	Message   string
-	Fields    map[string]string
+	Step     int
+	Progress progress
+	Next     string
+	// NewEmployee is the address of the employee form that returns here; "" when the caller may not add.
+	NewEmployee string
+	Q           string
+	Employees   []employeeRow
+	Searched    bool
+	E           *model.Employee
+	Org         string
+	Kinds       []option
+	Kind        string
+	Nonce       string
+	Message     string
+	Fields      map[string]string
+}
+
+// wizardMarker is the employee form's hidden "then" value that makes a successful create continue in the
+// wizard. Only this fixed value is honoured, so the form cannot be made to redirect anywhere else.
+const wizardMarker = "application"
+
+// fromWizard reports whether the employee form was opened from the wizard.
+func fromWizard(v url.Values) bool { return v.Get("then") == wizardMarker }
+
+// afterEmployeeCreate is where a successful employee create leads: back to the wizard's kind choice for the
+// new employee when the form came from the wizard, otherwise to the employee's card.
+func afterEmployeeCreate(form url.Values, id string) string {
+	if fromWizard(form) {
+		return "/ui/applications/new?employee=" + url.QueryEscape(id)
+	}
+	return "/ui/employees/" + url.PathEscape(id) + "?done=created"
 }
 
 func (h *Handler) newApplication(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -40,7 +63,11 @@ func (h *Handler) newApplication(w http.ResponseWriter, r *http.Request, p *acce
 		h.wizardStep2(w, r, p, http.StatusOK, id, wizardData{Kind: q.Get("kind"), Nonce: access.NewID()})
 		return
 	}
-	d := wizardData{Step: 1, Q: strings.TrimSpace(q.Get("q"))}
+	d := wizardData{Step: 1, Progress: appProgress("", false, false), Next: nextSentence("next.wiz_find"),
+		Q: strings.TrimSpace(q.Get("q"))}
+	if p.Can(access.EmployeeWrite) {
+		d.NewEmployee = "/ui/employees/new?then=" + wizardMarker
+	}
 	if d.Q != "" || q.Has("q") {
 		d.Searched = true
 		pg, err := h.Reg.Employees(r.Context(), p, storage.EmployeeFilter{NamePrefix: d.Q}, registration.PageRequest{Limit: 50})
@@ -69,6 +96,7 @@ func (h *Handler) wizardStep2(w http.ResponseWriter, r *http.Request, p *access.
 		return
 	}
 	d.Step, d.E, d.Org = 2, e, h.orgNames(r, p)[e.OrganizationID]
+	d.Progress, d.Next = appProgress("", false, false), nextSentence("next.wiz_kind")
 	for _, k := range offer.Kinds {
 		d.Kinds = append(d.Kinds, option{string(k), kindName(k)})
 	}
@@ -107,6 +135,160 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, p *a
 		h.remember(key, v.ID)
 	}
 	http.Redirect(w, r, "/ui/applications/"+url.PathEscape(v.ID)+"?done=create", http.StatusSeeOther)
+}
+
+// The steps of an application's path, as the progress indicator numbers them.
+const (
+	stepEmployee = iota + 1 // the employee and the certificate kind (the wizard)
+	stepDocuments
+	stepIdentity
+	stepCSR
+	stepApproval
+	stepIssue
+)
+
+// stepNames are the catalogue keys of the steps' names, in order.
+var stepNames = []string{"step.employee", "step.documents", "step.identity", "step.csr", "step.approval", "step.issue"}
+
+// Statuses of a step in the progress indicator; they are also the steps' CSS classes.
+const (
+	stepDone    = "done"
+	stepCurrent = "current"
+	stepTodo    = "todo"
+)
+
+// progressStep is one step of the indicator.
+type progressStep struct {
+	N      int
+	Name   string
+	Status string
+}
+
+// progress is an application's path as the indicator shows it.
+type progress struct {
+	Steps   []progressStep
+	Current int  // the current step, 0 when the path is finished or stopped
+	Stopped bool // declined or cancelled: nothing more will happen
+}
+
+// appProgress computes the indicator from the application's state, whether its request is uploaded and
+// whether its applicant's identity is verified; state "" is an application the wizard is still creating.
+// The request may come at any time before approval, so its step can be done while an earlier one is not;
+// the current step is the first one not done.
+func appProgress(st model.State, hasCSR, verified bool) progress {
+	in := func(states ...model.State) bool { return slices.Contains(states, st) }
+	stopped := in(model.StateDeclined, model.StateCancelled)
+	finished := in(model.StateApproved, model.StateIssued)
+	done := map[int]bool{
+		stepEmployee: st != "",
+		// A verification is recorded only after the documents were submitted; it survives a cancellation.
+		stepDocuments: st == model.StateIdentityVerification || finished || (stopped && verified),
+		stepIdentity:  verified || finished,
+		stepCSR:       hasCSR || finished,
+		stepApproval:  finished,
+		stepIssue:     st == model.StateIssued,
+	}
+	pr := progress{Stopped: stopped}
+	for i, key := range stepNames {
+		n, status := i+1, stepTodo
+		if done[n] {
+			status = stepDone
+		} else if pr.Current == 0 && !stopped {
+			pr.Current, status = n, stepCurrent
+		}
+		pr.Steps = append(pr.Steps, progressStep{N: n, Name: T(key), Status: status})
+	}
+	return pr
+}
+
+// nextSentence is "Следующий шаг: …." with the catalogue text of key.
+func nextSentence(key string) string { return fmt.Sprintf(T("next.step"), T(key)) }
+
+// nextStep tells the viewer who must do what next: the current step's work in the imperative when the
+// viewer may do it (can answers for an action of registration.Actions and for "csr", the request upload),
+// otherwise who else does it. It also says when the request can already be uploaded ahead of its turn.
+func nextStep(st model.State, pr progress, can func(action string) bool) string {
+	switch st {
+	case model.StateIssued:
+		return T("next.issued")
+	case model.StateDeclined:
+		return T("next.declined")
+	case model.StateCancelled:
+		return T("next.cancelled")
+	}
+	var key string
+	switch pr.Current {
+	case stepDocuments:
+		key = mine("next."+string(st), can(string(registration.ActSubmit))) // draft, documents or correction
+	case stepIdentity:
+		key = mine("next.identity", can(string(registration.ActVerifyIdentity)))
+	case stepCSR:
+		key = mine("next.csr", can("csr"))
+	case stepApproval:
+		key = mine("next.approve", can(string(registration.ActApprove)))
+	case stepIssue:
+		key = mine("next.issue", can(string(registration.ActIssue)))
+	default:
+		return ""
+	}
+	out := nextSentence(key)
+	if pr.Current < stepCSR && pr.Steps[stepCSR-1].Status == stepTodo && can("csr") {
+		out += " " + T("next.csr_early")
+	}
+	return out
+}
+
+// mine picks the "_you" variant of a next-step text when the viewer does the step, "_other" otherwise.
+func mine(key string, you bool) string {
+	if you {
+		return key + "_you"
+	}
+	return key + "_other"
+}
+
+// checkItem is one point of the registrar's identity checklist; its texts are "check.<Key>" (what the
+// registrar confirms) and "check.<Key>_note" (how the history records it).
+type checkItem struct {
+	Key      string
+	InPerson bool // applies to the in-person methods (at the workplace, at a service center)
+	Remote   bool // applies to the remote method with a valid qualified signature
+}
+
+// identityChecklist is what the registrar confirms before recording an identity check. The in-person items
+// are about the original document in the registrar's hands and the person in front of them. A remote check
+// (a renewal signed with the applicant's valid qualified certificate, no visit) has neither a document nor a
+// face to compare: it confirms the signature and that the certificate's person matches the employee card.
+var identityChecklist = []checkItem{
+	{Key: "presented", InPerson: true},
+	{Key: "photo", InPerson: true},
+	{Key: "data", InPerson: true},
+	{Key: "signature", Remote: true},
+	{Key: "snils", InPerson: true, Remote: true},
+}
+
+// applies reports whether the item must be ticked for a check by method m; an unknown method counts as
+// in person, the stricter list (the service refuses the method itself).
+func (c checkItem) applies(m model.VerificationMethod) bool {
+	if m == model.VerifiedRemoteQualified {
+		return c.Remote
+	}
+	return c.InPerson
+}
+
+// checklistNote checks that every item applying to the method is ticked and returns the history note that
+// names them; ok is false when one is missing. Ticks of items that do not apply are not recorded.
+func checklistNote(m model.VerificationMethod, ticked []string) (note string, ok bool) {
+	var confirmed []string
+	for _, c := range identityChecklist {
+		if !c.applies(m) {
+			continue
+		}
+		if !slices.Contains(ticked, c.Key) {
+			return "", false
+		}
+		confirmed = append(confirmed, T("check."+c.Key+"_note"))
+	}
+	return T("check.note") + " " + strings.Join(confirmed, "; ") + ".", true
 }
 
 // applicationForm prints the application for a qualified certificate, filled in for the employee's
