@@ -140,10 +140,13 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 		if !ok {
 			return nil, ErrUnknownSort
 		}
-		where, args = joinedConds(where, args, "a", orgConds, orgArgs, empConds, empArgs)
+		mWhere, mArgs, narrow, err := db.sortedMembership(ctx, "a", orgConds, orgArgs, empConds, empArgs)
+		if err != nil {
+			return nil, err
+		}
 		spec := sortSpec{columns: applicationColumns, from: applicationFrom, pk: "a.id", expr: expr, desc: p.Order.Desc,
-			where: where, args: args, after: p.After, limit: p.Limit}
-		spec.scopeWhere, spec.scopeArgs = s.clause("a.account_id", "a.organization_id", "a.employee_id")
+			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit}
+		spec.scopeWhere, spec.scopeArgs = s.clause(db.sortAccountCol("a", expr, narrow), "a.organization_id", "a.employee_id")
 		q, qa := spec.sortedQuery()
 		return queryAll(ctx, db, scanApplication, q, qa...)
 	}
@@ -167,20 +170,6 @@ func anySlice(ss []string) []any {
 		out[i] = s
 	}
 	return out
-}
-
-// joinedConds adds the organization and employee conditions of a filter to a query that joins both tables
-// (o and e), as membership in the matching rows.
-func joinedConds(where string, args []any, alias, orgConds string, orgArgs []any, empConds string, empArgs []any) (string, []any) {
-	if orgConds != "" {
-		where += " AND " + alias + ".organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
-		args = append(args, orgArgs...)
-	}
-	if empConds != "" {
-		where += " AND " + alias + ".employee_id IN (SELECT id FROM employees WHERE " + empConds + ")"
-		args = append(args, empArgs...)
-	}
-	return where, args
 }
 
 func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
@@ -319,8 +308,11 @@ var certSorts = map[string]string{
 	"organization": "o.name_search",
 	"employee":     "e.name_search",
 	"kind":         enumOrder("c.kind", model.CertKinds),
-	"status":       enumOrder("c.status", []model.CertStatus{model.CertValid, model.CertExpired, model.CertRevoked}),
+	"status":       enumOrder("c.status", certStatusOrder),
 }
+
+// certStatusOrder is the order of certificate statuses in a sorted list.
+var certStatusOrder = []model.CertStatus{model.CertValid, model.CertExpired, model.CertRevoked}
 
 // CertificateSorts are the sort keys of Certificates.
 var CertificateSorts = sortKeys(certSorts)
@@ -343,10 +335,13 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 		if !ok {
 			return nil, ErrUnknownSort
 		}
-		where, args = joinedConds(where, args, "c", orgConds, orgArgs, empConds, empArgs)
+		mWhere, mArgs, narrow, err := db.sortedMembership(ctx, "c", orgConds, orgArgs, empConds, empArgs)
+		if err != nil {
+			return nil, err
+		}
 		spec := sortSpec{columns: certificateColumns, from: certificateFrom, pk: "c.serial", expr: expr, desc: p.Order.Desc,
-			where: where, args: args, after: p.After, limit: p.Limit}
-		spec.scopeWhere, spec.scopeArgs = s.clause("c.account_id", "c.organization_id", "c.employee_id")
+			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit}
+		spec.scopeWhere, spec.scopeArgs = s.clause(db.sortAccountCol("c", expr, narrow), "c.organization_id", "c.employee_id")
 		q, qa := spec.sortedQuery()
 		return queryAll(ctx, db, scanCertificate, q, qa...)
 	}

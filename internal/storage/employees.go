@@ -112,6 +112,7 @@ func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) 
 		if !ok {
 			return nil, ErrUnknownSort
 		}
+		scopeWhere, scopeArgs := s.clause(db.sortAccountCol("e", expr, false), "e.organization_id", "e.id")
 		spec := sortSpec{columns: employeeColumns, from: ` FROM employees e JOIN organizations o ON o.id = e.organization_id`,
 			pk: "e.id", expr: expr, desc: p.Order.Desc, scopeWhere: scopeWhere, scopeArgs: scopeArgs, where: where,
 			args: args, after: p.After, limit: p.Limit}

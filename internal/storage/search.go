@@ -145,6 +145,59 @@ func (s sortSpec) sortedQuery() (string, []any) {
 		` LIMIT ?`, append(args, s.limit)
 }
 
+// sortAccountCol is the account column a sorted list's scope filters on. On SQLite the unary + keeps the
+// planner off the account-ordered indexes of the list's table when another path is better: the order comes
+// from a joined table (alias is the list's own), whose name index walked in order finds a page at once, or
+// the filter named few organizations or employees (narrow), whose rows are read by key and sorted.
+func (db *DB) sortAccountCol(alias, expr string, narrow bool) string {
+	col := alias + ".account_id"
+	joined := !strings.HasPrefix(expr, alias+".") && !strings.HasPrefix(expr, "CASE "+alias+".")
+	if db.dialect == SQLite && (joined || narrow) {
+		return "+" + col
+	}
+	return col
+}
+
+// sortedMembership turns a filter's organization and employee conditions into conditions on a sorted list's
+// table (alias). Up to narrowCap matching employees (or organizations) become a list of keys, read through the
+// table's per-key index and sorted (narrow); more stay a membership test, which on SQLite carries the unary +
+// so that the planner walks the sort order and checks membership instead of collecting and sorting every
+// match.
+func (db *DB) sortedMembership(ctx context.Context, alias, orgConds string, orgArgs []any, empConds string,
+	empArgs []any) (where string, args []any, narrow bool, err error) {
+	var keyCol, sub string
+	var subArgs []any
+	switch {
+	case empConds != "":
+		keyCol, sub, subArgs = alias+".employee_id", `SELECT id FROM employees WHERE `+empConds, empArgs
+	case orgConds != "":
+		keyCol, sub, subArgs = alias+".organization_id", `SELECT id FROM organizations WHERE `+orgConds, orgArgs
+	default:
+		return "", nil, false, nil
+	}
+	keys, err := db.idList(ctx, sub+` LIMIT `+strconv.Itoa(narrowCap+1), subArgs...)
+	if err != nil {
+		return "", nil, false, err
+	}
+	plus := ""
+	if db.dialect == SQLite {
+		plus = "+"
+	}
+	switch {
+	case len(keys) == 0:
+		return " AND 1 = 0", nil, true, nil
+	case len(keys) <= narrowCap:
+		where, args, narrow = " AND "+keyCol+" IN ("+placeholders(len(keys))+")", anySlice(keys), true
+	default:
+		where, args = " AND "+plus+keyCol+" IN ("+sub+")", slices.Clone(subArgs)
+	}
+	if empConds != "" && orgConds != "" {
+		where += " AND " + plus + alias + ".organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
+		args = append(args, orgArgs...)
+	}
+	return where, args, narrow, nil
+}
+
 // enumOrder sorts an enumerated column in the order the model lists its values (an application's life, not
 // the alphabet); values are the model's own constants, never input.
 func enumOrder[T ~string](col string, values []T) string {

@@ -1483,12 +1483,20 @@ func testBroadSearch(t *testing.T, db *storage.DB) {
 		{"many employees, another account", storage.Scope{AccountID: f.AccountB}, storage.AppFilter{EmployeeNamePrefix: "волков"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, limit := range []int{4, 1000} {
-				got := pageAll(t, limit, func(p storage.Page) ([]*model.Application, error) {
-					return db.Applications(ctx, c.s, c.f, p)
-				}, func(a *model.Application) string { return a.ID }, nil)
-				if want := newestFirst(c.want...); !slices.Equal(got, want) {
-					t.Errorf("%d a page: got %d %v\nwant %d %v", limit, len(got), got, len(want), want)
+			// The default order, and a chosen one (all rows were created at once: the id breaks the tie).
+			for _, o := range []struct {
+				order storage.Order
+				want  []string
+			}{{storage.Order{}, newestFirst(c.want...)}, {storage.Order{By: "created"}, sorted(c.want...)},
+				{storage.Order{By: "updated", Desc: true}, newestFirst(c.want...)}} {
+				for _, limit := range []int{4, 1000} {
+					got := pageAll(t, limit, func(p storage.Page) ([]*model.Application, error) {
+						p.Order = o.order
+						return db.Applications(ctx, c.s, c.f, p)
+					}, func(a *model.Application) string { return a.ID }, nil)
+					if !slices.Equal(got, o.want) {
+						t.Errorf("order %+v, %d a page: got %d %v\nwant %d %v", o.order, limit, len(got), got, len(o.want), o.want)
+					}
 				}
 			}
 		})

@@ -1,0 +1,44 @@
+package storage
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kcr-project/kcr/internal/model"
+)
+
+// TestSortIndexesMatchOrders checks that the expression indexes of migration 0008 use exactly the CASE
+// expressions the sorted queries use: otherwise the planner cannot use them and sorting an account's
+// enumerations reads and sorts all of it.
+func TestSortIndexesMatchOrders(t *testing.T) {
+	body, err := migrationFiles.ReadFile("migrations/0008_sort_indexes.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ index, expr string }{
+		{"applications_state_order", enumOrder("state", model.States)},
+		{"applications_kind_order", enumOrder("kind", model.CertKinds)},
+		{"certificates_status_order", enumOrder("status", certStatusOrder)},
+		{"certificates_kind_order", enumOrder("kind", model.CertKinds)},
+	} {
+		t.Run(c.index, func(t *testing.T) {
+			line := ""
+			for l := range strings.Lines(string(body)) {
+				if strings.Contains(l, " "+c.index+" ") {
+					line = l
+				}
+			}
+			if !strings.Contains(line, "("+c.expr+")") {
+				t.Errorf("index %s is %q, want the expression %s", c.index, line, c.expr)
+			}
+		})
+	}
+	// The sorted queries use the same function over the qualified column.
+	for got, want := range map[string]string{appSorts["state"]: enumOrder("a.state", model.States),
+		appSorts["kind"]: enumOrder("a.kind", model.CertKinds), certSorts["status"]: enumOrder("c.status", certStatusOrder),
+		certSorts["kind"]: enumOrder("c.kind", model.CertKinds)} {
+		if got != want {
+			t.Errorf("sort expression %s, want %s", got, want)
+		}
+	}
+}
