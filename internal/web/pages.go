@@ -1,9 +1,11 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,36 +29,33 @@ type count struct {
 	Pct    int // share of the largest count in its group, for bars
 }
 
-// forecastBar is one month of the forecast chart.
-type forecastBar struct {
-	Period       string
-	Certificates int
-	Total        int64
-	Pct          int
-}
-
-// dashboardData is the dashboard's content; nil groups are not shown to the role.
+// dashboardData is the dashboard's content; nil groups are not shown to the role. The charts are empty when
+// there is nothing to draw; their series also fill the tables under them.
 type dashboardData struct {
-	Apps         []count
-	CertStatus   []count
-	CertKind     []count
-	Expiring     []count
-	Queue        []*model.Application
-	QueueMore    bool
-	ShowQueue    bool
-	Legacy       []*model.Certificate
-	ShowCerts    bool
-	Forecast     []forecastBar
-	ShowForecast bool
-	Expiry       []monthBar
-	ExpiryMax    int
+	Apps          []count
+	CertStatus    []count
+	CertKind      []count
+	Expiring      []count
+	Queue         []*model.Application
+	QueueMore     bool
+	ShowQueue     bool
+	Legacy        []*model.Certificate
+	ShowCerts     bool
+	Forecast      []billing.ForecastMonth
+	ForecastChart template.HTML
+	ShowForecast  bool
+	Expiry        []registration.MonthCount
+	ExpiryChart   template.HTML
 }
 
-// monthBar is one month of the expirations chart.
-type monthBar struct {
-	Period string
-	N      int
-	Pct    int
+// expiryChart draws the valid certificates expiring per month.
+func expiryChart(months []registration.MonthCount) template.HTML {
+	c := barChart{Title: T("dash.by_month"), Unit: T("chart.axis_certs"),
+		Format: func(v int64) string { return strconv.FormatInt(v, 10) }}
+	for _, m := range months {
+		c.Bars = append(c.Bars, bar{Label: monthLabel(m.Period), Value: int64(m.Count), Text: strconv.Itoa(m.Count)})
+	}
+	return c.SVG()
 }
 
 // dashboardCerts fills the certificate part of the dashboard: counts over the whole register in scope by
@@ -83,15 +82,8 @@ func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashbo
 	d.Expiring = []count{{Label: T("dash.in30"), N: st.Expiring30}, {Label: T("dash.in60"), N: st.Expiring60},
 		{Label: T("dash.in90"), N: st.Expiring90}}
 	scale(d.Expiring)
-	for _, m := range st.ExpiringByMonth {
-		d.ExpiryMax = max(d.ExpiryMax, m.Count)
-		d.Expiry = append(d.Expiry, monthBar{Period: m.Period, N: m.Count})
-	}
-	for i := range d.Expiry {
-		if d.ExpiryMax > 0 {
-			d.Expiry[i].Pct = d.Expiry[i].N * 100 / d.ExpiryMax
-		}
-	}
+	d.Expiry = st.ExpiringByMonth
+	d.ExpiryChart = expiryChart(d.Expiry)
 	if st.Legacy > 0 {
 		legacy, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid, Kind: model.KindLegalEntityEmployee},
 			registration.PageRequest{Limit: 50})
@@ -143,7 +135,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 			return
 		}
 		d.ShowForecast = true
-		d.Forecast = forecastBars(months)
+		d.Forecast = months
+		d.ForecastChart = forecastChart(months)
 	}
 	h.render(w, r, http.StatusOK, "dashboard", T("dash.title"), p, d)
 }
@@ -161,20 +154,13 @@ func scale(cs []count) {
 	}
 }
 
-func forecastBars(months []billing.ForecastMonth) []forecastBar {
-	var top int64
+// forecastChart draws the renewal cost per month in roubles; the tooltips give the exact sums.
+func forecastChart(months []billing.ForecastMonth) template.HTML {
+	c := barChart{Title: T("dash.forecast"), Unit: T("chart.axis_rub"), Format: rubShort}
 	for _, m := range months {
-		top = max(top, m.TotalKopecks)
+		c.Bars = append(c.Bars, bar{Label: monthLabel(m.Period), Value: m.TotalKopecks, Text: rub(m.TotalKopecks)})
 	}
-	if top == 0 {
-		return nil
-	}
-	out := make([]forecastBar, len(months))
-	for i, m := range months {
-		out[i] = forecastBar{Period: m.Period, Certificates: m.Certificates, Total: m.TotalKopecks,
-			Pct: int(m.TotalKopecks * 100 / top)}
-	}
-	return out
+	return c.SVG()
 }
 
 // orgNode is an organization in the holding tree.
