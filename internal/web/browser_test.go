@@ -195,7 +195,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "Сидорова"),
 			chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
 			chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
-		contains(t, "wizard", text(t, ctx, "main"), "Шаг 2 из 2", "Сидорова Анна Ивановна", "Физического лица")
+		contains(t, "wizard", text(t, ctx, "main"), "шаг 2 из 2", "Сидорова Анна Ивановна", "Физического лица")
 		contains(t, "wizard progress", current(t, ctx), "Сотрудник")
 		shot(t, ctx, "application-wizard")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#wizard-create button"))))
@@ -289,7 +289,7 @@ func TestBrowser(t *testing.T) {
 			// Saved, the employee is back in the wizard: choose the individual kind, create.
 			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#employee-form button[type="submit"]`)),
 				chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
-			contains(t, "wizard after the new employee", text(t, ctx, "main"), "Шаг 2 из 2", newFullName)
+			contains(t, "wizard after the new employee", text(t, ctx, "main"), "шаг 2 из 2", newFullName)
 			shot(t, ctx, "proof-wizard-kind")
 			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#wizard-create input[name="kind"][value="individual"]`)),
 				chromedp.Click(chromedp.CSS("#wizard-create button"))))

@@ -193,13 +193,13 @@ func TestApplicationWizard(t *testing.T) {
 	contains(t, "list", rg.get("/ui/applications").body, `href="/ui/applications/new"`)
 	r := rg.get("/ui/applications/new")
 	wantStatus(t, "step 1", r, 200)
-	contains(t, "step 1", r.body, "Шаг 1 из 2", `name="q"`)
+	contains(t, "step 1", r.body, "шаг 1 из 2", `name="q"`)
 	r = rg.get("/ui/applications/new?q=" + url.QueryEscape(empAName))
 	contains(t, "search", r.body, `href="/ui/applications/new?employee=`+e.empA+`"`, orgAName)
 	lacks(t, "search", rg.get("/ui/applications/new?q="+url.QueryEscape(empBName)).body, e.empB, orgBName)
 	r = rg.get("/ui/applications/new?employee=" + e.empA)
 	wantStatus(t, "step 2", r, 200)
-	contains(t, "step 2", r.body, "Шаг 2 из 2", `value="individual"`, "Физического лица")
+	contains(t, "step 2", r.body, "шаг 2 из 2", `value="individual"`, "Физического лица")
 	wantStatus(t, "foreign step 2", rg.get("/ui/applications/new?employee="+e.empB), http.StatusNotFound)
 	r = rg.do("POST", "/ui/applications/new", url.Values{"employee": {e.empB}, "kind": {"individual"}})
 	wantStatus(t, "foreign create", r, http.StatusNotFound)
@@ -209,7 +209,7 @@ func TestApplicationWizard(t *testing.T) {
 	if r.status != http.StatusUnprocessableEntity && r.status != http.StatusConflict {
 		t.Fatalf("refused kind: %d %.300s", r.status, r.body)
 	}
-	contains(t, "refused", r.body, `class="error"`, "Шаг 2 из 2")
+	contains(t, "refused", r.body, `class="error"`, "шаг 2 из 2")
 	if m := regexp.MustCompile(`class="error" role="alert">([^<]*)`).FindStringSubmatch(r.body); m != nil {
 		t.Logf("refusal: %s", m[1])
 	}

@@ -74,7 +74,7 @@ func (h *Handler) importForm(w http.ResponseWriter, r *http.Request, p *access.P
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
 	}
-	h.render(w, r, http.StatusOK, "import", T("imp.title_any"), p, importData{Columns: importColumns})
+	h.render(w, r, http.StatusOK, "import", T("imp.title"), p, importData{Columns: importColumns})
 }
 
 // importPreview reads the uploaded file and shows every row with what is wrong in it; nothing is created.
@@ -88,24 +88,24 @@ func (h *Handler) importPreview(w http.ResponseWriter, r *http.Request, p *acces
 	f, fh, err := r.FormFile("file")
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		d.FileError = T("imp.no_file_any")
+		d.FileError = T("imp.no_file")
 		if errors.As(err, &tooBig) {
 			d.FileError = T("imp.too_large")
 		}
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title_any"), p, d)
+		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
 		return
 	}
 	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, maxImportSize+1))
 	if err != nil || len(raw) > maxImportSize {
 		d.FileError = T("imp.too_large")
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title_any"), p, d)
+		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
 		return
 	}
 	// The content decides the format; a file named .xlsx that is not a ZIP archive is a broken XLSX, not a CSV.
 	if strings.EqualFold(path.Ext(fh.Filename), ".xlsx") && !isZip(raw) && !bytes.HasPrefix(raw, oleMagic) {
 		d.FileError = T("imp.xlsx_bad")
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title_any"), p, d)
+		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
 		return
 	}
 	h.importShow(w, r, p, raw, false)
@@ -120,8 +120,8 @@ func (h *Handler) importConfirm(w http.ResponseWriter, r *http.Request, p *acces
 	r.Body = http.MaxBytesReader(w, r.Body, int64(base64.StdEncoding.EncodedLen(maxImportSize)+64<<10))
 	raw, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
 	if err != nil || len(raw) == 0 || len(raw) > maxImportSize {
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title_any"), p,
-			importData{Columns: importColumns, FileError: T("imp.no_file_any")})
+		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p,
+			importData{Columns: importColumns, FileError: T("imp.no_file")})
 		return
 	}
 	h.importShow(w, r, p, raw, true)
@@ -134,7 +134,7 @@ func (h *Handler) importShow(w http.ResponseWriter, r *http.Request, p *access.P
 	if errors.As(err, &fe) {
 		d.FileError = fe.Error()
 		d.Content = ""
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title_any"), p, d)
+		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
 		return
 	}
 	if err != nil {
@@ -163,7 +163,7 @@ func (h *Handler) importShow(w http.ResponseWriter, r *http.Request, p *access.P
 		d.Created, d.Failed = d.Good, d.Bad
 	}
 	d.Rows = rows
-	h.render(w, r, http.StatusOK, "import", T("imp.title_any"), p, d)
+	h.render(w, r, http.StatusOK, "import", T("imp.title"), p, d)
 }
 
 // rowErrors is a service error of one row in Russian, each field named by its CSV column.

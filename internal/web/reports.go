@@ -25,6 +25,7 @@ const auditPageSize = 50
 type auditRow struct {
 	E      audit.Event
 	Detail string // compact JSON, "" when there is none
+	Who    string // the actor's name where it resolves, "" otherwise (the id is shown either way)
 }
 
 func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -49,9 +50,14 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Pri
 		h.listFailed(w, r, p, "audit", T("audit.title"), d, err)
 		return
 	}
+	names, err := h.auditActorNames(r, p, events)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
 	rows := make([]auditRow, len(events))
 	for i, e := range events {
-		rows[i] = auditRow{E: e}
+		rows[i] = auditRow{E: e, Who: names[e.AccountID][e.Actor]}
 		if len(e.Detail) > 0 {
 			if b, err := json.Marshal(e.Detail); err == nil {
 				rows[i].Detail = string(b)
@@ -70,6 +76,24 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Pri
 		d.First = "/ui/admin/audit?" + first.Encode()
 	}
 	h.render(w, r, http.StatusOK, "audit", T("audit.title"), p, d)
+}
+
+// auditActorNames resolves the page's actors to names, account by account (the operator's log spans them):
+// by account id, then by actor.
+func (h *Handler) auditActorNames(r *http.Request, p *access.Principal, events []audit.Event) (map[string]map[string]string, error) {
+	byAccount := map[string][]string{}
+	for _, e := range events {
+		byAccount[e.AccountID] = append(byAccount[e.AccountID], e.Actor)
+	}
+	out := map[string]map[string]string{}
+	for acc, actors := range byAccount {
+		names, err := h.Access.ActorNames(r.Context(), p, acc, actors)
+		if err != nil {
+			return nil, err
+		}
+		out[acc] = names
+	}
+	return out, nil
 }
 
 // invoicePDF sends an invoice (счёт на оплату) as PDF, with the seller's requisites from the Handler.

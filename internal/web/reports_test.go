@@ -25,7 +25,8 @@ func TestAuditLogPage(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("audit: %d", r.status)
 	}
-	contains(t, "audit", r.body, "Журнал аудита", "Действие (начало)", "Время (МСК)", "organization.", `method="get"`)
+	contains(t, "audit", r.body, "Журнал аудита", "Действие (начало)", "Время (МСК)", "organization.", `method="get"`,
+		"Пользователь account_admin<br>")
 	r = b.get("/ui/admin/audit?action=employee.")
 	contains(t, "filtered", r.body, "employee.")
 	lacks(t, "filtered", r.body, ">organization.create<")

@@ -328,7 +328,7 @@ func TestNewEmployeeFromWizard(t *testing.T) {
 	}
 	r = oa.get(r.location)
 	wantStatus(t, "step 2", r, 200)
-	contains(t, "step 2", r.body, "Шаг 2 из 2", "Петров Пётр Сергеевич", `id="wizard-create"`, `name="employee" value="`+id+`"`)
+	contains(t, "step 2", r.body, "шаг 2 из 2", "Петров Пётр Сергеевич", `id="wizard-create"`, `name="employee" value="`+id+`"`)
 
 	// Valid СНИЛС numbers, one per new employee.
 	snils := map[string]string{"https://evil.example/": "20030040048", "//evil.example": "20030040149",
