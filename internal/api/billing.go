@@ -1,6 +1,7 @@
 package api
 
 import (
+	"mime"
 	"net/http"
 	"strings"
 
@@ -246,12 +247,12 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", `attachment; filename="invoice-`+doc.Number+`.pdf"`)
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "invoice-" + doc.Number + ".pdf"}))
 		_, err = w.Write(pdf)
 		return err
 	case strings.Contains(accept, "text/csv"):
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="invoice-`+doc.Number+`.csv"`)
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "invoice-" + doc.Number + ".csv"}))
 		_, err := w.Write(document.CSV(*doc))
 		return err
 	}
@@ -269,7 +270,7 @@ func (s *Server) getAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="act-`+doc.Number+`.pdf"`)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "act-" + doc.Number + ".pdf"}))
 	_, err = w.Write(pdf)
 	return err
 }

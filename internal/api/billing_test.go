@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"mime"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -263,6 +264,12 @@ func TestBillingEndToEnd(t *testing.T) {
 		r = e.do("accountant", "GET", path, nil, "Accept", "application/pdf")
 		if r.status != 200 || r.header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(r.body, []byte("%PDF")) {
 			t.Fatalf("invoice PDF: %d %s %.200q", r.status, r.header.Get("Content-Type"), r.body)
+		}
+		// The file name is Cyrillic ("invoice-КЦР-…"): sent as RFC 2231 UTF-8, the header itself stays ASCII.
+		cd := r.header.Get("Content-Disposition")
+		if _, params, err := mime.ParseMediaType(cd); err != nil || params["filename"] != "invoice-"+number+".pdf" ||
+			strings.IndexFunc(cd, func(r rune) bool { return r > 127 }) >= 0 {
+			t.Errorf("Content-Disposition %q (%v): want the invoice's number as an ASCII-encoded file name", cd, err)
 		}
 		invoiceText := billPDFText(t, r.body)
 		for _, want := range []string{"КЦР-", number, "Счёт на оплату", "ООО «Ромашка»", "7707083893", billSeller.Name,

@@ -2,8 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -139,7 +139,7 @@ func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.P
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="invoice-`+url.PathEscape(doc.Number)+`.pdf"`)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "invoice-" + doc.Number + ".pdf"}))
 	_, _ = w.Write(pdf)
 }
 
