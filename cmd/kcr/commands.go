@@ -43,6 +43,10 @@ func openMigrated(ctx context.Context, c *dbConfig, clk clock.Clock, log io.Writ
 	if len(applied) > 0 {
 		fmt.Fprintf(log, "applied migrations %v on %s\n", applied, db.Dialect())
 	}
+	if err := db.Optimize(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("refresh query planner statistics: %w", err)
+	}
 	return db, nil
 }
 
@@ -129,7 +133,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
-	go closePeriods(ctx, bill, log)
+	go hourlyJobs(ctx, bill, log)
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
 	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: seller}
@@ -161,9 +165,9 @@ var seller = document.Party{Name: "ООО «Удостоверяющий цен�
 	Address: "117997, г. Москва, ул. Профсоюзная, д. 1", Bank: "ПАО «Демобанк», г. Москва", BIC: "044525225",
 	Account: "40702810900000000001", CorrAccount: "30101810400000000225"}
 
-// closePeriods closes each month for every account once it has ended; it runs hourly, and closing twice
-// changes nothing, so replicas may all run it.
-func closePeriods(ctx context.Context, b *billing.Service, log *slog.Logger) {
+// hourlyJobs closes each month for every account once it has ended and refreshes the query planner's
+// statistics; closing twice changes nothing, so replicas may all run it.
+func hourlyJobs(ctx context.Context, b *billing.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	system := &access.Principal{Actor: "system:billing", Name: "period close", Role: model.RoleOperator}
@@ -172,6 +176,10 @@ func closePeriods(ctx context.Context, b *billing.Service, log *slog.Logger) {
 			log.Error("close billing periods", "err", err)
 		} else if n > 0 {
 			log.Info("closed billing periods", "invoices", n)
+		}
+		// The same hour refreshes the planner's statistics as the tables grow.
+		if err := b.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+			log.Error("refresh query planner statistics", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package storage
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/model"
 )
@@ -40,5 +41,33 @@ func TestSortIndexesMatchOrders(t *testing.T) {
 		if got != want {
 			t.Errorf("sort expression %s, want %s", got, want)
 		}
+	}
+}
+
+// TestOptimizeGathersStatistics checks that Optimize leaves SQLite's planner statistics for the sort indexes,
+// which it needs to prefer a per-organization index over walking the account.
+func TestOptimizeGathersStatistics(t *testing.T) {
+	ctx := t.Context()
+	db, err := OpenSQLiteFile(ctx, t.TempDir()+"/kcr.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := db.CreateAccount(ctx, &model.Account{ID: "acc", Name: "Холдинг", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.queryRow(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("statistics before Optimize: %d tables, %v", n, err)
+	}
+	if err := db.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.queryRow(ctx, `SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'accounts'`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("statistics of accounts after Optimize: %d rows, %v", n, err)
 	}
 }
