@@ -14,6 +14,12 @@ const applicationColumns = `a.id, a.account_id, a.organization_id, o.name, a.emp
 
 const applicationFrom = ` FROM applications a JOIN organizations o ON o.id = a.organization_id JOIN employees e ON e.id = a.employee_id`
 
+// applicationLeads are applicationFrom with the organization or the employee leading (see sortWalk).
+var applicationLeads = map[string]string{
+	"o": ` FROM organizations o CROSS JOIN applications a ON a.organization_id = o.id JOIN employees e ON e.id = a.employee_id`,
+	"e": ` FROM employees e CROSS JOIN applications a ON a.employee_id = e.id JOIN organizations o ON o.id = a.organization_id`,
+}
+
 func scanApplication(sc interface{ Scan(...any) error }) (*model.Application, error) {
 	var a model.Application
 	var sur, given, patr string
@@ -145,7 +151,8 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 			return nil, err
 		}
 		spec := sortSpec{columns: applicationColumns, from: applicationFrom, pk: "a.id", expr: expr, desc: p.Order.Desc,
-			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit}
+			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit,
+			walk: db.sortWalk(applicationLeads, expr, narrow)}
 		spec.scopeWhere, spec.scopeArgs = s.clause(db.sortAccountCol("a", expr, narrow), "a.organization_id", "a.employee_id")
 		q, qa := spec.sortedQuery()
 		return queryAll(ctx, db, scanApplication, q, qa...)
@@ -237,6 +244,12 @@ const certificateColumns = `c.serial, c.account_id, c.organization_id, o.name, c
 	c.replaced_by, c.created_at`
 
 const certificateFrom = ` FROM certificates c JOIN organizations o ON o.id = c.organization_id JOIN employees e ON e.id = c.employee_id`
+
+// certificateLeads are certificateFrom with the organization or the employee leading (see sortWalk).
+var certificateLeads = map[string]string{
+	"o": ` FROM organizations o CROSS JOIN certificates c ON c.organization_id = o.id JOIN employees e ON e.id = c.employee_id`,
+	"e": ` FROM employees e CROSS JOIN certificates c ON c.employee_id = e.id JOIN organizations o ON o.id = c.organization_id`,
+}
 
 func scanCertificate(sc interface{ Scan(...any) error }) (*model.Certificate, error) {
 	var c model.Certificate
@@ -340,7 +353,8 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 			return nil, err
 		}
 		spec := sortSpec{columns: certificateColumns, from: certificateFrom, pk: "c.serial", expr: expr, desc: p.Order.Desc,
-			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit}
+			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit,
+			walk: db.sortWalk(certificateLeads, expr, narrow)}
 		spec.scopeWhere, spec.scopeArgs = s.clause(db.sortAccountCol("c", expr, narrow), "c.organization_id", "c.employee_id")
 		q, qa := spec.sortedQuery()
 		return queryAll(ctx, db, scanCertificate, q, qa...)

@@ -78,6 +78,9 @@ type EmployeeFilter struct {
 	SNILS          string
 }
 
+// employeeLeads puts the organization first when employees sort by it (see sortWalk).
+var employeeLeads = map[string]string{"o": ` FROM organizations o CROSS JOIN employees e ON e.organization_id = o.id`}
+
 // employeeSorts are the orders an employee list offers, by sort key.
 var employeeSorts = map[string]string{
 	"name":         "e.name_search",
@@ -115,7 +118,7 @@ func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) 
 		scopeWhere, scopeArgs := s.clause(db.sortAccountCol("e", expr, false), "e.organization_id", "e.id")
 		spec := sortSpec{columns: employeeColumns, from: ` FROM employees e JOIN organizations o ON o.id = e.organization_id`,
 			pk: "e.id", expr: expr, desc: p.Order.Desc, scopeWhere: scopeWhere, scopeArgs: scopeArgs, where: where,
-			args: args, after: p.After, limit: p.Limit}
+			args: args, after: p.After, limit: p.Limit, walk: db.sortWalk(employeeLeads, expr, false)}
 		q, qa := spec.sortedQuery()
 		return queryAll(ctx, db, scanEmployee, q, qa...)
 	}

@@ -117,6 +117,7 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 // naming a row the caller cannot see yields an empty page rather than its position.
 type sortSpec struct {
 	columns, from string // the selected columns and the FROM clause with its joins
+	walk          string // the FROM clause the page reads through, when it is not from (see sortWalk)
 	pk            string // qualified primary key column, e.g. "a.id"
 	expr          string // qualified sort expression
 	desc          bool
@@ -141,7 +142,11 @@ func (s sortSpec) sortedQuery() (string, []any) {
 			" WHERE " + s.pk + " = ?" + s.scopeWhere + ")"
 		args = append(append(args, s.after), s.scopeArgs...)
 	}
-	return `SELECT ` + s.columns + s.from + ` WHERE 1 = 1` + where + ` ORDER BY ` + s.expr + dir + `, ` + s.pk + dir +
+	from := s.from
+	if s.walk != "" {
+		from = s.walk
+	}
+	return `SELECT ` + s.columns + from + ` WHERE 1 = 1` + where + ` ORDER BY ` + s.expr + dir + `, ` + s.pk + dir +
 		` LIMIT ?`, append(args, s.limit)
 }
 
@@ -156,6 +161,18 @@ func (db *DB) sortAccountCol(alias, expr string, narrow bool) string {
 		return "+" + col
 	}
 	return col
+}
+
+// sortWalk is the FROM clause a sorted page reads through. On SQLite, when the order comes from a joined
+// table and the filter is not narrow, that table leads a CROSS JOIN (which SQLite never reorders; leads maps
+// the table's alias to such a clause): walking its name index in order finds a page at once, where the
+// planner left to itself may, depending on its statistics, read the whole account and sort it.
+func (db *DB) sortWalk(leads map[string]string, expr string, narrow bool) string {
+	if db.dialect != SQLite || narrow {
+		return ""
+	}
+	alias, _, _ := strings.Cut(expr, ".")
+	return leads[alias]
 }
 
 // sortedMembership turns a filter's organization and employee conditions into conditions on a sorted list's
