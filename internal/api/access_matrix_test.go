@@ -783,11 +783,11 @@ func (m *accessFixture) fingerprint(t *testing.T) string {
 	all := storage.Page{Limit: 1 << 30}
 	orgs, err := m.e.db.Organizations(m.ctx, storage.Scope{}, storage.OrgFilter{}, all)
 	must(t, err)
-	emps, err := m.e.db.Employees(m.ctx, storage.Scope{}, storage.EmployeeFilter{}, all)
+	emps, _, err := m.e.db.Employees(m.ctx, storage.Scope{}, storage.EmployeeFilter{}, all)
 	must(t, err)
-	apps, err := m.e.db.Applications(m.ctx, storage.Scope{}, storage.AppFilter{}, all)
+	apps, _, err := m.e.db.Applications(m.ctx, storage.Scope{}, storage.AppFilter{}, all)
 	must(t, err)
-	certs, err := m.e.db.Certificates(m.ctx, storage.Scope{}, storage.CertFilter{}, all)
+	certs, _, err := m.e.db.Certificates(m.ctx, storage.Scope{}, storage.CertFilter{}, all)
 	must(t, err)
 	users, err := m.e.db.Users(m.ctx, "")
 	must(t, err)
@@ -918,7 +918,7 @@ func (m *accessFixture) checkList(t *testing.T, list, caller, target, path strin
 			}
 		}
 	case "employees":
-		emps, err := m.e.db.Employees(m.ctx, storage.Scope{}, storage.EmployeeFilter{}, all)
+		emps, _, err := m.e.db.Employees(m.ctx, storage.Scope{}, storage.EmployeeFilter{}, all)
 		must(t, err)
 		for _, e := range emps {
 			if m.sees(caller, e.AccountID, e.OrganizationID, e.ID) && (!foreign || e.OrganizationID == m.e.orgB.ID) {
@@ -926,7 +926,7 @@ func (m *accessFixture) checkList(t *testing.T, list, caller, target, path strin
 			}
 		}
 	case "applications":
-		apps, err := m.e.db.Applications(m.ctx, storage.Scope{}, storage.AppFilter{}, all)
+		apps, _, err := m.e.db.Applications(m.ctx, storage.Scope{}, storage.AppFilter{}, all)
 		must(t, err)
 		for _, a := range apps {
 			if m.sees(caller, a.AccountID, a.OrganizationID, a.EmployeeID) && (!foreign || a.OrganizationID == m.e.orgB.ID) {
@@ -934,7 +934,7 @@ func (m *accessFixture) checkList(t *testing.T, list, caller, target, path strin
 			}
 		}
 	case "certificates":
-		certs, err := m.e.db.Certificates(m.ctx, storage.Scope{}, storage.CertFilter{}, all)
+		certs, _, err := m.e.db.Certificates(m.ctx, storage.Scope{}, storage.CertFilter{}, all)
 		must(t, err)
 		for _, c := range certs {
 			if m.sees(caller, c.AccountID, c.OrganizationID, c.EmployeeID) && (!foreign || c.OrganizationID == m.e.orgB.ID) {

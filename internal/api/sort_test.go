@@ -86,5 +86,21 @@ func TestSortedLists(t *testing.T) {
 				}
 			})
 		}
+		t.Run("a cursor of another order is a 422 naming the cursor", func(t *testing.T) {
+			r := e.do("account_admin", "GET", "/api/v1/employees?sort=name&limit=2", nil)
+			var page struct {
+				NextCursor string `json:"next_cursor"`
+			}
+			r.json(t, &page)
+			if page.NextCursor == "" {
+				t.Fatalf("no next cursor: %s", r.body)
+			}
+			for _, q := range []string{"sort=-name", "sort=position", ""} {
+				r := e.do("account_admin", "GET", "/api/v1/employees?"+q+"&cursor="+url.QueryEscape(page.NextCursor), nil)
+				if p := r.problem(t); r.status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "cursor" {
+					t.Errorf("%q with a name cursor: %d %s", q, r.status, r.body)
+				}
+			}
+		})
 	})
 }

@@ -207,14 +207,14 @@ func (s *Service) Applications(ctx context.Context, p *access.Principal, f stora
 	if err != nil {
 		return out, err
 	}
-	rows, err := s.DB.Applications(ctx, p.Scope(), f, pg)
+	rows, keys, err := s.DB.Applications(ctx, p.Scope(), f, pg)
 	if err != nil {
-		return out, err
+		return out, listErr(err)
 	}
 	for _, a := range rows {
 		maskVerification(a)
 	}
-	return paginate(rows, pg, func(a *model.Application) string { return a.ID }), nil
+	return paginateKeys(rows, keys, pg), nil
 }
 
 // Act performs an action on an application: checks the role, the state machine and the action's own

@@ -103,14 +103,14 @@ func (s *Service) Certificates(ctx context.Context, p *access.Principal, f stora
 	if err != nil {
 		return out, err
 	}
-	rows, err := s.DB.Certificates(ctx, p.Scope(), f, pg)
+	rows, keys, err := s.DB.Certificates(ctx, p.Scope(), f, pg)
 	if err != nil {
-		return out, err
+		return out, listErr(err)
 	}
 	for _, c := range rows {
 		s.present(c)
 	}
-	return paginate(rows, pg, func(c *model.Certificate) string { return c.Serial }), nil
+	return paginateKeys(rows, keys, pg), nil
 }
 
 // RevokeInput names the reason for a revocation.

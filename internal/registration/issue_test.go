@@ -135,7 +135,7 @@ func TestIssueStep(t *testing.T) {
 					if got.State != tc.wantState {
 						t.Fatalf("state %s, want %s", got.State, tc.wantState)
 					}
-					certs, err := db.Certificates(ctx, storage.Scope{AccountID: acct.ID}, storage.CertFilter{}, storage.Page{Limit: 10})
+					certs, _, err := db.Certificates(ctx, storage.Scope{AccountID: acct.ID}, storage.CertFilter{}, storage.Page{Limit: 10})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -6,6 +6,7 @@ package registration
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -87,7 +88,7 @@ const (
 )
 
 // PageRequest is a caller's cursor, page size and order. Sort is one of the list's sort keys, with a leading
-// "-" for descending; "" keeps the list's default order. A cursor continues the order it was made in.
+// "-" for descending; "" keeps the list's default order. A cursor belongs to the order it was made in.
 type PageRequest struct {
 	Cursor string
 	Limit  int
@@ -124,15 +125,32 @@ func (r PageRequest) page(sorts ...string) (storage.Page, error) {
 
 // paginate trims the extra row fetched to learn whether there is a next page.
 func paginate[T any](rows []T, p storage.Page, key func(T) string) ListPage[T] {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = key(r)
+	}
+	return paginateKeys(rows, keys, p)
+}
+
+// paginateKeys is paginate for lists whose storage gives each row's cursor key (those that sort).
+func paginateKeys[T any](rows []T, keys []string, p storage.Page) ListPage[T] {
 	out := ListPage[T]{Items: rows}
 	if out.Items == nil {
 		out.Items = []T{}
 	}
 	if len(rows) == p.Limit {
 		out.Items = rows[:p.Limit-1]
-		out.NextCursor = storage.EncodeCursor(key(out.Items[len(out.Items)-1]))
+		out.NextCursor = storage.EncodeCursor(keys[p.Limit-2])
 	}
 	return out
+}
+
+// listErr names the cursor when storage refuses one made for another order of the list.
+func listErr(err error) error {
+	if errors.Is(err, storage.ErrCursorOrder) {
+		return errs.Field("cursor", "other_order", "was made for another sort of this list; start again without a cursor")
+	}
+	return err
 }
 
 // ---- organizations ----
@@ -466,11 +484,11 @@ func (s *Service) Employees(ctx context.Context, p *access.Principal, f storage.
 		f.SNILS = requisitesNormalize(f.SNILS)
 	}
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
-		rows, err := s.DB.Employees(ctx, p.Scope(), f, pg)
+		rows, keys, err := s.DB.Employees(ctx, p.Scope(), f, pg)
 		if err != nil {
-			return err
+			return listErr(err)
 		}
-		out = paginate(rows, pg, func(e *model.Employee) string { return e.ID })
+		out = paginateKeys(rows, keys, pg)
 		if len(out.Items) == 0 {
 			return nil
 		}

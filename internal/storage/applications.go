@@ -14,7 +14,7 @@ const applicationColumns = `a.id, a.account_id, a.organization_id, o.name, a.emp
 
 const applicationFrom = ` FROM applications a JOIN organizations o ON o.id = a.organization_id JOIN employees e ON e.id = a.employee_id`
 
-// applicationLeads are applicationFrom with the organization or the employee leading (see sortWalk).
+// applicationLeads are applicationFrom with the organization or the employee leading (see sortLead).
 var applicationLeads = map[string]string{
 	"o": ` FROM organizations o CROSS JOIN applications a ON a.organization_id = o.id JOIN employees e ON e.id = a.employee_id`,
 	"e": ` FROM employees e CROSS JOIN applications a ON a.employee_id = e.id JOIN organizations o ON o.id = a.organization_id`,
@@ -115,21 +115,23 @@ type AppFilter struct {
 	Kind               model.CertKind
 }
 
-// appSorts are the orders an application list offers, by sort key.
-var appSorts = map[string]string{
-	"created":      "a.created_at",
-	"updated":      "a.updated_at",
-	"organization": "o.name_search",
-	"employee":     "e.name_search",
-	"kind":         enumOrder("a.kind", model.CertKinds),
-	"state":        enumOrder("a.state", model.States),
-}
+// applicationList is how applications sort; the kind and state follow the model's order.
+var applicationList = sortedList{alias: "a", pk: "a.id", columns: applicationColumns, from: applicationFrom,
+	leads: applicationLeads, orders: map[string]sortOrder{
+		"created":      {{"a.created_at", true}},
+		"updated":      {{"a.updated_at", true}},
+		"organization": {{"o.name_search", false}},
+		"employee":     {{"e.name_search", false}},
+		"kind":         {{enumOrder("a.kind", model.CertKinds), true}},
+		"state":        {{enumOrder("a.state", model.States), true}},
+	}}
 
 // ApplicationSorts are the sort keys of Applications.
-var ApplicationSorts = sortKeys(appSorts)
+var ApplicationSorts = applicationList.keys()
 
-// Applications searches applications within the scope, newest first unless p.Order says otherwise.
-func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([]*model.Application, error) {
+// Applications searches applications within the scope, newest first unless p.Order says otherwise, and
+// gives each row's cursor key.
+func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([]*model.Application, []string, error) {
 	var where string
 	var args []any
 	for _, c := range []struct{ col, v string }{{"a.organization_id", f.OrganizationID}, {"a.employee_id", f.EmployeeID},
@@ -142,33 +144,31 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
 	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
 	if p.Order.By != "" {
-		expr, ok := appSorts[p.Order.By]
-		if !ok {
-			return nil, ErrUnknownSort
-		}
-		mWhere, mArgs, narrow, err := db.sortedMembership(ctx, "a", orgConds, orgArgs, empConds, empArgs)
+		m, err := db.sortedMembership(ctx, "a", s, orgConds, orgArgs, empConds, empArgs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		spec := sortSpec{columns: applicationColumns, from: applicationFrom, pk: "a.id", expr: expr, desc: p.Order.Desc,
-			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit,
-			walk: db.sortWalk(applicationLeads, expr, narrow)}
-		spec.scopeWhere, spec.scopeArgs = s.clause(db.sortAccountCol("a", expr, narrow), "a.organization_id", "a.employee_id")
-		q, qa := spec.sortedQuery()
-		return queryAll(ctx, db, scanApplication, q, qa...)
+		return sortedPage(ctx, db, sortedQuery{list: applicationList, scope: s, page: p, where: where, args: args,
+			membership: m, byKey: f.OrganizationID != "" || f.EmployeeID != ""}, scanApplication)
+	}
+	if isSortKey(p.After) {
+		return nil, nil, ErrCursorOrder
 	}
 	if p.After != "" {
 		where += " AND a.id < ?"
 		args = append(args, p.After)
 	}
+	orgConds, orgArgs = inAccount(s, orgConds, orgArgs)
+	empConds, empArgs = inAccount(s, empConds, empArgs)
 	spec := searchSpec{table: "applications", alias: "a", pk: "id", desc: true, where: where, args: args, scope: s, limit: p.Limit,
 		orgConds: orgConds, orgArgs: orgArgs, empConds: empConds, empArgs: empArgs}
 	keys, err := db.searchKeys(ctx, spec)
 	if err != nil || len(keys) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
-	return queryAll(ctx, db, scanApplication, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id IN (`+placeholders(len(keys))+
+	rows, err := queryAll(ctx, db, scanApplication, `SELECT `+applicationColumns+applicationFrom+` WHERE a.id IN (`+placeholders(len(keys))+
 		`) ORDER BY a.id DESC`, anySlice(keys)...)
+	return rows, keys, err
 }
 
 func anySlice(ss []string) []any {
@@ -245,7 +245,7 @@ const certificateColumns = `c.serial, c.account_id, c.organization_id, o.name, c
 
 const certificateFrom = ` FROM certificates c JOIN organizations o ON o.id = c.organization_id JOIN employees e ON e.id = c.employee_id`
 
-// certificateLeads are certificateFrom with the organization or the employee leading (see sortWalk).
+// certificateLeads are certificateFrom with the organization or the employee leading (see sortLead).
 var certificateLeads = map[string]string{
 	"o": ` FROM organizations o CROSS JOIN certificates c ON c.organization_id = o.id JOIN employees e ON e.id = c.employee_id`,
 	"e": ` FROM employees e CROSS JOIN certificates c ON c.employee_id = e.id JOIN organizations o ON o.id = c.organization_id`,
@@ -313,25 +313,29 @@ type CertFilter struct {
 	Kind               model.CertKind
 }
 
-// certSorts are the orders a certificate list offers, by sort key.
-var certSorts = map[string]string{
-	"serial":       "c.serial",
-	"not_before":   "c.not_before",
-	"not_after":    "c.not_after",
-	"organization": "o.name_search",
-	"employee":     "e.name_search",
-	"kind":         enumOrder("c.kind", model.CertKinds),
-	"status":       enumOrder("c.status", certStatusOrder),
-}
+// certificateList is how certificates sort. "Expired" is not stored (a valid certificate past its end is
+// expired when read), so the status order is the stored status, then the end date, latest first: valid
+// certificates in force come first, the expired after them, the revoked last.
+var certificateList = sortedList{alias: "c", pk: "c.serial", columns: certificateColumns, from: certificateFrom,
+	leads: certificateLeads, orders: map[string]sortOrder{
+		"serial":       {{"c.serial", false}},
+		"not_before":   {{"c.not_before", true}},
+		"not_after":    {{"c.not_after", true}},
+		"organization": {{"o.name_search", false}},
+		"employee":     {{"e.name_search", false}},
+		"kind":         {{enumOrder("c.kind", model.CertKinds), true}},
+		"status":       {{enumOrder("c.status", storedCertStatuses), true}, {"-c.not_after", true}},
+	}}
 
-// certStatusOrder is the order of certificate statuses in a sorted list.
-var certStatusOrder = []model.CertStatus{model.CertValid, model.CertExpired, model.CertRevoked}
+// storedCertStatuses are the statuses a certificate row holds, in the order of its life.
+var storedCertStatuses = []model.CertStatus{model.CertValid, model.CertRevoked}
 
 // CertificateSorts are the sort keys of Certificates.
-var CertificateSorts = sortKeys(certSorts)
+var CertificateSorts = certificateList.keys()
 
-// Certificates searches certificates within the scope, ordered by serial unless p.Order says otherwise.
-func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) ([]*model.Certificate, error) {
+// Certificates searches certificates within the scope, ordered by serial unless p.Order says otherwise, and
+// gives each row's cursor key.
+func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) ([]*model.Certificate, []string, error) {
 	var where string
 	var args []any
 	for _, c := range []struct{ col, v string }{{"c.organization_id", f.OrganizationID}, {"c.status", string(f.Status)},
@@ -344,33 +348,31 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
 	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
 	if p.Order.By != "" {
-		expr, ok := certSorts[p.Order.By]
-		if !ok {
-			return nil, ErrUnknownSort
-		}
-		mWhere, mArgs, narrow, err := db.sortedMembership(ctx, "c", orgConds, orgArgs, empConds, empArgs)
+		m, err := db.sortedMembership(ctx, "c", s, orgConds, orgArgs, empConds, empArgs)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		spec := sortSpec{columns: certificateColumns, from: certificateFrom, pk: "c.serial", expr: expr, desc: p.Order.Desc,
-			where: where + mWhere, args: append(args, mArgs...), after: p.After, limit: p.Limit,
-			walk: db.sortWalk(certificateLeads, expr, narrow)}
-		spec.scopeWhere, spec.scopeArgs = s.clause(db.sortAccountCol("c", expr, narrow), "c.organization_id", "c.employee_id")
-		q, qa := spec.sortedQuery()
-		return queryAll(ctx, db, scanCertificate, q, qa...)
+		return sortedPage(ctx, db, sortedQuery{list: certificateList, scope: s, page: p, where: where, args: args,
+			membership: m, byKey: f.OrganizationID != ""}, scanCertificate)
+	}
+	if isSortKey(p.After) {
+		return nil, nil, ErrCursorOrder
 	}
 	if p.After != "" {
 		where += " AND c.serial > ?"
 		args = append(args, p.After)
 	}
+	orgConds, orgArgs = inAccount(s, orgConds, orgArgs)
+	empConds, empArgs = inAccount(s, empConds, empArgs)
 	spec := searchSpec{table: "certificates", alias: "c", pk: "serial", where: where, args: args, scope: s, limit: p.Limit,
 		orgConds: orgConds, orgArgs: orgArgs, empConds: empConds, empArgs: empArgs}
 	keys, err := db.searchKeys(ctx, spec)
 	if err != nil || len(keys) == 0 {
-		return nil, err
+		return nil, nil, err
 	}
-	return queryAll(ctx, db, scanCertificate, `SELECT `+certificateColumns+certificateFrom+` WHERE c.serial IN (`+placeholders(len(keys))+
+	rows, err := queryAll(ctx, db, scanCertificate, `SELECT `+certificateColumns+certificateFrom+` WHERE c.serial IN (`+placeholders(len(keys))+
 		`) ORDER BY c.serial`, anySlice(keys)...)
+	return rows, keys, err
 }
 
 // IdempotentResponse is a stored answer to a POST made with an Idempotency-Key.

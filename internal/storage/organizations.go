@@ -181,6 +181,3 @@ func (db *DB) OrganizationIDsOfAccount(ctx context.Context, accountID string, id
 
 // ErrDuplicate reports a unique-constraint clash; callers name the field.
 var ErrDuplicate = fmt.Errorf("duplicate")
-
-// ErrUnknownSort reports a sort key the list does not offer; callers validate first, so it marks a bug.
-var ErrUnknownSort = fmt.Errorf("unknown sort key")

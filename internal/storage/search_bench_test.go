@@ -164,7 +164,7 @@ func BenchmarkSearchApplications(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				start := time.Now()
-				rows, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51})
+				rows, _, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51})
 				lat = append(lat, time.Since(start))
 				if err != nil {
 					b.Fatal(err)
@@ -187,7 +187,7 @@ func BenchmarkSortedApplications(b *testing.B) {
 	db, account, inns := benchDB(b)
 	ctx := context.Background()
 	scope := storage.Scope{AccountID: account}
-	mid, err := db.Applications(ctx, scope, storage.AppFilter{INN: inns[17]}, storage.Page{Limit: 1})
+	mid, _, err := db.Applications(ctx, scope, storage.AppFilter{INN: inns[17]}, storage.Page{Limit: 1})
 	if err != nil || len(mid) == 0 {
 		b.Fatal("no application to continue after", err)
 	}
@@ -221,7 +221,7 @@ func BenchmarkSortedApplications(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				start := time.Now()
-				rows, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51, Order: bc.order, After: bc.after})
+				rows, _, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51, Order: bc.order, After: bc.after})
 				lat = append(lat, time.Since(start))
 				if err != nil {
 					b.Fatal(err)

@@ -8,18 +8,22 @@ import (
 	"github.com/kcr-project/kcr/internal/model"
 )
 
-// TestSortIndexesMatchOrders checks that the expression indexes of migration 0008 use exactly the CASE
-// expressions the sorted queries use: otherwise the planner cannot use them and sorting an account's
+// TestSortIndexesMatchOrders checks that the expression indexes of migrations 0008 and 0009 use exactly the
+// CASE expressions the sorted queries use: otherwise the planner cannot use them and sorting an account's
 // enumerations reads and sorts all of it.
 func TestSortIndexesMatchOrders(t *testing.T) {
-	body, err := migrationFiles.ReadFile("migrations/0008_sort_indexes.sql")
-	if err != nil {
-		t.Fatal(err)
+	var body []byte
+	for _, name := range []string{"0008_sort_indexes.sql", "0009_sort_by_account.sql"} {
+		b, err := migrationFiles.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = append(body, b...)
 	}
 	for _, c := range []struct{ index, expr string }{
 		{"applications_state_order", enumOrder("state", model.States)},
 		{"applications_kind_order", enumOrder("kind", model.CertKinds)},
-		{"certificates_status_order", enumOrder("status", certStatusOrder)},
+		{"certificates_status_order", enumOrder("status", storedCertStatuses) + "), (-not_after"},
 		{"certificates_kind_order", enumOrder("kind", model.CertKinds)},
 	} {
 		t.Run(c.index, func(t *testing.T) {
@@ -35,9 +39,13 @@ func TestSortIndexesMatchOrders(t *testing.T) {
 		})
 	}
 	// The sorted queries use the same function over the qualified column.
-	for got, want := range map[string]string{appSorts["state"]: enumOrder("a.state", model.States),
-		appSorts["kind"]: enumOrder("a.kind", model.CertKinds), certSorts["status"]: enumOrder("c.status", certStatusOrder),
-		certSorts["kind"]: enumOrder("c.kind", model.CertKinds)} {
+	for got, want := range map[string]string{
+		applicationList.orders["state"][0].expr:  enumOrder("a.state", model.States),
+		applicationList.orders["kind"][0].expr:   enumOrder("a.kind", model.CertKinds),
+		certificateList.orders["status"][0].expr: enumOrder("c.status", storedCertStatuses),
+		certificateList.orders["status"][1].expr: "-c.not_after",
+		certificateList.orders["kind"][0].expr:   enumOrder("c.kind", model.CertKinds),
+	} {
 		if got != want {
 			t.Errorf("sort expression %s, want %s", got, want)
 		}

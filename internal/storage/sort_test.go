@@ -38,7 +38,7 @@ func expectOrder[T any](rows []T, c func(a, b T) int, key func(T) string, desc b
 // checkSorts pages through a list in every sort key and direction with several page sizes and compares the
 // walk with the order computed here. The test databases collate by code point (C.UTF-8), as Go compares.
 func checkSorts[T any](t *testing.T, universe []T, cases []sortCase[T], keys []string, key func(T) string,
-	fetch func(storage.Page) ([]T, error)) {
+	fetch func(storage.Page) ([]T, []string, error)) {
 	t.Helper()
 	var covered []string
 	for _, c := range cases {
@@ -47,7 +47,7 @@ func checkSorts[T any](t *testing.T, universe []T, cases []sortCase[T], keys []s
 			want := expectOrder(universe, c.cmp, key, desc)
 			for _, limit := range []int{1, 3, 100} {
 				t.Run(fmt.Sprintf("%s desc=%v by %d", c.by, desc, limit), func(t *testing.T) {
-					got := pageAll(t, limit, func(p storage.Page) ([]T, error) {
+					got := pageAll(t, limit, func(p storage.Page) ([]T, []string, error) {
 						p.Order = storage.Order{By: c.by, Desc: desc}
 						return fetch(p)
 					}, key, nil)
@@ -89,7 +89,7 @@ func testSorting(t *testing.T, db *storage.DB) {
 		}
 		emps = append(emps, e)
 	}
-	allEmps, err := db.Employees(ctx, scopeA, storage.EmployeeFilter{}, big)
+	allEmps, _, err := db.Employees(ctx, scopeA, storage.EmployeeFilter{}, big)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func testSorting(t *testing.T, db *storage.DB) {
 				return cmp.Compare(orgName[a.OrganizationID], orgName[b.OrganizationID])
 			}},
 			{"position", func(a, b *model.Employee) int { return cmp.Compare(a.Position, b.Position) }},
-		}, storage.EmployeeSorts, func(e *model.Employee) string { return e.ID }, func(p storage.Page) ([]*model.Employee, error) {
+		}, storage.EmployeeSorts, func(e *model.Employee) string { return e.ID }, func(p storage.Page) ([]*model.Employee, []string, error) {
 			return db.Employees(ctx, scopeA, storage.EmployeeFilter{}, p)
 		})
 	})
@@ -118,7 +118,7 @@ func testSorting(t *testing.T, db *storage.DB) {
 			t.Fatal(err)
 		}
 	}
-	allApps, err := db.Applications(ctx, scopeA, storage.AppFilter{}, big)
+	allApps, _, err := db.Applications(ctx, scopeA, storage.AppFilter{}, big)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func testSorting(t *testing.T, db *storage.DB) {
 			{"state", func(a, b *model.Application) int {
 				return cmp.Compare(slices.Index(model.States, a.State), slices.Index(model.States, b.State))
 			}},
-		}, storage.ApplicationSorts, func(a *model.Application) string { return a.ID }, func(p storage.Page) ([]*model.Application, error) {
+		}, storage.ApplicationSorts, func(a *model.Application) string { return a.ID }, func(p storage.Page) ([]*model.Application, []string, error) {
 			return db.Applications(ctx, scopeA, storage.AppFilter{}, p)
 		})
 	})
@@ -154,7 +154,7 @@ func testSorting(t *testing.T, db *storage.DB) {
 		}
 		want := expectOrder(branch, func(a, b *model.Application) int { return cmp.Compare(byName[a.EmployeeID], byName[b.EmployeeID]) },
 			func(a *model.Application) string { return a.ID }, true)
-		got, err := db.Applications(ctx, scopeA, storage.AppFilter{KPP: testdb.BranchKPP},
+		got, _, err := db.Applications(ctx, scopeA, storage.AppFilter{KPP: testdb.BranchKPP},
 			storage.Page{Limit: 100, Order: storage.Order{By: "employee", Desc: true}})
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +166,7 @@ func testSorting(t *testing.T, db *storage.DB) {
 
 	for i, e := range emps {
 		c := newCert(f, e.OrganizationID, e.ID, "", model.CertKinds[i%len(model.CertKinds)])
-		c.NotAfter = f.Now.AddDate(0, i*5%7, 0)
+		c.NotAfter = f.Now.AddDate(0, i*5%7-1, 0) // the first one has ended: expired, though stored as valid
 		c.NotBefore = f.Now.AddDate(0, -(i % 3), 0)
 		if i == 2 {
 			c.Status, c.RevokedAt, c.RevocationReason = model.CertRevoked, &f.Now, "keyCompromise"
@@ -175,11 +175,13 @@ func testSorting(t *testing.T, db *storage.DB) {
 			t.Fatal(err)
 		}
 	}
-	allCerts, err := db.Certificates(ctx, scopeA, storage.CertFilter{}, big)
+	allCerts, _, err := db.Certificates(ctx, scopeA, storage.CertFilter{}, big)
 	if err != nil {
 		t.Fatal(err)
 	}
-	statuses := []model.CertStatus{model.CertValid, model.CertExpired, model.CertRevoked}
+	// Stored statuses in the order of life, then the end date, latest first: the expired (stored as valid)
+	// come after the valid ones in force and before the revoked.
+	statuses := []model.CertStatus{model.CertValid, model.CertRevoked}
 	t.Run("certificates", func(t *testing.T) {
 		checkSorts(t, allCerts, []sortCase[*model.Certificate]{
 			{"serial", func(*model.Certificate, *model.Certificate) int { return 0 }},
@@ -193,38 +195,81 @@ func testSorting(t *testing.T, db *storage.DB) {
 				return cmp.Compare(slices.Index(model.CertKinds, a.Kind), slices.Index(model.CertKinds, b.Kind))
 			}},
 			{"status", func(a, b *model.Certificate) int {
-				return cmp.Compare(slices.Index(statuses, a.Status), slices.Index(statuses, b.Status))
+				return cmp.Or(cmp.Compare(slices.Index(statuses, a.Status), slices.Index(statuses, b.Status)),
+					b.NotAfter.Compare(a.NotAfter))
 			}},
-		}, storage.CertificateSorts, func(c *model.Certificate) string { return c.Serial }, func(p storage.Page) ([]*model.Certificate, error) {
+		}, storage.CertificateSorts, func(c *model.Certificate) string { return c.Serial }, func(p storage.Page) ([]*model.Certificate, []string, error) {
 			return db.Certificates(ctx, scopeA, storage.CertFilter{}, p)
 		})
 	})
 
-	t.Run("a cursor outside the scope gives an empty page", func(t *testing.T) {
-		got, err := db.Applications(ctx, scopeA, storage.AppFilter{},
-			storage.Page{Limit: 100, After: f.AppB, Order: storage.Order{By: "created"}})
-		if err != nil || len(got) != 0 {
-			t.Errorf("after another account's application: %d rows, %v; want none", len(got), err)
+	t.Run("a page continues after the cursor's position when its row has changed since", func(t *testing.T) {
+		order := storage.Order{By: "updated"}
+		first, keys, err := db.Applications(ctx, scopeA, storage.AppFilter{}, storage.Page{Limit: 2, Order: order})
+		if err != nil || len(first) != 2 {
+			t.Fatal(len(first), err)
 		}
-		got, err = db.Applications(ctx, storage.Scope{AccountID: f.AccountA, OrgIDs: []string{f.BranchOrg}}, storage.AppFilter{},
-			storage.Page{Limit: 100, After: f.HeadApp, Order: storage.Order{By: "created"}})
-		if err != nil || len(got) != 0 {
-			t.Errorf("after an application of an organization out of scope: %d rows, %v; want none", len(got), err)
+		all := pageAll(t, 100, func(p storage.Page) ([]*model.Application, []string, error) {
+			p.Order = order
+			return db.Applications(ctx, scopeA, storage.AppFilter{}, p)
+		}, func(a *model.Application) string { return a.ID }, nil)
+		// The last row of the first page is acted on: it becomes the most recently updated.
+		moved := first[1]
+		moved.UpdatedAt = f.Now.Add(48 * time.Hour)
+		if ok, err := db.SaveApplication(ctx, moved, moved.State); err != nil || !ok {
+			t.Fatal("save", ok, err)
+		}
+		rest := pageAll(t, 100, func(p storage.Page) ([]*model.Application, []string, error) {
+			p.Order = order
+			if p.After == "" {
+				p.After = keys[1]
+			}
+			return db.Applications(ctx, scopeA, storage.AppFilter{}, p)
+		}, func(a *model.Application) string { return a.ID }, nil)
+		want := append(slices.Clone(all[2:]), moved.ID)
+		if !slices.Equal(rest, want) {
+			t.Errorf("after the changed row: %v\nwant the rest of the walk, then the row at its new place: %v", rest, want)
+		}
+	})
+
+	t.Run("a cursor of another order is refused", func(t *testing.T) {
+		_, createdKeys, err := db.Applications(ctx, scopeA, storage.AppFilter{}, storage.Page{Limit: 1, Order: storage.Order{By: "created"}})
+		if err != nil || len(createdKeys) != 1 {
+			t.Fatal(len(createdKeys), err)
+		}
+		for _, c := range []struct {
+			name  string
+			order storage.Order
+			after string
+		}{
+			{"a default-order key with a sort", storage.Order{By: "created"}, f.HeadApp},
+			{"ascending key, descending sort", storage.Order{By: "created", Desc: true}, createdKeys[0]},
+			{"key of another sort", storage.Order{By: "updated"}, createdKeys[0]},
+			{"sorted key without a sort", storage.Order{}, createdKeys[0]},
+			{"malformed key", storage.Order{By: "created"}, `["created", "x", "y"]`},
+			{"too few values", storage.Order{By: "created"}, `["created"]`},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				_, _, err := db.Applications(ctx, scopeA, storage.AppFilter{}, storage.Page{Limit: 5, After: c.after, Order: c.order})
+				if !errors.Is(err, storage.ErrCursorOrder) {
+					t.Errorf("err = %v, want ErrCursorOrder", err)
+				}
+			})
 		}
 	})
 
 	t.Run("unknown sort key", func(t *testing.T) {
 		for name, err := range map[string]error{
 			"applications": func() error {
-				_, err := db.Applications(ctx, scopeA, storage.AppFilter{}, storage.Page{Limit: 5, Order: storage.Order{By: "a.id; --"}})
+				_, _, err := db.Applications(ctx, scopeA, storage.AppFilter{}, storage.Page{Limit: 5, Order: storage.Order{By: "a.id; --"}})
 				return err
 			}(),
 			"certificates": func() error {
-				_, err := db.Certificates(ctx, scopeA, storage.CertFilter{}, storage.Page{Limit: 5, Order: storage.Order{By: "x"}})
+				_, _, err := db.Certificates(ctx, scopeA, storage.CertFilter{}, storage.Page{Limit: 5, Order: storage.Order{By: "x"}})
 				return err
 			}(),
 			"employees": func() error {
-				_, err := db.Employees(ctx, scopeA, storage.EmployeeFilter{}, storage.Page{Limit: 5, Order: storage.Order{By: "snils"}})
+				_, _, err := db.Employees(ctx, scopeA, storage.EmployeeFilter{}, storage.Page{Limit: 5, Order: storage.Order{By: "snils"}})
 				return err
 			}(),
 		} {

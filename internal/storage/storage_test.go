@@ -265,7 +265,7 @@ func testEmployees(t *testing.T, db *storage.DB) {
 		{"СНИЛС of another account", storage.EmployeeFilter{SNILS: f.SNILSB}, []string{}},
 	} {
 		t.Run("list/"+c.name, func(t *testing.T) {
-			got, err := db.Employees(ctx, scopeA, c.f, big)
+			got, _, err := db.Employees(ctx, scopeA, c.f, big)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -756,7 +756,7 @@ func testCertificates(t *testing.T, db *storage.DB) {
 		{"filters combine", storage.CertFilter{INN: testdb.HeadINN, Status: model.CertValid, Kind: model.KindHead}, []string{}},
 	} {
 		t.Run("search/"+tc.name, func(t *testing.T) {
-			got, err := db.Certificates(ctx, scopeA, tc.f, big)
+			got, _, err := db.Certificates(ctx, scopeA, tc.f, big)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -824,17 +824,17 @@ func testScope(t *testing.T, db *storage.DB) {
 				t.Fatal(err)
 			}
 			check("Organizations", orgIDs(orgs), everything.orgs, c.want.orgs)
-			emps, err := db.Employees(ctx, c.s, storage.EmployeeFilter{}, big)
+			emps, _, err := db.Employees(ctx, c.s, storage.EmployeeFilter{}, big)
 			if err != nil {
 				t.Fatal(err)
 			}
 			check("Employees", empIDs(emps), everything.emps, c.want.emps)
-			apps, err := db.Applications(ctx, c.s, storage.AppFilter{}, big)
+			apps, _, err := db.Applications(ctx, c.s, storage.AppFilter{}, big)
 			if err != nil {
 				t.Fatal(err)
 			}
 			check("Applications", appIDs(apps), everything.apps, c.want.apps)
-			certs, err := db.Certificates(ctx, c.s, storage.CertFilter{}, big)
+			certs, _, err := db.Certificates(ctx, c.s, storage.CertFilter{}, big)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -910,7 +910,7 @@ func testApplicationSearch(t *testing.T, db *storage.DB) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			// The operator's scope, so cross-account matches would show; other fixtures' rows are filtered out.
-			got, err := db.Applications(ctx, storage.Scope{}, c.f, big)
+			got, _, err := db.Applications(ctx, storage.Scope{}, c.f, big)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -922,7 +922,7 @@ func testApplicationSearch(t *testing.T, db *storage.DB) {
 }
 
 // pageAll walks a list page by page through opaque cursors and returns the keys in the order seen.
-func pageAll[T any](t *testing.T, limit int, fetch func(storage.Page) ([]T, error), key func(T) string, between func(page int)) []string {
+func pageAll[T any](t *testing.T, limit int, fetch func(storage.Page) ([]T, []string, error), key func(T) string, between func(page int)) []string {
 	t.Helper()
 	var out []string
 	p := storage.Page{Limit: limit}
@@ -930,12 +930,12 @@ func pageAll[T any](t *testing.T, limit int, fetch func(storage.Page) ([]T, erro
 		if n > 1000 {
 			t.Fatal("pagination does not end")
 		}
-		rows, err := fetch(p)
+		rows, keys, err := fetch(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) > limit {
-			t.Fatalf("page of %d rows, limit %d", len(rows), limit)
+		if len(rows) > limit || len(keys) != len(rows) {
+			t.Fatalf("page of %d rows and %d keys, limit %d", len(rows), len(keys), limit)
 		}
 		for _, r := range rows {
 			out = append(out, key(r))
@@ -943,9 +943,9 @@ func pageAll[T any](t *testing.T, limit int, fetch func(storage.Page) ([]T, erro
 		if len(rows) < limit {
 			return out
 		}
-		cursor := storage.EncodeCursor(key(rows[len(rows)-1]))
+		cursor := storage.EncodeCursor(keys[len(keys)-1])
 		after, ok := storage.DecodeCursor(cursor)
-		if !ok || after != key(rows[len(rows)-1]) {
+		if !ok || after != keys[len(keys)-1] {
 			t.Fatalf("cursor %q decodes to %q, %v", cursor, after, ok)
 		}
 		p.After = after
@@ -1000,7 +1000,7 @@ func testPagination(t *testing.T, db *storage.DB) {
 
 	for _, limit := range []int{1, 4, 7, 25, 26, 100} {
 		t.Run(fmt.Sprintf("applications, %d a page", limit), func(t *testing.T) {
-			got := pageAll(t, limit, func(p storage.Page) ([]*model.Application, error) {
+			got := pageAll(t, limit, func(p storage.Page) ([]*model.Application, []string, error) {
 				return db.Applications(ctx, scopeA, storage.AppFilter{}, p)
 			}, func(a *model.Application) string { return a.ID }, nil)
 			if want := newestFirst(apps...); !slices.Equal(got, want) {
@@ -1012,7 +1012,7 @@ func testPagination(t *testing.T, db *storage.DB) {
 		})
 	}
 	t.Run("applications filtered by kind", func(t *testing.T) {
-		got := pageAll(t, 3, func(p storage.Page) ([]*model.Application, error) {
+		got := pageAll(t, 3, func(p storage.Page) ([]*model.Application, []string, error) {
 			return db.Applications(ctx, scopeA, storage.AppFilter{Kind: model.KindHead}, p)
 		}, func(a *model.Application) string { return a.ID }, nil)
 		if want := newestFirst(headKind...); !slices.Equal(got, want) {
@@ -1021,7 +1021,7 @@ func testPagination(t *testing.T, db *storage.DB) {
 	})
 	t.Run("applications created while paging", func(t *testing.T) {
 		var added []string
-		got := pageAll(t, 5, func(p storage.Page) ([]*model.Application, error) {
+		got := pageAll(t, 5, func(p storage.Page) ([]*model.Application, []string, error) {
 			return db.Applications(ctx, scopeA, storage.AppFilter{}, p)
 		}, func(a *model.Application) string { return a.ID }, func(int) {
 			a := &model.Application{ID: newID(), AccountID: f.AccountA, OrganizationID: f.BranchOrg, EmployeeID: f.BranchEmployee,
@@ -1039,7 +1039,7 @@ func testPagination(t *testing.T, db *storage.DB) {
 		}
 	})
 	t.Run("employees, 4 a page", func(t *testing.T) {
-		got := pageAll(t, 4, func(p storage.Page) ([]*model.Employee, error) {
+		got := pageAll(t, 4, func(p storage.Page) ([]*model.Employee, []string, error) {
 			return db.Employees(ctx, scopeA, storage.EmployeeFilter{}, p)
 		}, func(e *model.Employee) string { return e.ID }, nil)
 		if want := sorted(emps...); !slices.Equal(got, want) {
@@ -1047,8 +1047,9 @@ func testPagination(t *testing.T, db *storage.DB) {
 		}
 	})
 	t.Run("organizations, 3 a page", func(t *testing.T) {
-		got := pageAll(t, 3, func(p storage.Page) ([]*model.Organization, error) {
-			return db.Organizations(ctx, scopeA, storage.OrgFilter{}, p)
+		got := pageAll(t, 3, func(p storage.Page) ([]*model.Organization, []string, error) {
+			rows, err := db.Organizations(ctx, scopeA, storage.OrgFilter{}, p)
+			return rows, orgIDs(rows), err
 		}, func(o *model.Organization) string { return o.ID }, nil)
 		if want := sorted(orgs...); !slices.Equal(got, want) {
 			t.Errorf("got %v, want %v", got, want)
@@ -1063,7 +1064,7 @@ func testPagination(t *testing.T, db *storage.DB) {
 			}
 			serials = append(serials, c.Serial)
 		}
-		got := pageAll(t, 2, func(p storage.Page) ([]*model.Certificate, error) {
+		got := pageAll(t, 2, func(p storage.Page) ([]*model.Certificate, []string, error) {
 			return db.Certificates(ctx, scopeA, storage.CertFilter{}, p)
 		}, func(c *model.Certificate) string { return c.Serial }, nil)
 		if want := sorted(serials...); !slices.Equal(got, want) {
@@ -1490,7 +1491,7 @@ func testBroadSearch(t *testing.T, db *storage.DB) {
 			}{{storage.Order{}, newestFirst(c.want...)}, {storage.Order{By: "created"}, sorted(c.want...)},
 				{storage.Order{By: "updated", Desc: true}, newestFirst(c.want...)}} {
 				for _, limit := range []int{4, 1000} {
-					got := pageAll(t, limit, func(p storage.Page) ([]*model.Application, error) {
+					got := pageAll(t, limit, func(p storage.Page) ([]*model.Application, []string, error) {
 						p.Order = o.order
 						return db.Applications(ctx, c.s, c.f, p)
 					}, func(a *model.Application) string { return a.ID }, nil)

@@ -43,7 +43,7 @@ func TestEngines(t *testing.T) {
 			if err != nil || branch.ParentID != f.HeadOrg || branch.INN != HeadINN || branch.KPP != BranchKPP {
 				t.Errorf("branch = %+v, %v", branch, err)
 			}
-			apps, err := db.Applications(ctx, storage.Scope{AccountID: f.AccountB}, storage.AppFilter{}, storage.Page{Limit: 10})
+			apps, _, err := db.Applications(ctx, storage.Scope{AccountID: f.AccountB}, storage.AppFilter{}, storage.Page{Limit: 10})
 			if err != nil || len(apps) != 1 || apps[0].ID != f.AppB || apps[0].EmployeeName != "Сидоров Пётр Алексеевич" {
 				t.Errorf("account B applications = %v, %v", apps, err)
 			}

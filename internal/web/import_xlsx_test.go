@@ -145,7 +145,7 @@ func noise(n int) []byte {
 
 func orgAEmployees(t *testing.T, e *env) []*model.Employee {
 	t.Helper()
-	emps, err := e.db.Employees(context.Background(), storage.Scope{}, storage.EmployeeFilter{OrganizationID: e.orgA},
+	emps, _, err := e.db.Employees(context.Background(), storage.Scope{}, storage.EmployeeFilter{OrganizationID: e.orgA},
 		storage.Page{Limit: 100})
 	must(t, err)
 	return emps
