@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/requisites"
 	"github.com/kcr-project/kcr/internal/storage"
 )
@@ -182,46 +183,59 @@ func BenchmarkSearchApplications(b *testing.B) {
 }
 
 // BenchmarkSortedApplications times a page of applications in a chosen order over the million applications:
-// the first page, and a later one (continuing after a row in the middle of the order).
+// the first page, a later one (continuing after a row in the middle of the order), an organization-scoped
+// user's, and a small account's next to the large one.
 func BenchmarkSortedApplications(b *testing.B) {
 	db, account, inns := benchDB(b)
 	ctx := context.Background()
 	scope := storage.Scope{AccountID: account}
-	mid, _, err := db.Applications(ctx, scope, storage.AppFilter{INN: inns[17]}, storage.Page{Limit: 1})
+	_, mid, err := db.Applications(ctx, scope, storage.AppFilter{EmployeeNamePrefix: "иванов25000 "},
+		storage.Page{Limit: 1, Order: storage.Order{By: "employee"}})
 	if err != nil || len(mid) == 0 {
 		b.Fatal("no application to continue after", err)
 	}
+	orgs, err := db.Organizations(ctx, scope, storage.OrgFilter{INN: inns[5]}, storage.Page{Limit: 3})
+	if err != nil || len(orgs) == 0 {
+		b.Fatal("no organizations to scope to", err)
+	}
+	orgScope := storage.Scope{AccountID: account, OrgIDs: []string{orgs[0].ID}}
+	small := benchSmallAccount(b, db)
+	all := func(int) storage.AppFilter { return storage.AppFilter{} }
 	for _, bc := range []struct {
 		name   string
+		scope  storage.Scope
 		filter func(i int) storage.AppFilter
 		order  storage.Order
 		after  string
 	}{
-		{"all_by_updated_desc", func(int) storage.AppFilter { return storage.AppFilter{} }, storage.Order{By: "updated", Desc: true}, ""},
-		{"all_by_created", func(int) storage.AppFilter { return storage.AppFilter{} }, storage.Order{By: "created"}, ""},
-		{"all_by_employee", func(int) storage.AppFilter { return storage.AppFilter{} }, storage.Order{By: "employee"}, ""},
-		{"all_by_employee_next_page", func(int) storage.AppFilter { return storage.AppFilter{} }, storage.Order{By: "employee"}, mid[0].ID},
-		{"all_by_organization", func(int) storage.AppFilter { return storage.AppFilter{} }, storage.Order{By: "organization"}, ""},
-		{"all_by_state", func(int) storage.AppFilter { return storage.AppFilter{} }, storage.Order{By: "state"}, ""},
-		{"by_inn_by_employee", func(i int) storage.AppFilter { return storage.AppFilter{INN: inns[(i*7919)%len(inns)]} },
+		{"all_by_updated_desc", scope, all, storage.Order{By: "updated", Desc: true}, ""},
+		{"all_by_created", scope, all, storage.Order{By: "created"}, ""},
+		{"all_by_employee", scope, all, storage.Order{By: "employee"}, ""},
+		{"all_by_employee_next_page", scope, all, storage.Order{By: "employee"}, mid[0]},
+		{"all_by_organization", scope, all, storage.Order{By: "organization"}, ""},
+		{"all_by_state", scope, all, storage.Order{By: "state"}, ""},
+		{"by_inn_by_employee", scope, func(i int) storage.AppFilter { return storage.AppFilter{INN: inns[(i*7919)%len(inns)]} },
 			storage.Order{By: "employee"}, ""},
-		{"by_state_by_updated", func(int) storage.AppFilter { return storage.AppFilter{State: "identity_verification"} },
+		{"by_state_by_updated", scope, func(int) storage.AppFilter { return storage.AppFilter{State: "identity_verification"} },
 			storage.Order{By: "updated"}, ""},
-		{"by_employee_narrow_by_updated", func(i int) storage.AppFilter {
+		{"by_employee_narrow_by_updated", scope, func(i int) storage.AppFilter {
 			return storage.AppFilter{EmployeeNamePrefix: fmt.Sprintf("Иванов%d Иван", (i*7919)%benchEmployees)}
 		}, storage.Order{By: "updated", Desc: true}, ""},
-		{"by_inn_by_state", func(i int) storage.AppFilter { return storage.AppFilter{INN: inns[(i*7919)%len(inns)]} },
+		{"by_inn_by_state", scope, func(i int) storage.AppFilter { return storage.AppFilter{INN: inns[(i*7919)%len(inns)]} },
 			storage.Order{By: "state"}, ""},
-		{"by_employee_prefix_by_organization", func(i int) storage.AppFilter {
+		{"by_employee_prefix_by_organization", scope, func(i int) storage.AppFilter {
 			return storage.AppFilter{EmployeeNamePrefix: fmt.Sprintf("иванов%d", i%9+1)}
 		}, storage.Order{By: "organization"}, ""},
+		{"organization_scope_by_employee", orgScope, all, storage.Order{By: "employee"}, ""},
+		{"small_account_by_employee", small, all, storage.Order{By: "employee"}, ""},
+		{"small_account_by_organization", small, all, storage.Order{By: "organization"}, ""},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var lat []time.Duration
 			i := 0
 			for b.Loop() {
 				start := time.Now()
-				rows, _, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51, Order: bc.order, After: bc.after})
+				rows, _, err := db.Applications(ctx, bc.scope, bc.filter(i), storage.Page{Limit: 51, Order: bc.order, After: bc.after})
 				lat = append(lat, time.Since(start))
 				if err != nil {
 					b.Fatal(err)
@@ -236,4 +250,42 @@ func BenchmarkSortedApplications(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 		})
 	}
+}
+
+// benchSmallAccount adds (once) a second account with one organization, two employees and their
+// applications beside the large one, and returns its scope.
+func benchSmallAccount(b *testing.B, db *storage.DB) storage.Scope {
+	b.Helper()
+	ctx := context.Background()
+	s := storage.Scope{AccountID: "bench-small"}
+	if apps, _, err := db.Applications(ctx, s, storage.AppFilter{}, storage.Page{Limit: 1}); err != nil {
+		b.Fatal(err)
+	} else if len(apps) > 0 {
+		return s
+	}
+	now := time.Now()
+	r := rand.New(rand.NewPCG(8, 8))
+	inn := requisites.GenerateINN10(r)
+	org := &model.Organization{ID: uuid.NewString(), AccountID: s.AccountID, Kind: model.OrgLegalEntity,
+		Sector: model.SectorCommercial, Name: "ООО «Малое»", INN: inn, KPP: requisites.GenerateKPP(r, inn),
+		OGRN: requisites.GenerateOGRN(r), Address: "—", Region: "77", CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateAccount(ctx, &model.Account{ID: s.AccountID, Name: "Малое", CreatedAt: now}); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateOrganization(ctx, org); err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"Яковлев", "Абрамова"} {
+		e := &model.Employee{ID: uuid.NewString(), AccountID: s.AccountID, OrganizationID: org.ID, Surname: name,
+			GivenName: "Анна", BirthDate: "1990-01-01", SNILS: requisites.GenerateSNILS(r), CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateEmployee(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+		a := &model.Application{ID: uuid.NewString(), AccountID: s.AccountID, OrganizationID: org.ID, EmployeeID: e.ID,
+			Kind: model.KindIndividual, State: model.StateDraft, CreatedBy: "user:bench", CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateApplication(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }
