@@ -1,7 +1,6 @@
 package api
 
 import (
-	"mime"
 	"net/http"
 	"strings"
 
@@ -247,12 +246,12 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "invoice-" + doc.Number + ".pdf"}))
+		w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", "invoice-"+doc.Number+".pdf"))
 		_, err = w.Write(pdf)
 		return err
 	case strings.Contains(accept, "text/csv"):
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "invoice-" + doc.Number + ".csv"}))
+		w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", "invoice-"+doc.Number+".csv"))
 		_, err := w.Write(document.CSV(*doc))
 		return err
 	}
@@ -270,7 +269,7 @@ func (s *Server) getAct(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "act-" + doc.Number + ".pdf"}))
+	w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", "act-"+doc.Number+".pdf"))
 	_, err = w.Write(pdf)
 	return err
 }
