@@ -285,6 +285,9 @@ func (s *Service) RenewalWave(ctx context.Context, p *access.Principal, in WaveI
 	}
 	res := &WaveResult{Skipped: map[string]int{}, ApplicationIDs: []string{}}
 	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DB.LockAccountWaves(ctx, p.AccountID); err != nil {
+			return err
+		}
 		certs, err := s.DB.RenewalCandidates(ctx, p.Scope(), orgs, before, kind)
 		if err != nil {
 			return err

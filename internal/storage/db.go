@@ -106,6 +106,18 @@ func (db *DB) Optimize(ctx context.Context) error {
 	return err
 }
 
+// LockAccountWaves serializes renewal waves of one account until the surrounding transaction ends: two waves
+// must not both find a certificate without a reissue application and both create one. On PostgreSQL it is a
+// transaction-scoped advisory lock; SQLite's write transactions take the database lock at BEGIN, so there
+// waves are serialized already.
+func (db *DB) LockAccountWaves(ctx context.Context, accountID string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.exec(ctx, `SELECT pg_advisory_xact_lock(7345002, hashtext(?))`, accountID)
+	return err
+}
+
 // Dialect tells which engine the database runs on.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
