@@ -18,7 +18,6 @@ import (
 	"github.com/kcr-project/kcr/internal/api"
 	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/billing"
-	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/demo"
@@ -113,8 +112,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	acc := &access.Service{DB: db, Clock: clk}
 	bill := &billing.Service{DB: db, Clock: clk, Timeline: c.Timeline}
 	reg := &registration.Service{DB: db, Clock: clk, Billing: bill}
+	if c.Seller.Name == "" {
+		fmt.Fprintln(stdout, "no --seller: invoices and acts cannot be printed until the operator's requisites are configured")
+	}
 	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies, Billing: bill,
-		Seller: seller}
+		Seller: c.Seller}
 	reg.StateCAs, reg.Timeline = cas.state, c.Timeline
 	if cas.own != nil {
 		reg.CA = cas.own
@@ -132,7 +134,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	go hourlyJobs(ctx, bill, log)
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: seller}
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}
@@ -154,12 +156,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fmt.Fprintln(stdout, "kcr shutting down")
 	return hs.Shutdown(shutdownCtx)
 }
-
-// seller is the CA operator's requisites on invoices and acts. A real deployment puts its own here; the
-// values below are the demo's (valid checksums, fictitious company).
-var seller = document.Party{Name: "ООО «Удостоверяющий центр КЦР»", INN: "7728168971", KPP: "770801001", OGRN: "1027700067328",
-	Address: "117997, г. Москва, ул. Профсоюзная, д. 1", Bank: "ПАО «Демобанк», г. Москва", BIC: "044525225",
-	Account: "40702810900000000001", CorrAccount: "30101810400000000225"}
 
 // hourlyJobs closes each month for every account once it has ended and refreshes the query planner's
 // statistics; closing twice changes nothing, so replicas may all run it.

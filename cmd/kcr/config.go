@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/rules"
 )
@@ -156,6 +157,8 @@ type serveConfig struct {
 	Addr          string
 	Demo          bool
 	SecureCookies bool
+	SellerFile    string         // the CA operator's requisites for invoices (JSON, see loadSeller)
+	Seller        document.Party // from SellerFile; the demo's under --demo without it; none otherwise
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -216,6 +219,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	}
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "KCR_ADDR", "127.0.0.1:8080"), "listen address host:port (env KCR_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", demo, "load demo data into an empty database (env KCR_DEMO)")
+	fs.StringVar(&c.SellerFile, "seller", getenv("KCR_SELLER_FILE"), "JSON file of the CA operator's requisites printed on invoices and acts (env KCR_SELLER_FILE)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", secure, "mark session cookies Secure, for HTTPS deployments (env KCR_SECURE_COOKIES)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -231,6 +235,14 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	}
 	if err := c.timelineConfig.validate(); err != nil {
 		return nil, err
+	}
+	switch {
+	case c.SellerFile != "":
+		if c.Seller, err = loadSeller(c.SellerFile); err != nil {
+			return nil, err
+		}
+	case c.Demo:
+		c.Seller = demoSeller
 	}
 	_, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {

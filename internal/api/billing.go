@@ -80,6 +80,15 @@ func (s *Server) billingOrUnavailable() (*billing.Service, error) {
 	return s.Billing, nil
 }
 
+// sellerConfigured refuses the printed invoice and act while the operator's requisites are not configured
+// (kcr serve --seller): a document without them is not one anybody can pay.
+func (s *Server) sellerConfigured() error {
+	if s.Seller.Name == "" || s.Seller.INN == "" {
+		return errs.New(errs.Unavailable, "the seller's requisites are not configured (kcr serve --seller)")
+	}
+	return nil
+}
+
 func (s *Server) listTariffs(w http.ResponseWriter, r *http.Request) error {
 	b, err := s.billingOrUnavailable()
 	if err != nil {
@@ -241,6 +250,9 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch accept := r.Header.Get("Accept"); {
 	case strings.Contains(accept, "application/pdf"):
+		if err := s.sellerConfigured(); err != nil {
+			return err
+		}
 		pdf, err := document.InvoicePDF(*doc)
 		if err != nil {
 			return err
@@ -262,6 +274,9 @@ func (s *Server) getInvoice(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getAct(w http.ResponseWriter, r *http.Request) error {
 	_, doc, err := s.invoiceDocument(r)
 	if err != nil {
+		return err
+	}
+	if err := s.sellerConfigured(); err != nil {
 		return err
 	}
 	pdf, err := document.ActPDF(*doc)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"mime"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -280,6 +281,25 @@ func TestBillingEndToEnd(t *testing.T) {
 			}
 		}
 		billNoPersonalData(t, "the invoice PDF", []byte(invoiceText), serial)
+
+		// Without the operator's requisites the printed invoice and act are refused; the JSON still answers.
+		bare := httptest.NewServer((&api.Server{DB: e.db, Access: e.acc, Reg: e.reg, Clock: e.clk, Billing: e.bill,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
+		for _, c := range []struct {
+			path, accept string
+			want         int
+		}{{path, "application/pdf", 503}, {path + "/act", "", 503}, {path, "application/json", 200}} {
+			req, _ := http.NewRequest("GET", bare.URL+c.path, nil)
+			req.Header.Set("Authorization", "Bearer "+e.tokens["accountant"])
+			req.Header.Set("Accept", c.accept)
+			resp, err := http.DefaultClient.Do(req)
+			must(t, err)
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Errorf("no seller, GET %s (%s): %d, want %d", c.path, c.accept, resp.StatusCode, c.want)
+			}
+		}
+		bare.Close()
 
 		// The act.
 		r = e.do("accountant", "GET", path+"/act", nil)

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadSeller(t *testing.T) {
+	valid := `{"name": "ООО «УЦ»", "inn": "7728168971", "kpp": "770801001", "ogrn": "1027700067328",
+		"address": "Москва", "bank": "ПАО Сбербанк", "bic": "044525225", "account": "40702810938000000001",
+		"corr_account": "30101810400000000225"}`
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p, err := loadSeller(write("valid.json", valid))
+	if err != nil || p.Name != "ООО «УЦ»" || p.Account != "40702810938000000001" || p.CorrAccount != "30101810400000000225" {
+		t.Fatalf("valid file: %+v, %v", p, err)
+	}
+	for _, c := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"not JSON", `name = x`, []string{"not the expected JSON object"}},
+		{"unknown field", strings.Replace(valid, `"name"`, `"title": "x", "name"`, 1), []string{"unknown field", "title"}},
+		{"empty object", `{}`, []string{"name: required", "inn: required", "kpp: required", "bic: required"}},
+		{"bad ИНН", strings.Replace(valid, "7728168971", "7728168972", 1), []string{"inn: check digit is wrong"}},
+		{"account of another bank", strings.Replace(valid, "044525225", "044525593", 1),
+			[]string{"account: control key does not match"}},
+		{"settlement account as the correspondent one", strings.Replace(valid, "30101810400000000225", "40702810938000000001", 1),
+			[]string{"corr_account: must start with 30101"}},
+		{"foreign БИК", strings.Replace(valid, "044525225", "144525225", 1), []string{"bic: must start with 04"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := loadSeller(write(strings.ReplaceAll(c.name, " ", "-")+".json", c.body))
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("err = %v, want a usage error", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q lacks %q", err, w)
+				}
+			}
+		})
+	}
+	t.Run("serve refuses a bad file before it starts", func(t *testing.T) {
+		var out bytes.Buffer
+		code := run(context.Background(), []string{"serve", "--seller", write("bad.json", `{}`)}, &out, &out,
+			func(string) string { return "" })
+		if code != 2 || !strings.Contains(out.String(), "--seller") || !strings.Contains(out.String(), "inn: required") {
+			t.Fatalf("exit %d: %s", code, out.String())
+		}
+	})
+	t.Run("missing file", func(t *testing.T) {
+		if _, err := loadSeller(filepath.Join(dir, "nope.json")); err == nil || !strings.Contains(err.Error(), "--seller") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
