@@ -82,7 +82,7 @@ func adminFields(fields map[string]string, rename map[string]string) map[string]
 // found and internal failures are error pages.
 func (h *Handler) adminFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, name, title string, d *adminData,
 	err error, rename map[string]string, fill func() error) {
-	pr := formProblem(err)
+	pr := formProblem(localeOf(r), err)
 	if pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden || pr.Status >= 500 || pr.Status == http.StatusUnauthorized {
 		h.fail(w, r, p, err)
 		return
@@ -129,9 +129,9 @@ func (h *Handler) orgOptions(r *http.Request, p *access.Principal) ([]option, ma
 	return out, names
 }
 
-func orgList(ids []string, all bool, names map[string]string) string {
+func orgList(l locale, ids []string, all bool, names map[string]string) string {
 	if all || len(ids) == 0 {
-		return T("adm.all_orgs")
+		return l.T("adm.all_orgs")
 	}
 	var out []string
 	for _, id := range ids {
@@ -147,6 +147,7 @@ func orgList(ids []string, all bool, names map[string]string) string {
 // ---- users ----
 
 func (h *Handler) usersFill(r *http.Request, p *access.Principal, d *adminData) error {
+	l := localeOf(r)
 	users, err := h.Access.Users(r.Context(), p)
 	if err != nil {
 		return err
@@ -154,9 +155,9 @@ func (h *Handler) usersFill(r *http.Request, p *access.Principal, d *adminData) 
 	orgs, names := h.orgOptions(r, p)
 	d.Orgs = orgs
 	for _, u := range users {
-		row := userRow{U: u, Role: roleName(u.Role), Orgs: orgList(u.OrganizationIDs, false, names)}
+		row := userRow{U: u, Role: l.roleName(u.Role), Orgs: orgList(l, u.OrganizationIDs, false, names)}
 		if u.Role == model.RoleEmployee {
-			row.Orgs = T("adm.own_only")
+			row.Orgs = l.T("adm.own_only")
 		}
 		d.Users = append(d.Users, row)
 	}
@@ -164,7 +165,7 @@ func (h *Handler) usersFill(r *http.Request, p *access.Principal, d *adminData) 
 		if role == model.RoleIntegration || role == model.RoleOperator && p.Role != model.RoleOperator {
 			continue
 		}
-		d.Roles = append(d.Roles, option{string(role), roleName(role)})
+		d.Roles = append(d.Roles, option{string(role), l.roleName(role)})
 	}
 	if p.Can(access.EmployeeRead) {
 		pg, err := h.Reg.Employees(r.Context(), p, storage.EmployeeFilter{}, registration.PageRequest{Limit: countCap})
@@ -190,6 +191,7 @@ func (h *Handler) usersFill(r *http.Request, p *access.Principal, d *adminData) 
 }
 
 func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.UserManage) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "users"))
 		return
@@ -199,10 +201,11 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request, p *access.P
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_users", T("adm.users_title"), p, d)
+	h.render(w, r, http.StatusOK, "admin_users", l.T("adm.users_title"), p, d)
 }
 
 func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.UserManage) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "users"))
 		return
@@ -231,7 +234,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request, p *acc
 		vals := cloneValues(f)
 		vals.Del("password")
 		d := adminData{formData: formData{Values: vals, Nonce: f.Get("nonce")}}
-		h.adminFailed(w, r, p, "admin_users", T("adm.users_title"), &d, err, nil, func() error { return h.usersFill(r, p, &d) })
+		h.adminFailed(w, r, p, "admin_users", l.T("adm.users_title"), &d, err, nil, func() error { return h.usersFill(r, p, &d) })
 		return
 	}
 	h.rememberForm(p, "user", f, u.ID)
@@ -241,6 +244,7 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request, p *acc
 // ---- API keys ----
 
 func (h *Handler) keysFill(r *http.Request, p *access.Principal, d *adminData) error {
+	l := localeOf(r)
 	keys, err := h.Access.APIKeys(r.Context(), p)
 	if err != nil {
 		return err
@@ -248,7 +252,7 @@ func (h *Handler) keysFill(r *http.Request, p *access.Principal, d *adminData) e
 	orgs, names := h.orgOptions(r, p)
 	d.Orgs = orgs
 	for _, k := range keys {
-		d.Keys = append(d.Keys, keyRow{K: k, Orgs: orgList(k.OrganizationIDs, k.AllOrgs, names)})
+		d.Keys = append(d.Keys, keyRow{K: k, Orgs: orgList(l, k.OrganizationIDs, k.AllOrgs, names)})
 	}
 	d.CanAdd = true
 	d.Action = "/ui/admin/api-keys"
@@ -256,6 +260,7 @@ func (h *Handler) keysFill(r *http.Request, p *access.Principal, d *adminData) e
 }
 
 func (h *Handler) adminKeys(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.APIKeyManage) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "api keys"))
 		return
@@ -265,10 +270,11 @@ func (h *Handler) adminKeys(w http.ResponseWriter, r *http.Request, p *access.Pr
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_keys", T("adm.keys_title"), p, d)
+	h.render(w, r, http.StatusOK, "admin_keys", l.T("adm.keys_title"), p, d)
 }
 
 func (h *Handler) adminKeyCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.APIKeyManage) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "api keys"))
 		return
@@ -290,11 +296,11 @@ func (h *Handler) adminKeyCreate(w http.ResponseWriter, r *http.Request, p *acce
 	k, secret, err := h.Access.CreateAPIKey(r.Context(), p, in)
 	if err != nil {
 		d := adminData{formData: formData{Values: f, Nonce: f.Get("nonce")}}
-		h.adminFailed(w, r, p, "admin_keys", T("adm.keys_title"), &d, err, nil, func() error { return h.keysFill(r, p, &d) })
+		h.adminFailed(w, r, p, "admin_keys", l.T("adm.keys_title"), &d, err, nil, func() error { return h.keysFill(r, p, &d) })
 		return
 	}
 	h.rememberForm(p, "apikey", f, k.ID)
-	h.render(w, r, http.StatusOK, "admin_key_created", T("adm.key_created_title"), p, adminData{Secret: secret, Key: k})
+	h.render(w, r, http.StatusOK, "admin_key_created", l.T("adm.key_created_title"), p, adminData{Secret: secret, Key: k})
 }
 
 func (h *Handler) adminKeyRevoke(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -319,15 +325,17 @@ func (h *Handler) centersFill(r *http.Request, p *access.Principal, d *adminData
 }
 
 func (h *Handler) adminCenters(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	d := adminData{formData: formData{Values: url.Values{}, Nonce: access.NewID()}, Done: r.URL.Query().Get("done")}
 	if err := h.centersFill(r, p, &d); err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_centers", T("adm.centers_title"), p, d)
+	h.render(w, r, http.StatusOK, "admin_centers", l.T("adm.centers_title"), p, d)
 }
 
 func (h *Handler) adminCenterCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.AccountManage) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "service centers"))
 		return
@@ -345,7 +353,7 @@ func (h *Handler) adminCenterCreate(w http.ResponseWriter, r *http.Request, p *a
 		Address: f.Get("address"), Region: f.Get("region"), Hours: f.Get("hours")})
 	if err != nil {
 		d := adminData{formData: formData{Values: f, Nonce: f.Get("nonce")}}
-		h.adminFailed(w, r, p, "admin_centers", T("adm.centers_title"), &d, err, nil, func() error { return h.centersFill(r, p, &d) })
+		h.adminFailed(w, r, p, "admin_centers", l.T("adm.centers_title"), &d, err, nil, func() error { return h.centersFill(r, p, &d) })
 		return
 	}
 	h.rememberForm(p, "center", f, c.ID)
@@ -355,6 +363,7 @@ func (h *Handler) adminCenterCreate(w http.ResponseWriter, r *http.Request, p *a
 // ---- tariffs ----
 
 func (h *Handler) tariffsFill(r *http.Request, p *access.Principal, d *adminData) error {
+	l := localeOf(r)
 	if h.Billing == nil {
 		return errs.NotFoundf("billing is not configured")
 	}
@@ -363,10 +372,10 @@ func (h *Handler) tariffsFill(r *http.Request, p *access.Principal, d *adminData
 		return err
 	}
 	for _, t := range ts {
-		d.Tariffs = append(d.Tariffs, tariffRow{T: t, Position: T("pos." + t.Position)})
+		d.Tariffs = append(d.Tariffs, tariffRow{T: t, Position: l.T("pos." + t.Position)})
 	}
 	for _, pos := range billing.Positions {
-		d.Positions = append(d.Positions, option{pos, T("pos." + pos)})
+		d.Positions = append(d.Positions, option{pos, l.T("pos." + pos)})
 	}
 	d.CanAdd = p.Can(access.BillingManage)
 	d.Action = "/ui/admin/tariffs"
@@ -374,12 +383,13 @@ func (h *Handler) tariffsFill(r *http.Request, p *access.Principal, d *adminData
 }
 
 func (h *Handler) adminTariffs(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	d := adminData{formData: formData{Values: url.Values{}, Nonce: access.NewID()}, Done: r.URL.Query().Get("done")}
 	if err := h.tariffsFill(r, p, &d); err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_tariffs", T("adm.tariffs_title"), p, d)
+	h.render(w, r, http.StatusOK, "admin_tariffs", l.T("adm.tariffs_title"), p, d)
 }
 
 var priceRE = regexp.MustCompile(`^(\d{1,12})(?:[.,](\d{1,2}))?$`)
@@ -404,6 +414,7 @@ func parseRoubles(s string) (int64, bool) {
 }
 
 func (h *Handler) adminTariffCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if h.Billing == nil {
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
 		return
@@ -425,14 +436,14 @@ func (h *Handler) adminTariffCreate(w http.ResponseWriter, r *http.Request, p *a
 	fill := func() error { return h.tariffsFill(r, p, &d) }
 	kop, ok := parseRoubles(f.Get("price"))
 	if !ok {
-		h.adminFailed(w, r, p, "admin_tariffs", T("adm.tariffs_title"), &d,
+		h.adminFailed(w, r, p, "admin_tariffs", l.T("adm.tariffs_title"), &d,
 			errs.Field("price", "format", "a price in roubles"), nil, fill)
 		return
 	}
 	t, err := h.Billing.CreateTariff(r.Context(), p, billing.TariffInput{Position: f.Get("position"), PriceKopecks: kop,
 		ValidFrom: isoDate(f.Get("valid_from")), ValidTo: isoDate(f.Get("valid_to"))})
 	if err != nil {
-		h.adminFailed(w, r, p, "admin_tariffs", T("adm.tariffs_title"), &d, err, map[string]string{"price_kopecks": "price"}, fill)
+		h.adminFailed(w, r, p, "admin_tariffs", l.T("adm.tariffs_title"), &d, err, map[string]string{"price_kopecks": "price"}, fill)
 		return
 	}
 	h.rememberForm(p, "tariff", f, t.ID)

@@ -17,36 +17,38 @@ type loginData struct {
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	l := localeOf(r)
 	d := loginData{}
 	if r.URL.Query().Get("expired") != "" {
-		d.Notice = T("login.expired")
+		d.Notice = l.T("login.expired")
 	}
 	if r.URL.Query().Get("out") != "" {
-		d.Notice = T("logout.done")
+		d.Notice = l.T("logout.done")
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	h.render(w, r, http.StatusOK, "login", T("login.title"), nil, d)
+	h.render(w, r, http.StatusOK, "login", l.T("login.title"), nil, d)
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	l := localeOf(r)
 	login := strings.TrimSpace(r.PostFormValue("login"))
 	password := r.PostFormValue("password")
 	d := loginData{Login: login}
 	if login == "" || password == "" {
-		d.Error = T("login.required")
-		h.render(w, r, http.StatusUnprocessableEntity, "login", T("login.title"), nil, d)
+		d.Error = l.T("login.required")
+		h.render(w, r, http.StatusUnprocessableEntity, "login", l.T("login.title"), nil, d)
 		return
 	}
 	token, _, err := h.Access.Login(r.Context(), login, password)
 	if err != nil {
 		if errs.KindOf(err) != errs.Unauthenticated {
 			h.Log.Error("web: login failed", "err", err)
-			d.Error = T("err.internal")
-			h.render(w, r, http.StatusInternalServerError, "login", T("login.title"), nil, d)
+			d.Error = l.T("err.internal")
+			h.render(w, r, http.StatusInternalServerError, "login", l.T("login.title"), nil, d)
 			return
 		}
-		d.Error = T("login.wrong")
-		h.render(w, r, http.StatusUnauthorized, "login", T("login.title"), nil, d)
+		d.Error = l.T("login.wrong")
+		h.render(w, r, http.StatusUnauthorized, "login", l.T("login.title"), nil, d)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: h.SecureCookies,
@@ -76,23 +78,24 @@ type passwordData struct {
 }
 
 func (h *Handler) passwordForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	h.render(w, r, http.StatusOK, "password", T("pw.title"), p, passwordData{Done: r.URL.Query().Get("done") != ""})
+	h.render(w, r, http.StatusOK, "password", localeOf(r).T("pw.title"), p, passwordData{Done: r.URL.Query().Get("done") != ""})
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	current, next, repeat := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("repeat_password")
 	if next != repeat {
-		h.render(w, r, http.StatusUnprocessableEntity, "password", T("pw.title"), p, passwordData{Message: T("err.invalid"),
-			Fields: map[string]string{"repeat_password": T("pw.mismatch")}})
+		h.render(w, r, http.StatusUnprocessableEntity, "password", l.T("pw.title"), p, passwordData{Message: l.T("err.invalid"),
+			Fields: map[string]string{"repeat_password": l.T("pw.mismatch")}})
 		return
 	}
 	if err := h.Access.ChangePassword(r.Context(), p, current, next); err != nil {
-		pr := explain(err)
+		pr := explain(l, err)
 		if pr.Fields == nil {
 			h.fail(w, r, p, err)
 			return
 		}
-		h.render(w, r, pr.Status, "password", T("pw.title"), p, passwordData{Message: pr.Message, Fields: pr.Fields})
+		h.render(w, r, pr.Status, "password", l.T("pw.title"), p, passwordData{Message: pr.Message, Fields: pr.Fields})
 		return
 	}
 	http.Redirect(w, r, "/ui/password?done=1", http.StatusSeeOther)

@@ -47,7 +47,9 @@ func TestBrowser(t *testing.T) {
 		opts = append(opts, chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 			chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
 			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
-			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+			// A Russian user's browser: the interface follows Accept-Language, and Chromium's default is English.
+			chromedp.Flag("accept-lang", "ru-RU,ru"))
 		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 		ctx, cancelC := chromedp.NewContext(actx)
 		ctx, cancelT := context.WithTimeout(ctx, 40*time.Second)

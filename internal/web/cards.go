@@ -91,6 +91,7 @@ func (h *Handler) applicationCard(w http.ResponseWriter, r *http.Request, p *acc
 
 // showApplication loads the application in scope and renders its card with d's messages.
 func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *access.Principal, status int, d appCardData) {
+	l := localeOf(r)
 	v, err := h.Reg.Application(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, p, err)
@@ -111,10 +112,10 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		return
 	}
 	if v.Verification != nil {
-		d.VerifiedBy = who(p, v.Verification.VerifiedBy, names)
+		d.VerifiedBy = who(l, p, v.Verification.VerifiedBy, names)
 	}
 	for _, t := range v.History {
-		d.History = append(d.History, historyRow{T: t, Who: who(p, t.Actor, names)})
+		d.History = append(d.History, historyRow{T: t, Who: who(l, p, t.Actor, names)})
 	}
 	for _, a := range v.AllowedActions {
 		if perm, ok := actionPermission[registration.Action(a)]; ok && p.Can(perm) {
@@ -123,8 +124,8 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 	}
 	d.CanCSR = p.Can(access.AppCSR) && slices.Contains(csrStates, v.State)
 	d.CanPDF = p.Can(access.EmployeeRead)
-	d.Progress = appProgress(v.State, v.HasCSR, v.Verification != nil)
-	d.Next = nextStep(v.State, d.Progress, func(a string) bool {
+	d.Progress = appProgress(l, v.State, v.HasCSR, v.Verification != nil)
+	d.Next = nextStep(l, v.State, d.Progress, func(a string) bool {
 		if a == "csr" {
 			return d.CanCSR
 		}
@@ -153,29 +154,30 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 			}
 		}
 		for _, m := range model.VerificationMethods {
-			d.Methods = append(d.Methods, option{string(m), T("method." + string(m))})
+			d.Methods = append(d.Methods, option{string(m), l.methodName(m)})
 		}
 		d.Checklist = identityChecklist
 	}
-	h.render(w, r, status, "application", T("card.app_title"), p, d)
+	h.render(w, r, status, "application", l.T("card.app_title"), p, d)
 }
 
-// who names the actor of a history step: the caller themselves by login, others by the name ActorNames
-// found, kcr's own jobs as the system, anyone else by their audit id.
-func who(p *access.Principal, actor string, names map[string]string) string {
+// who names the actor of a history step in l: the caller themselves by login, others by the name
+// ActorNames found, kcr's own jobs as the system, anyone else by their audit id.
+func who(l locale, p *access.Principal, actor string, names map[string]string) string {
 	switch {
 	case actor == p.Actor:
-		return p.Name + " (" + T("card.you") + ")"
+		return p.Name + " (" + l.T("card.you") + ")"
 	case names[actor] != "":
 		return names[actor]
 	case actor == "system" || strings.HasPrefix(actor, "system:"):
-		return T("hist.system")
+		return l.T("hist.system")
 	}
 	return actor
 }
 
 // applicationAct performs one action from the card's forms and redirects back to the card.
 func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	act := registration.Action(r.PathValue("action"))
 	if _, ok := actionPermission[act]; !ok {
 		h.fail(w, r, p, errs.NotFoundf("no action %s", act))
@@ -198,7 +200,7 @@ func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *acce
 			note, ok := checklistNote(in.Method, r.PostForm["check"])
 			if !ok {
 				h.showApplication(w, r, p, http.StatusUnprocessableEntity, appCardData{Failed: string(act),
-					Message: T("err.invalid"), Fields: map[string]string{"check": T("check.missing")}, Values: r.PostForm})
+					Message: l.T("err.invalid"), Fields: map[string]string{"check": l.T("check.missing")}, Values: r.PostForm})
 				return
 			}
 			in.Note = note
@@ -239,10 +241,10 @@ func (h *Handler) applicationCSR(w http.ResponseWriter, r *http.Request, p *acce
 	http.Redirect(w, r, "/ui/applications/"+url.PathEscape(id)+"?done=csr", http.StatusSeeOther)
 }
 
-// cardProblem is explain with what a card adds: a rule refusal's own Russian text, and the field problems
-// of a conflict (approval without a verification or a request).
-func cardProblem(err error) problem {
-	pr := explain(err)
+// cardProblem is explain with what a card adds: a rule refusal's own text (the rules word it in Russian),
+// and the field problems of a conflict (approval without a verification or a request).
+func cardProblem(l locale, err error) problem {
+	pr := explain(l, err)
 	var e *errs.Error
 	if !errors.As(err, &e) {
 		return pr
@@ -256,7 +258,7 @@ func cardProblem(err error) problem {
 		if len(e.Fields) > 0 {
 			pr.Fields = map[string]string{}
 			for _, f := range e.Fields {
-				pr.Fields[f.Field] = fieldMessage(f)
+				pr.Fields[f.Field] = fieldMessage(l, f)
 			}
 		}
 	}
@@ -266,7 +268,7 @@ func cardProblem(err error) problem {
 // cardFailed re-renders the application card with the failed form's message, field problems and values.
 // Not found and forbidden stay plain error pages: they must not confirm that the application exists.
 func (h *Handler) cardFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, action string, values url.Values, err error) {
-	pr := cardProblem(err)
+	pr := cardProblem(localeOf(r), err)
 	if pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden || pr.Status >= 500 {
 		h.fail(w, r, p, err)
 		return
@@ -295,6 +297,7 @@ func (h *Handler) certificateCard(w http.ResponseWriter, r *http.Request, p *acc
 }
 
 func (h *Handler) showCertificate(w http.ResponseWriter, r *http.Request, p *access.Principal, status int, d certCardData) {
+	l := localeOf(r)
 	c, err := h.Reg.Certificate(r.Context(), p, r.PathValue("serial"))
 	if err != nil {
 		h.fail(w, r, p, err)
@@ -305,12 +308,12 @@ func (h *Handler) showCertificate(w http.ResponseWriter, r *http.Request, p *acc
 	d.CanRevoke = p.Can(access.CertRevoke) && c.Status != model.CertRevoked
 	d.CanReissue = p.Can(access.CertReissue) && c.Status != model.CertRevoked
 	for _, reason := range registration.RevocationReasons {
-		d.Reasons = append(d.Reasons, option{reason, T("reason." + reason)})
+		d.Reasons = append(d.Reasons, option{reason, l.T("reason." + reason)})
 	}
-	d.Recipients = []option{{"", T("recipient.same")}, {"individual", T("recipient.individual")},
-		{"legal_entity", T("recipient.legal_entity")}}
+	d.Recipients = []option{{"", l.T("recipient.same")}, {"individual", l.T("recipient.individual")},
+		{"legal_entity", l.T("recipient.legal_entity")}}
 	d.Nonce = access.NewID()
-	h.render(w, r, status, "certificate", T("card.cert_title"), p, d)
+	h.render(w, r, status, "certificate", l.T("card.cert_title"), p, d)
 }
 
 // certificateDownload serves the certificate as DER or PEM through Reg.CertificateDocument (which checks
@@ -375,7 +378,7 @@ func (h *Handler) certificateReissue(w http.ResponseWriter, r *http.Request, p *
 }
 
 func (h *Handler) certFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, action string, err error) {
-	pr := cardProblem(err)
+	pr := cardProblem(localeOf(r), err)
 	if pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden || pr.Status >= 500 {
 		h.fail(w, r, p, err)
 		return
@@ -407,15 +410,3 @@ func (h *Handler) remember(key, id string) {
 	}
 	h.once.m[key] = id
 }
-
-// actName is the Russian name of a history step's action; an action the catalogue does not know is shown
-// as recorded.
-func actName(a string) string {
-	if s, ok := messages["act."+a]; ok {
-		return s
-	}
-	return a
-}
-
-// methodName is the Russian name of an identity verification method.
-func methodName(m model.VerificationMethod) string { return T("method." + string(m)) }

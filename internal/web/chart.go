@@ -122,13 +122,13 @@ func num(v float64) string {
 	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
 }
 
-// monthLabel turns a "2026-11" period into "ноя" over "2026"; anything else stays as it is.
-func monthLabel(period string) string {
+// monthLabel turns a "2026-11" period into l's "ноя" or "Nov" over "2026"; anything else stays as it is.
+func monthLabel(l locale, period string) string {
 	t, err := time.Parse("2006-01", period)
 	if err != nil {
 		return period
 	}
-	return T("chart.month."+t.Format("01")) + "\n" + t.Format("2006")
+	return l.T("chart.month."+t.Format("01")) + "\n" + t.Format("2006")
 }
 
 // rubShort is a kopeck amount in roubles for an axis already captioned in roubles: "15 000", or "0,50"

@@ -251,9 +251,9 @@ func TestNiceStep(t *testing.T) {
 
 func TestChartLabels(t *testing.T) {
 	for _, tc := range []struct{ name, got, want string }{
-		{"january", monthLabel("2027-01"), "янв\n2027"},
-		{"december", monthLabel("2026-12"), "дек\n2026"},
-		{"not a period", monthLabel("2026"), "2026"},
+		{"january", monthLabel(ru, "2027-01"), "янв\n2027"},
+		{"december", monthLabel(ru, "2026-12"), "дек\n2026"},
+		{"not a period", monthLabel(ru, "2026"), "2026"},
 		{"whole roubles", rubShort(1500000), "15\u00a0000"},
 		{"kopecks", rubShort(50), "0,50"},
 	} {

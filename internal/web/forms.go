@@ -12,61 +12,26 @@ import (
 	"github.com/kcr-project/kcr/internal/registration"
 )
 
-// ruleMessages translates the services' stable rule codes into Russian; "field:rule" entries are more
-// specific than the plain rule. A rule missing here falls back to the service's own (English) message.
-var ruleMessages = map[string]string{
-	"required":    "обязательное поле",
-	"checksum":    "неверная контрольная сумма",
-	"format":      "неверный формат",
-	"length":      "неверная длина",
-	"malformed":   "неверный формат",
-	"enum":        "выберите значение из списка",
-	"too_long":    "слишком длинное значение",
-	"not_allowed": "здесь не указывается",
-	"unknown":     "не найдено",
-	"duplicate":   "такая запись уже есть",
-	"range":       "значение вне допустимого диапазона",
-	"parent_kind": "головной может быть только юридическое лицо",
-	"branch_inn":  "ИНН филиала должен совпадать с ИНН головной организации",
-	"branch_ogrn": "ОГРН филиала должен совпадать с ОГРН головной организации",
-	"cycle":       "организация не может входить сама в себя",
-
-	"kpp:duplicate":               "организация с таким ИНН и КПП уже есть",
-	"snils:duplicate":             "сотрудник с таким СНИЛС в организации уже есть",
-	"organization_id:unknown":     "организация не найдена",
-	"organization_id:required":    "выберите организацию",
-	"parent_id:unknown":           "головная организация не найдена",
-	"parent_id:required":          "для филиала укажите головную организацию",
-	"employee_id:unknown":         "сотрудник не найден",
-	"birth_date:range":            "возраст — от 14 до 120 лет",
-	"birth_date:format":           "дата в формате ГГГГ-ММ-ДД",
-	"document.issue_date:format":  "дата в формате ГГГГ-ММ-ДД",
-	"document.issue_date:range":   "дата выдачи не может быть раньше 14 лет и позже сегодняшнего дня",
-	"document.issuer_code:format": "код подразделения в формате NNN-NNN",
-	"document.series:format":      "серия паспорта РФ — 4 цифры",
-	"document.number:format":      "номер паспорта РФ — 6 цифр",
-	"phone:format":                "номер в международном формате, например +79161234567",
-	"email:format":                "адрес вида name@example.ru",
-}
-
-// ruleText is the Russian message of one field problem.
-func ruleText(f errs.FieldError) string {
-	if s, ok := ruleMessages[f.Field+":"+f.Rule]; ok {
+// ruleText is the message in l of one field problem: the catalogue's "rule.<field>:<rule>" text, which is
+// more specific, else its "rule.<rule>" text; a rule missing there falls back to the service's own
+// (English) message.
+func ruleText(l locale, f errs.FieldError) string {
+	if s, ok := l.text("rule." + f.Field + ":" + f.Rule); ok {
 		return s
 	}
-	if s, ok := ruleMessages[f.Rule]; ok {
+	if s, ok := l.text("rule." + f.Rule); ok {
 		return s
 	}
 	if f.Message != "" {
 		return f.Message
 	}
-	return T("err.field")
+	return l.T("err.field")
 }
 
-// formProblem is explain for the add/edit forms: the field problems in Russian by rule, a rule refusal's
-// own Russian detail.
-func formProblem(err error) problem {
-	pr := explain(err)
+// formProblem is explain for the add/edit forms: the field problems in l by rule, a rule refusal's own
+// detail (the rules word it in Russian).
+func formProblem(l locale, err error) problem {
+	pr := explain(l, err)
 	var e *errs.Error
 	if !errors.As(err, &e) {
 		return pr
@@ -75,7 +40,7 @@ func formProblem(err error) problem {
 		pr.Fields = map[string]string{}
 		for _, f := range e.Fields {
 			if _, dup := pr.Fields[f.Field]; !dup {
-				pr.Fields[f.Field] = ruleText(f)
+				pr.Fields[f.Field] = ruleText(l, f)
 			}
 		}
 	}
@@ -121,10 +86,11 @@ func orgInput(v url.Values) registration.OrganizationInput {
 }
 
 func (h *Handler) orgForm(r *http.Request, p *access.Principal, d *formData) {
-	d.Kinds = []option{{string(model.OrgLegalEntity), T("orgkind.legal")}, {string(model.OrgBranch), T("orgkind.branch")},
-		{string(model.OrgSoleProprietor), T("orgkind.sole")}}
-	d.Sectors = []option{{string(model.SectorCommercial), T("sector.commercial")}, {string(model.SectorState), T("sector.state")},
-		{string(model.SectorFinancial), T("sector.financial")}}
+	l := localeOf(r)
+	d.Kinds = []option{{string(model.OrgLegalEntity), l.T("orgkind.legal")}, {string(model.OrgBranch), l.T("orgkind.branch")},
+		{string(model.OrgSoleProprietor), l.T("orgkind.sole")}}
+	d.Sectors = []option{{string(model.SectorCommercial), l.T("sector.commercial")}, {string(model.SectorState), l.T("sector.state")},
+		{string(model.SectorFinancial), l.T("sector.financial")}}
 	orgs, _, err := h.allOrgs(r, p)
 	if err == nil {
 		for _, o := range orgs {
@@ -137,16 +103,18 @@ func (h *Handler) orgForm(r *http.Request, p *access.Principal, d *formData) {
 }
 
 func (h *Handler) orgNewForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.OrgCreate) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "organizations"))
 		return
 	}
 	d := formData{Action: "/ui/organizations/new", New: true, Values: url.Values{}, Nonce: access.NewID()}
 	h.orgForm(r, p, &d)
-	h.render(w, r, http.StatusOK, "org_form", T("orgf.new_title"), p, d)
+	h.render(w, r, http.StatusOK, "org_form", l.T("orgf.new_title"), p, d)
 }
 
 func (h *Handler) orgCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, p, errs.New(errs.Malformed, "form"))
 		return
@@ -158,7 +126,7 @@ func (h *Handler) orgCreate(w http.ResponseWriter, r *http.Request, p *access.Pr
 	}
 	if _, err := h.Reg.CreateOrganization(r.Context(), p, "", orgInput(r.PostForm)); err != nil {
 		d := formData{Action: "/ui/organizations/new", New: true, Values: r.PostForm, Nonce: r.PostForm.Get("nonce")}
-		h.formFailed(w, r, p, "org_form", T("orgf.new_title"), &d, err, func() { h.orgForm(r, p, &d) })
+		h.formFailed(w, r, p, "org_form", l.T("orgf.new_title"), &d, err, func() { h.orgForm(r, p, &d) })
 		return
 	}
 	if r.PostForm.Get("nonce") != "" {
@@ -168,6 +136,7 @@ func (h *Handler) orgCreate(w http.ResponseWriter, r *http.Request, p *access.Pr
 }
 
 func (h *Handler) orgEditForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.OrgWrite) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "organizations"))
 		return
@@ -179,10 +148,11 @@ func (h *Handler) orgEditForm(w http.ResponseWriter, r *http.Request, p *access.
 	}
 	d := formData{Action: "/ui/organizations/" + url.PathEscape(o.ID) + "/edit", ID: o.ID, Values: orgValues(o)}
 	h.orgForm(r, p, &d)
-	h.render(w, r, http.StatusOK, "org_form", T("orgf.edit_title"), p, d)
+	h.render(w, r, http.StatusOK, "org_form", l.T("orgf.edit_title"), p, d)
 }
 
 func (h *Handler) orgUpdate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, p, errs.New(errs.Malformed, "form"))
 		return
@@ -190,17 +160,17 @@ func (h *Handler) orgUpdate(w http.ResponseWriter, r *http.Request, p *access.Pr
 	id := r.PathValue("id")
 	if _, err := h.Reg.UpdateOrganization(r.Context(), p, id, orgInput(r.PostForm)); err != nil {
 		d := formData{Action: "/ui/organizations/" + url.PathEscape(id) + "/edit", ID: id, Values: r.PostForm}
-		h.formFailed(w, r, p, "org_form", T("orgf.edit_title"), &d, err, func() { h.orgForm(r, p, &d) })
+		h.formFailed(w, r, p, "org_form", l.T("orgf.edit_title"), &d, err, func() { h.orgForm(r, p, &d) })
 		return
 	}
 	http.Redirect(w, r, "/ui/organizations?done=org", http.StatusSeeOther)
 }
 
-// formFailed re-renders a form with the entered values and a Russian message at each wrong field. Not
-// found, forbidden and internal failures are plain error pages.
+// formFailed re-renders a form with the entered values and a message at each wrong field. Not found,
+// forbidden and internal failures are plain error pages.
 func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, name, title string, d *formData,
 	err error, fill func()) {
-	pr := formProblem(err)
+	pr := formProblem(localeOf(r), err)
 	if pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden || pr.Status >= 500 || pr.Status == http.StatusUnauthorized {
 		h.fail(w, r, p, err)
 		return
@@ -244,8 +214,9 @@ func isoDate(s string) string {
 }
 
 func (h *Handler) employeeForm(r *http.Request, p *access.Principal, d *formData) {
+	l := localeOf(r)
 	for _, t := range registration.DocumentTypes {
-		d.Docs = append(d.Docs, option{t, T("doc." + t)})
+		d.Docs = append(d.Docs, option{t, l.T("doc." + t)})
 	}
 	if orgs, _, err := h.allOrgs(r, p); err == nil {
 		for _, o := range orgs {
@@ -261,6 +232,7 @@ func (h *Handler) employeeForm(r *http.Request, p *access.Principal, d *formData
 }
 
 func (h *Handler) employeeNewForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.EmployeeWrite) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
@@ -270,10 +242,11 @@ func (h *Handler) employeeNewForm(w http.ResponseWriter, r *http.Request, p *acc
 		d.Values.Set("then", wizardMarker) // the form carries it as a hidden field
 	}
 	h.employeeForm(r, p, &d)
-	h.render(w, r, http.StatusOK, "employee_form", T("empf.new_title"), p, d)
+	h.render(w, r, http.StatusOK, "employee_form", l.T("empf.new_title"), p, d)
 }
 
 func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, p, errs.New(errs.Malformed, "form"))
 		return
@@ -286,7 +259,7 @@ func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *acce
 	e, err := h.Reg.CreateEmployee(r.Context(), p, employeeInputOf(r.PostForm))
 	if err != nil {
 		d := formData{Action: "/ui/employees/new", New: true, Values: r.PostForm, Nonce: r.PostForm.Get("nonce")}
-		h.formFailed(w, r, p, "employee_form", T("empf.new_title"), &d, err, func() { h.employeeForm(r, p, &d) })
+		h.formFailed(w, r, p, "employee_form", l.T("empf.new_title"), &d, err, func() { h.employeeForm(r, p, &d) })
 		return
 	}
 	if r.PostForm.Get("nonce") != "" {
@@ -305,6 +278,7 @@ type employeeCardData struct {
 }
 
 func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	e, err := h.Reg.Employee(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, p, err)
@@ -312,10 +286,11 @@ func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access
 	}
 	d := employeeCardData{E: e, Org: h.orgNames(r, p)[e.OrganizationID], Done: r.URL.Query().Get("done"),
 		CanEdit: p.Can(access.EmployeeWrite), CanApply: p.Can(access.AppCreate)}
-	h.render(w, r, http.StatusOK, "employee", T("emp.card_title"), p, d)
+	h.render(w, r, http.StatusOK, "employee", l.T("emp.card_title"), p, d)
 }
 
 func (h *Handler) employeeEditForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.EmployeeWrite) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
@@ -327,10 +302,11 @@ func (h *Handler) employeeEditForm(w http.ResponseWriter, r *http.Request, p *ac
 	}
 	d := formData{Action: "/ui/employees/" + url.PathEscape(e.ID) + "/edit", ID: e.ID, Values: employeeValues(e)}
 	h.employeeForm(r, p, &d)
-	h.render(w, r, http.StatusOK, "employee_form", T("empf.edit_title"), p, d)
+	h.render(w, r, http.StatusOK, "employee_form", l.T("empf.edit_title"), p, d)
 }
 
 func (h *Handler) employeeUpdate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, p, errs.New(errs.Malformed, "form"))
 		return
@@ -338,7 +314,7 @@ func (h *Handler) employeeUpdate(w http.ResponseWriter, r *http.Request, p *acce
 	id := r.PathValue("id")
 	if _, err := h.Reg.UpdateEmployee(r.Context(), p, id, employeeInputOf(r.PostForm)); err != nil {
 		d := formData{Action: "/ui/employees/" + url.PathEscape(id) + "/edit", ID: id, Values: r.PostForm}
-		h.formFailed(w, r, p, "employee_form", T("empf.edit_title"), &d, err, func() { h.employeeForm(r, p, &d) })
+		h.formFailed(w, r, p, "employee_form", l.T("empf.edit_title"), &d, err, func() { h.employeeForm(r, p, &d) })
 		return
 	}
 	http.Redirect(w, r, "/ui/employees/"+url.PathEscape(id)+"?done=saved", http.StatusSeeOther)

@@ -70,15 +70,17 @@ type importData struct {
 }
 
 func (h *Handler) importForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.EmployeeWrite) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
 	}
-	h.render(w, r, http.StatusOK, "import", T("imp.title"), p, importData{Columns: importColumns})
+	h.render(w, r, http.StatusOK, "import", l.T("imp.title"), p, importData{Columns: importColumns})
 }
 
 // importPreview reads the uploaded file and shows every row with what is wrong in it; nothing is created.
 func (h *Handler) importPreview(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.EmployeeWrite) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
@@ -88,24 +90,24 @@ func (h *Handler) importPreview(w http.ResponseWriter, r *http.Request, p *acces
 	f, fh, err := r.FormFile("file")
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		d.FileError = T("imp.no_file")
+		d.FileError = l.T("imp.no_file")
 		if errors.As(err, &tooBig) {
-			d.FileError = T("imp.too_large")
+			d.FileError = l.T("imp.too_large")
 		}
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
+		h.render(w, r, http.StatusUnprocessableEntity, "import", l.T("imp.title"), p, d)
 		return
 	}
 	defer f.Close()
 	raw, err := io.ReadAll(io.LimitReader(f, maxImportSize+1))
 	if err != nil || len(raw) > maxImportSize {
-		d.FileError = T("imp.too_large")
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
+		d.FileError = l.T("imp.too_large")
+		h.render(w, r, http.StatusUnprocessableEntity, "import", l.T("imp.title"), p, d)
 		return
 	}
 	// The content decides the format; a file named .xlsx that is not a ZIP archive is a broken XLSX, not a CSV.
 	if strings.EqualFold(path.Ext(fh.Filename), ".xlsx") && !isZip(raw) && !bytes.HasPrefix(raw, oleMagic) {
-		d.FileError = T("imp.xlsx_bad")
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
+		d.FileError = l.T("imp.xlsx_bad")
+		h.render(w, r, http.StatusUnprocessableEntity, "import", l.T("imp.title"), p, d)
 		return
 	}
 	h.importShow(w, r, p, raw, false)
@@ -113,6 +115,7 @@ func (h *Handler) importPreview(w http.ResponseWriter, r *http.Request, p *acces
 
 // importConfirm creates the rows of the file carried back by the preview, one by one, and reports each.
 func (h *Handler) importConfirm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.EmployeeWrite) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
 		return
@@ -120,21 +123,22 @@ func (h *Handler) importConfirm(w http.ResponseWriter, r *http.Request, p *acces
 	r.Body = http.MaxBytesReader(w, r.Body, int64(base64.StdEncoding.EncodedLen(maxImportSize)+64<<10))
 	raw, err := base64.StdEncoding.DecodeString(r.PostFormValue("content"))
 	if err != nil || len(raw) == 0 || len(raw) > maxImportSize {
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p,
-			importData{Columns: importColumns, FileError: T("imp.no_file")})
+		h.render(w, r, http.StatusUnprocessableEntity, "import", l.T("imp.title"), p,
+			importData{Columns: importColumns, FileError: l.T("imp.no_file")})
 		return
 	}
 	h.importShow(w, r, p, raw, true)
 }
 
 func (h *Handler) importShow(w http.ResponseWriter, r *http.Request, p *access.Principal, raw []byte, confirm bool) {
+	l := localeOf(r)
 	d := importData{Columns: importColumns, Content: base64.StdEncoding.EncodeToString(raw), Confirmed: confirm}
 	rows, err := h.parseImport(r, p, raw)
 	var fe importFileError
 	if errors.As(err, &fe) {
-		d.FileError = fe.Error()
+		d.FileError = fe.text(l)
 		d.Content = ""
-		h.render(w, r, http.StatusUnprocessableEntity, "import", T("imp.title"), p, d)
+		h.render(w, r, http.StatusUnprocessableEntity, "import", l.T("imp.title"), p, d)
 		return
 	}
 	if err != nil {
@@ -148,7 +152,7 @@ func (h *Handler) importShow(w http.ResponseWriter, r *http.Request, p *access.P
 			// replaced by its answer.
 			row.Errors = nil
 			if _, err := h.Reg.CreateEmployee(r.Context(), p, row.in); err != nil {
-				row.Errors = rowErrors(err)
+				row.Errors = rowErrors(l, err)
 			} else {
 				row.Result = "created"
 			}
@@ -163,11 +167,11 @@ func (h *Handler) importShow(w http.ResponseWriter, r *http.Request, p *access.P
 		d.Created, d.Failed = d.Good, d.Bad
 	}
 	d.Rows = rows
-	h.render(w, r, http.StatusOK, "import", T("imp.title"), p, d)
+	h.render(w, r, http.StatusOK, "import", l.T("imp.title"), p, d)
 }
 
-// rowErrors is a service error of one row in Russian, each field named by its CSV column.
-func rowErrors(err error) []string {
+// rowErrors is a service error of one row in l, each field named by its CSV column.
+func rowErrors(l locale, err error) []string {
 	var e *errs.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
 		var out []string
@@ -176,18 +180,22 @@ func rowErrors(err error) []string {
 			if c, ok := serviceColumn[col]; ok {
 				col = c
 			}
-			out = append(out, col+": "+ruleText(f))
+			out = append(out, col+": "+ruleText(l, f))
 		}
 		return out
 	}
-	pr := formProblem(err)
+	pr := formProblem(l, err)
 	return []string{pr.Message}
 }
 
-// importFileError is a problem of the whole file, shown at the file field.
-type importFileError string
+// importFileError is a problem of the whole file, shown at the file field: its catalogue key and, for the
+// missing columns, their names. The readers keep the key so that they need no language.
+type importFileError struct{ key, detail string }
 
-func (e importFileError) Error() string { return string(e) }
+func (e importFileError) Error() string { return e.key + e.detail }
+
+// text is the problem's message in l.
+func (e importFileError) text(l locale) string { return l.T(e.key) + e.detail }
 
 // importRecord is one non-empty data row of the file: its line (CSV) or row number (XLSX) and its cells.
 type importRecord struct {
@@ -205,9 +213,9 @@ func readImport(raw []byte) ([]string, []importRecord, error) {
 	case bytes.HasPrefix(raw, oleMagic):
 		// An encrypted OOXML package is an OLE file with an EncryptionInfo stream; anything else is an XLS.
 		if bytes.Contains(raw, utf16le("EncryptionInfo")) {
-			return nil, nil, importFileError(T("imp.xlsx_encrypted"))
+			return nil, nil, importFileError{key: "imp.xlsx_encrypted"}
 		}
-		return nil, nil, importFileError(T("imp.xls_old"))
+		return nil, nil, importFileError{key: "imp.xls_old"}
 	}
 	return readCSV(raw)
 }
@@ -251,7 +259,7 @@ func headerColumns(header []string) map[string]int {
 func readCSV(raw []byte) ([]string, []importRecord, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(raw) {
-		return nil, nil, importFileError(T("imp.not_utf8"))
+		return nil, nil, importFileError{key: "imp.not_utf8"}
 	}
 	first, _, _ := bytes.Cut(raw, []byte("\n"))
 	cr := csv.NewReader(bytes.NewReader(raw))
@@ -263,7 +271,7 @@ func readCSV(raw []byte) ([]string, []importRecord, error) {
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, nil, importFileError(T("imp.empty"))
+		return nil, nil, importFileError{key: "imp.empty"}
 	}
 	var recs []importRecord
 	for {
@@ -273,13 +281,13 @@ func readCSV(raw []byte) ([]string, []importRecord, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, nil, importFileError(T("imp.bad_csv"))
+			return nil, nil, importFileError{key: "imp.bad_csv"}
 		}
 		if blankCells(rec) {
 			continue
 		}
 		if len(recs) >= maxImportRows {
-			return nil, nil, importFileError(T("imp.too_many"))
+			return nil, nil, importFileError{key: "imp.too_many"}
 		}
 		recs = append(recs, importRecord{line: line, cells: rec})
 	}
@@ -289,6 +297,7 @@ func readCSV(raw []byte) ([]string, []importRecord, error) {
 // parseImport reads the file (CSV or XLSX) and checks each row locally: the required columns, the СНИЛС and ИНН
 // checksums and the organization, found in the caller's scope by ИНН and КПП.
 func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) ([]importRow, error) {
+	l := localeOf(r)
 	header, recs, err := readImport(raw)
 	if err != nil {
 		return nil, err
@@ -301,7 +310,7 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 		}
 	}
 	if len(missing) > 0 {
-		return nil, importFileError(T("imp.missing_columns") + strings.Join(missing, ", "))
+		return nil, importFileError{key: "imp.missing_columns", detail: strings.Join(missing, ", ")}
 	}
 	type orgKey struct{ inn, kpp string }
 	orgs := map[orgKey]*model.Organization{}
@@ -318,14 +327,14 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 			SNILS: get("snils")}
 		for _, c := range importRequired {
 			if get(c) == "" {
-				row.Errors = append(row.Errors, c+": "+ruleMessages["required"])
+				row.Errors = append(row.Errors, c+": "+l.T("rule.required"))
 			}
 		}
 		if s := get("snils"); s != "" && requisites.ValidateSNILS(requisites.NormalizeSNILS(s)) != nil {
-			row.Errors = append(row.Errors, "snils: "+T("imp.bad_snils"))
+			row.Errors = append(row.Errors, "snils: "+l.T("imp.bad_snils"))
 		}
 		if s := get("inn"); s != "" && requisites.ValidateINN12(s) != nil {
-			row.Errors = append(row.Errors, "inn: "+T("imp.bad_inn"))
+			row.Errors = append(row.Errors, "inn: "+l.T("imp.bad_inn"))
 		}
 		k := orgKey{get("organization_inn"), get("organization_kpp")}
 		if k.inn != "" {
@@ -343,7 +352,7 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 			if o := orgs[k]; o != nil {
 				row.Org = o.Name
 			} else {
-				row.Errors = append(row.Errors, "organization_inn: "+T("imp.org_not_found"))
+				row.Errors = append(row.Errors, "organization_inn: "+l.T("imp.org_not_found"))
 			}
 		}
 		row.in = registration.EmployeeInput{Surname: get("surname"), GivenName: get("given_name"),
@@ -357,7 +366,7 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		return nil, importFileError(T("imp.empty"))
+		return nil, importFileError{key: "imp.empty"}
 	}
 	return rows, nil
 }
@@ -385,19 +394,19 @@ const xlsxMaxCells = 1 << 20
 func checkXLSXPackage(raw []byte) error {
 	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
-		return importFileError(T("imp.xlsx_bad"))
+		return importFileError{key: "imp.xlsx_bad"}
 	}
 	var total uint64
 	for _, zf := range zr.File {
 		if total += zf.UncompressedSize64; total > xlsxUnzipLimit {
-			return importFileError(T("imp.xlsx_too_large"))
+			return importFileError{key: "imp.xlsx_too_large"}
 		}
 	}
 	elements, sheets := 0, 0
 	for _, zf := range zr.File {
 		rc, err := zf.Open()
 		if err != nil {
-			return importFileError(T("imp.xlsx_bad"))
+			return importFileError{key: "imp.xlsx_bad"}
 		}
 		d := xml.NewDecoder(rc)
 		d.CharsetReader = charset.NewReaderLabel // as excelize decodes
@@ -413,7 +422,7 @@ func checkXLSXPackage(raw []byte) error {
 				}
 				if elements > xlsxMaxElements || sheets > xlsxMaxSheets {
 					rc.Close()
-					return importFileError(T("imp.xlsx_too_large"))
+					return importFileError{key: "imp.xlsx_too_large"}
 				}
 			}
 		}
@@ -465,7 +474,7 @@ func readXLSX(raw []byte) (header []string, recs []importRecord, err error) {
 	defer func() {
 		// excelize parses an untrusted file: its panic is a broken file, not a broken server.
 		if v := recover(); v != nil {
-			header, recs, err = nil, nil, importFileError(T("imp.xlsx_bad"))
+			header, recs, err = nil, nil, importFileError{key: "imp.xlsx_bad"}
 		}
 	}()
 	if err := checkXLSXPackage(raw); err != nil {
@@ -474,16 +483,16 @@ func readXLSX(raw []byte) (header []string, recs []importRecord, err error) {
 	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: xlsxUnzipLimit,
 		UnzipXMLSizeLimit: xlsxUnzipLimit})
 	if err != nil {
-		return nil, nil, importFileError(T("imp.xlsx_bad"))
+		return nil, nil, importFileError{key: "imp.xlsx_bad"}
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, nil, importFileError(T("imp.xlsx_no_sheets"))
+		return nil, nil, importFileError{key: "imp.xlsx_no_sheets"}
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, nil, importFileError(T("imp.xlsx_bad"))
+		return nil, nil, importFileError{key: "imp.xlsx_bad"}
 	}
 	defer rows.Close()
 	var col map[string]int
@@ -493,11 +502,11 @@ func readXLSX(raw []byte) (header []string, recs []importRecord, err error) {
 	for n := 1; rows.Next(); n++ { // Next visits every row number, the missing rows too
 		cells, err := rows.Columns()
 		if err != nil {
-			return nil, nil, importFileError(T("imp.xlsx_bad"))
+			return nil, nil, importFileError{key: "imp.xlsx_bad"}
 		}
 		// A row comes filled up to its last value: a space far right in many rows costs much and shows nothing.
 		if budget -= len(cells); budget < 0 {
-			return nil, nil, importFileError(T("imp.xlsx_too_large"))
+			return nil, nil, importFileError{key: "imp.xlsx_too_large"}
 		}
 		if blankCells(cells) {
 			continue
@@ -512,16 +521,16 @@ func readXLSX(raw []byte) (header []string, recs []importRecord, err error) {
 			continue
 		}
 		if len(recs) >= maxImportRows {
-			return nil, nil, importFileError(T("imp.too_many"))
+			return nil, nil, importFileError{key: "imp.too_many"}
 		}
 		byRow[n] = len(recs)
 		recs = append(recs, importRecord{line: n, cells: slices.Clone(cells[:min(len(cells), width)])})
 	}
 	if rows.Error() != nil {
-		return nil, nil, importFileError(T("imp.xlsx_bad"))
+		return nil, nil, importFileError{key: "imp.xlsx_bad"}
 	}
 	if header == nil {
-		return nil, nil, importFileError(T("imp.empty"))
+		return nil, nil, importFileError{key: "imp.empty"}
 	}
 	typed := map[int]string{} // column number (from 1) → name, of the date and digit columns
 	for c, i := range col {
@@ -536,11 +545,11 @@ func readXLSX(raw []byte) (header []string, recs []importRecord, err error) {
 	// excelize's per-cell getters would load the whole sheet, and expand a sparse one.
 	part, ok := firstSheetPart(f)
 	if !ok {
-		return nil, nil, importFileError(T("imp.xlsx_bad"))
+		return nil, nil, importFileError{key: "imp.xlsx_bad"}
 	}
 	values, err := scanTypedCells(part, byRow, typed)
 	if err != nil {
-		return nil, nil, importFileError(T("imp.xlsx_bad"))
+		return nil, nil, importFileError{key: "imp.xlsx_bad"}
 	}
 	props, _ := f.GetWorkbookProps()
 	date1904 := props.Date1904 != nil && *props.Date1904

@@ -1,9 +1,8 @@
 package web
 
-import "github.com/kcr-project/kcr/internal/model"
-
-// messages is the one Russian message catalogue of the web interface. Every text a page shows comes from
-// here through T; templates call it as {{T "key"}}. A test checks that every key the templates use exists.
+// messages is the Russian message catalogue of the web interface, the default language; messagesEN has the
+// same keys in English. Every text a page shows comes from a catalogue through locale.T; templates call it
+// as {{T "key"}}. Tests check that every key the templates use exists and that the catalogues match.
 var messages = map[string]string{
 	"app.title":        "КЦР — корпоративный центр регистрации",
 	"app.short":        "КЦР",
@@ -17,6 +16,8 @@ var messages = map[string]string{
 	"nav.logout":       "Выйти",
 	"nav.skip":         "Перейти к содержимому",
 	"user.signed_in":   "Вы вошли как",
+	"lang.label":       "Язык интерфейса",
+	"lang.unknown":     "Такого языка в интерфейсе нет.",
 	"login.title":      "Вход",
 	"login.login":      "Логин",
 	"login.password":   "Пароль",
@@ -266,17 +267,3 @@ var messages = map[string]string{
 	"role.employee":               "сотрудник",
 	"role.integration":            "интеграция",
 }
-
-// T returns the Russian text of a catalogue key; an unknown key comes back as itself so that a missing
-// text is visible on the page rather than blank.
-func T(key string) string {
-	if s, ok := messages[key]; ok {
-		return s
-	}
-	return key
-}
-
-func stateName(s model.State) string       { return T("state." + string(s)) }
-func kindName(k model.CertKind) string     { return T("kind." + string(k)) }
-func statusName(s model.CertStatus) string { return T("status." + string(s)) }
-func roleName(r model.Role) string         { return T("role." + string(r)) }

@@ -65,30 +65,30 @@ var adminMessages = map[string]string{
 	"pos.bundled_individual_certificate":    "Сертификат физического лица в пакете",
 }
 
-// adminRuleMessages are the Russian messages of the administration forms' field problems.
+// adminRuleMessages are the catalogue's texts of the administration forms' field problems (see ruleMessages).
 var adminRuleMessages = map[string]string{
-	"login:format":                 "3–64 символа: латинские буквы, цифры, «.», «_», «-», «@»",
-	"login:taken":                  "этот логин уже занят",
-	"full_name:required":           "укажите ФИО",
-	"role:enum":                    "выберите роль",
-	"role:forbidden":               "эту роль может назначить только оператор УЦ",
-	"password:strength":            "пароль слишком простой или короткий: не меньше 12 символов",
-	"organization_ids:required":    "выберите хотя бы одну организацию",
-	"organization_ids:not_allowed": "для этой роли организации не назначаются",
-	"organization_ids:scope":       "выберите организации или отметьте «Все организации аккаунта»",
-	"organization_ids:unknown":     "организация не найдена",
-	"employee_id:required":         "выберите сотрудника",
-	"account_id:required":          "выберите аккаунт клиента",
-	"account_id:scope":             "можно добавлять пользователей только в свой аккаунт",
-	"name:required":                "обязательное поле",
-	"position:enum":                "выберите позицию",
-	"price:format":                 "цена в рублях, например 1500 или 1 500,50",
-	"price:range":                  "цена не может быть отрицательной",
-	"valid_from:format":            "дата в формате ГГГГ-ММ-ДД",
-	"valid_from:past":              "только будущая дата: уже начисленное не пересчитывается",
-	"valid_from:overlap":           "пересекается с уже действующей ценой",
-	"valid_to:range":               "дата окончания должна быть позже даты начала",
-	"valid_to:format":              "дата в формате ГГГГ-ММ-ДД",
+	"rule.login:format":                 "3–64 символа: латинские буквы, цифры, «.», «_», «-», «@»",
+	"rule.login:taken":                  "этот логин уже занят",
+	"rule.full_name:required":           "укажите ФИО",
+	"rule.role:enum":                    "выберите роль",
+	"rule.role:forbidden":               "эту роль может назначить только оператор УЦ",
+	"rule.password:strength":            "пароль слишком простой или короткий: не меньше 12 символов",
+	"rule.organization_ids:required":    "выберите хотя бы одну организацию",
+	"rule.organization_ids:not_allowed": "для этой роли организации не назначаются",
+	"rule.organization_ids:scope":       "выберите организации или отметьте «Все организации аккаунта»",
+	"rule.organization_ids:unknown":     "организация не найдена",
+	"rule.employee_id:required":         "выберите сотрудника",
+	"rule.account_id:required":          "выберите аккаунт клиента",
+	"rule.account_id:scope":             "можно добавлять пользователей только в свой аккаунт",
+	"rule.name:required":                "обязательное поле",
+	"rule.position:enum":                "выберите позицию",
+	"rule.price:format":                 "цена в рублях, например 1500 или 1 500,50",
+	"rule.price:range":                  "цена не может быть отрицательной",
+	"rule.valid_from:format":            "дата в формате ГГГГ-ММ-ДД",
+	"rule.valid_from:past":              "только будущая дата: уже начисленное не пересчитывается",
+	"rule.valid_from:overlap":           "пересекается с уже действующей ценой",
+	"rule.valid_to:range":               "дата окончания должна быть позже даты начала",
+	"rule.valid_to:format":              "дата в формате ГГГГ-ММ-ДД",
 }
 
 func init() {
@@ -96,6 +96,6 @@ func init() {
 		messages[k] = v
 	}
 	for k, v := range adminRuleMessages {
-		ruleMessages[k] = v
+		messages[k] = v
 	}
 }

@@ -109,8 +109,49 @@ var formMessages = map[string]string{
 	"pdf.signature":     "Подпись заявителя",
 }
 
+// ruleMessages are the catalogue's texts of the services' stable rule codes at a form field: "rule.<rule>",
+// and "rule.<field>:<rule>" where a field needs a more specific text (see ruleText); they join messages at
+// start-up.
+var ruleMessages = map[string]string{
+	"rule.required":    "обязательное поле",
+	"rule.checksum":    "неверная контрольная сумма",
+	"rule.format":      "неверный формат",
+	"rule.length":      "неверная длина",
+	"rule.malformed":   "неверный формат",
+	"rule.enum":        "выберите значение из списка",
+	"rule.too_long":    "слишком длинное значение",
+	"rule.not_allowed": "здесь не указывается",
+	"rule.unknown":     "не найдено",
+	"rule.duplicate":   "такая запись уже есть",
+	"rule.range":       "значение вне допустимого диапазона",
+	"rule.parent_kind": "головной может быть только юридическое лицо",
+	"rule.branch_inn":  "ИНН филиала должен совпадать с ИНН головной организации",
+	"rule.branch_ogrn": "ОГРН филиала должен совпадать с ОГРН головной организации",
+	"rule.cycle":       "организация не может входить сама в себя",
+
+	"rule.kpp:duplicate":               "организация с таким ИНН и КПП уже есть",
+	"rule.snils:duplicate":             "сотрудник с таким СНИЛС в организации уже есть",
+	"rule.organization_id:unknown":     "организация не найдена",
+	"rule.organization_id:required":    "выберите организацию",
+	"rule.parent_id:unknown":           "головная организация не найдена",
+	"rule.parent_id:required":          "для филиала укажите головную организацию",
+	"rule.employee_id:unknown":         "сотрудник не найден",
+	"rule.birth_date:range":            "возраст — от 14 до 120 лет",
+	"rule.birth_date:format":           "дата в формате ГГГГ-ММ-ДД",
+	"rule.document.issue_date:format":  "дата в формате ГГГГ-ММ-ДД",
+	"rule.document.issue_date:range":   "дата выдачи не может быть раньше 14 лет и позже сегодняшнего дня",
+	"rule.document.issuer_code:format": "код подразделения в формате NNN-NNN",
+	"rule.document.series:format":      "серия паспорта РФ — 4 цифры",
+	"rule.document.number:format":      "номер паспорта РФ — 6 цифр",
+	"rule.phone:format":                "номер в международном формате, например +79161234567",
+	"rule.email:format":                "адрес вида name@example.ru",
+}
+
 func init() {
 	for k, v := range formMessages {
+		messages[k] = v
+	}
+	for k, v := range ruleMessages {
 		messages[k] = v
 	}
 }

@@ -2,7 +2,7 @@ package web
 
 // sortMessages are the catalogue's texts of the lists' sorting.
 var sortMessages = map[string]string{
-	"list.sort_by": "Сортировать по столбцу",
+	"list.sort_by": "Сортировать по столбцу «%s»",
 	"err.sort":     "Такой сортировки у списка нет: выберите столбец в заголовке таблицы.",
 }
 

@@ -49,11 +49,11 @@ type dashboardData struct {
 }
 
 // expiryChart draws the valid certificates expiring per month.
-func expiryChart(months []registration.MonthCount) template.HTML {
-	c := barChart{Title: T("dash.by_month"), Unit: T("chart.axis_certs"),
+func expiryChart(l locale, months []registration.MonthCount) template.HTML {
+	c := barChart{Title: l.T("dash.by_month"), Unit: l.T("chart.axis_certs"),
 		Format: func(v int64) string { return strconv.FormatInt(v, 10) }}
 	for _, m := range months {
-		c.Bars = append(c.Bars, bar{Label: monthLabel(m.Period), Value: int64(m.Count), Text: strconv.Itoa(m.Count)})
+		c.Bars = append(c.Bars, bar{Label: monthLabel(l, m.Period), Value: int64(m.Count), Text: strconv.Itoa(m.Count)})
 	}
 	return c.SVG()
 }
@@ -62,28 +62,28 @@ func expiryChart(months []registration.MonthCount) template.HTML {
 // status, kind, 30/60/90 days left and month of expiry (one grouped query in the database), and the legacy
 // certificates to reissue.
 func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashboardData) error {
-	ctx := r.Context()
+	ctx, l := r.Context(), localeOf(r)
 	d.ShowCerts = true
 	st, err := h.Reg.CertificateStats(ctx, p)
 	if err != nil {
 		return err
 	}
 	d.CertStatus = []count{
-		{Label: statusName(model.CertValid), N: st.Valid, Href: "/ui/certificates?status=valid"},
-		{Label: statusName(model.CertExpired), N: st.Expired},
-		{Label: statusName(model.CertRevoked), N: st.Revoked, Href: "/ui/certificates?status=revoked"},
+		{Label: l.statusName(model.CertValid), N: st.Valid, Href: "/ui/certificates?status=valid"},
+		{Label: l.statusName(model.CertExpired), N: st.Expired},
+		{Label: l.statusName(model.CertRevoked), N: st.Revoked, Href: "/ui/certificates?status=revoked"},
 	}
 	scale(d.CertStatus)
 	for _, k := range model.CertKinds {
-		d.CertKind = append(d.CertKind, count{Label: kindName(k), N: st.ValidByKind[k],
+		d.CertKind = append(d.CertKind, count{Label: l.kindName(k), N: st.ValidByKind[k],
 			Href: "/ui/certificates?status=valid&kind=" + string(k)})
 	}
 	scale(d.CertKind)
-	d.Expiring = []count{{Label: T("dash.in30"), N: st.Expiring30}, {Label: T("dash.in60"), N: st.Expiring60},
-		{Label: T("dash.in90"), N: st.Expiring90}}
+	d.Expiring = []count{{Label: l.T("dash.in30"), N: st.Expiring30}, {Label: l.T("dash.in60"), N: st.Expiring60},
+		{Label: l.T("dash.in90"), N: st.Expiring90}}
 	scale(d.Expiring)
 	d.Expiry = st.ExpiringByMonth
-	d.ExpiryChart = expiryChart(d.Expiry)
+	d.ExpiryChart = expiryChart(l, d.Expiry)
 	if st.Legacy > 0 {
 		legacy, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid, Kind: model.KindLegalEntityEmployee},
 			registration.PageRequest{Limit: 50})
@@ -100,7 +100,7 @@ func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashbo
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	ctx := r.Context()
+	ctx, l := r.Context(), localeOf(r)
 	var d dashboardData
 	full := registration.PageRequest{Limit: countCap}
 	if p.Can(access.AppRead) {
@@ -110,7 +110,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 				h.fail(w, r, p, err)
 				return
 			}
-			d.Apps = append(d.Apps, count{Label: stateName(st), N: len(pg.Items), Capped: pg.NextCursor != "",
+			d.Apps = append(d.Apps, count{Label: l.stateName(st), N: len(pg.Items), Capped: pg.NextCursor != "",
 				Href: "/ui/applications?state=" + string(st)})
 			if st == model.StateIdentityVerification && p.Can(access.AppVerify) {
 				d.ShowQueue = true
@@ -136,9 +136,9 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 		}
 		d.ShowForecast = true
 		d.Forecast = months
-		d.ForecastChart = forecastChart(months)
+		d.ForecastChart = forecastChart(l, months)
 	}
-	h.render(w, r, http.StatusOK, "dashboard", T("dash.title"), p, d)
+	h.render(w, r, http.StatusOK, "dashboard", l.T("dash.title"), p, d)
 }
 
 // scale sets each count's share of the group's largest, for the bars.
@@ -155,10 +155,10 @@ func scale(cs []count) {
 }
 
 // forecastChart draws the renewal cost per month in roubles; the tooltips give the exact sums.
-func forecastChart(months []billing.ForecastMonth) template.HTML {
-	c := barChart{Title: T("dash.forecast"), Unit: T("chart.axis_rub"), Format: rubShort}
+func forecastChart(l locale, months []billing.ForecastMonth) template.HTML {
+	c := barChart{Title: l.T("dash.forecast"), Unit: l.T("chart.axis_rub"), Format: rubShort}
 	for _, m := range months {
-		c.Bars = append(c.Bars, bar{Label: monthLabel(m.Period), Value: m.TotalKopecks, Text: rub(m.TotalKopecks)})
+		c.Bars = append(c.Bars, bar{Label: monthLabel(l, m.Period), Value: m.TotalKopecks, Text: rub(m.TotalKopecks)})
 	}
 	return c.SVG()
 }
@@ -179,6 +179,7 @@ type orgsData struct {
 }
 
 func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	orgs, capped, err := h.allOrgs(r, p)
 	if err != nil {
 		h.fail(w, r, p, err)
@@ -197,13 +198,13 @@ func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *acces
 		parent, ok := nodes[o.ParentID]
 		switch {
 		case o.Kind == model.OrgBranch:
-			n.KindName = T("orgkind.branch")
+			n.KindName = l.T("orgkind.branch")
 		case o.Kind == model.OrgSoleProprietor:
-			n.KindName = T("orgkind.sole")
+			n.KindName = l.T("orgkind.sole")
 		case ok:
-			n.KindName = T("orgkind.legal") + ", " + T("orgkind.sub")
+			n.KindName = l.T("orgkind.legal") + ", " + l.T("orgkind.sub")
 		default:
-			n.KindName = T("orgkind.legal")
+			n.KindName = l.T("orgkind.legal")
 		}
 		if ok {
 			parent.Children = append(parent.Children, n)
@@ -211,7 +212,7 @@ func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *acces
 			d.Roots = append(d.Roots, n)
 		}
 	}
-	h.render(w, r, http.StatusOK, "organizations", T("orgs.title"), p, d)
+	h.render(w, r, http.StatusOK, "organizations", l.T("orgs.title"), p, d)
 }
 
 // allOrgs reads the organizations in scope, at most one page of 200, sorted by name.
@@ -280,7 +281,8 @@ func cloneValues(q url.Values) url.Values {
 
 // listFailed shows a list's error: field problems on the form, anything else as an error page.
 func (h *Handler) listFailed(w http.ResponseWriter, r *http.Request, p *access.Principal, name, title string, d listData, err error) {
-	pr := explain(err)
+	l := localeOf(r)
+	pr := explain(l, err)
 	if pr.Fields == nil {
 		h.fail(w, r, p, err)
 		return
@@ -290,9 +292,9 @@ func (h *Handler) listFailed(w http.ResponseWriter, r *http.Request, p *access.P
 			switch f {
 			case "cursor", "limit":
 				delete(pr.Fields, f)
-				pr.Fields["q"] = T("err.field_format")
+				pr.Fields["q"] = l.T("err.field_format")
 			case "sort":
-				pr.Message = T("err.sort")
+				pr.Message = l.T("err.sort")
 			}
 		}
 	}
@@ -310,7 +312,7 @@ type employeeRow struct {
 }
 
 func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	q := r.URL.Query()
+	q, l := r.URL.Query(), localeOf(r)
 	d := listData{Q: q, Extra: listActions{CanCreate: p.Can(access.EmployeeWrite)}, Base: "/ui/employees"}
 	if !p.Can(access.EmployeeRead) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "employees"))
@@ -319,7 +321,7 @@ func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Pr
 	pg, err := h.Reg.Employees(r.Context(), p, storage.EmployeeFilter{NamePrefix: strings.TrimSpace(q.Get("q")),
 		OrganizationID: q.Get("org")}, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
-		h.listFailed(w, r, p, "employees", T("emps.title"), d, err)
+		h.listFailed(w, r, p, "employees", l.T("emps.title"), d, err)
 		return
 	}
 	names := h.orgNames(r, p)
@@ -333,7 +335,7 @@ func (h *Handler) employees(w http.ResponseWriter, r *http.Request, p *access.Pr
 	}
 	d.Rows, d.Empty, d.Orgs = rows, len(rows) == 0, names
 	d.pageLinks("/ui/employees", q, pg.NextCursor)
-	h.render(w, r, http.StatusOK, "employees", T("emps.title"), p, d)
+	h.render(w, r, http.StatusOK, "employees", l.T("emps.title"), p, d)
 }
 
 // listActions are the links a list offers above its search form.
@@ -346,18 +348,18 @@ type option struct {
 	Value, Label string
 }
 
-func stateOptions() []option {
+func stateOptions(l locale) []option {
 	out := make([]option, len(model.States))
 	for i, s := range model.States {
-		out[i] = option{string(s), stateName(s)}
+		out[i] = option{string(s), l.stateName(s)}
 	}
 	return out
 }
 
-func kindOptions() []option {
+func kindOptions(l locale) []option {
 	out := make([]option, len(model.CertKinds))
 	for i, k := range model.CertKinds {
-		out[i] = option{string(k), kindName(k)}
+		out[i] = option{string(k), l.kindName(k)}
 	}
 	return out
 }
@@ -370,26 +372,26 @@ type searchForm struct {
 }
 
 func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	q := r.URL.Query()
-	d := listData{Q: q, Extra: searchForm{States: stateOptions(), Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead),
+	q, l := r.URL.Query(), localeOf(r)
+	d := listData{Q: q, Extra: searchForm{States: stateOptions(l), Kinds: kindOptions(l), CanSNILS: p.Can(access.EmployeeRead),
 		CanCreate: p.Can(access.AppCreate)}, Base: "/ui/applications"}
 	f := storage.AppFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
 		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
 		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
 		State: model.State(q.Get("state")), Kind: model.CertKind(q.Get("kind"))}
 	if f.SNILS != "" && !p.Can(access.EmployeeRead) {
-		d.Fields, d.Message, d.Empty = map[string]string{"snils": T("err.snils_denied")}, T("err.snils_denied"), true
-		h.render(w, r, http.StatusUnprocessableEntity, "applications", T("apps.title"), p, d)
+		d.Fields, d.Message, d.Empty = map[string]string{"snils": l.T("err.snils_denied")}, l.T("err.snils_denied"), true
+		h.render(w, r, http.StatusUnprocessableEntity, "applications", l.T("apps.title"), p, d)
 		return
 	}
 	pg, err := h.Reg.Applications(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
-		h.listFailed(w, r, p, "applications", T("apps.title"), d, err)
+		h.listFailed(w, r, p, "applications", l.T("apps.title"), d, err)
 		return
 	}
 	d.Rows, d.Empty = pg.Items, len(pg.Items) == 0
 	d.pageLinks("/ui/applications", q, pg.NextCursor)
-	h.render(w, r, http.StatusOK, "applications", T("apps.title"), p, d)
+	h.render(w, r, http.StatusOK, "applications", l.T("apps.title"), p, d)
 }
 
 // certRow is a certificate with its highlights.
@@ -399,21 +401,21 @@ type certRow struct {
 }
 
 func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	q := r.URL.Query()
-	d := listData{Q: q, Extra: searchForm{Kinds: kindOptions(), CanSNILS: p.Can(access.EmployeeRead),
-		Statuses: []option{{"valid", statusName(model.CertValid)}, {"revoked", statusName(model.CertRevoked)}}}, Base: "/ui/certificates"}
+	q, l := r.URL.Query(), localeOf(r)
+	d := listData{Q: q, Extra: searchForm{Kinds: kindOptions(l), CanSNILS: p.Can(access.EmployeeRead),
+		Statuses: []option{{"valid", l.statusName(model.CertValid)}, {"revoked", l.statusName(model.CertRevoked)}}}, Base: "/ui/certificates"}
 	f := storage.CertFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
 		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
 		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
 		Status: model.CertStatus(q.Get("status")), Kind: model.CertKind(q.Get("kind"))}
 	if f.SNILS != "" && !p.Can(access.EmployeeRead) {
-		d.Fields, d.Message, d.Empty = map[string]string{"snils": T("err.snils_denied")}, T("err.snils_denied"), true
-		h.render(w, r, http.StatusUnprocessableEntity, "certificates", T("certs.title"), p, d)
+		d.Fields, d.Message, d.Empty = map[string]string{"snils": l.T("err.snils_denied")}, l.T("err.snils_denied"), true
+		h.render(w, r, http.StatusUnprocessableEntity, "certificates", l.T("certs.title"), p, d)
 		return
 	}
 	pg, err := h.Reg.Certificates(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
-		h.listFailed(w, r, p, "certificates", T("certs.title"), d, err)
+		h.listFailed(w, r, p, "certificates", l.T("certs.title"), d, err)
 		return
 	}
 	now := h.Reg.Clock.Now()
@@ -427,7 +429,7 @@ func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access
 	}
 	d.Rows, d.Empty = rows, len(rows) == 0
 	d.pageLinks("/ui/certificates", q, pg.NextCursor)
-	h.render(w, r, http.StatusOK, "certificates", T("certs.title"), p, d)
+	h.render(w, r, http.StatusOK, "certificates", l.T("certs.title"), p, d)
 }
 
 // invoiceRow is an invoice with its printed number and payer.
@@ -438,7 +440,7 @@ type invoiceRow struct {
 }
 
 func (h *Handler) invoices(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	q := r.URL.Query()
+	q, l := r.URL.Query(), localeOf(r)
 	d := listData{Q: q}
 	if h.Billing == nil {
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
@@ -446,7 +448,7 @@ func (h *Handler) invoices(w http.ResponseWriter, r *http.Request, p *access.Pri
 	}
 	list, err := h.Billing.Invoices(r.Context(), p, strings.TrimSpace(q.Get("period")))
 	if err != nil {
-		h.listFailed(w, r, p, "invoices", T("inv.title"), d, err)
+		h.listFailed(w, r, p, "invoices", l.T("inv.title"), d, err)
 		return
 	}
 	names := h.orgNames(r, p)
@@ -455,5 +457,5 @@ func (h *Handler) invoices(w http.ResponseWriter, r *http.Request, p *access.Pri
 		rows[i] = invoiceRow{I: inv, Number: billing.InvoiceNumber(inv), Payer: names[inv.PayerOrganizationID]}
 	}
 	d.Rows, d.Empty = rows, len(rows) == 0
-	h.render(w, r, http.StatusOK, "invoices", T("inv.title"), p, d)
+	h.render(w, r, http.StatusOK, "invoices", l.T("inv.title"), p, d)
 }

@@ -29,6 +29,7 @@ type auditRow struct {
 }
 
 func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	q := r.URL.Query()
 	d := listData{Q: q}
 	if !p.Can(access.AuditRead) {
@@ -40,14 +41,14 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Pri
 	if s := strings.TrimSpace(q.Get("before")); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 1 {
-			h.listFailed(w, r, p, "audit", T("audit.title"), d, errs.Field("before", "format", "not a sequence number"))
+			h.listFailed(w, r, p, "audit", l.T("audit.title"), d, errs.Field("before", "format", "not a sequence number"))
 			return
 		}
 		f.BeforeSeq = n
 	}
 	events, err := h.Access.AuditLog(r.Context(), p, f)
 	if err != nil {
-		h.listFailed(w, r, p, "audit", T("audit.title"), d, err)
+		h.listFailed(w, r, p, "audit", l.T("audit.title"), d, err)
 		return
 	}
 	names, err := h.auditActorNames(r, p, events)
@@ -75,7 +76,7 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Pri
 		first.Del("before")
 		d.First = "/ui/admin/audit?" + first.Encode()
 	}
-	h.render(w, r, http.StatusOK, "audit", T("audit.title"), p, d)
+	h.render(w, r, http.StatusOK, "audit", l.T("audit.title"), p, d)
 }
 
 // auditActorNames resolves the page's actors to names, account by account (the operator's log spans them):
@@ -98,6 +99,7 @@ func (h *Handler) auditActorNames(r *http.Request, p *access.Principal, events [
 
 // invoicePDF sends an invoice (счёт на оплату) as PDF, with the seller's requisites from the Handler.
 func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if h.Billing == nil {
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
 		return
@@ -107,8 +109,8 @@ func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.P
 		return
 	}
 	if h.Seller.Name == "" || h.Seller.INN == "" {
-		h.render(w, r, http.StatusServiceUnavailable, "error", T("err.title"), p,
-			problem{Status: http.StatusServiceUnavailable, Title: T("err.title"), Message: T("inv.no_seller")})
+		h.render(w, r, http.StatusServiceUnavailable, "error", l.T("err.title"), p,
+			problem{Status: http.StatusServiceUnavailable, Title: l.T("err.title"), Message: l.T("inv.no_seller")})
 		return
 	}
 	id := strings.TrimSuffix(r.PathValue("file"), ".pdf")
@@ -158,6 +160,7 @@ type lineRow struct {
 }
 
 func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	q := r.URL.Query()
 	d := listData{Q: q}
 	if h.Billing == nil {
@@ -166,7 +169,7 @@ func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access
 	}
 	lines, err := h.Billing.Lines(r.Context(), p, strings.TrimSpace(q.Get("period")))
 	if err != nil {
-		h.listFailed(w, r, p, "lines", T("lines.title"), d, err)
+		h.listFailed(w, r, p, "lines", l.T("lines.title"), d, err)
 		return
 	}
 	names := h.orgNames(r, p)
@@ -189,5 +192,5 @@ func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access
 		total += l.PriceKopecks
 	}
 	d.Rows, d.Empty, d.Extra = groups, len(groups) == 0, total
-	h.render(w, r, http.StatusOK, "lines", T("lines.title"), p, d)
+	h.render(w, r, http.StatusOK, "lines", l.T("lines.title"), p, d)
 }

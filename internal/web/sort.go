@@ -1,15 +1,16 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/url"
 	"strings"
 )
 
-// SortTH renders a list's sortable column header: a link that sorts by key ascending, or descending when the
-// list is already sorted ascending by it; the filters stay and paging starts over. The current order is
-// announced by aria-sort and an arrow.
-func (d listData) SortTH(key, label string) template.HTML {
+// sortTH renders a list's sortable column header in l: a link that sorts by key ascending, or descending when
+// the list is already sorted ascending by it; the filters stay and paging starts over. The current order is
+// announced by aria-sort and an arrow. Templates call it as {{sortTH .Data "key" "label"}}.
+func (d listData) sortTH(l locale, key, label string) template.HTML {
 	q := url.Values{}
 	for k, v := range d.Q {
 		if k != "cursor" && k != "sort" && len(v) > 0 && v[0] != "" {
@@ -28,7 +29,7 @@ func (d listData) SortTH(key, label string) template.HTML {
 		b.WriteString(` aria-sort="` + state + `"`)
 	}
 	b.WriteString(`><a class="sort" href="` + template.HTMLEscapeString(d.Base+"?"+q.Encode()) + `" title="` +
-		template.HTMLEscapeString(T("list.sort_by")+" «"+label+"»") + `">` + template.HTMLEscapeString(label))
+		template.HTMLEscapeString(fmt.Sprintf(l.T("list.sort_by"), label)) + `">` + template.HTMLEscapeString(label))
 	switch state {
 	case "ascending":
 		b.WriteString(` <span aria-hidden="true">▲</span>`)

@@ -95,7 +95,7 @@ func TestSortHeader(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := listData{Q: c.q, Base: "/ui/x"}
-			if got := d.SortTH(c.key, "ФИО"); got != c.want {
+			if got := d.sortTH(ru, c.key, "ФИО"); got != c.want {
 				t.Errorf("got\n%s\nwant\n%s", got, c.want)
 			}
 		})

@@ -1,6 +1,7 @@
-// Package web is kcr's Russian-language web interface: server-rendered html/template pages over the same
-// access, registration and billing services the API uses, with every asset embedded in the binary. htmx
-// only enhances pages (search as you type); every page and form works with JavaScript off.
+// Package web is kcr's web interface, in Russian by default and in English as the second language:
+// server-rendered html/template pages over the same access, registration and billing services the API
+// uses, with every asset embedded in the binary. htmx only enhances pages (search as you type); every page
+// and form works with JavaScript off.
 package web
 
 import (
@@ -11,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path"
 	"strings"
@@ -50,19 +52,25 @@ type Handler struct {
 	// Seller is the CA operator's requisites printed on invoice PDFs; empty, the invoice download answers 503.
 	Seller document.Party
 
-	pages map[string]*template.Template
+	pages map[locale]map[string]*template.Template
 	once  onceStore
 }
 
-// Register adds the web interface's routes to mux: GET / (a redirect), GET and POST /login, POST /logout,
-// GET /ui/… (and POST /ui/password), GET /static/…. Forms are refused when they come from another site.
-func (h *Handler) Register(mux *http.ServeMux) {
+// Register adds the web interface's routes to root: GET / (a redirect), GET and POST /login, POST /logout,
+// GET /ui/lang (the language switch), GET /ui/… and the forms' POSTs under /ui/, GET /static/…. Forms are
+// refused when they come from another site.
+func (h *Handler) Register(root *http.ServeMux) {
 	if h.Log == nil {
 		h.Log = slog.New(slog.DiscardHandler)
 	}
-	h.pages = parsePages()
+	h.pages = map[locale]map[string]*template.Template{}
+	for _, x := range locales {
+		h.pages[x.L] = parsePages(x.L)
+	}
 	cop := http.NewCrossOriginProtection()
 	post := func(f http.HandlerFunc) http.Handler { return cop.Handler(f) }
+	// Every route but the static files knows the request's language.
+	mux := localizedMux{root}
 
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/ui/", http.StatusSeeOther)
@@ -70,6 +78,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", h.loginForm)
 	mux.Handle("POST /login", post(h.login))
 	mux.Handle("POST /logout", post(h.logout))
+	mux.HandleFunc("GET /ui/lang", h.switchLocale)
 	mux.Handle("GET /ui/{$}", h.auth(h.dashboard))
 	mux.Handle("GET /ui/password", h.auth(h.passwordForm))
 	mux.Handle("POST /ui/password", post(h.auth(h.changePassword).ServeHTTP))
@@ -118,18 +127,30 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}))
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
-	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	root.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	}))
 }
+
+// localizedMux registers handlers behind localized.
+type localizedMux struct{ *http.ServeMux }
+
+func (m localizedMux) Handle(pattern string, h http.Handler) {
+	m.ServeMux.Handle(pattern, localized(h))
+}
+
+func (m localizedMux) HandleFunc(pattern string, f http.HandlerFunc) { m.Handle(pattern, f) }
 
 // pageFunc is a page handler for a signed-in caller.
 type pageFunc func(w http.ResponseWriter, r *http.Request, p *access.Principal)
 
 type ctxKey int
 
-const tokenKey ctxKey = 0
+const (
+	tokenKey ctxKey = iota
+	localeKey
+)
 
 // auth finds the caller from the session cookie; without a valid session it sends the browser to the
 // login form (htmx requests get 401 so a fragment never becomes the login page).
@@ -175,6 +196,8 @@ type nav struct {
 // page is what every template gets: the layout's data and the page's own.
 type page struct {
 	Title     string
+	Lang      string // the page's language code, for <html lang>
+	Langs     []langLink
 	Principal *access.Principal
 	UserName  string
 	Role      string
@@ -182,11 +205,11 @@ type page struct {
 	Data      any
 }
 
-func (h *Handler) menu(p *access.Principal, current string) []nav {
+func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	var out []nav
 	add := func(href, key string, ok bool) {
 		if ok {
-			out = append(out, nav{Href: href, Title: T(key), Current: href == current})
+			out = append(out, nav{Href: href, Title: l.T(key), Current: href == current})
 		}
 	}
 	add("/ui/", "nav.dashboard", true)
@@ -208,18 +231,20 @@ func (h *Handler) menu(p *access.Principal, current string) []nav {
 }
 
 // render writes a page, or with fragment set only its "results" block (for htmx).
+// The template set is the request's language's.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, p *access.Principal, data any) {
-	t, ok := h.pages[name]
+	l := localeOf(r)
+	t, ok := h.pages[l][name]
 	if !ok {
 		h.Log.Error("web: no template", "name", name)
-		http.Error(w, T("err.internal"), http.StatusInternalServerError)
+		http.Error(w, l.T("err.internal"), http.StatusInternalServerError)
 		return
 	}
-	pg := page{Title: title, Principal: p, Data: data}
+	pg := page{Title: title, Lang: string(l), Langs: langLinks(l, r), Principal: p, Data: data}
 	if p != nil {
 		pg.UserName = p.Name
-		pg.Role = roleName(p.Role)
-		pg.Nav = h.menu(p, r.URL.Path)
+		pg.Role = l.roleName(p.Role)
+		pg.Nav = h.menu(l, p, r.URL.Path)
 	}
 	block := "layout"
 	if r.Header.Get("HX-Request") != "" && t.Lookup("results") != nil {
@@ -228,18 +253,19 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, block, pg); err != nil {
 		h.Log.Error("web: render", "template", name, "err", err)
-		http.Error(w, T("err.internal"), http.StatusInternalServerError)
+		http.Error(w, l.T("err.internal"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Vary", "HX-Request")
+	// Without the switch's cookie the language follows the browser's.
+	w.Header().Set("Vary", "HX-Request, Accept-Language")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
 
-// parsePages builds one template set per page: the layout plus the page file.
-func parsePages() map[string]*template.Template {
-	base := template.Must(template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+// parsePages builds one template set per page, the layout plus the page file, whose functions speak l.
+func parsePages(l locale) map[string]*template.Template {
+	base := template.Must(template.New("base").Funcs(templateFuncs(l)).ParseFS(templateFS, "templates/layout.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -255,12 +281,24 @@ func parsePages() map[string]*template.Template {
 	return out
 }
 
+// templateFuncs are the templates' functions: those of funcs, and those that produce text, speaking l.
+func templateFuncs(l locale) template.FuncMap {
+	f := template.FuncMap{
+		"T":      l.T,
+		"state":  l.stateName,
+		"kind":   l.kindName,
+		"status": l.statusName,
+		"act":    l.actName,
+		"method": l.methodName,
+		"sortTH": func(d listData, key, label string) template.HTML { return d.sortTH(l, key, label) },
+	}
+	maps.Copy(f, funcs)
+	return f
+}
+
+// funcs are the template functions that are the same in every language.
 var funcs = template.FuncMap{
-	"fld":    func(d formData, name, label string) fieldArg { return fieldArg{D: d, Name: name, Label: label} },
-	"T":      T,
-	"state":  stateName,
-	"kind":   kindName,
-	"status": statusName,
+	"fld": func(d formData, name, label string) fieldArg { return fieldArg{D: d, Name: name, Label: label} },
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -271,8 +309,6 @@ var funcs = template.FuncMap{
 	"snils":     formatSNILS,
 	"mask":      registration.MaskDocument,
 	"maskSNILS": maskSNILS,
-	"act":       actName,
-	"method":    methodName,
 	"datetime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

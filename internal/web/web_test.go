@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -277,18 +279,28 @@ func TestExplain(t *testing.T) {
 		{errs.Field("inn", "checksum", "bad"), 422, "Ошибка"},
 		{errs.New(errs.Internal, "secret internals"), 500, "Ошибка"},
 	} {
-		pr := explain(c.err)
+		pr := explain(ru, c.err)
 		if pr.Status != c.status || pr.Title != c.title || strings.Contains(pr.Message, "secret") {
 			t.Errorf("%v: %+v", c.err, pr)
 		}
 	}
-	if pr := explain(errs.Field("inn", "checksum", "bad")); pr.Fields["inn"] != "Неверный формат." {
+	if pr := explain(ru, errs.Field("inn", "checksum", "bad")); pr.Fields["inn"] != "Неверный формат." {
 		t.Errorf("field message: %+v", pr.Fields)
 	}
 }
 
-// TestCatalogueComplete checks that every {{T "key"}} in the templates has a Russian text.
+// TestCatalogueComplete checks that every {{T "key"}} in the templates and every l.T("key") in the code has
+// a text in each language; the code's ru.T keys (the Russian records) need only the Russian one.
 func TestCatalogueComplete(t *testing.T) {
+	check := func(where, key string, russianOnly bool) {
+		t.Helper()
+		if _, ok := messages[key]; !ok {
+			t.Errorf("%s: no Russian message %q", where, key)
+		}
+		if _, ok := messagesEN[key]; !ok && !russianOnly {
+			t.Errorf("%s: no English message %q", where, key)
+		}
+	}
 	re := regexp.MustCompile(`T "([a-z0-9_.]+)"`)
 	err := fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -299,11 +311,22 @@ func TestCatalogueComplete(t *testing.T) {
 			return err
 		}
 		for _, m := range re.FindAllStringSubmatch(string(raw), -1) {
-			if _, ok := messages[m[1]]; !ok {
-				t.Errorf("%s: no message %q", p, m[1])
-			}
+			check(p, m[1], false)
 		}
 		return nil
 	})
 	must(t, err)
+	code := regexp.MustCompile(`\b(\w+)\.T\("([^"]+)"\)`)
+	files, err := filepath.Glob("*.go")
+	must(t, err)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		must(t, err)
+		for _, m := range code.FindAllStringSubmatch(string(raw), -1) {
+			check(f, m[2], m[1] == "ru")
+		}
+	}
 }

@@ -54,6 +54,7 @@ func afterEmployeeCreate(form url.Values, id string) string {
 }
 
 func (h *Handler) newApplication(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
 	if !p.Can(access.AppCreate) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "applications"))
 		return
@@ -63,7 +64,7 @@ func (h *Handler) newApplication(w http.ResponseWriter, r *http.Request, p *acce
 		h.wizardStep2(w, r, p, http.StatusOK, id, wizardData{Kind: q.Get("kind"), Nonce: access.NewID()})
 		return
 	}
-	d := wizardData{Step: 1, Progress: appProgress("", false, false), Next: nextSentence("next.wiz_find"),
+	d := wizardData{Step: 1, Progress: appProgress(l, "", false, false), Next: nextSentence(l, "next.wiz_find"),
 		Q: strings.TrimSpace(q.Get("q"))}
 	if p.Can(access.EmployeeWrite) {
 		d.NewEmployee = "/ui/employees/new?then=" + wizardMarker
@@ -80,11 +81,12 @@ func (h *Handler) newApplication(w http.ResponseWriter, r *http.Request, p *acce
 			d.Employees = append(d.Employees, employeeRow{E: e, Org: names[e.OrganizationID]})
 		}
 	}
-	h.render(w, r, http.StatusOK, "app_new", T("wiz.title"), p, d)
+	h.render(w, r, http.StatusOK, "app_new", l.T("wiz.title"), p, d)
 }
 
 // wizardStep2 shows the employee and the kinds the rules allow today for their organization.
 func (h *Handler) wizardStep2(w http.ResponseWriter, r *http.Request, p *access.Principal, status int, id string, d wizardData) {
+	l := localeOf(r)
 	e, err := h.Reg.Employee(r.Context(), p, id)
 	if err != nil {
 		h.fail(w, r, p, err)
@@ -96,14 +98,14 @@ func (h *Handler) wizardStep2(w http.ResponseWriter, r *http.Request, p *access.
 		return
 	}
 	d.Step, d.E, d.Org = 2, e, h.orgNames(r, p)[e.OrganizationID]
-	d.Progress, d.Next = appProgress("", false, false), nextSentence("next.wiz_kind")
+	d.Progress, d.Next = appProgress(l, "", false, false), nextSentence(l, "next.wiz_kind")
 	for _, k := range offer.Kinds {
-		d.Kinds = append(d.Kinds, option{string(k), kindName(k)})
+		d.Kinds = append(d.Kinds, option{string(k), l.kindName(k)})
 	}
 	if d.Kind == "" && len(d.Kinds) > 0 {
 		d.Kind = d.Kinds[0].Value
 	}
-	h.render(w, r, status, "app_new", T("wiz.title"), p, d)
+	h.render(w, r, status, "app_new", l.T("wiz.title"), p, d)
 }
 
 func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -119,7 +121,7 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, p *a
 	}
 	v, err := h.Reg.CreateApplication(r.Context(), p, registration.ApplicationInput{EmployeeID: emp, Kind: model.CertKind(kind)})
 	if err != nil {
-		pr := formProblem(err)
+		pr := formProblem(localeOf(r), err)
 		if _, unknown := pr.Fields["employee_id"]; unknown || pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden ||
 			pr.Status >= 500 || emp == "" {
 			if unknown {
@@ -171,11 +173,11 @@ type progress struct {
 	Stopped bool // declined or cancelled: nothing more will happen
 }
 
-// appProgress computes the indicator from the application's state, whether its request is uploaded and
+// appProgress computes the indicator, its steps named in l, from the application's state, whether its request is uploaded and
 // whether its applicant's identity is verified; state "" is an application the wizard is still creating.
 // The request may come at any time before approval, so its step can be done while an earlier one is not;
 // the current step is the first one not done.
-func appProgress(st model.State, hasCSR, verified bool) progress {
+func appProgress(l locale, st model.State, hasCSR, verified bool) progress {
 	in := func(states ...model.State) bool { return slices.Contains(states, st) }
 	stopped := in(model.StateDeclined, model.StateCancelled)
 	finished := in(model.StateApproved, model.StateIssued)
@@ -196,25 +198,25 @@ func appProgress(st model.State, hasCSR, verified bool) progress {
 		} else if pr.Current == 0 && !stopped {
 			pr.Current, status = n, stepCurrent
 		}
-		pr.Steps = append(pr.Steps, progressStep{N: n, Name: T(key), Status: status})
+		pr.Steps = append(pr.Steps, progressStep{N: n, Name: l.T(key), Status: status})
 	}
 	return pr
 }
 
-// nextSentence is "Следующий шаг: …." with the catalogue text of key.
-func nextSentence(key string) string { return fmt.Sprintf(T("next.step"), T(key)) }
+// nextSentence is "Следующий шаг: …." in l with the catalogue text of key.
+func nextSentence(l locale, key string) string { return fmt.Sprintf(l.T("next.step"), l.T(key)) }
 
-// nextStep tells the viewer who must do what next: the current step's work in the imperative when the
+// nextStep tells the viewer in l who must do what next: the current step's work in the imperative when the
 // viewer may do it (can answers for an action of registration.Actions and for "csr", the request upload),
 // otherwise who else does it. It also says when the request can already be uploaded ahead of its turn.
-func nextStep(st model.State, pr progress, can func(action string) bool) string {
+func nextStep(l locale, st model.State, pr progress, can func(action string) bool) string {
 	switch st {
 	case model.StateIssued:
-		return T("next.issued")
+		return l.T("next.issued")
 	case model.StateDeclined:
-		return T("next.declined")
+		return l.T("next.declined")
 	case model.StateCancelled:
-		return T("next.cancelled")
+		return l.T("next.cancelled")
 	}
 	var key string
 	switch pr.Current {
@@ -231,9 +233,9 @@ func nextStep(st model.State, pr progress, can func(action string) bool) string 
 	default:
 		return ""
 	}
-	out := nextSentence(key)
+	out := nextSentence(l, key)
 	if pr.Current < stepCSR && pr.Steps[stepCSR-1].Status == stepTodo && can("csr") {
-		out += " " + T("next.csr_early")
+		out += " " + l.T("next.csr_early")
 	}
 	return out
 }
@@ -276,7 +278,8 @@ func (c checkItem) applies(m model.VerificationMethod) bool {
 }
 
 // checklistNote checks that every item applying to the method is ticked and returns the history note that
-// names them; ok is false when one is missing. Ticks of items that do not apply are not recorded.
+// names them; ok is false when one is missing. Ticks of items that do not apply are not recorded. The note
+// is a record kept in the application's history, so it is in Russian whatever the registrar's language.
 func checklistNote(m model.VerificationMethod, ticked []string) (note string, ok bool) {
 	var confirmed []string
 	for _, c := range identityChecklist {
@@ -286,13 +289,14 @@ func checklistNote(m model.VerificationMethod, ticked []string) (note string, ok
 		if !slices.Contains(ticked, c.Key) {
 			return "", false
 		}
-		confirmed = append(confirmed, T("check."+c.Key+"_note"))
+		confirmed = append(confirmed, ru.T("check."+c.Key+"_note"))
 	}
-	return T("check.note") + " " + strings.Join(confirmed, "; ") + ".", true
+	return ru.T("check.note") + " " + strings.Join(confirmed, "; ") + ".", true
 }
 
 // applicationForm prints the application for a qualified certificate, filled in for the employee's
 // signature. The personal data comes from Reg.Employee, which checks the right to read it and audits the read.
+// The form is a Russian legal document: it is printed in Russian whatever the interface's language.
 func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	ctx := r.Context()
 	v, err := h.Reg.Application(ctx, p, r.PathValue("id"))
@@ -320,13 +324,13 @@ func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *acc
 	pdf.SetAutoPageBreak(true, 15)
 	pdf.AddPage()
 	pdf.SetFont(document.FontFamily, "B", 13)
-	pdf.MultiCell(0, 6, T("pdf.title"), "", "C", false)
+	pdf.MultiCell(0, 6, ru.T("pdf.title"), "", "C", false)
 	pdf.Ln(2)
 	pdf.SetFont(document.FontFamily, "", 9)
-	pdf.MultiCell(0, 4.5, T("pdf.number")+" "+v.ID+" · "+T("app.created")+" "+v.CreatedAt.In(rules.MSK).Format("02.01.2006"), "", "C", false)
+	pdf.MultiCell(0, 4.5, ru.T("pdf.number")+" "+v.ID+" · "+ru.T("app.created")+" "+v.CreatedAt.In(rules.MSK).Format("02.01.2006"), "", "C", false)
 	pdf.Ln(4)
 	pdf.SetFont(document.FontFamily, "", 10)
-	pdf.MultiCell(0, 5, T("pdf.intro")+" «"+kindName(v.Kind)+"».", "", "L", false)
+	pdf.MultiCell(0, 5, ru.T("pdf.intro")+" «"+ru.kindName(v.Kind)+"».", "", "L", false)
 	pdf.Ln(2)
 	section := func(title string) {
 		pdf.Ln(2)
@@ -349,45 +353,45 @@ func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *acc
 			pdf.SetY(y2)
 		}
 	}
-	section(T("pdf.applicant"))
-	row(T("emp.name"), e.FullName())
-	row(T("pdf.birth_date"), ruDate(e.BirthDate))
-	row(T("emp.snils"), formatSNILS(e.SNILS))
-	row(T("pdf.inn"), e.INN)
-	row(T("emp.position"), e.Position)
-	section(T("pdf.document"))
-	row(T("pdf.doc_type"), T("doc."+e.Document.Type))
-	row(T("pdf.series_number"), strings.TrimSpace(e.Document.Series+" "+e.Document.Number))
-	row(T("pdf.issuer"), e.Document.Issuer)
-	row(T("pdf.issue_date"), ruDate(e.Document.IssueDate))
-	row(T("pdf.issuer_code"), e.Document.IssuerCode)
+	section(ru.T("pdf.applicant"))
+	row(ru.T("emp.name"), e.FullName())
+	row(ru.T("pdf.birth_date"), ruDate(e.BirthDate))
+	row(ru.T("emp.snils"), formatSNILS(e.SNILS))
+	row(ru.T("pdf.inn"), e.INN)
+	row(ru.T("emp.position"), e.Position)
+	section(ru.T("pdf.document"))
+	row(ru.T("pdf.doc_type"), ru.T("doc."+e.Document.Type))
+	row(ru.T("pdf.series_number"), strings.TrimSpace(e.Document.Series+" "+e.Document.Number))
+	row(ru.T("pdf.issuer"), e.Document.Issuer)
+	row(ru.T("pdf.issue_date"), ruDate(e.Document.IssueDate))
+	row(ru.T("pdf.issuer_code"), e.Document.IssuerCode)
 	if org != nil {
-		section(T("pdf.organization"))
-		row(T("org.name"), org.Name)
-		row(T("org.inn"), org.INN)
+		section(ru.T("pdf.organization"))
+		row(ru.T("org.name"), org.Name)
+		row(ru.T("org.inn"), org.INN)
 		if org.KPP != "" {
-			row(T("org.kpp"), org.KPP)
+			row(ru.T("org.kpp"), org.KPP)
 		}
 		if org.Kind == model.OrgSoleProprietor {
-			row(T("org.ogrnip"), org.OGRN)
+			row(ru.T("org.ogrnip"), org.OGRN)
 		} else {
-			row(T("org.ogrn"), org.OGRN)
+			row(ru.T("org.ogrn"), org.OGRN)
 		}
-		row(T("org.address"), org.Address)
+		row(ru.T("org.address"), org.Address)
 	}
-	section(T("pdf.contacts"))
-	row(T("emp.email"), e.Email)
-	row(T("pdf.phone"), e.Phone)
-	row(T("app.kind"), kindName(v.Kind))
+	section(ru.T("pdf.contacts"))
+	row(ru.T("emp.email"), e.Email)
+	row(ru.T("pdf.phone"), e.Phone)
+	row(ru.T("app.kind"), ru.kindName(v.Kind))
 	pdf.Ln(4)
 	pdf.SetFont(document.FontFamily, "", 9)
-	pdf.MultiCell(0, 4.5, T("pdf.truth"), "", "J", false)
+	pdf.MultiCell(0, 4.5, ru.T("pdf.truth"), "", "J", false)
 	pdf.Ln(2)
-	pdf.MultiCell(0, 4.5, T("pdf.consent"), "", "J", false)
+	pdf.MultiCell(0, 4.5, ru.T("pdf.consent"), "", "J", false)
 	pdf.Ln(10)
 	pdf.SetFont(document.FontFamily, "", 10)
-	pdf.CellFormat(60, 6, T("pdf.date")+" «____» ____________ 20___ г.", "", 0, "L", false, 0, "")
-	pdf.CellFormat(0, 6, T("pdf.signature")+" ______________ / "+initials(e)+" /", "", 1, "R", false, 0, "")
+	pdf.CellFormat(60, 6, ru.T("pdf.date")+" «____» ____________ 20___ г.", "", 0, "L", false, 0, "")
+	pdf.CellFormat(0, 6, ru.T("pdf.signature")+" ______________ / "+initials(e)+" /", "", 1, "R", false, 0, "")
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		h.fail(w, r, p, err)
