@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
@@ -329,7 +330,7 @@ func (h *Handler) certificateDownload(format string) pageFunc {
 		switch format {
 		case "der":
 			w.Header().Set("Content-Type", "application/pkix-cert")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.cer"`)
+			w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", name+".cer"))
 			_, _ = w.Write(c.DER)
 		default:
 			// The chain follows the certificate when the handler knows the CA's certificates (Chain); without
@@ -341,7 +342,7 @@ func (h *Handler) certificateDownload(format string) pageFunc {
 				}
 			}
 			w.Header().Set("Content-Type", "application/pem-certificate-chain")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.pem"`)
+			w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", name+".pem"))
 			_, _ = w.Write(out)
 		}
 	}

@@ -37,7 +37,6 @@ var adminMessages = map[string]string{
 	"adm.key_revoked":                       "API-ключ отозван.",
 	"adm.key_revoke":                        "Отозвать",
 	"adm.key_revoked_at":                    "отозван",
-	"adm.key_active":                        "действует",
 	"adm.key_last_used":                     "Последнее использование",
 	"adm.keys_empty":                        "API-ключей пока нет.",
 	"adm.key_secret":                        "Секрет ключа",

@@ -25,13 +25,10 @@ var reportMessages = map[string]string{
 	"lines.payer":       "Плательщик",
 	"lines.date":        "Дата",
 	"lines.service":     "Услуга",
-	"lines.serial":      "Серийный номер",
-	"lines.employee":    "Сотрудник",
 	"lines.price":       "Сумма",
 	"lines.invoiced":    "В счёте",
 	"lines.subtotal":    "Итого по плательщику",
 	"lines.total":       "Итого за период",
-	"lines.event_issue": "выпуск сертификата",
 	"lines.yes":         "да",
 }
 

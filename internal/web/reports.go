@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,7 +140,7 @@ func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.P
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "invoice-" + doc.Number + ".pdf"}))
+	w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", "invoice-"+doc.Number+".pdf"))
 	_, _ = w.Write(pdf)
 }
 

@@ -9,7 +9,7 @@ import (
 
 // sortTH renders a list's sortable column header in l: a link that sorts by key ascending, or descending when
 // the list is already sorted ascending by it; the filters stay and paging starts over. The current order is
-// announced by aria-sort and an arrow. Templates call it as {{sortTH .Data "key" "label"}}.
+// announced by aria-sort and an arrow; the other sortable columns carry a faint double arrow. Templates call it as {{sortTH .Data "key" "label"}}.
 func (d listData) sortTH(l locale, key, label string) template.HTML {
 	q := url.Values{}
 	for k, v := range d.Q {
@@ -35,6 +35,8 @@ func (d listData) sortTH(l locale, key, label string) template.HTML {
 		b.WriteString(` <span aria-hidden="true">▲</span>`)
 	case "descending":
 		b.WriteString(` <span aria-hidden="true">▼</span>`)
+	default: // a faint mark says the column sorts
+		b.WriteString(` <span class="sortable" aria-hidden="true">↕</span>`)
 	}
 	b.WriteString("</a></th>")
 	return template.HTML(b.String())

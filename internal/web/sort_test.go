@@ -85,13 +85,13 @@ func TestSortHeader(t *testing.T) {
 		want template.HTML
 	}{
 		{"unsorted column", url.Values{"inn": {"7707083893"}, "cursor": {"abc"}}, "name",
-			`<th><a class="sort" href="/ui/x?inn=7707083893&amp;sort=name" title="Сортировать по столбцу «ФИО»">ФИО</a></th>`},
+			`<th><a class="sort" href="/ui/x?inn=7707083893&amp;sort=name" title="Сортировать по столбцу «ФИО»">ФИО <span class="sortable" aria-hidden="true">↕</span></a></th>`},
 		{"ascending toggles to descending, page starts over", url.Values{"sort": {"name"}, "cursor": {"abc"}}, "name",
 			`<th aria-sort="ascending"><a class="sort" href="/ui/x?sort=-name" title="Сортировать по столбцу «ФИО»">ФИО <span aria-hidden="true">▲</span></a></th>`},
 		{"descending toggles back", url.Values{"sort": {"-name"}}, "name",
 			`<th aria-sort="descending"><a class="sort" href="/ui/x?sort=name" title="Сортировать по столбцу «ФИО»">ФИО <span aria-hidden="true">▼</span></a></th>`},
 		{"another column sorted", url.Values{"sort": {"-position"}, "q": {`"<&>`}}, "name",
-			`<th><a class="sort" href="/ui/x?q=%22%3C%26%3E&amp;sort=name" title="Сортировать по столбцу «ФИО»">ФИО</a></th>`},
+			`<th><a class="sort" href="/ui/x?q=%22%3C%26%3E&amp;sort=name" title="Сортировать по столбцу «ФИО»">ФИО <span class="sortable" aria-hidden="true">↕</span></a></th>`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := listData{Q: c.q, Base: "/ui/x"}

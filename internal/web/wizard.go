@@ -398,7 +398,7 @@ func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *acc
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="zayavlenie-`+v.ID+`.pdf"`)
+	w.Header().Set("Content-Disposition", document.ContentDisposition("inline", "zayavlenie-"+v.ID+".pdf"))
 	_, _ = buf.WriteTo(w)
 }
 
