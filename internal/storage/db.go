@@ -90,6 +90,12 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 // where a per-organization index finds the page at once. The analysis samples at most 1,000 rows per index,
 // so it takes about a second at that size. PostgreSQL's autovacuum analyzes on its own: nothing to do.
 func (db *DB) Optimize(ctx context.Context) error {
+	// 0x10002: run ANALYZE where it helps, considering every table, not only those this connection used.
+	return db.analyze(ctx, `PRAGMA optimize = 0x10002`)
+}
+
+// analyze runs a statistics statement on SQLite, sampling at most 1,000 rows per index.
+func (db *DB) analyze(ctx context.Context, stmt string) error {
 	if db.dialect != SQLite {
 		return nil
 	}
@@ -101,8 +107,7 @@ func (db *DB) Optimize(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
 		return err
 	}
-	// 0x10002: run ANALYZE where it helps, considering every table, not only those this connection used.
-	_, err = conn.ExecContext(ctx, `PRAGMA optimize = 0x10002`)
+	_, err = conn.ExecContext(ctx, stmt)
 	return err
 }
 
