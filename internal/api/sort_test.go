@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -86,6 +87,34 @@ func TestSortedLists(t *testing.T) {
 				}
 			})
 		}
+		t.Run("tampered cursors are a 422 or a page, never a 500", func(t *testing.T) {
+			cursor := func(key string) string { return base64.RawURLEncoding.EncodeToString([]byte("k1:" + key)) }
+			for _, c := range []struct {
+				name, path string
+				want       int
+			}{
+				{"a rank beyond 32 bits", "/api/v1/applications?sort=state&cursor=" + cursor(`["state",99999999999,"x"]`), 200},
+				{"a status rank beyond 32 bits", "/api/v1/certificates?sort=status&cursor=" + cursor(`["status",3000000000,1,"x"]`), 200},
+				{"NUL in a sort value", "/api/v1/applications?sort=organization&cursor=" + cursor(`["organization","\u0000a","x"]`), 422},
+				{"NUL in the key", "/api/v1/employees?sort=created&cursor=" + cursor(`["created",1,"\u0000"]`), 422},
+				{"trailing text", "/api/v1/employees?sort=name&cursor=" + cursor(`["name","a","x"] tail`), 422},
+				{"a bare NUL key", "/api/v1/applications?cursor=" + cursor("\x00"), 422},
+				{"a bare key that is not UTF-8", "/api/v1/certificates?cursor=" + cursor("\xff\xfe"), 422},
+				{"a fractional value", "/api/v1/applications?sort=created&cursor=" + cursor(`["created",1.5,"x"]`), 422},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					r := e.do("account_admin", "GET", c.path, nil)
+					if r.status != c.want {
+						t.Fatalf("%d %s, want %d", r.status, r.body, c.want)
+					}
+					if c.want == 422 {
+						if p := r.problem(t); len(p.Errors) != 1 || p.Errors[0].Field != "cursor" {
+							t.Errorf("problem %+v, want one error on cursor", p)
+						}
+					}
+				})
+			}
+		})
 		t.Run("a cursor of another order is a 422 naming the cursor", func(t *testing.T) {
 			r := e.do("account_admin", "GET", "/api/v1/employees?sort=name&limit=2", nil)
 			var page struct {

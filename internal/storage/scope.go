@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Scope limits what a query may return to what the caller may see. Every list and lookup that touches
@@ -96,7 +98,9 @@ func DecodeCursor(c string) (key string, ok bool) {
 		return "", true
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "k1:") || len(b) == 3 {
+	// Keys are UTF-8 text without NUL: anything else could not have come from kcr, and PostgreSQL would
+	// refuse it as a parameter.
+	if err != nil || !strings.HasPrefix(string(b), "k1:") || len(b) == 3 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		return "", false
 	}
 	return string(b[3:]), true

@@ -100,7 +100,16 @@ func sortedPage[T any](ctx context.Context, db *DB, q sortedQuery, scan func(int
 		cmp, dir = " < ", " DESC"
 	}
 	if after != nil {
-		where += " AND (" + strings.Join(exprs, ", ") + ")" + cmp + "(" + placeholders(len(after)) + ")"
+		marks := make([]string, len(after))
+		for i := range after {
+			marks[i] = "?"
+			// PostgreSQL types a placeholder by its column: a CASE rank is a 32-bit integer, and a tampered
+			// cursor's larger value would fail to encode rather than simply compare.
+			if i < len(order) && order[i].numeric && db.dialect == Postgres {
+				marks[i] = "CAST(? AS BIGINT)"
+			}
+		}
+		where += " AND (" + strings.Join(exprs, ", ") + ")" + cmp + "(" + strings.Join(marks, ", ") + ")"
 		args = append(args, after...)
 	}
 	query := `SELECT ` + l.columns + `, ` + strings.Join(exprs, ", ") + from + ` WHERE 1 = 1` + where +
@@ -179,7 +188,8 @@ func decodeSortKey(token string, order sortOrder, key string) ([]any, error) {
 	dec := json.NewDecoder(bytes.NewReader([]byte(key)))
 	dec.UseNumber()
 	var raw []any
-	if !strings.HasPrefix(key, "[") || dec.Decode(&raw) != nil || len(raw) != len(order)+2 || raw[0] != token {
+	if !strings.HasPrefix(key, "[") || dec.Decode(&raw) != nil || dec.InputOffset() != int64(len(key)) ||
+		len(raw) != len(order)+2 || raw[0] != token {
 		return nil, ErrCursorOrder
 	}
 	out := make([]any, 0, len(order)+1)
@@ -191,14 +201,14 @@ func decodeSortKey(token string, order sortOrder, key string) ([]any, error) {
 				return nil, ErrCursorOrder
 			}
 			out = append(out, iv)
-		} else if s, ok := v.(string); ok && !c.numeric {
+		} else if s, ok := v.(string); ok && !c.numeric && !strings.ContainsRune(s, 0) {
 			out = append(out, s)
 		} else {
 			return nil, ErrCursorOrder
 		}
 	}
 	pk, ok := raw[len(raw)-1].(string)
-	if !ok {
+	if !ok || strings.ContainsRune(pk, 0) {
 		return nil, ErrCursorOrder
 	}
 	return append(out, pk), nil
