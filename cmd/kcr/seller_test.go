@@ -11,7 +11,7 @@ import (
 )
 
 func TestLoadSeller(t *testing.T) {
-	valid := `{"name": "ООО «УЦ»", "inn": "7728168971", "kpp": "770801001", "ogrn": "1027700067328",
+	valid := `{"name": "ООО «УЦ»", "inn": "3739972506", "kpp": "373901005", "ogrn": "5080950498679",
 		"address": "Москва", "bank": "ПАО Сбербанк", "bic": "044525225", "account": "40702810938000000001",
 		"corr_account": "30101810400000000225"}`
 	dir := t.TempDir()
@@ -33,12 +33,15 @@ func TestLoadSeller(t *testing.T) {
 		{"not JSON", `name = x`, []string{"not the expected JSON object"}},
 		{"unknown field", strings.Replace(valid, `"name"`, `"title": "x", "name"`, 1), []string{"unknown field", "title"}},
 		{"empty object", `{}`, []string{"name: required", "inn: required", "kpp: required", "bic: required"}},
-		{"bad ИНН", strings.Replace(valid, "7728168971", "7728168972", 1), []string{"inn: check digit is wrong"}},
+		{"bad ИНН", strings.Replace(valid, "3739972506", "3739972507", 1), []string{"inn: check digit is wrong"}},
 		{"account of another bank", strings.Replace(valid, "044525225", "044525593", 1),
 			[]string{"account: control key does not match"}},
 		{"settlement account as the correspondent one", strings.Replace(valid, "30101810400000000225", "40702810938000000001", 1),
 			[]string{"corr_account: must start with 30101"}},
 		{"foreign БИК", strings.Replace(valid, "044525225", "144525225", 1), []string{"bic: must start with 04"}},
+		{"text after the object", valid + ` {}`, []string{"text after the JSON object"}},
+		{"a sole proprietor with a КПП", strings.Replace(strings.Replace(valid, "3739972506", "500100732259", 1),
+			"5080950498679", "304500116000157", 1), []string{"kpp: must be empty for a sole proprietor"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := loadSeller(write(strings.ReplaceAll(c.name, " ", "-")+".json", c.body))
