@@ -188,6 +188,7 @@ type reply struct {
 	status   int
 	location string
 	body     string
+	header   http.Header
 }
 
 func (b *browser) do(method, path string, form url.Values, header ...string) reply {
@@ -210,7 +211,7 @@ func (b *browser) do(method, path string, form url.Values, header ...string) rep
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	must(b.t, err)
-	return reply{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw)}
+	return reply{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw), header: resp.Header}
 }
 
 func (b *browser) get(path string, header ...string) reply { return b.do("GET", path, nil, header...) }

@@ -96,8 +96,26 @@ func (h *Handler) auditActorNames(r *http.Request, p *access.Principal, events [
 	return out, nil
 }
 
-// invoicePDF sends an invoice (счёт на оплату) as PDF, with the seller's requisites from the Handler.
+// invoicePDF sends an invoice (счёт на оплату) as PDF, /ui/invoices/{id}.pdf.
 func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	id := strings.TrimSuffix(r.PathValue("file"), ".pdf")
+	if id == r.PathValue("file") || id == "" {
+		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
+		return
+	}
+	h.invoiceDocument(w, r, p, id, "invoice-", document.InvoicePDF)
+}
+
+// actPDF sends the act (акт) of an invoice as PDF, /ui/invoices/{id}/act.pdf.
+func (h *Handler) actPDF(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	h.invoiceDocument(w, r, p, r.PathValue("id"), "act-", document.ActPDF)
+}
+
+// invoiceDocument prints one of an invoice's documents with the seller's requisites from the Handler: the
+// invoice first (not found stays not found), then the seller (without it, a page saying so rather than a
+// document nobody can pay).
+func (h *Handler) invoiceDocument(w http.ResponseWriter, r *http.Request, p *access.Principal, id, prefix string,
+	render func(document.Invoice) ([]byte, error)) {
 	l := localeOf(r)
 	if h.Billing == nil {
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
@@ -107,19 +125,14 @@ func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.P
 		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot read billing"))
 		return
 	}
-	if h.Seller.Name == "" || h.Seller.INN == "" {
-		h.render(w, r, http.StatusServiceUnavailable, "error", l.T("err.title"), p,
-			problem{Status: http.StatusServiceUnavailable, Title: l.T("err.title"), Message: l.T("inv.no_seller")})
-		return
-	}
-	id := strings.TrimSuffix(r.PathValue("file"), ".pdf")
-	if id == r.PathValue("file") || id == "" {
-		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
-		return
-	}
 	inv, lines, err := h.Billing.Invoice(r.Context(), p, id)
 	if err != nil {
 		h.fail(w, r, p, err)
+		return
+	}
+	if h.Seller.Name == "" || h.Seller.INN == "" {
+		h.render(w, r, http.StatusServiceUnavailable, "error", l.T("err.title"), p,
+			problem{Status: http.StatusServiceUnavailable, Title: l.T("err.title"), Message: l.T("inv.no_seller")})
 		return
 	}
 	payer, err := h.Reg.Organization(r.Context(), p, inv.PayerOrganizationID)
@@ -134,13 +147,13 @@ func (h *Handler) invoicePDF(w http.ResponseWriter, r *http.Request, p *access.P
 		doc.Lines = append(doc.Lines, document.Line{Description: billing.Describe(l), Quantity: 1, PriceKopecks: l.PriceKopecks,
 			AmountKopecks: l.PriceKopecks})
 	}
-	pdf, err := document.InvoicePDF(doc)
+	pdf, err := render(doc)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", "invoice-"+doc.Number+".pdf"))
+	w.Header().Set("Content-Disposition", document.ContentDisposition("attachment", prefix+doc.Number+".pdf"))
 	_, _ = w.Write(pdf)
 }
 

@@ -1,11 +1,17 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing/document"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
+	"github.com/kcr-project/kcr/internal/storage"
 )
 
 func TestAuditLogPage(t *testing.T) {
@@ -71,9 +77,8 @@ func TestInvoicePDFAndLines(t *testing.T) {
 	}
 	b := e.browser()
 	b.login("accountant")
-	r := b.get("/ui/invoices/x.pdf")
-	if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "Реквизиты продавца не настроены") {
-		t.Fatalf("no seller: %d", r.status)
+	if r := b.get("/ui/invoices/x.pdf"); r.status != http.StatusNotFound {
+		t.Fatalf("unknown invoice without a seller: %d, want 404", r.status)
 	}
 	e.h.Seller = document.Party{Name: "ООО «УЦ»", INN: "7707083893", KPP: "770701001", OGRN: "1027700132195",
 		Address: "Москва", Bank: "ПАО Сбербанк", BIC: "044525225", Account: "40702810938000000001",
@@ -82,12 +87,61 @@ func TestInvoicePDFAndLines(t *testing.T) {
 		t.Errorf("unknown invoice: %d", r.status)
 	}
 	contains(t, "menu", b.get("/ui/").body, `href="/ui/billing/lines"`)
-	r = b.get("/ui/billing/lines?period=2026-11")
+	r := b.get("/ui/billing/lines?period=2026-11")
 	if r.status != 200 {
 		t.Fatalf("lines: %d", r.status)
 	}
 	contains(t, "lines", r.body, "Начисления", "Начислений нет.")
 	if r := b.get("/ui/billing/lines?period=2026-13"); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("bad period: %d", r.status)
+	}
+}
+
+// TestInvoiceDocuments prints an invoice and its act from the web: an unknown invoice is not found whatever
+// the configuration; without the seller's requisites both documents are refused with a page saying so; the
+// roles without billing are refused.
+func TestInvoiceDocuments(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	org, err := e.db.Organization(ctx, storage.Scope{}, e.orgA)
+	must(t, err)
+	tariff, err := e.db.TariffAt(ctx, rules.BillingIndividual, "2026-10-15")
+	must(t, err)
+	must(t, e.db.CreateBillingLine(ctx, &model.BillingLine{ID: "line-1", AccountID: org.AccountID, PayerOrganizationID: org.ID,
+		Position: rules.BillingIndividual, TariffID: tariff.ID, PriceKopecks: tariff.PriceKopecks, Event: "issuance",
+		EventAt: time.Date(2026, 10, 15, 9, 0, 0, 0, time.UTC), Period: "2026-10", ApplicationID: e.appA,
+		EmployeeInitials: "И. П. И."}, time.Now().UnixMicro()))
+	invs, err := e.h.Billing.Close(ctx, &access.Principal{Actor: "system:test", Role: model.RoleOperator}, org.AccountID, "2026-10")
+	if err != nil || len(invs) != 1 {
+		t.Fatalf("close: %v, %v", invs, err)
+	}
+	id := invs[0].ID
+	b := e.browser()
+	b.login("accountant")
+	contains(t, "invoices", b.get("/ui/invoices?period=2026-10").body, `href="/ui/invoices/`+id+`.pdf"`,
+		`href="/ui/invoices/`+id+`/act.pdf"`)
+	for _, path := range []string{"/ui/invoices/" + id + ".pdf", "/ui/invoices/" + id + "/act.pdf"} {
+		if r := b.get(path); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "Реквизиты продавца не настроены") {
+			t.Errorf("no seller, %s: %d", path, r.status)
+		}
+	}
+	for _, path := range []string{"/ui/invoices/nope.pdf", "/ui/invoices/nope/act.pdf"} {
+		if r := b.get(path); r.status != http.StatusNotFound {
+			t.Errorf("unknown invoice without a seller, %s: %d, want 404", path, r.status)
+		}
+	}
+	e.h.Seller = document.Party{Name: "ООО «УЦ»", INN: "7707083893", KPP: "770701001", OGRN: "1027700132195",
+		Address: "Москва", Bank: "ПАО Сбербанк", BIC: "044525225", Account: "40702810938000000001",
+		CorrAccount: "30101810400000000225"}
+	for _, c := range []struct{ path, file string }{{"/ui/invoices/" + id + ".pdf", "invoice-"}, {"/ui/invoices/" + id + "/act.pdf", "act-"}} {
+		r := b.get(c.path)
+		if r.status != http.StatusOK || !strings.HasPrefix(r.body, "%PDF") || !strings.Contains(r.header.Get("Content-Disposition"), "filename="+c.file) {
+			t.Errorf("%s: %d %q", c.path, r.status, r.header.Get("Content-Disposition"))
+		}
+	}
+	o := e.browser()
+	o.login("org_admin")
+	if r := o.get("/ui/invoices/" + id + "/act.pdf"); r.status != http.StatusForbidden {
+		t.Errorf("org_admin, act: %d, want 403", r.status)
 	}
 }

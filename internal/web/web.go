@@ -88,6 +88,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("GET /ui/certificates", h.auth(h.certificates))
 	mux.Handle("GET /ui/invoices", h.auth(h.invoices))
 	mux.Handle("GET /ui/invoices/{file}", h.auth(h.invoicePDF))
+	mux.Handle("GET /ui/invoices/{id}/act.pdf", h.auth(h.actPDF))
 	mux.Handle("GET /ui/billing/lines", h.auth(h.billingLines))
 	mux.Handle("GET /ui/admin/audit", h.auth(h.auditLog))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
