@@ -525,6 +525,7 @@ var messagesEN = map[string]string{
 
 	// messages_sort.go
 	"list.sort_by": "Sort by the “%s” column",
+	"err.cursor":   "This link to a page of the list is out of date or was made for another order: start from the first page.",
 	"err.sort":     "The list has no such order: choose a column in the table's header.",
 
 	// messages_wizard.go

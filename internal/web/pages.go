@@ -290,7 +290,16 @@ func (h *Handler) listFailed(w http.ResponseWriter, r *http.Request, p *access.P
 	if errs.KindOf(err) == errs.Invalid {
 		for f := range pr.Fields {
 			switch f {
-			case "cursor", "limit":
+			case "cursor":
+				// A page link from before a change of order, or edited: offer the first page.
+				delete(pr.Fields, f)
+				pr.Message = l.T("err.cursor")
+				if d.Base != "" {
+					first := cloneValues(d.Q)
+					first.Del("cursor")
+					d.First = d.Base + "?" + first.Encode()
+				}
+			case "limit":
 				delete(pr.Fields, f)
 				pr.Fields["q"] = l.T("err.field_format")
 			case "sort":

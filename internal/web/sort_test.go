@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -67,6 +68,16 @@ func TestSortedLists(t *testing.T) {
 		}
 		contains(t, "unknown sort", r.body, "Такой сортировки у списка нет")
 		lacks(t, "unknown sort", r.body, "must be one of")
+	})
+	t.Run("a page link of another order offers the first page", func(t *testing.T) {
+		// The next-page link of a list sorted by expiry, followed after the order changed.
+		stale := base64.RawURLEncoding.EncodeToString([]byte(`k1:["not_after",1,"x"]`))
+		r := b.get("/ui/certificates?sort=-serial&inn=" + orgAINN + "&cursor=" + stale)
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d", r.status)
+		}
+		contains(t, "stale cursor", r.body, "Ссылка на эту страницу списка устарела",
+			`href="/ui/certificates?inn=`+orgAINN+`&amp;sort=-serial"`)
 	})
 	t.Run("another organization's administrator sorts only their own", func(t *testing.T) {
 		ob := e.browser()
