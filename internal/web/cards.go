@@ -252,9 +252,7 @@ func cardProblem(l locale, err error) problem {
 	}
 	switch e.Kind {
 	case errs.Refused:
-		if e.Detail != "" {
-			pr.Message = e.Detail
-		}
+		pr.Message = refusalText(l, e)
 	case errs.Conflict:
 		if len(e.Fields) > 0 {
 			pr.Fields = map[string]string{}

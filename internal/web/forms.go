@@ -44,8 +44,8 @@ func formProblem(l locale, err error) problem {
 			}
 		}
 	}
-	if e.Kind == errs.Refused && e.Detail != "" {
-		pr.Message = e.Detail
+	if e.Kind == errs.Refused {
+		pr.Message = refusalText(l, e)
 	}
 	return pr
 }

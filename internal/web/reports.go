@@ -188,20 +188,20 @@ func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access
 	var groups []*lineGroup
 	byPayer := map[string]*lineGroup{}
 	var total int64
-	for _, l := range lines {
-		g := byPayer[l.PayerOrganizationID]
+	for _, line := range lines {
+		g := byPayer[line.PayerOrganizationID]
 		if g == nil {
-			name := names[l.PayerOrganizationID]
+			name := names[line.PayerOrganizationID]
 			if name == "" {
-				name = l.PayerOrganizationID
+				name = line.PayerOrganizationID
 			}
 			g = &lineGroup{Payer: name}
-			byPayer[l.PayerOrganizationID] = g
+			byPayer[line.PayerOrganizationID] = g
 			groups = append(groups, g)
 		}
-		g.Lines = append(g.Lines, lineRow{L: l, Text: billing.Describe(l)})
-		g.Subtotal += l.PriceKopecks
-		total += l.PriceKopecks
+		g.Lines = append(g.Lines, lineRow{L: line, Text: lineText(l, line)})
+		g.Subtotal += line.PriceKopecks
+		total += line.PriceKopecks
 	}
 	d.Rows, d.Empty, d.Extra = groups, len(groups) == 0, total
 	h.render(w, r, http.StatusOK, "lines", l.T("lines.title"), p, d)
