@@ -113,6 +113,19 @@ func (s *Service) Certificates(ctx context.Context, p *access.Principal, f stora
 	return paginateKeys(rows, keys, pg), nil
 }
 
+// LegacyOnly narrows a certificate search to today's legacy certificates: valid legal_entity_employee
+// certificates issued before the employees' cutoff, once the legacy cutoff has passed (rules.LegacyUnusable,
+// as a filter the database answers). ok is false when the search can find none: before that cutoff, or
+// for another kind or status.
+func (s *Service) LegacyOnly(f storage.CertFilter) (storage.CertFilter, bool) {
+	before, ok := rules.LegacyIssuedBefore(s.timeline(), s.Clock.Now())
+	if !ok || (f.Kind != "" && f.Kind != model.KindLegalEntityEmployee) || (f.Status != "" && f.Status != model.CertValid) {
+		return f, false
+	}
+	f.Kind, f.Status, f.IssuedBefore = model.KindLegalEntityEmployee, model.CertValid, before
+	return f, true
+}
+
 // RevokeInput names the reason for a revocation.
 type RevokeInput struct {
 	Reason string `json:"reason"`
@@ -411,11 +424,7 @@ func (s *Service) CertificateStats(ctx context.Context, p *access.Principal) (*C
 	for i := 1; i <= 12; i++ {
 		bounds = append(bounds, first.AddDate(0, i, 0))
 	}
-	tl := s.timeline()
-	legacyBefore := time.Time{}
-	if !now.Before(tl.LegacyUnusable) {
-		legacyBefore = tl.EmployeesIndividual
-	}
+	legacyBefore, _ := rules.LegacyIssuedBefore(s.timeline(), now)
 	c, err := s.DB.CertificateCounts(ctx, p.Scope(), now, bounds, legacyBefore)
 	if err != nil {
 		return nil, err

@@ -399,6 +399,17 @@ func LegacyUnusable(t Timeline, date time.Time, kind model.CertKind, notBefore t
 	return false, ""
 }
 
+// LegacyIssuedBefore is LegacyUnusable as a filter a database can answer: on date, the legal_entity_employee
+// certificates valid from before the returned instant (the start of the employees' cutoff day, Moscow time)
+// are legacy. ok is false before the legacy cutoff, when none is.
+func LegacyIssuedBefore(t Timeline, date time.Time) (before time.Time, ok bool) {
+	if day(date) < day(t.LegacyUnusable) {
+		return time.Time{}, false
+	}
+	y, m, d := t.EmployeesIndividual.In(MSK).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, MSK), true
+}
+
 // day is the Moscow calendar date of t as a comparable number yyyymmdd.
 func day(t time.Time) int {
 	y, m, d := t.In(MSK).Date()

@@ -757,3 +757,35 @@ func TestProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestLegacyIssuedBeforeAgreesWithLegacyUnusable: the filter and the per-certificate rule decide alike around
+// both cutoffs, at the first and last minute of each Moscow day.
+func TestLegacyIssuedBeforeAgreesWithLegacyUnusable(t *testing.T) {
+	tl := rules.DefaultTimeline()
+	var moments []time.Time
+	for _, cut := range []time.Time{tl.EmployeesIndividual, tl.LegacyUnusable} {
+		y, m, d := cut.In(rules.MSK).Date()
+		for dd := -2; dd <= 2; dd++ {
+			moments = append(moments, time.Date(y, m, d+dd, 0, 0, 0, 0, rules.MSK), time.Date(y, m, d+dd, 23, 59, 0, 0, rules.MSK))
+		}
+	}
+	checked := 0
+	for _, date := range moments {
+		for _, notBefore := range moments {
+			for _, kind := range []model.CertKind{model.KindLegalEntityEmployee, model.KindIndividual} {
+				want, _ := rules.LegacyUnusable(tl, date, kind, notBefore)
+				before, ok := rules.LegacyIssuedBefore(tl, date)
+				got := ok && kind == model.KindLegalEntityEmployee && notBefore.Before(before)
+				if got != want {
+					t.Errorf("on %s, %s from %s: filter %v, rule %v", date, kind, notBefore, got, want)
+				}
+				if want {
+					checked++
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no legacy case was checked")
+	}
+}

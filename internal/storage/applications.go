@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/model"
 )
@@ -311,6 +312,7 @@ type CertFilter struct {
 	SNILS              string
 	Status             model.CertStatus
 	Kind               model.CertKind
+	IssuedBefore       time.Time // valid from (not_before) earlier than this; zero for any
 }
 
 // certificateList is how certificates sort. "Expired" is not stored (a valid certificate past its end is
@@ -344,6 +346,10 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 			where += " AND " + c.col + " = ?"
 			args = append(args, c.v)
 		}
+	}
+	if !f.IssuedBefore.IsZero() {
+		where += " AND c.not_before < ?"
+		args = append(args, micros(f.IssuedBefore))
 	}
 	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
 	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)

@@ -39,7 +39,8 @@ type dashboardData struct {
 	Queue         []*model.Application
 	QueueMore     bool
 	ShowQueue     bool
-	Legacy        []*model.Certificate
+	Legacy        []*model.Certificate // the first legacy certificates to reissue, soonest ending first
+	LegacyMore    bool
 	ShowCerts     bool
 	Forecast      []billing.ForecastMonth
 	ForecastChart template.HTML
@@ -84,17 +85,12 @@ func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashbo
 	scale(d.Expiring)
 	d.Expiry = st.ExpiringByMonth
 	d.ExpiryChart = expiryChart(l, d.Expiry)
-	if st.Legacy > 0 {
-		legacy, err := h.Reg.Certificates(ctx, p, storage.CertFilter{Status: model.CertValid, Kind: model.KindLegalEntityEmployee},
-			registration.PageRequest{Limit: 50})
+	if f, ok := h.Reg.LegacyOnly(storage.CertFilter{}); ok && st.Legacy > 0 {
+		legacy, err := h.Reg.Certificates(ctx, p, f, registration.PageRequest{Limit: 20, Sort: "not_after"})
 		if err != nil {
 			return err
 		}
-		for _, c := range legacy.Items {
-			if c.LegacyUnusable {
-				d.Legacy = append(d.Legacy, c)
-			}
-		}
+		d.Legacy, d.LegacyMore = legacy.Items, legacy.NextCursor != ""
 	}
 	return nil
 }
@@ -422,18 +418,23 @@ func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access
 		h.render(w, r, http.StatusUnprocessableEntity, "certificates", l.T("certs.title"), p, d)
 		return
 	}
+	if q.Get("legacy") != "" {
+		// Only today's legacy certificates, found by the database; none when the law has none (yet).
+		var ok bool
+		if f, ok = h.Reg.LegacyOnly(f); !ok {
+			d.Empty = true
+			h.render(w, r, http.StatusOK, "certificates", l.T("certs.title"), p, d)
+			return
+		}
+	}
 	pg, err := h.Reg.Certificates(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {
 		h.listFailed(w, r, p, "certificates", l.T("certs.title"), d, err)
 		return
 	}
 	now := h.Reg.Clock.Now()
-	legacyOnly := q.Get("legacy") != ""
 	var rows []certRow
 	for _, c := range pg.Items {
-		if legacyOnly && !c.LegacyUnusable {
-			continue
-		}
 		rows = append(rows, certRow{C: c, Expiring: c.Status == model.CertValid && c.NotAfter.Sub(now) <= 30*24*time.Hour})
 	}
 	d.Rows, d.Empty = rows, len(rows) == 0

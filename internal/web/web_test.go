@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/errs"
 )
@@ -248,6 +249,15 @@ func TestCertificatesRegister(t *testing.T) {
 	r = b.get("/ui/certificates?legacy=1")
 	contains(t, "legacy only", r.body, "0a0b0c0d0e0f10111213141516171811")
 	lacks(t, "legacy only", r.body, "0a0b0c0d0e0f10111213141516171810")
+	// The filter is the database's: with another kind it finds nothing, and before the legacy cutoff
+	// (2024-09-01) no certificate is legacy yet.
+	r = b.get("/ui/certificates?legacy=1&kind=individual")
+	contains(t, "legacy of another kind", r.body, "Сертификаты не найдены.")
+	lacks(t, "legacy of another kind", r.body, "0a0b0c0d0e0f10111213141516171811")
+	e.clk.Set(time.Date(2024, 8, 31, 12, 0, 0, 0, time.UTC))
+	r = b.get("/ui/certificates?legacy=1")
+	contains(t, "legacy before the cutoff", r.body, "Сертификаты не найдены.")
+	lacks(t, "legacy before the cutoff", r.body, "0a0b0c0d0e0f10111213141516171811")
 }
 
 func TestInvoicesAndStatic(t *testing.T) {
