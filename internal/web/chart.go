@@ -131,8 +131,12 @@ func monthLabel(l locale, period string) string {
 	return l.T("chart.month."+t.Format("01")) + "\n" + t.Format("2006")
 }
 
-// rubShort is a kopeck amount in roubles for an axis already captioned in roubles: "15 000", or "0,50"
-// when there are kopecks.
-func rubShort(kopecks int64) string {
-	return strings.TrimSuffix(strings.TrimSuffix(rub(kopecks), "\u00a0₽"), ",00")
+// rubShort is a kopeck amount in roubles as l writes it, for an axis already captioned in roubles:
+// "15 000", or "0,50" when there are kopecks.
+func rubShort(l locale, kopecks int64) string {
+	s := strings.TrimSuffix(l.rub(kopecks), "\u00a0₽")
+	if l == en {
+		return strings.TrimSuffix(s, ".00")
+	}
+	return strings.TrimSuffix(s, ",00")
 }

@@ -254,8 +254,8 @@ func TestChartLabels(t *testing.T) {
 		{"january", monthLabel(ru, "2027-01"), "янв\n2027"},
 		{"december", monthLabel(ru, "2026-12"), "дек\n2026"},
 		{"not a period", monthLabel(ru, "2026"), "2026"},
-		{"whole roubles", rubShort(1500000), "15\u00a0000"},
-		{"kopecks", rubShort(50), "0,50"},
+		{"whole roubles", rubShort(ru, 1500000), "15\u00a0000"},
+		{"kopecks", rubShort(ru, 50), "0,50"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.got != tc.want {

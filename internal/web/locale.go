@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
 )
 
 // locale is a language of the web interface; its methods read that language's catalogue. Russian is the
@@ -200,4 +202,31 @@ func localPath(back string) string {
 		}
 	}
 	return back
+}
+
+// rub formats kopecks as roubles the way l writes numbers: "12 345,67 ₽" in Russian, "12,345.67 ₽" in English.
+func (l locale) rub(kopecks int64) string {
+	if l == en {
+		return money(kopecks, ",", ".")
+	}
+	return money(kopecks, "\u00a0", ",")
+}
+
+// date is a Moscow calendar date as l writes it: 02.01.2006 in Russian, 2006-01-02 (unambiguous) in English.
+func (l locale) date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if l == en {
+		return t.In(rules.MSK).Format(time.DateOnly)
+	}
+	return t.In(rules.MSK).Format("02.01.2006")
+}
+
+// datetime is a Moscow date and time as l writes it.
+func (l locale) datetime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return l.date(t) + " " + t.In(rules.MSK).Format("15:04")
 }

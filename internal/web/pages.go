@@ -152,9 +152,9 @@ func scale(cs []count) {
 
 // forecastChart draws the renewal cost per month in roubles; the tooltips give the exact sums.
 func forecastChart(l locale, months []billing.ForecastMonth) template.HTML {
-	c := barChart{Title: l.T("dash.forecast"), Unit: l.T("chart.axis_rub"), Format: rubShort}
+	c := barChart{Title: l.T("dash.forecast"), Unit: l.T("chart.axis_rub"), Format: func(k int64) string { return rubShort(l, k) }}
 	for _, m := range months {
-		c.Bars = append(c.Bars, bar{Label: monthLabel(l, m.Period), Value: m.TotalKopecks, Text: rub(m.TotalKopecks)})
+		c.Bars = append(c.Bars, bar{Label: monthLabel(l, m.Period), Value: m.TotalKopecks, Text: l.rub(m.TotalKopecks)})
 	}
 	return c.SVG()
 }

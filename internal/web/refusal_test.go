@@ -63,3 +63,27 @@ func TestBillingLinesInEnglish(t *testing.T) {
 	r = b.get("/ui/billing/lines?period=2026-10", "Accept-Language", "ru")
 	contains(t, "Russian lines", r.body, billing.Describe(line))
 }
+
+func TestLocaleFormats(t *testing.T) {
+	at := time.Date(2026, 12, 31, 22, 30, 0, 0, time.UTC) // 1 January 2027, 01:30 in Moscow
+	for _, c := range []struct {
+		name, got, want string
+	}{
+		{"Russian roubles", ru.rub(1234567), "12\u00a0345,67\u00a0₽"},
+		{"English roubles", en.rub(1234567), "12,345.67\u00a0₽"},
+		{"English negative", en.rub(-50), "−0.50\u00a0₽"},
+		{"Russian date", ru.date(at), "01.01.2027"},
+		{"English date", en.date(at), "2027-01-01"},
+		{"English date and time", en.datetime(at), "2027-01-01 01:30"},
+		{"Russian axis", rubShort(ru, 1500000), "15\u00a0000"},
+		{"English axis", rubShort(en, 1500000), "15,000"},
+		{"English axis with kopecks", rubShort(en, 50), "0.50"},
+		{"no date", en.date(time.Time{}), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.got != c.want {
+				t.Errorf("got %q, want %q", c.got, c.want)
+			}
+		})
+	}
+}

@@ -16,14 +16,12 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/registration"
-	"github.com/kcr-project/kcr/internal/rules"
 )
 
 // sessionCookie is the session cookie's name. It must match api.SessionCookie: the API and the web
@@ -285,13 +283,16 @@ func parsePages(l locale) map[string]*template.Template {
 // templateFuncs are the templates' functions: those of funcs, and those that produce text, speaking l.
 func templateFuncs(l locale) template.FuncMap {
 	f := template.FuncMap{
-		"T":      l.T,
-		"state":  l.stateName,
-		"kind":   l.kindName,
-		"status": l.statusName,
-		"act":    l.actName,
-		"method": l.methodName,
-		"sortTH": func(d listData, key, label string) template.HTML { return d.sortTH(l, key, label) },
+		"T":        l.T,
+		"state":    l.stateName,
+		"kind":     l.kindName,
+		"status":   l.statusName,
+		"act":      l.actName,
+		"method":   l.methodName,
+		"sortTH":   func(d listData, key, label string) template.HTML { return d.sortTH(l, key, label) },
+		"date":     l.date,
+		"datetime": l.datetime,
+		"rub":      l.rub,
 	}
 	maps.Copy(f, funcs)
 	return f
@@ -299,23 +300,10 @@ func templateFuncs(l locale) template.FuncMap {
 
 // funcs are the template functions that are the same in every language.
 var funcs = template.FuncMap{
-	"fld": func(d formData, name, label string) fieldArg { return fieldArg{D: d, Name: name, Label: label} },
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(rules.MSK).Format("02.01.2006")
-	},
-	"rub":       rub,
+	"fld":       func(d formData, name, label string) fieldArg { return fieldArg{D: d, Name: name, Label: label} },
 	"snils":     formatSNILS,
 	"mask":      registration.MaskDocument,
 	"maskSNILS": maskSNILS,
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(rules.MSK).Format("02.01.2006 15:04")
-	},
 }
 
 // fieldArg is what the "field" template gets: the form, the field's name and its label.
@@ -324,8 +312,8 @@ type fieldArg struct {
 	Name, Label string
 }
 
-// rub formats kopecks as roubles: "12 345,67 ₽".
-func rub(kopecks int64) string {
+// money formats kopecks as roubles with the given thousands and decimal separators: "12 345,67 ₽".
+func money(kopecks int64, group, decimal string) string {
 	neg := kopecks < 0
 	if neg {
 		kopecks = -kopecks
@@ -334,11 +322,11 @@ func rub(kopecks int64) string {
 	var b strings.Builder
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteRune('\u00a0')
+			b.WriteString(group)
 		}
 		b.WriteRune(c)
 	}
-	out := fmt.Sprintf("%s,%02d\u00a0₽", b.String(), kopecks%100)
+	out := fmt.Sprintf("%s%s%02d\u00a0₽", b.String(), decimal, kopecks%100)
 	if neg {
 		out = "−" + out
 	}
