@@ -161,23 +161,10 @@ func BenchmarkSearchApplications(b *testing.B) {
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
-				start := time.Now()
+			benchPages(b, func(i int) ([]*model.Application, error) {
 				rows, _, err := db.Applications(ctx, scope, bc.filter(i), storage.Page{Limit: 51})
-				lat = append(lat, time.Since(start))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(rows) == 0 {
-					b.Fatalf("no rows for %+v", bc.filter(i))
-				}
-				i++
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+				return rows, err
+			})
 		})
 	}
 }
@@ -231,25 +218,34 @@ func BenchmarkSortedApplications(b *testing.B) {
 		{"small_account_by_organization", small, all, storage.Order{By: "organization"}, ""},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
-				start := time.Now()
+			benchPages(b, func(i int) ([]*model.Application, error) {
 				rows, _, err := db.Applications(ctx, bc.scope, bc.filter(i), storage.Page{Limit: 51, Order: bc.order, After: bc.after})
-				lat = append(lat, time.Since(start))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(rows) == 0 {
-					b.Fatalf("no rows for %+v", bc.filter(i))
-				}
-				i++
-			}
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+				return rows, err
+			})
 		})
 	}
+}
+
+// benchPages times page(i) once per iteration, fails on an error or an empty page, and reports the p50 and
+// p95 latencies.
+func benchPages(b *testing.B, page func(i int) ([]*model.Application, error)) {
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		rows, err := page(i)
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rows) == 0 {
+			b.Fatalf("no rows on iteration %d", i)
+		}
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
 }
 
 // benchSmallAccount adds (once) a second account with one organization, two employees and their
