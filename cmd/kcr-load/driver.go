@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"net"
@@ -155,7 +156,9 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	return rep, nil
 }
 
-func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 
 func bound(cfg *config) string {
 	switch {

@@ -22,6 +22,7 @@ type pgSampler struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 
+	mu                       sync.Mutex // guards the figures below, read by progress while sampling
 	samples, waiting, active int
 	maxShare                 float64
 	err                      error
@@ -56,19 +57,34 @@ func (s *pgSampler) loop(ctx context.Context) {
 		case <-t.C:
 		}
 		var waiting, active int
-		if err := s.db.QueryRowContext(ctx, lockWaitQuery).Scan(&waiting, &active); err != nil {
-			if ctx.Err() == nil && s.err == nil {
-				s.err = err
-			}
-			continue
-		}
-		s.samples++
-		s.waiting += waiting
-		s.active += active
-		if active > 0 {
-			s.maxShare = max(s.maxShare, float64(waiting)/float64(active))
-		}
+		err := s.db.QueryRowContext(ctx, lockWaitQuery).Scan(&waiting, &active)
+		s.mu.Lock()
+		s.add(ctx, waiting, active, err)
+		s.mu.Unlock()
 	}
+}
+
+// add counts one sample; the caller holds mu.
+func (s *pgSampler) add(ctx context.Context, waiting, active int, err error) {
+	if err != nil {
+		if ctx.Err() == nil && s.err == nil {
+			s.err = err
+		}
+		return
+	}
+	s.samples++
+	s.waiting += waiting
+	s.active += active
+	if active > 0 {
+		s.maxShare = max(s.maxShare, float64(waiting)/float64(active))
+	}
+}
+
+// progress tells how many samples were taken so far.
+func (s *pgSampler) progress() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.samples
 }
 
 // finish stops sampling and summarizes.
@@ -76,12 +92,14 @@ func (s *pgSampler) finish() *lockReport {
 	s.cancel()
 	s.done.Wait()
 	s.db.Close()
-	r := &lockReport{Samples: s.samples, MaxShare: round2(s.maxShare)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &lockReport{Samples: s.samples, MaxShare: round4(s.maxShare)}
 	if s.active > 0 {
-		r.Share = float64(s.waiting) / float64(s.active)
+		r.Share = round4(float64(s.waiting) / float64(s.active))
 	}
 	if s.samples > 0 {
-		r.MeanActive = round2(float64(s.active) / float64(s.samples))
+		r.MeanActive = round4(float64(s.active) / float64(s.samples))
 	}
 	if s.err != nil && s.samples == 0 {
 		r.Error = s.err.Error()
