@@ -276,7 +276,8 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
-// The sampler counts a backend waiting on a table lock another transaction holds as a lock wait.
+// The sampler counts a backend waiting on a table lock another transaction holds as a lock wait, and names
+// the lock and the statement.
 func TestPGSamplerSeesLockWaits(t *testing.T) {
 	url := testdb.PostgresURL(t)
 	db, err := sql.Open("pgx", url)
@@ -322,7 +323,8 @@ func TestPGSamplerSeesLockWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The holder is idle in its transaction, the waiter is the only active backend and it waits on a lock.
-	if r.Error != "" || r.Samples < 3 || r.Share != 1 || r.MaxShare != 1 || r.MeanActive != 1 {
+	if r.Error != "" || r.Samples < 3 || r.Share != 1 || r.MaxShare != 1 || r.MeanActive != 1 ||
+		r.ByEvent["relation"] != r.Samples || len(r.TopQueries) != 1 || r.TopQueries[0].Query != "SELECT count(*) FROM t" {
 		t.Fatalf("%+v", r)
 	}
 }

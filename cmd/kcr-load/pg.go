@@ -4,15 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
 
-// lockWaitQuery counts the active client backends of kcr's database (except the sampler's own) and those
-// of them waiting on a heavyweight lock: a row, a table or an advisory lock another transaction holds.
-const lockWaitQuery = `SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*)
+// activityQuery lists the active client backends of kcr's database (except the sampler's own) with what
+// they wait on; wait_event_type 'Lock' is a heavyweight lock (a row, a transaction, a table or an advisory
+// lock) another transaction holds. kcr sends its values as bind parameters, so the statement text holds
+// placeholders, never personal data; only its start is kept.
+const activityQuery = `SELECT coalesce(wait_event_type, ''), coalesce(wait_event, ''), left(query, 200)
 FROM pg_stat_activity
 WHERE state = 'active' AND backend_type = 'client backend' AND datname = current_database() AND pid <> pg_backend_pid()`
 
@@ -25,6 +29,7 @@ type pgSampler struct {
 	mu                       sync.Mutex // guards the figures below, read by progress while sampling
 	samples, waiting, active int
 	maxShare                 float64
+	byEvent, byQuery         map[string]int // lock waits by wait_event and by the waiting statement's start
 	err                      error
 }
 
@@ -40,12 +45,15 @@ func startPGSampler(ctx context.Context, url string) (*pgSampler, error) {
 		db.Close()
 		return nil, fmt.Errorf("-pg: %w", err)
 	}
-	s := &pgSampler{db: db}
+	s := &pgSampler{db: db, byEvent: map[string]int{}, byQuery: map[string]int{}}
 	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = stop
 	s.done.Go(func() { s.loop(sctx) })
 	return s, nil
 }
+
+// backend is one row of activityQuery.
+type backend struct{ waitType, waitEvent, query string }
 
 func (s *pgSampler) loop(ctx context.Context) {
 	t := time.NewTicker(100 * time.Millisecond)
@@ -56,16 +64,32 @@ func (s *pgSampler) loop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		var waiting, active int
-		err := s.db.QueryRowContext(ctx, lockWaitQuery).Scan(&waiting, &active)
+		rows, err := s.sample(ctx)
 		s.mu.Lock()
-		s.add(ctx, waiting, active, err)
+		s.add(ctx, rows, err)
 		s.mu.Unlock()
 	}
 }
 
+func (s *pgSampler) sample(ctx context.Context) ([]backend, error) {
+	rows, err := s.db.QueryContext(ctx, activityQuery)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []backend
+	for rows.Next() {
+		var b backend
+		if err := rows.Scan(&b.waitType, &b.waitEvent, &b.query); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
 // add counts one sample; the caller holds mu.
-func (s *pgSampler) add(ctx context.Context, waiting, active int, err error) {
+func (s *pgSampler) add(ctx context.Context, rows []backend, err error) {
 	if err != nil {
 		if ctx.Err() == nil && s.err == nil {
 			s.err = err
@@ -73,10 +97,18 @@ func (s *pgSampler) add(ctx context.Context, waiting, active int, err error) {
 		return
 	}
 	s.samples++
+	waiting := 0
+	for _, b := range rows {
+		if b.waitType == "Lock" {
+			waiting++
+			s.byEvent[b.waitEvent]++
+			s.byQuery[truncate(b.query, 80)]++
+		}
+	}
 	s.waiting += waiting
-	s.active += active
-	if active > 0 {
-		s.maxShare = max(s.maxShare, float64(waiting)/float64(active))
+	s.active += len(rows)
+	if len(rows) > 0 {
+		s.maxShare = max(s.maxShare, float64(waiting)/float64(len(rows)))
 	}
 }
 
@@ -101,8 +133,30 @@ func (s *pgSampler) finish() *lockReport {
 	if s.samples > 0 {
 		r.MeanActive = round4(float64(s.active) / float64(s.samples))
 	}
+	if s.waiting > 0 {
+		r.ByEvent = maps.Clone(s.byEvent)
+		r.TopQueries = topQueries(s.byQuery, 3)
+	}
 	if s.err != nil && s.samples == 0 {
 		r.Error = s.err.Error()
 	}
 	return r
+}
+
+// topQueries returns the n statements seen waiting most often, most often first.
+func topQueries(m map[string]int, n int) []queryCount {
+	var out []queryCount
+	for q, c := range m {
+		out = append(out, queryCount{Query: q, Count: c})
+	}
+	slices.SortFunc(out, func(a, b queryCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		if a.Query < b.Query {
+			return -1
+		}
+		return 1
+	})
+	return out[:min(n, len(out))]
 }

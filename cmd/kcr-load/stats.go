@@ -122,7 +122,17 @@ type lockReport struct {
 	MaxShare float64 `json:"max_share"`
 	// MeanActive is the mean count of active client backends per sample.
 	MeanActive float64 `json:"mean_active"`
-	Error      string  `json:"error,omitempty"`
+	// ByEvent counts the lock waits seen by pg_stat_activity.wait_event (transactionid, tuple, advisory…).
+	ByEvent map[string]int `json:"by_wait_event,omitempty"`
+	// TopQueries are the statements seen waiting most often (their start).
+	TopQueries []queryCount `json:"top_waiting_statements,omitempty"`
+	Error      string       `json:"error,omitempty"`
+}
+
+// queryCount is how often a statement was seen waiting on a lock.
+type queryCount struct {
+	Query string `json:"statement"`
+	Count int    `json:"count"`
 }
 
 // report is the outcome of a run.
@@ -207,6 +217,16 @@ func (r *report) writeTable(w io.Writer) error {
 		} else {
 			fmt.Fprintf(w, "lock waits: %.1f %% of active backends (%d samples every 100 ms, %.1f active on average, worst sample %.0f %%)\n",
 				l.Share*100, l.Samples, l.MeanActive, l.MaxShare*100)
+		}
+		if len(l.ByEvent) > 0 {
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(l.ByEvent)) {
+				parts = append(parts, fmt.Sprintf("%s×%d", k, l.ByEvent[k]))
+			}
+			fmt.Fprintf(w, "  waiting on: %s\n", strings.Join(parts, " "))
+		}
+		for _, q := range l.TopQueries {
+			fmt.Fprintf(w, "  %d× %s\n", q.Count, q.Query)
 		}
 	}
 	for _, c := range r.Classes {
