@@ -132,12 +132,17 @@ func run(ctx context.Context, cfg *config, log io.Writer) (*report, error) {
 	stopOnCancel := context.AfterFunc(ctx, func() { r.stop.Store(true) })
 	defer stopOnCancel()
 
-	recs := make([]recorder, cfg.Clients)
+	recs := make([]recorder, cfg.Clients, cfg.Clients+1)
 	var wg sync.WaitGroup
 	seed := rand.Uint64()
 	for i := range cfg.Clients {
 		recs[i] = recorder{}
 		wg.Go(func() { r.client(recs[i], rand.New(rand.NewPCG(seed, uint64(i))), cfg.URLs[i%len(cfg.URLs)]) })
+	}
+	if cfg.WaveEvery > 0 {
+		rec := recorder{}
+		recs = append(recs, rec)
+		wg.Go(func() { r.waves(rec, cfg.URLs[0]) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
@@ -354,6 +359,26 @@ func (r *runner) chain(rec recorder, rng *rand.Rand, base string) bool {
 	}
 	r.addOCSP(app.Serial)
 	return true
+}
+
+// waves starts a renewal wave over every certificate valid for the next two years every -wave-every until
+// the run stops: one long write transaction, so that the reads beside it show whether they wait for it.
+func (r *runner) waves(rec recorder, base string) {
+	for {
+		next := time.Now().Add(r.cfg.WaveEvery)
+		for time.Now().Before(next) {
+			if r.stop.Load() {
+				return
+			}
+			time.Sleep(min(50*time.Millisecond, time.Until(next)))
+		}
+		if r.stop.Load() {
+			return
+		}
+		body := jsonBody(map[string]string{"expires_before": time.Now().AddDate(2, 0, 0).Format(time.DateOnly)})
+		r.do(rec, classWave, request{method: http.MethodPost, url: base + "/api/v1/renewal-waves", auth: true, body: body,
+			ctype: "application/json"})
+	}
 }
 
 // read is one authenticated read: an application's card or the first page of the certificate register.

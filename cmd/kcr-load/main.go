@@ -41,6 +41,7 @@ type config struct {
 	CSRPool   int           // GOST requests to make before the timed phase
 	Timeout   time.Duration // per HTTP request
 	Retries   int           // retries of a 409 "in progress" or a 503, per request
+	WaveEvery time.Duration // start a renewal wave (a long write) this often; 0: never
 }
 
 // mix weighs the operations a client picks between: one issuance chain, one authenticated read, one OCSP
@@ -166,6 +167,7 @@ func parseConfig(args []string, stderr io.Writer, readFile func(string) ([]byte,
 	fs.IntVar(&c.CSRPool, "csr-pool", 0, "GOST requests to make before the timed phase (default: -issuances, or 40 per second of -duration plus 2 per client)")
 	fs.DurationVar(&c.Timeout, "timeout", 60*time.Second, "timeout of one HTTP request")
 	fs.IntVar(&c.Retries, "retries", 5, `retries of a 409 "in progress" or a 503, per request`)
+	fs.DurationVar(&c.WaveEvery, "wave-every", 0, "also start a renewal wave over every valid certificate this often (a long write transaction beside the clients; it creates reissue applications); 0: never")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -205,8 +207,8 @@ func parseConfig(args []string, stderr io.Writer, readFile func(string) ([]byte,
 	if c.Clients < 1 || c.Clients > 10000 {
 		return nil, fmt.Errorf("-clients: must be 1 to 10000, got %d", c.Clients)
 	}
-	if c.Duration < 0 || c.Issuances < 0 {
-		return nil, errors.New("-duration and -issuances must not be negative")
+	if c.Duration < 0 || c.Issuances < 0 || c.WaveEvery < 0 {
+		return nil, errors.New("-duration, -issuances and -wave-every must not be negative")
 	}
 	var err error
 	if c.Mix, err = parseMix(*mixFlag); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -126,6 +127,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "empty key file", args: []string{"-key-file", "empty.txt"}, wantErr: "is empty"},
 		{name: "no clients", args: []string{"-key", "k", "-clients", "0"}, wantErr: "-clients"},
 		{name: "negative duration", args: []string{"-key", "k", "-duration", "-1s"}, wantErr: "negative"},
+		{name: "negative wave interval", args: []string{"-key", "k", "-wave-every", "-1s"}, wantErr: "negative"},
 		{name: "issuances without issuing", args: []string{"-key", "k", "-issuances", "5", "-mix", "issue=0"}, wantErr: "issue > 0"},
 		{name: "all weights zero", args: []string{"-key", "k", "-mix", "issue=0,read=0,ocsp=0,crl=0"}, wantErr: "every weight is 0"},
 		{name: "unknown class", args: []string{"-key", "k", "-mix", "write=1"}, wantErr: "unknown class"},
@@ -244,9 +246,9 @@ func TestSmoke(t *testing.T) {
 				}
 			}
 
-			// Beside the issuance path only, until each of its classes has answered: the run above left
-			// certificates to ask about.
-			cfg, err = parseConfig([]string{"-url", base, "-key", key, "-clients", "2", "-duration", "200ms", "-mix", "issue=0,read=1,ocsp=1,crl=1", "-json"}, io.Discard, nil)
+			// Beside the issuance path only, with renewal waves, until each class has answered: the run above
+			// left certificates to ask about and renew.
+			cfg, err = parseConfig([]string{"-url", base, "-key", key, "-clients", "2", "-duration", "200ms", "-mix", "issue=0,read=1,ocsp=1,crl=1", "-wave-every", "50ms"}, io.Discard, nil)
 			must(t, err)
 			for {
 				rep, err = run(ctx, cfg, io.Discard)
@@ -258,16 +260,22 @@ func TestSmoke(t *testing.T) {
 					}
 					counts[c.Class] = c.Count
 				}
-				if counts[classRead] > 0 && counts[classOCSP] > 0 && counts[classCRL] > 0 {
+				if counts[classRead] > 0 && counts[classOCSP] > 0 && counts[classCRL] > 0 && counts[classWave] > 0 {
 					break
 				}
 			}
 			if counts[classIssue] != 0 || rep.Issued != 0 {
 				t.Fatalf("issued with issue=0: %+v", rep)
 			}
+			var js bytes.Buffer
+			must(t, rep.writeJSON(&js))
+			var decoded report
+			if err := json.Unmarshal(js.Bytes(), &decoded); err != nil || len(decoded.Classes) != len(rep.Classes) {
+				t.Fatalf("JSON report %v: %s", err, js.String())
+			}
 			var out bytes.Buffer
 			must(t, rep.writeTable(&out))
-			for _, want := range []string{"read", "ocsp", "crl", "p95 ms", "issued/s"} {
+			for _, want := range []string{"read", "ocsp", "crl", "wave", "p95 ms", "issued/s"} {
 				if !strings.Contains(out.String(), want) {
 					t.Fatalf("the table lacks %q:\n%s", want, out.String())
 				}

@@ -25,10 +25,11 @@ const (
 	classRead        = "read"
 	classOCSP        = "ocsp"
 	classCRL         = "crl"
+	classWave        = "wave"
 )
 
 var classOrder = []string{classEmployee, classApplication, classSubmit, classVerify, classCSR, classApprove,
-	classIssue, classRead, classOCSP, classCRL}
+	classIssue, classRead, classOCSP, classCRL, classWave}
 
 // classStats collects one request class's outcomes. Each client keeps its own, merged at the end, so that
 // recording takes no lock.
@@ -198,11 +199,16 @@ func formatErrors(m map[string]int) string {
 
 func (r *report) writeTable(w io.Writer) error {
 	fmt.Fprintf(w, "kcr-load: %d clients over %s, mix %s, %.1f s\n", r.Clients, strings.Join(r.URLs, ", "), r.Mix, r.ElapsedSeconds)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "class\tcount\terrors\tretries\trate/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")
+	// Figures align right; the class names, padded to one width, read left-aligned.
+	width := len("class")
 	for _, c := range r.Classes {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", c.Class, c.Count, formatErrors(c.Errors), c.Retries,
-			c.Rate, c.P50, c.P95, c.P99, c.Max)
+		width = max(width, len(c.Class))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%-*s\tcount\terrors\tretries\trate/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\t\n", width, "class")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%-*s\t%d\t%s\t%d\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", width, c.Class, c.Count, formatErrors(c.Errors),
+			c.Retries, c.Rate, c.P50, c.P95, c.P99, c.Max)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
