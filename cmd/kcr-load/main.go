@@ -4,8 +4,9 @@
 // Each client creates an employee in one of the account's organizations, creates an individual application,
 // submits it twice, verifies the identity, uploads a GOST request (from a pool made before the timed phase),
 // approves and issues; between chains it reads (an application, a page of the certificate register), asks
-// OCSP for an issued certificate and fetches the CRL, in the ratios of -mix. It only ever talks to loopback
-// addresses: this tool must never send load to another machine.
+// OCSP for an issued certificate and fetches the CRL, in the ratios of -mix; -wave-every adds a renewal wave
+// (one long write) now and then. With -pg it samples pg_stat_activity for lock waits. It only ever talks to
+// loopback addresses: this tool must never send load to another machine.
 //
 //	kcr-load -url http://127.0.0.1:8080 -key-file data/demo-api-key -clients 20 -duration 30s
 //	kcr-load -url http://127.0.0.1:8081,http://127.0.0.1:8082 -key-file k -clients 50 -issuances 500 -pg postgres://…
