@@ -1067,7 +1067,7 @@ func TestMigrateTariff(t *testing.T) {
 		}
 		if len(events) != 1 || events[0].Action != "tariff.migrate" || events[0].Actor != operator.Actor ||
 			fmt.Sprint(events[0].Detail["lines"]) != "3" || fmt.Sprint(events[0].Detail["applications"]) != "3" ||
-			events[0].Detail["from_date"] != "2023-08-15" || events[0].Detail["to_position"] != posInd {
+			events[0].Detail["from_date"] != "2023-08-15" || events[0].Detail["to_position"] != string(posInd) {
 			t.Fatalf("audit of the migration: %+v", events)
 		}
 		// Running it again moves nothing more.
