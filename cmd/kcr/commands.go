@@ -302,7 +302,7 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 		}
 		out.state[si.authority] = b
 		out.set = append(out.set, b)
-		fmt.Fprintf(stdout, "stand-in for %s loaded (%s)\n", si.authority.Title(), b.IssuingName())
+		fmt.Fprintf(stdout, "stand-in for %s loaded (%s)\n", rules.AuthorityTitle(si.authority), b.IssuingName())
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,12 +32,15 @@ type Service struct {
 	Clock clock.Clock
 }
 
-func (s *Service) audit(ctx context.Context, p *Principal, action, objType, objID, accountID string, detail map[string]any) error {
+func (s *Service) audit(ctx context.Context, p *Principal, action audit.Action, objType, objID, accountID string, detail map[string]any) error {
+	if !action.Known() {
+		return fmt.Errorf("audit action %q is not in audit.Actions", action)
+	}
 	actor := "system"
 	if p != nil {
 		actor = p.Actor
 	}
-	return s.DB.AppendAudit(ctx, &audit.Event{At: s.Clock.Now(), Actor: actor, Action: action, ObjectType: objType,
+	return s.DB.AppendAudit(ctx, &audit.Event{At: s.Clock.Now(), Actor: actor, Action: string(action), ObjectType: objType,
 		ObjectID: objID, AccountID: accountID, Detail: detail}, nil)
 }
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -256,7 +257,7 @@ func TestApplicationStateMachine(t *testing.T) {
 			t.Fatalf("CSR: %d %s", r.status, r.body)
 		}
 		v = step("registrar", "approve", nil, 200)
-		if v.State != model.StateApproved || strings.Join(v.AllowedActions, ",") != "cancel,issue" {
+		if v.State != model.StateApproved || fmt.Sprint(v.AllowedActions) != "[cancel issue]" {
 			t.Fatalf("approved: %s %v", v.State, v.AllowedActions)
 		}
 		// Without a CA the issue step is refused and the application stays approved.

@@ -127,7 +127,7 @@ func TestConcurrentIssueAndRevoke(t *testing.T) {
 		}
 		var c model.Certificate
 		e.do("key_account", "GET", "/api/v1/certificates/"+serial, nil).json(t, &c)
-		if winner == "" || c.RevocationReason != winner {
+		if winner == "" || string(c.RevocationReason) != winner {
 			t.Fatalf("the stored reason %q is not the one the successful caller was told (%q)", c.RevocationReason, winner)
 		}
 	})

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kcr-project/kcr/internal/model"
 )
 
 // OpenAPI builds the OpenAPI 3.1 document from the route table and the Go types of bodies, so it cannot
@@ -31,6 +33,8 @@ func (s *Server) OpenAPI() map[string]any {
 					keys = append(keys, k, "-"+k)
 				}
 				schema["enum"] = keys
+			} else if values, ok := queryEnums[q]; ok {
+				schema["enum"] = values
 			}
 			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": schema,
 				"description": queryDoc(q)})
@@ -118,7 +122,18 @@ type schemaGen struct {
 	components map[string]any
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	enumType = reflect.TypeOf((*model.Enum)(nil)).Elem()
+)
+
+// queryEnums are the closed sets list filters take; the certificate status filter knows valid and revoked
+// (an expired certificate is a valid one past its end).
+var queryEnums = map[string][]string{
+	"state":  model.State("").EnumValues(),
+	"kind":   model.CertKind("").EnumValues(),
+	"status": {string(model.CertValid), string(model.CertRevoked)},
+}
 
 // ref returns a schema for t, registering named struct types as components.
 func (g *schemaGen) ref(t reflect.Type) map[string]any {
@@ -127,6 +142,9 @@ func (g *schemaGen) ref(t reflect.Type) map[string]any {
 	}
 	if t == timeType {
 		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if t.Kind() == reflect.String && t.Implements(enumType) {
+		return map[string]any{"type": "string", "enum": reflect.Zero(t).Interface().(model.Enum).EnumValues()}
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -468,7 +468,7 @@ func TestKindsByDate(t *testing.T) {
 
 		type want struct {
 			authority string // "" when refused
-			billing   string
+			billing   model.BillingPosition
 			rule      string
 			date      string
 		}
@@ -539,7 +539,7 @@ func TestKindsByDate(t *testing.T) {
 						}
 						var a registration.ApplicationView
 						r.json(t, &a)
-						if a.Kind != c.kind || a.Authority != c.want.authority || a.BillingPosition != c.want.billing || a.State != model.StateDraft {
+						if a.Kind != c.kind || string(a.Authority) != c.want.authority || a.BillingPosition != c.want.billing || a.State != model.StateDraft {
 							t.Fatalf("created %s / %s / %s / %s, want %s / %s / %s", a.Kind, a.Authority, a.BillingPosition, a.State,
 								c.kind, c.want.authority, c.want.billing)
 						}
@@ -861,7 +861,7 @@ func TestReissue(t *testing.T) {
 				kind      model.CertKind
 				rule      string
 				ruleDate  string
-				billingOK string
+				billingOK model.BillingPosition
 			}{
 				{"before: individual", lrMSK(2023, time.August, 31, 23, 30), map[string]any{"recipient": "individual"}, model.KindIndividual, "", "", rules.BillingIndividual},
 				{"before: legal entity", lrMSK(2023, time.August, 31, 23, 30), map[string]any{"recipient": "legal_entity"}, model.KindLegalEntityEmployee, "", "", rules.BillingLegalEntityEmployee},
@@ -1193,7 +1193,7 @@ func TestRandomDatesEndToEnd(t *testing.T) {
 			}
 			var a registration.ApplicationView
 			resp.json(t, &a)
-			if a.Authority != string(d.Authority) || a.BillingPosition != d.BillingPosition {
+			if a.Authority != d.Authority || a.BillingPosition != d.BillingPosition {
 				t.Fatalf("authority %q billing %q, rules say %q %q", a.Authority, a.BillingPosition, d.Authority, d.BillingPosition)
 			}
 			method := d.Identification[0]

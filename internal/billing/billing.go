@@ -101,16 +101,19 @@ func (s *Service) timeline() rules.Timeline {
 	return s.Timeline
 }
 
-func (s *Service) record(ctx context.Context, p *access.Principal, action, objType, objID, accountID string, detail map[string]any) error {
-	return s.DB.AppendAudit(ctx, &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: action, ObjectType: objType,
+func (s *Service) record(ctx context.Context, p *access.Principal, action audit.Action, objType, objID, accountID string, detail map[string]any) error {
+	if !action.Known() {
+		return fmt.Errorf("audit action %q is not in audit.Actions", action)
+	}
+	return s.DB.AppendAudit(ctx, &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: string(action), ObjectType: objType,
 		ObjectID: objID, AccountID: accountID, Detail: detail}, nil)
 }
 
 // Charge is a chargeable event.
 type Charge struct {
 	AccountID, PayerOrganizationID string
-	Position                       string // a rules.Billing* position
-	Event                          string // issuance or identification
+	Position                       model.BillingPosition
+	Event                          model.BillingEvent
 	ApplicationID                  string
 	CertificateSerial              string
 	Employee                       *model.Employee // shown on the line by initials only
@@ -135,7 +138,7 @@ func Initials(e *model.Employee) string {
 func (s *Service) Charge(ctx context.Context, c Charge) error {
 	if c.ApplicationID != "" {
 		// An application is charged once per kind of event, even if, say, identity is checked again.
-		if done, err := s.DB.HasLine(ctx, c.ApplicationID, c.Event); err != nil || done {
+		if done, err := s.DB.HasLine(ctx, c.ApplicationID, string(c.Event)); err != nil || done {
 			return err
 		}
 	}
@@ -170,7 +173,7 @@ func (s *Service) Charge(ctx context.Context, c Charge) error {
 
 // CheckAgreement refuses ordering a position that needs a supplementary agreement the account does not
 // have (individual certificates), with the step to take.
-func (s *Service) CheckAgreement(ctx context.Context, accountID, position string, at time.Time) error {
+func (s *Service) CheckAgreement(ctx context.Context, accountID string, position model.BillingPosition, at time.Time) error {
 	if position != rules.BillingIndividual {
 		return nil
 	}
@@ -186,15 +189,11 @@ func (s *Service) CheckAgreement(ctx context.Context, accountID, position string
 
 // TariffInput sets a price for a position from a date (and optionally until one).
 type TariffInput struct {
-	Position     string `json:"position"`
-	PriceKopecks int64  `json:"price_kopecks"`
-	ValidFrom    string `json:"valid_from"`
-	ValidTo      string `json:"valid_to,omitempty"`
+	Position     model.BillingPosition `json:"position"`
+	PriceKopecks int64                 `json:"price_kopecks"`
+	ValidFrom    string                `json:"valid_from"`
+	ValidTo      string                `json:"valid_to,omitempty"`
 }
-
-// Positions are the billing positions tariffs exist for.
-var Positions = []string{rules.BillingLegalEntityEmployee, rules.BillingIndividual, rules.BillingHeadIdentification,
-	rules.BillingBundledIndividual}
 
 // CreateTariff adds a price. A new price starting after an open-ended one ends that one the day before it
 // starts (a price change never rewrites history); any other overlap is refused.
@@ -203,12 +202,8 @@ func (s *Service) CreateTariff(ctx context.Context, p *access.Principal, in Tari
 		return nil, errs.New(errs.Forbidden, "only the CA operator manages tariffs")
 	}
 	var f errs.Fields
-	known := false
-	for _, pos := range Positions {
-		known = known || pos == in.Position
-	}
-	if !known {
-		f.Add("position", "enum", "must be one of "+strings.Join(Positions, ", "))
+	if !model.Valid(in.Position) {
+		f.Add("position", "enum", "must be one of "+strings.Join(in.Position.EnumValues(), ", "))
 	}
 	if in.PriceKopecks < 0 {
 		f.Add("price_kopecks", "range", "must not be negative")
@@ -288,10 +283,10 @@ func (s *Service) Tariffs(ctx context.Context, p *access.Principal) ([]*model.Ta
 
 // AgreementInput records a contract or a supplementary agreement.
 type AgreementInput struct {
-	Kind     string `json:"kind"` // contract or supplementary
-	Number   string `json:"number"`
-	SignedOn string `json:"signed_on"`
-	Covers   string `json:"covers,omitempty"` // for a supplementary agreement: the position it opens
+	Kind     model.AgreementKind   `json:"kind"`
+	Number   string                `json:"number"`
+	SignedOn string                `json:"signed_on"`
+	Covers   model.BillingPosition `json:"covers,omitempty"` // for a supplementary agreement: the position it opens
 }
 
 // CreateAgreement records an agreement of an account (CA operator).
@@ -300,8 +295,8 @@ func (s *Service) CreateAgreement(ctx context.Context, p *access.Principal, acco
 		return nil, errs.New(errs.Forbidden, "only the CA operator records agreements")
 	}
 	var f errs.Fields
-	if in.Kind != "contract" && in.Kind != "supplementary" {
-		f.Add("kind", "enum", "must be contract or supplementary")
+	if !model.Valid(in.Kind) {
+		f.Add("kind", "enum", "must be one of "+strings.Join(in.Kind.EnumValues(), ", "))
 	}
 	if strings.TrimSpace(in.Number) == "" || len([]rune(in.Number)) > 100 {
 		f.Add("number", "required", "must be 1 to 100 characters")
@@ -309,10 +304,10 @@ func (s *Service) CreateAgreement(ctx context.Context, p *access.Principal, acco
 	if _, err := time.Parse(time.DateOnly, in.SignedOn); err != nil {
 		f.Add("signed_on", "format", "must be a date as YYYY-MM-DD")
 	}
-	if in.Kind == "supplementary" && in.Covers != rules.BillingIndividual {
+	if in.Kind == model.AgreementSupplementary && in.Covers != rules.BillingIndividual {
 		f.Add("covers", "enum", "a supplementary agreement opens individual_certificate")
 	}
-	if in.Kind == "contract" && in.Covers != "" {
+	if in.Kind == model.AgreementContract && in.Covers != "" {
 		f.Add("covers", "not_allowed", "only a supplementary agreement covers a position")
 	}
 	if err := f.Err(); err != nil {
@@ -354,7 +349,7 @@ func InvoiceNumber(inv *model.Invoice) string {
 	return fmt.Sprintf("КЦР-%s-%06d", inv.Period[:4], inv.Number)
 }
 
-var positionTitles = map[string]string{
+var positionTitles = map[model.BillingPosition]string{
 	rules.BillingLegalEntityEmployee: "Сертификат сотрудника юридического лица",
 	rules.BillingIndividual:          "Сертификат физического лица",
 	rules.BillingHeadIdentification:  "Идентификация руководителя в сервисном центре",
@@ -365,7 +360,7 @@ var positionTitles = map[string]string{
 func Describe(l *model.BillingLine) string {
 	d := positionTitles[l.Position]
 	if d == "" {
-		d = l.Position
+		d = string(l.Position)
 	}
 	if l.CertificateSerial != "" {
 		d += ", серийный номер " + l.CertificateSerial

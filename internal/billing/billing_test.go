@@ -75,7 +75,7 @@ var employee = &model.Employee{Surname: "Иванов", GivenName: "Иван", P
 	Document: model.IdentityDocument{Type: "passport_rf", Series: "4510", Number: "123456"}}
 
 // charge writes one line in its own transaction, as registration does, and returns its application id.
-func (x *bfx) charge(t testing.TB, account, payer, position string, when time.Time) string {
+func (x *bfx) charge(t testing.TB, account, payer string, position model.BillingPosition, when time.Time) string {
 	t.Helper()
 	app := testdb.NewID()
 	if err := x.tryCharge(account, payer, position, app, when); err != nil {
@@ -84,13 +84,13 @@ func (x *bfx) charge(t testing.TB, account, payer, position string, when time.Ti
 	return app
 }
 
-func (x *bfx) tryCharge(account, payer, position, app string, when time.Time) error {
+func (x *bfx) tryCharge(account, payer string, position model.BillingPosition, app string, when time.Time) error {
 	return x.chargeTx(account, payer, position, app, when, 0)
 }
 
 // chargeTx charges in a transaction that goes on for tail after the charge, as an issuance does (it
 // records the certificate, the history and the audit after writing the line).
-func (x *bfx) chargeTx(account, payer, position, app string, when time.Time, tail time.Duration) error {
+func (x *bfx) chargeTx(account, payer string, position model.BillingPosition, app string, when time.Time, tail time.Duration) error {
 	return x.db.InTx(ctx, func(ctx context.Context) error {
 		if err := x.svc.Charge(ctx, billing.Charge{AccountID: account, PayerOrganizationID: payer, Position: position,
 			Event: "issuance", ApplicationID: app, CertificateSerial: "SER-" + app[len(app)-8:], Employee: employee, At: when}); err != nil {
@@ -142,7 +142,7 @@ func (x *bfx) close(t testing.TB, account, period string) []*model.Invoice {
 
 // tariff sets a price as the operator. The clock stands before valid_from while it does, so that the
 // test does not depend on whether a retroactive price is allowed.
-func (x *bfx) tariff(t testing.TB, position string, price int64, from, to string) *model.Tariff {
+func (x *bfx) tariff(t testing.TB, position model.BillingPosition, price int64, from, to string) *model.Tariff {
 	t.Helper()
 	saved := x.clk.Now()
 	d, err := time.ParseInLocation(time.DateOnly, from, rules.MSK)
@@ -220,7 +220,7 @@ func TestCloseTotals(t *testing.T) {
 		x.tariff(t, posHead, 12375, "2026-02-01", "")
 		x.clk.Set(at(2026, 3, 5, 10, 0, 0))
 		type ch struct {
-			pos  string
+			pos  model.BillingPosition
 			when time.Time
 		}
 		for _, tc := range []struct {
@@ -393,10 +393,14 @@ func TestCloseOneInvoicePerPayer(t *testing.T) {
 	onEngines(t, at(2026, 12, 10, 12, 0, 0), func(t *testing.T, x *bfx) {
 		f := x.f
 		// account A: the head organization and the branch pay separately; account B has one payer.
-		type ch struct{ account, payer, pos, period string }
+		type ch struct {
+			account, payer string
+			pos            model.BillingPosition
+			period         string
+		}
 		var all []ch
 		apps := map[string]ch{}
-		add := func(account, payer, pos string, when time.Time) {
+		add := func(account, payer string, pos model.BillingPosition, when time.Time) {
 			c := ch{account, payer, pos, billing.PeriodOf(when)}
 			apps[x.charge(t, account, payer, pos, when)] = c
 			all = append(all, c)
@@ -601,7 +605,7 @@ func TestCloseWhileCharging(t *testing.T) {
 						if i == each-1 {
 							when = at(2026, month+1, 1, 0, 0, 0).Add(-time.Second) // the last second of the month
 						}
-						pos := []string{posInd, posLE, posHead}[r.IntN(3)]
+						pos := []model.BillingPosition{posInd, posLE, posHead}[r.IntN(3)]
 						tail := time.Duration(r.IntN(1000)) * time.Microsecond
 						if err := x.chargeTx(f.AccountA, payers[r.IntN(2)], pos, testdb.NewID(), when, tail); err != nil {
 							errc <- fmt.Errorf("writer %d charge %d: %w", w, i, err)
@@ -934,7 +938,7 @@ func TestCheckAgreement(t *testing.T) {
 			}
 		}
 		refused(t, now)
-		for _, pos := range []string{posLE, posHead, posBundle} {
+		for _, pos := range []model.BillingPosition{posLE, posHead, posBundle} {
 			if err := x.svc.CheckAgreement(ctx, acct, pos, now); err != nil {
 				t.Errorf("%s needs no supplementary agreement: %v", pos, err)
 			}
@@ -971,12 +975,12 @@ func TestMigrateTariff(t *testing.T) {
 		x.tariff(t, posInd, 260000, "2023-09-01", "")
 		x.clk.Set(at(2023, 9, 20, 12, 0, 0))
 		type want struct {
-			pos     string
+			pos     model.BillingPosition
 			price   int64
 			invoice bool
 		}
 		cases := map[string]want{}
-		add := func(account, payer, pos string, when time.Time, w want) {
+		add := func(account, payer string, pos model.BillingPosition, when time.Time, w want) {
 			cases[x.charge(t, account, payer, pos, when)] = w
 		}
 		// From 2023-08-15 (Moscow). Account A: an August line that gets invoiced stays.
@@ -994,10 +998,10 @@ func TestMigrateTariff(t *testing.T) {
 		add(f.AccountB, f.OrgB, posLE, at(2023, 8, 14, 23, 59, 59), want{posLE, priceLE, false})
 		add(f.AccountB, f.OrgB, posLE, at(2023, 8, 15, 0, 0, 0), want{posInd, priceInd, false})
 		// Applications: unfinished ones of the position move, issued/declined/cancelled ones and other positions don't.
-		apps := map[string]string{}
+		apps := map[string]model.BillingPosition{}
 		for i, c := range []struct {
 			state    model.State
-			pos, out string
+			pos, out model.BillingPosition
 		}{
 			{model.StateDraft, posLE, posInd}, {model.StateApproved, posLE, posInd}, {model.StateIdentityVerification, posLE, posInd},
 			{model.StateIssued, posLE, posLE}, {model.StateDeclined, posLE, posLE}, {model.StateCancelled, posLE, posLE},
@@ -1057,13 +1061,13 @@ func TestMigrateTariff(t *testing.T) {
 				t.Errorf("application in state %s: position %s, want %s", a.State, a.BillingPosition, pos)
 			}
 		}
-		events, err := x.db.AuditEvents(ctx, "tariff", posLE)
+		events, err := x.db.AuditEvents(ctx, "tariff", string(posLE))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(events) != 1 || events[0].Action != "tariff.migrate" || events[0].Actor != operator.Actor ||
 			fmt.Sprint(events[0].Detail["lines"]) != "3" || fmt.Sprint(events[0].Detail["applications"]) != "3" ||
-			events[0].Detail["from_date"] != "2023-08-15" || events[0].Detail["to_position"] != posInd {
+			events[0].Detail["from_date"] != "2023-08-15" || events[0].Detail["to_position"] != string(posInd) {
 			t.Fatalf("audit of the migration: %+v", events)
 		}
 		// Running it again moves nothing more.

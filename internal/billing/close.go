@@ -148,9 +148,9 @@ func (s *Service) CloseDue(ctx context.Context, p *access.Principal) (int, error
 
 // MigrateInput moves open positions of one tariff to another from a date.
 type MigrateInput struct {
-	From     string `json:"from_position"`
-	To       string `json:"to_position"`
-	FromDate string `json:"from_date"` // YYYY-MM-DD: open lines of events on or after it move
+	From     model.BillingPosition `json:"from_position"`
+	To       model.BillingPosition `json:"to_position"`
+	FromDate string                `json:"from_date"` // YYYY-MM-DD: open lines of events on or after it move
 }
 
 // MigrateResult counts what a tariff migration moved.
@@ -167,18 +167,10 @@ func (s *Service) MigrateTariff(ctx context.Context, p *access.Principal, in Mig
 		return nil, errs.New(errs.Forbidden, "only the CA operator migrates tariffs")
 	}
 	var f errs.Fields
-	valid := func(pos string) bool {
-		for _, x := range Positions {
-			if x == pos {
-				return true
-			}
-		}
-		return false
-	}
-	if !valid(in.From) {
+	if !model.Valid(in.From) {
 		f.Add("from_position", "enum", "is not a billing position")
 	}
-	if !valid(in.To) || in.To == in.From {
+	if !model.Valid(in.To) || in.To == in.From {
 		f.Add("to_position", "enum", "must be another billing position")
 	}
 	from, err := time.ParseInLocation(time.DateOnly, in.FromDate, rules.MSK)
@@ -203,7 +195,7 @@ func (s *Service) MigrateTariff(ctx context.Context, p *access.Principal, in Mig
 			}
 			t, err := s.DB.TariffAt(ctx, in.To, DateOf(l.EventAt))
 			if storage.IsNoRows(err) {
-				return errs.Field("to_position", "no_tariff", "no tariff of "+in.To+" on "+DateOf(l.EventAt))
+				return errs.Field("to_position", "no_tariff", "no tariff of "+string(in.To)+" on "+DateOf(l.EventAt))
 			} else if err != nil {
 				return err
 			}
@@ -216,7 +208,7 @@ func (s *Service) MigrateTariff(ctx context.Context, p *access.Principal, in Mig
 		if res.Applications, err = s.DB.MoveOpenApplications(ctx, in.From, in.To); err != nil {
 			return err
 		}
-		return s.record(ctx, p, "tariff.migrate", "tariff", in.From, "", map[string]any{"from_position": in.From,
+		return s.record(ctx, p, "tariff.migrate", "tariff", string(in.From), "", map[string]any{"from_position": in.From,
 			"to_position": in.To, "from_date": in.FromDate, "lines": res.Lines, "applications": res.Applications})
 	})
 	if err != nil {

@@ -264,7 +264,7 @@ func BenchmarkCRL(b *testing.B) {
 			if err := db.CreateCertificate(ctx, &model.Certificate{Serial: serial, AccountID: reg.account, OrganizationID: reg.org,
 				EmployeeID: e.Employee.ID, Kind: model.KindLegalEntityEmployee, Status: model.CertRevoked, Issuer: ca.IssuingName,
 				NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(0, 3, 0), DER: []byte{0x30, 0x00},
-				RevokedAt: &at, RevocationReason: []string{"unspecified", "key_compromise",
+				RevokedAt: &at, RevocationReason: []model.RevocationReason{"unspecified", "key_compromise",
 					"affiliation_changed", "superseded", "cessation_of_operation"}[i%5], CreatedAt: now}); err != nil {
 				return err
 			}

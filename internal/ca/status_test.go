@@ -90,7 +90,7 @@ func (e *statusEnv) issue(t *testing.T) *ca.Issued {
 	return iss
 }
 
-func (e *statusEnv) revoke(t *testing.T, serial string, at time.Time, reason string) {
+func (e *statusEnv) revoke(t *testing.T, serial string, at time.Time, reason model.RevocationReason) {
 	t.Helper()
 	if _, err := e.db.RevokeCertificate(e.ctx, serial, at.UnixMicro(), reason); err != nil {
 		t.Fatal(err)

@@ -451,7 +451,7 @@ func (l *loader) application(ctx context.Context, ap appPlan, at time.Time) erro
 		case stIssue:
 			v, err = reg.Act(ctx, l.registrar, id, registration.ActIssue, registration.ActionInput{})
 		case stRevoke:
-			_, err = reg.RevokeCertificate(ctx, l.admin, v.CertificateSerial, registration.RevokeInput{Reason: st.note})
+			_, err = reg.RevokeCertificate(ctx, l.admin, v.CertificateSerial, registration.RevokeInput{Reason: model.RevocationReason(st.note)})
 		}
 		if err != nil {
 			return err

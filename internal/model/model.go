@@ -50,12 +50,12 @@ type Organization struct {
 
 // IdentityDocument is the document an identity was checked against.
 type IdentityDocument struct {
-	Type       string `json:"type"` // "passport_rf" and the like
-	Series     string `json:"series"`
-	Number     string `json:"number"`
-	IssueDate  string `json:"issue_date"` // YYYY-MM-DD
-	Issuer     string `json:"issuer"`
-	IssuerCode string `json:"issuer_code"` // код подразделения, NNN-NNN
+	Type       DocumentType `json:"type"`
+	Series     string       `json:"series"`
+	Number     string       `json:"number"`
+	IssueDate  string       `json:"issue_date"` // YYYY-MM-DD
+	Issuer     string       `json:"issuer"`
+	IssuerCode string       `json:"issuer_code"` // код подразделения, NNN-NNN
 }
 
 // Employee is a person working for an organization: a (future) certificate holder.
@@ -191,34 +191,34 @@ type Verification struct {
 
 // Application is a request to issue one certificate of one kind to one employee.
 type Application struct {
-	ID                string        `json:"id"`
-	AccountID         string        `json:"account_id"`
-	OrganizationID    string        `json:"organization_id"`
-	OrganizationName  string        `json:"organization_name"`
-	EmployeeID        string        `json:"employee_id"`
-	EmployeeName      string        `json:"employee_name"`
-	Kind              CertKind      `json:"kind"`
-	State             State         `json:"state"`
-	HasCSR            bool          `json:"has_csr"`
-	CSRUploadedAt     *time.Time    `json:"csr_uploaded_at,omitempty"`
-	Verification      *Verification `json:"verification,omitempty"`
-	Note              string        `json:"note,omitempty"` // the last correction request or decline reason
-	CertificateSerial string        `json:"certificate_serial,omitempty"`
-	ReissueOf         string        `json:"reissue_of,omitempty"` // the serial of the certificate this one replaces
-	Authority         string        `json:"authority"`            // who issues: kcr, fns, treasury, bank_of_russia
-	BillingPosition   string        `json:"billing_position"`
-	BundledFrom       string        `json:"bundled_from,omitempty"` // the application whose issuance brought this free one
-	CreatedBy         string        `json:"created_by"`
-	CreatedAt         time.Time     `json:"created_at"`
-	UpdatedAt         time.Time     `json:"updated_at"`
-	CSR               []byte        `json:"-"`
-	Version           int64         `json:"-"` // optimistic lock: every save checks and bumps it
+	ID                string          `json:"id"`
+	AccountID         string          `json:"account_id"`
+	OrganizationID    string          `json:"organization_id"`
+	OrganizationName  string          `json:"organization_name"`
+	EmployeeID        string          `json:"employee_id"`
+	EmployeeName      string          `json:"employee_name"`
+	Kind              CertKind        `json:"kind"`
+	State             State           `json:"state"`
+	HasCSR            bool            `json:"has_csr"`
+	CSRUploadedAt     *time.Time      `json:"csr_uploaded_at,omitempty"`
+	Verification      *Verification   `json:"verification,omitempty"`
+	Note              string          `json:"note,omitempty"` // the last correction request or decline reason
+	CertificateSerial string          `json:"certificate_serial,omitempty"`
+	ReissueOf         string          `json:"reissue_of,omitempty"` // the serial of the certificate this one replaces
+	Authority         Authority       `json:"authority"`
+	BillingPosition   BillingPosition `json:"billing_position"`
+	BundledFrom       string          `json:"bundled_from,omitempty"` // the application whose issuance brought this free one
+	CreatedBy         string          `json:"created_by"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+	CSR               []byte          `json:"-"`
+	Version           int64           `json:"-"` // optimistic lock: every save checks and bumps it
 }
 
 // Transition is one step in an application's history.
 type Transition struct {
 	Action string    `json:"action"`
-	From   State     `json:"from"`
+	From   State     `json:"from,omitempty"` // empty for the step that created the application
 	To     State     `json:"to"`
 	Actor  string    `json:"actor"`
 	At     time.Time `json:"at"`
@@ -237,24 +237,24 @@ const (
 
 // Certificate is an issued certificate kept in the register.
 type Certificate struct {
-	Serial           string     `json:"serial"`
-	AccountID        string     `json:"account_id"`
-	OrganizationID   string     `json:"organization_id"`
-	OrganizationName string     `json:"organization_name"`
-	EmployeeID       string     `json:"employee_id"`
-	EmployeeName     string     `json:"employee_name"`
-	ApplicationID    string     `json:"application_id,omitempty"`
-	Kind             CertKind   `json:"kind"`
-	Status           CertStatus `json:"status"`
-	Issuer           string     `json:"issuer"`
-	NotBefore        time.Time  `json:"not_before"`
-	NotAfter         time.Time  `json:"not_after"`
-	RevokedAt        *time.Time `json:"revoked_at,omitempty"`
-	RevocationReason string     `json:"revocation_reason,omitempty"`
-	ReplacedBy       string     `json:"replaced_by,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
-	DER              []byte     `json:"-"`
-	PublicKeyHash    string     `json:"-"` // hex SHA-256 of the subject public key, to refuse a key certified to someone else
+	Serial           string           `json:"serial"`
+	AccountID        string           `json:"account_id"`
+	OrganizationID   string           `json:"organization_id"`
+	OrganizationName string           `json:"organization_name"`
+	EmployeeID       string           `json:"employee_id"`
+	EmployeeName     string           `json:"employee_name"`
+	ApplicationID    string           `json:"application_id,omitempty"`
+	Kind             CertKind         `json:"kind"`
+	Status           CertStatus       `json:"status"`
+	Issuer           string           `json:"issuer"`
+	NotBefore        time.Time        `json:"not_before"`
+	NotAfter         time.Time        `json:"not_after"`
+	RevokedAt        *time.Time       `json:"revoked_at,omitempty"`
+	RevocationReason RevocationReason `json:"revocation_reason,omitempty"`
+	ReplacedBy       string           `json:"replaced_by,omitempty"`
+	CreatedAt        time.Time        `json:"created_at"`
+	DER              []byte           `json:"-"`
+	PublicKeyHash    string           `json:"-"` // hex SHA-256 of the subject public key, to refuse a key certified to someone else
 	// LegacyUnusable marks a legal_entity_employee certificate that can no longer sign on behalf of the
 	// organization (from 2024-09-01); Recommendation says what to do.
 	LegacyUnusable bool   `json:"legacy_unusable"`
@@ -286,41 +286,41 @@ type FeedEvent struct {
 // Tariff is the price of one billing position over a span of dates (Moscow calendar dates; ValidTo is
 // exclusive and empty when open-ended). Prices are in kopecks, without VAT.
 type Tariff struct {
-	ID           string    `json:"id"`
-	Position     string    `json:"position"`
-	PriceKopecks int64     `json:"price_kopecks"`
-	ValidFrom    string    `json:"valid_from"`
-	ValidTo      string    `json:"valid_to,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string          `json:"id"`
+	Position     BillingPosition `json:"position"`
+	PriceKopecks int64           `json:"price_kopecks"`
+	ValidFrom    string          `json:"valid_from"`
+	ValidTo      string          `json:"valid_to,omitempty"`
+	CreatedAt    time.Time       `json:"created_at"`
 }
 
 // Agreement is a client's contract or a supplementary agreement to it.
 type Agreement struct {
-	ID        string    `json:"id"`
-	AccountID string    `json:"account_id"`
-	Kind      string    `json:"kind"` // contract or supplementary
-	Number    string    `json:"number"`
-	SignedOn  string    `json:"signed_on"`        // YYYY-MM-DD
-	Covers    string    `json:"covers,omitempty"` // the billing position a supplementary agreement opens
-	CreatedAt time.Time `json:"created_at"`
+	ID        string          `json:"id"`
+	AccountID string          `json:"account_id"`
+	Kind      AgreementKind   `json:"kind"`
+	Number    string          `json:"number"`
+	SignedOn  string          `json:"signed_on"`        // YYYY-MM-DD
+	Covers    BillingPosition `json:"covers,omitempty"` // the billing position a supplementary agreement opens
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 // BillingLine is one chargeable event. Employees appear only by initials and the certificate serial: the
 // accountant who reads lines never sees identity documents.
 type BillingLine struct {
-	ID                  string    `json:"id"`
-	AccountID           string    `json:"account_id"`
-	PayerOrganizationID string    `json:"payer_organization_id"`
-	Position            string    `json:"position"`
-	TariffID            string    `json:"tariff_id"`
-	PriceKopecks        int64     `json:"price_kopecks"`
-	Event               string    `json:"event"` // issuance or identification
-	EventAt             time.Time `json:"event_at"`
-	Period              string    `json:"period"` // YYYY-MM, Moscow time
-	ApplicationID       string    `json:"application_id"`
-	CertificateSerial   string    `json:"certificate_serial,omitempty"`
-	EmployeeInitials    string    `json:"employee_initials"`
-	InvoiceID           string    `json:"invoice_id,omitempty"`
+	ID                  string          `json:"id"`
+	AccountID           string          `json:"account_id"`
+	PayerOrganizationID string          `json:"payer_organization_id"`
+	Position            BillingPosition `json:"position"`
+	TariffID            string          `json:"tariff_id"`
+	PriceKopecks        int64           `json:"price_kopecks"`
+	Event               BillingEvent    `json:"event"`
+	EventAt             time.Time       `json:"event_at"`
+	Period              string          `json:"period"` // YYYY-MM, Moscow time
+	ApplicationID       string          `json:"application_id"`
+	CertificateSerial   string          `json:"certificate_serial,omitempty"`
+	EmployeeInitials    string          `json:"employee_initials"`
+	InvoiceID           string          `json:"invoice_id,omitempty"`
 }
 
 // Invoice is one payer's bill for one period.

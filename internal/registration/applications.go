@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/errs"
@@ -67,13 +68,31 @@ var actionPermission = map[Action]access.Permission{
 	ActApprove: access.AppApprove, ActDecline: access.AppDecline, ActCancel: access.AppCancel, ActIssue: access.AppIssue,
 }
 
-// AllowedActions lists the actions possible from a state.
-func AllowedActions(st model.State) []string {
-	var out []string
+// EnumValues implements model.Enum.
+func (Action) EnumValues() []string {
+	out := make([]string, len(Actions))
+	for i, a := range Actions {
+		out[i] = string(a)
+	}
+	return out
+}
+
+// actionsFrom lists the actions possible from a state.
+func actionsFrom(st model.State) []Action {
+	var out []Action
 	for _, a := range Actions {
 		if _, ok := machine[a][st]; ok {
-			out = append(out, string(a))
+			out = append(out, a)
 		}
+	}
+	return out
+}
+
+// AllowedActions lists the actions possible from a state, as a refusal names them.
+func AllowedActions(st model.State) []string {
+	var out []string
+	for _, a := range actionsFrom(st) {
+		out = append(out, string(a))
 	}
 	return out
 }
@@ -86,7 +105,7 @@ type ApplicationInput struct {
 	EmployeeID string         `json:"employee_id"`
 	Kind       model.CertKind `json:"kind"`
 	// Authority names the CA the caller means ("" lets the rules choose): kcr, fns, treasury, bank_of_russia.
-	Authority string `json:"authority,omitempty"`
+	Authority model.Authority `json:"authority,omitempty"`
 }
 
 // ActionInput carries what an action needs: a note for corrections and declines, the method and document
@@ -102,7 +121,7 @@ type ActionInput struct {
 // ApplicationView is an application with its history and the actions possible next.
 type ApplicationView struct {
 	*model.Application
-	AllowedActions []string           `json:"allowed_actions"`
+	AllowedActions []Action           `json:"allowed_actions"`
 	History        []model.Transition `json:"history"`
 }
 
@@ -137,7 +156,7 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 		if err != nil {
 			return err
 		}
-		a.Kind, a.Authority, a.BillingPosition = d.Kind, string(d.Authority), d.BillingPosition
+		a.Kind, a.Authority, a.BillingPosition = d.Kind, d.Authority, d.BillingPosition
 		if err := s.checkAgreement(ctx, a.AccountID, a.BillingPosition); err != nil {
 			return err
 		}
@@ -172,9 +191,9 @@ func (s *Service) view(ctx context.Context, p *access.Principal, id string) (*Ap
 		return nil, err
 	}
 	maskVerification(a)
-	allowed := AllowedActions(a.State)
+	allowed := actionsFrom(a.State)
 	if allowed == nil {
-		allowed = []string{}
+		allowed = []Action{}
 	}
 	return &ApplicationView{Application: a, AllowedActions: allowed, History: h}, nil
 }
@@ -263,7 +282,7 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 				if err != nil {
 					return err
 				}
-				doc = strings.TrimSpace(e.Document.Type + " " + e.Document.Series + " " + e.Document.Number)
+				doc = strings.TrimSpace(string(e.Document.Type) + " " + e.Document.Series + " " + e.Document.Number)
 			}
 			if in.Method == model.VerifiedRemoteQualified && in.Document == "" {
 				if _, serial, err := s.previousOf(ctx, a); err == nil && serial != "" {
@@ -319,7 +338,7 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		if a.Verification != nil && act == ActVerifyIdentity {
 			detail["method"], detail["document"] = string(a.Verification.Method), a.Verification.Document
 		}
-		if err := s.record(ctx, p, "application."+string(act), "application", a.ID, a.AccountID, a.OrganizationID, detail,
+		if err := s.record(ctx, p, audit.Action("application."+string(act)), "application", a.ID, a.AccountID, a.OrganizationID, detail,
 			"application.state_changed", map[string]any{"action": string(act), "from": string(from), "to": string(to)}); err != nil {
 			return err
 		}
@@ -501,7 +520,7 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 func (s *Service) bundle(ctx context.Context, p *access.Principal, from *model.Application, d rules.Decision) error {
 	now := s.Clock.Now()
 	b := &model.Application{ID: access.NewID(), AccountID: from.AccountID, OrganizationID: from.OrganizationID,
-		EmployeeID: from.EmployeeID, Kind: d.Kind, State: model.StateIdentityVerification, Authority: string(d.Authority),
+		EmployeeID: from.EmployeeID, Kind: d.Kind, State: model.StateIdentityVerification, Authority: d.Authority,
 		BillingPosition: d.BillingPosition, BundledFrom: from.ID, Verification: from.Verification, CreatedBy: p.Actor,
 		CreatedAt: now, UpdatedAt: now}
 	if err := s.DB.CreateApplication(ctx, b); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
@@ -13,11 +14,6 @@ import (
 	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
-
-// RevocationReasons are the RFC 5280 CRLReason values an end-entity certificate may be revoked for, in
-// the API's snake_case spelling.
-var RevocationReasons = []string{"unspecified", "key_compromise", "affiliation_changed", "superseded",
-	"cessation_of_operation", "privilege_withdrawn"}
 
 // withStatus turns a stored valid certificate past its end date into expired, by the injected clock.
 func withStatus(c *model.Certificate, now time.Time) *model.Certificate {
@@ -128,7 +124,7 @@ func (s *Service) LegacyOnly(f storage.CertFilter) (storage.CertFilter, bool) {
 
 // RevokeInput names the reason for a revocation.
 type RevokeInput struct {
-	Reason string `json:"reason"`
+	Reason model.RevocationReason `json:"reason"`
 }
 
 // RevokeCertificate revokes a certificate in scope.
@@ -136,8 +132,8 @@ func (s *Service) RevokeCertificate(ctx context.Context, p *access.Principal, se
 	if !p.Can(access.CertRevoke) {
 		return nil, forbidden("revoke certificates")
 	}
-	if !slices.Contains(RevocationReasons, in.Reason) {
-		return nil, errs.Field("reason", "enum", "must be one of unspecified, key_compromise, affiliation_changed, superseded, cessation_of_operation, privilege_withdrawn")
+	if !model.Valid(in.Reason) {
+		return nil, errs.Field("reason", "enum", "must be one of "+strings.Join(in.Reason.EnumValues(), ", "))
 	}
 	var c *model.Certificate
 	err := s.DB.InTx(ctx, func(ctx context.Context) error {
@@ -219,7 +215,7 @@ func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Cer
 		return nil, err
 	}
 	a := &model.Application{ID: access.NewID(), AccountID: c.AccountID, OrganizationID: c.OrganizationID,
-		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: string(d.Authority),
+		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: d.Authority,
 		BillingPosition: d.BillingPosition, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
 	if prev.ValidOn(now) && slices.Contains(d.Identification, model.VerifiedRemoteQualified) {
 		// Renewal with a valid qualified certificate needs no visit (identificationKind 1). Only a caller who

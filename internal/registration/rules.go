@@ -32,17 +32,17 @@ func refused(r *rules.Refusal) error {
 }
 
 // issuerFor returns the CA that issues for an authority.
-func (s *Service) issuerFor(authority string) (ca.Issuer, error) {
-	if authority == "" || authority == string(rules.AuthorityKCR) {
+func (s *Service) issuerFor(authority model.Authority) (ca.Issuer, error) {
+	if authority == "" || authority == rules.AuthorityKCR {
 		if s.CA == nil {
 			return nil, errs.New(errs.Unavailable, "no certification authority is configured yet: the application stays approved")
 		}
 		return s.CA, nil
 	}
-	if is := s.StateCAs[rules.Authority(authority)]; is != nil {
+	if is := s.StateCAs[authority]; is != nil {
 		return is, nil
 	}
-	return nil, errs.New(errs.Unavailable, "no connector to %s is configured: the application stays approved", rules.Authority(authority).Title())
+	return nil, errs.New(errs.Unavailable, "no connector to %s is configured: the application stays approved", rules.AuthorityTitle(authority))
 }
 
 // previousOf finds the applicant's current certificate for the rules: the one being reissued, or the
@@ -96,7 +96,7 @@ func (s *Service) carryOver(ctx context.Context, p *access.Principal, a *model.A
 	if a.State == model.StateIssued || a.State == model.StateDeclined || a.State == model.StateCancelled {
 		return false, nil
 	}
-	if (a.Kind == model.KindHead || a.Kind == model.KindSoleProprietor) && a.Authority == string(rules.AuthorityKCR) &&
+	if (a.Kind == model.KindHead || a.Kind == model.KindSoleProprietor) && a.Authority == rules.AuthorityKCR &&
 		!s.Clock.Now().Before(s.timeline().HeadsToStateCA) {
 		return s.carryHead(ctx, p, a)
 	}
@@ -105,7 +105,7 @@ func (s *Service) carryOver(ctx context.Context, p *access.Principal, a *model.A
 		return false, nil
 	}
 	from, now := a.Kind, s.Clock.Now()
-	a.Kind, a.Authority, a.BillingPosition, a.UpdatedAt = kind, string(rules.AuthorityKCR), rules.BillingIndividual, now
+	a.Kind, a.Authority, a.BillingPosition, a.UpdatedAt = kind, rules.AuthorityKCR, rules.BillingIndividual, now
 	if saved, err := s.DB.SaveApplication(ctx, a, a.State); err != nil {
 		return false, err
 	} else if !saved {
@@ -130,7 +130,7 @@ func (s *Service) carryHead(ctx context.Context, p *access.Principal, a *model.A
 		return false, err
 	}
 	from, now := a.State, s.Clock.Now()
-	a.Authority, a.BillingPosition, a.UpdatedAt = string(d.Authority), d.BillingPosition, now
+	a.Authority, a.BillingPosition, a.UpdatedAt = d.Authority, d.BillingPosition, now
 	if a.Verification != nil && !slices.Contains(d.Identification, a.Verification.Method) {
 		a.Verification = nil
 		if a.State == model.StateApproved {
@@ -142,7 +142,7 @@ func (s *Service) carryHead(ctx context.Context, p *access.Principal, a *model.A
 	} else if !saved {
 		return false, errs.New(errs.Conflict, "the application changed meanwhile; reload it and try again")
 	}
-	note := "С " + rules.FormatDate(s.timeline().HeadsToStateCA) + " сертификат руководителя выдаёт " + d.Authority.Title() +
+	note := "С " + rules.FormatDate(s.timeline().HeadsToStateCA) + " сертификат руководителя выдаёт " + rules.AuthorityTitle(d.Authority) +
 		": заявка передана туда; личность подтверждается в сервисном центре."
 	if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "carry-over", From: from, To: a.State, Actor: p.Actor,
 		At: now, Note: note}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ type Service struct {
 // Biller is what registration needs from billing.
 type Biller interface {
 	Charge(ctx context.Context, c billing.Charge) error
-	CheckAgreement(ctx context.Context, accountID, position string, at time.Time) error
+	CheckAgreement(ctx context.Context, accountID string, position model.BillingPosition, at time.Time) error
 }
 
 // charge writes a billing line when billing is configured.
@@ -52,7 +53,7 @@ func (s *Service) charge(ctx context.Context, c billing.Charge) error {
 }
 
 // checkAgreement refuses a position the account's agreements do not cover, when billing is configured.
-func (s *Service) checkAgreement(ctx context.Context, accountID, position string) error {
+func (s *Service) checkAgreement(ctx context.Context, accountID string, position model.BillingPosition) error {
 	if s.Billing == nil {
 		return nil
 	}
@@ -64,9 +65,12 @@ func forbidden(what string) error {
 }
 
 // record writes an audit event and optionally a feed event in the current transaction.
-func (s *Service) record(ctx context.Context, p *access.Principal, action, objType, objID, accountID, orgID string,
+func (s *Service) record(ctx context.Context, p *access.Principal, action audit.Action, objType, objID, accountID, orgID string,
 	detail map[string]any, feedType string, feedData map[string]any) error {
-	ev := &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: action, ObjectType: objType, ObjectID: objID,
+	if !action.Known() {
+		return fmt.Errorf("audit action %q is not in audit.Actions", action)
+	}
+	ev := &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: string(action), ObjectType: objType, ObjectID: objID,
 		AccountID: accountID, OrganizationID: orgID, Detail: detail}
 	var feed *model.FeedEvent
 	if feedType != "" {
@@ -357,7 +361,7 @@ func (s *Service) CreateEmployee(ctx context.Context, p *access.Principal, in Em
 // document it was checked against.
 func identityOf(e *model.Employee) string {
 	return strings.Join([]string{e.Surname, e.GivenName, e.Patronymic, e.BirthDate, e.SNILS, e.INN, e.Email, e.Position,
-		e.Document.Type, e.Document.Series, e.Document.Number, e.Document.IssueDate, e.Document.Issuer, e.Document.IssuerCode}, "\x00")
+		string(e.Document.Type), e.Document.Series, e.Document.Number, e.Document.IssueDate, e.Document.Issuer, e.Document.IssuerCode}, "\x00")
 }
 
 // resetIdentity withdraws the identity checks of an employee's unfinished applications after their data

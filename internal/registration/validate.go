@@ -125,12 +125,9 @@ func (in *EmployeeInput) normalize() {
 	in.INN, in.Email, in.Position = strings.TrimSpace(in.INN), strings.TrimSpace(in.Email), collapse(in.Position)
 	in.Phone = normalizePhone(in.Phone)
 	d := &in.Document
-	d.Type, d.Series, d.Number = strings.TrimSpace(d.Type), strings.ReplaceAll(strings.TrimSpace(d.Series), " ", ""), strings.TrimSpace(d.Number)
+	d.Type, d.Series, d.Number = model.DocumentType(strings.TrimSpace(string(d.Type))), strings.ReplaceAll(strings.TrimSpace(d.Series), " ", ""), strings.TrimSpace(d.Number)
 	d.IssueDate, d.Issuer, d.IssuerCode = strings.TrimSpace(d.IssueDate), collapse(d.Issuer), strings.TrimSpace(d.IssuerCode)
 }
-
-// DocumentTypes are the identity documents a registrar accepts.
-var DocumentTypes = []string{"passport_rf", "foreign_passport", "military_id", "residence_permit"}
 
 var (
 	nameRe       = regexp.MustCompile(`^[\p{L}][\p{L}' -]*[\p{L}]$|^[\p{L}]$`)
@@ -193,10 +190,10 @@ func (in *EmployeeInput) check(f *errs.Fields, now time.Time) {
 	}
 	textField(f, "position", in.Position, false, 200)
 	d := in.Document
-	if !slices.Contains(DocumentTypes, d.Type) {
-		f.Add("document.type", "enum", "must be one of "+strings.Join(DocumentTypes, ", "))
+	if !model.Valid(d.Type) {
+		f.Add("document.type", "enum", "must be one of "+strings.Join(d.Type.EnumValues(), ", "))
 	}
-	if d.Type == "passport_rf" {
+	if d.Type == model.DocPassportRF {
 		if len(d.Series) != 4 || !digitsRe.MatchString(d.Series) {
 			f.Add("document.series", "format", "a Russian passport series is 4 digits")
 		}
@@ -223,7 +220,7 @@ func (in *EmployeeInput) check(f *errs.Fields, now time.Time) {
 		f.Add("document.issue_date", "range", "must not be in the future")
 	case !birth.IsZero() && issued.Before(birth):
 		f.Add("document.issue_date", "range", "must be after the birth date")
-	case d.Type == "passport_rf" && !birth.IsZero() && issued.Before(birth.AddDate(14, 0, 0)):
+	case d.Type == model.DocPassportRF && !birth.IsZero() && issued.Before(birth.AddDate(14, 0, 0)):
 		f.Add("document.issue_date", "range", "a Russian passport is issued at 14 or later")
 	}
 	textField(f, "document.issuer", d.Issuer, true, 500)

@@ -33,8 +33,8 @@ func KindTitle(k model.CertKind) string {
 	return fmt.Sprintf("сертификат неизвестного вида «%s»", string(k))
 }
 
-// Title names the authority in Russian, e.g. "УЦ ФНС России".
-func (a Authority) Title() string {
+// AuthorityTitle names the authority in Russian, e.g. "УЦ ФНС России".
+func AuthorityTitle(a Authority) string {
 	switch a {
 	case AuthorityKCR:
 		return "удостоверяющий центр КЦР"
@@ -124,12 +124,12 @@ func msgHeadViaStateCA(kind model.CertKind, want Authority, cutoff time.Time) st
 	}
 	return fmt.Sprintf("С %s сертификаты %s выпускает не коммерческий удостоверяющий центр, а %s. КЦР проводит "+
 		"личную идентификацию в сервисном центре и передаёт заявку туда: отправьте заявку без выбора центра "+
-		"или выберите %s (%s).", FormatDate(cutoff), who, want.Title(), want.Title(), string(want))
+		"или выберите %s (%s).", FormatDate(cutoff), who, AuthorityTitle(want), AuthorityTitle(want), string(want))
 }
 
 func msgWrongAuthority(kind model.CertKind, want, got Authority, cutoff time.Time) string {
 	return fmt.Sprintf("%s на эту дату выпускает %s, а не %s. Отправьте заявку без выбора центра или выберите %s (%s).",
-		capitalize(KindTitle(kind)), want.Title(), got.Title(), want.Title(), string(want)) + cutoffNote(kind, want, cutoff)
+		capitalize(KindTitle(kind)), AuthorityTitle(want), AuthorityTitle(got), AuthorityTitle(want), string(want)) + cutoffNote(kind, want, cutoff)
 }
 
 func cutoffNote(kind model.CertKind, want Authority, cutoff time.Time) string {

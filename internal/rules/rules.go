@@ -71,23 +71,23 @@ func (t Timeline) Validate() error {
 	return errors.Join(problems...)
 }
 
-// Authority is the certification authority that issues a certificate.
-type Authority string
+// Authority is the certification authority that issues a certificate (model.Authorities lists them).
+type Authority = model.Authority
 
 // Authorities.
 const (
-	AuthorityKCR          Authority = "kcr"            // our own CA (the registration center's accredited CA)
-	AuthorityFNS          Authority = "fns"            // УЦ ФНС России: heads of commercial organizations and sole proprietors since 2022
-	AuthorityTreasury     Authority = "treasury"       // Федеральное казначейство: heads of state and budget organizations
-	AuthorityBankOfRussia Authority = "bank_of_russia" // УЦ Банка России: heads of credit and financial-market organizations
+	AuthorityKCR          = model.AuthorityKCR
+	AuthorityFNS          = model.AuthorityFNS
+	AuthorityTreasury     = model.AuthorityTreasury
+	AuthorityBankOfRussia = model.AuthorityBankOfRussia
 )
 
 // Billing positions: the tariff line a decision is charged under (DESIGN.md section 7).
 const (
-	BillingLegalEntityEmployee = "legal_entity_employee_certificate"
-	BillingIndividual          = "individual_certificate"
-	BillingHeadIdentification  = "head_identification" // heads and sole proprietors: the service-center identification kcr does
-	BillingBundledIndividual   = "bundled_individual_certificate"
+	BillingLegalEntityEmployee = model.PositionLegalEntityEmployee
+	BillingIndividual          = model.PositionIndividual
+	BillingHeadIdentification  = model.PositionHeadIdentification
+	BillingBundledIndividual   = model.PositionBundledIndividual
 )
 
 // Reissue recipients: who the reissued employee certificate is for.
@@ -148,7 +148,7 @@ type Decision struct {
 	// BillingPosition is one of the Billing* constants: "legal_entity_employee_certificate",
 	// "individual_certificate", "head_identification" (heads/ИП: the service-center identification kcr
 	// does), "bundled_individual_certificate".
-	BillingPosition string
+	BillingPosition model.BillingPosition
 }
 
 // Refusal explains a "no" so a person can act on it.

@@ -286,7 +286,7 @@ func (db *DB) CreateCertificate(ctx context.Context, c *model.Certificate) error
 
 // RevokeCertificate marks a certificate revoked with an RFC 5280 reason; it reports false when it was
 // revoked already (the first revocation's time and reason stand).
-func (db *DB) RevokeCertificate(ctx context.Context, serial string, at int64, reason string) (bool, error) {
+func (db *DB) RevokeCertificate(ctx context.Context, serial string, at int64, reason model.RevocationReason) (bool, error) {
 	res, err := db.exec(ctx, `UPDATE certificates SET status = 'revoked', revoked_at = ?, revocation_reason = ?
 		WHERE serial = ? AND status <> 'revoked'`, at, reason, serial)
 	if err != nil {

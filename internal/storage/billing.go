@@ -50,7 +50,7 @@ func (db *DB) CloseTariff(ctx context.Context, id, validTo string) error {
 }
 
 // TariffAt returns the tariff of a position in force on a date (YYYY-MM-DD), or ErrNoRows.
-func (db *DB) TariffAt(ctx context.Context, position, date string) (*model.Tariff, error) {
+func (db *DB) TariffAt(ctx context.Context, position model.BillingPosition, date string) (*model.Tariff, error) {
 	return scanTariff(db.queryRow(ctx, `SELECT `+tariffColumns+` FROM tariffs WHERE position = ? AND valid_from <= ?
 		AND (valid_to = '' OR valid_to > ?) ORDER BY valid_from DESC LIMIT 1`, position, date, date))
 }
@@ -92,7 +92,7 @@ func (db *DB) Agreements(ctx context.Context, accountID string) ([]model.Agreeme
 
 // HasSupplementary reports whether an account has a supplementary agreement covering a position, signed on
 // or before a date.
-func (db *DB) HasSupplementary(ctx context.Context, accountID, position, date string) (bool, error) {
+func (db *DB) HasSupplementary(ctx context.Context, accountID string, position model.BillingPosition, date string) (bool, error) {
 	var n int
 	err := db.queryRow(ctx, `SELECT COUNT(*) FROM agreements WHERE account_id = ? AND kind = 'supplementary' AND covers = ?
 		AND signed_on <= ?`, accountID, position, date).Scan(&n)
@@ -139,7 +139,7 @@ type LineFilter struct {
 	Period    string
 	InvoiceID string
 	OnlyOpen  bool // not yet invoiced
-	Position  string
+	Position  model.BillingPosition
 	EventFrom int64 // micros; 0 for any
 }
 
@@ -147,7 +147,7 @@ type LineFilter struct {
 func (db *DB) BillingLines(ctx context.Context, f LineFilter) ([]*model.BillingLine, error) {
 	where, args := "", []any{}
 	for _, c := range []struct{ col, v string }{{"account_id", f.AccountID}, {"period", f.Period}, {"invoice_id", f.InvoiceID},
-		{"position", f.Position}} {
+		{"position", string(f.Position)}} {
 		if c.v != "" {
 			where += " AND " + c.col + " = ?"
 			args = append(args, c.v)
@@ -181,7 +181,7 @@ func (db *DB) BillingLines(ctx context.Context, f LineFilter) ([]*model.BillingL
 
 // RepriceLine moves an open line to another position and tariff (tariff migration); it reports whether the
 // line was still open.
-func (db *DB) RepriceLine(ctx context.Context, id, position, tariffID string, price int64) (bool, error) {
+func (db *DB) RepriceLine(ctx context.Context, id string, position model.BillingPosition, tariffID string, price int64) (bool, error) {
 	res, err := db.exec(ctx, `UPDATE billing_lines SET position = ?, tariff_id = ?, price_kopecks = ? WHERE id = ? AND invoice_id = ''`,
 		position, tariffID, price, id)
 	if err != nil {
@@ -200,7 +200,7 @@ func (db *DB) HasLine(ctx context.Context, applicationID, event string) (bool, e
 
 // MoveOpenApplications changes the billing position of applications not yet issued (tariff migration);
 // it returns how many moved.
-func (db *DB) MoveOpenApplications(ctx context.Context, from, to string) (int64, error) {
+func (db *DB) MoveOpenApplications(ctx context.Context, from, to model.BillingPosition) (int64, error) {
 	res, err := db.exec(ctx, `UPDATE applications SET billing_position = ?, version = version + 1 WHERE billing_position = ?
 		AND state NOT IN ('issued', 'declined', 'cancelled')`, to, from)
 	if err != nil {

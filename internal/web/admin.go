@@ -372,11 +372,9 @@ func (h *Handler) tariffsFill(r *http.Request, p *access.Principal, d *adminData
 		return err
 	}
 	for _, t := range ts {
-		d.Tariffs = append(d.Tariffs, tariffRow{T: t, Position: l.T("pos." + t.Position)})
+		d.Tariffs = append(d.Tariffs, tariffRow{T: t, Position: l.T("pos." + string(t.Position))})
 	}
-	for _, pos := range billing.Positions {
-		d.Positions = append(d.Positions, option{pos, l.T("pos." + pos)})
-	}
+	d.Positions = enumOptions(l, "pos.", model.BillingPositions)
 	d.CanAdd = p.Can(access.BillingManage)
 	d.Action = "/ui/admin/tariffs"
 	return nil
@@ -440,7 +438,7 @@ func (h *Handler) adminTariffCreate(w http.ResponseWriter, r *http.Request, p *a
 			errs.Field("price", "format", "a price in roubles"), nil, fill)
 		return
 	}
-	t, err := h.Billing.CreateTariff(r.Context(), p, billing.TariffInput{Position: f.Get("position"), PriceKopecks: kop,
+	t, err := h.Billing.CreateTariff(r.Context(), p, billing.TariffInput{Position: model.BillingPosition(f.Get("position")), PriceKopecks: kop,
 		ValidFrom: isoDate(f.Get("valid_from")), ValidTo: isoDate(f.Get("valid_to"))})
 	if err != nil {
 		h.adminFailed(w, r, p, "admin_tariffs", l.T("adm.tariffs_title"), &d, err, map[string]string{"price_kopecks": "price"}, fill)

@@ -119,8 +119,8 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		d.History = append(d.History, historyRow{T: t, Who: who(l, p, t.Actor, names)})
 	}
 	for _, a := range v.AllowedActions {
-		if perm, ok := actionPermission[registration.Action(a)]; ok && p.Can(perm) {
-			d.Actions = append(d.Actions, a)
+		if perm, ok := actionPermission[a]; ok && p.Can(perm) {
+			d.Actions = append(d.Actions, string(a))
 		}
 	}
 	d.CanCSR = p.Can(access.AppCSR) && slices.Contains(csrStates, v.State)
@@ -306,9 +306,7 @@ func (h *Handler) showCertificate(w http.ResponseWriter, r *http.Request, p *acc
 	d.CanDownload = p.Can(access.EmployeeRead)
 	d.CanRevoke = p.Can(access.CertRevoke) && c.Status != model.CertRevoked
 	d.CanReissue = p.Can(access.CertReissue) && c.Status != model.CertRevoked
-	for _, reason := range registration.RevocationReasons {
-		d.Reasons = append(d.Reasons, option{reason, l.T("reason." + reason)})
-	}
+	d.Reasons = enumOptions(l, "reason.", model.RevocationReasons)
 	d.Recipients = []option{{"", l.T("recipient.same")}, {"individual", l.T("recipient.individual")},
 		{"legal_entity", l.T("recipient.legal_entity")}}
 	d.Nonce = access.NewID()
@@ -349,7 +347,7 @@ func (h *Handler) certificateDownload(format string) pageFunc {
 func (h *Handler) certificateRevoke(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	serial := r.PathValue("serial")
 	reason := r.PostFormValue("reason")
-	if _, err := h.Reg.RevokeCertificate(r.Context(), p, serial, registration.RevokeInput{Reason: reason}); err != nil {
+	if _, err := h.Reg.RevokeCertificate(r.Context(), p, serial, registration.RevokeInput{Reason: model.RevocationReason(reason)}); err != nil {
 		h.certFailed(w, r, p, "revoke", err)
 		return
 	}

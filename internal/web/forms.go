@@ -190,7 +190,7 @@ var employeeFields = []string{"organization_id", "surname", "given_name", "patro
 func employeeValues(e *model.Employee) url.Values {
 	return url.Values{"organization_id": {e.OrganizationID}, "surname": {e.Surname}, "given_name": {e.GivenName},
 		"patronymic": {e.Patronymic}, "birth_date": {e.BirthDate}, "snils": {e.SNILS}, "inn": {e.INN}, "email": {e.Email},
-		"phone": {e.Phone}, "position": {e.Position}, "document.type": {e.Document.Type}, "document.series": {e.Document.Series},
+		"phone": {e.Phone}, "position": {e.Position}, "document.type": {string(e.Document.Type)}, "document.series": {e.Document.Series},
 		"document.number": {e.Document.Number}, "document.issue_date": {e.Document.IssueDate},
 		"document.issuer": {e.Document.Issuer}, "document.issuer_code": {e.Document.IssuerCode}}
 }
@@ -199,7 +199,7 @@ func employeeInputOf(v url.Values) registration.EmployeeInput {
 	return registration.EmployeeInput{OrganizationID: v.Get("organization_id"), Surname: v.Get("surname"),
 		GivenName: v.Get("given_name"), Patronymic: v.Get("patronymic"), BirthDate: isoDate(v.Get("birth_date")),
 		SNILS: v.Get("snils"), INN: v.Get("inn"), Email: v.Get("email"), Phone: v.Get("phone"), Position: v.Get("position"),
-		Document: model.IdentityDocument{Type: v.Get("document.type"), Series: v.Get("document.series"),
+		Document: model.IdentityDocument{Type: model.DocumentType(v.Get("document.type")), Series: v.Get("document.series"),
 			Number: v.Get("document.number"), IssueDate: isoDate(v.Get("document.issue_date")),
 			Issuer: v.Get("document.issuer"), IssuerCode: v.Get("document.issuer_code")}}
 }
@@ -215,9 +215,7 @@ func isoDate(s string) string {
 
 func (h *Handler) employeeForm(r *http.Request, p *access.Principal, d *formData) {
 	l := localeOf(r)
-	for _, t := range registration.DocumentTypes {
-		d.Docs = append(d.Docs, option{t, l.T("doc." + t)})
-	}
+	d.Docs = enumOptions(l, "doc.", model.DocumentTypes)
 	if orgs, _, err := h.allOrgs(r, p); err == nil {
 		for _, o := range orgs {
 			d.Orgs = append(d.Orgs, option{o.ID, o.Name})

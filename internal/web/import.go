@@ -358,7 +358,7 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 		row.in = registration.EmployeeInput{Surname: get("surname"), GivenName: get("given_name"),
 			Patronymic: get("patronymic"), BirthDate: isoDate(get("birth_date")), SNILS: get("snils"), INN: get("inn"),
 			Email: get("email"), Phone: get("phone"), Position: get("position"),
-			Document: model.IdentityDocument{Type: get("doc_type"), Series: get("doc_series"), Number: get("doc_number"),
+			Document: model.IdentityDocument{Type: model.DocumentType(get("doc_type")), Series: get("doc_series"), Number: get("doc_number"),
 				IssueDate: isoDate(get("doc_issue_date")), Issuer: get("doc_issuer"), IssuerCode: get("doc_issuer_code")}}
 		if o := orgs[k]; o != nil {
 			row.in.OrganizationID = o.ID

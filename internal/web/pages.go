@@ -353,6 +353,15 @@ type option struct {
 	Value, Label string
 }
 
+// enumOptions offers every value of a closed set, labelled from the catalogue under prefix+value.
+func enumOptions[T ~string](l locale, prefix string, list []T) []option {
+	out := make([]option, len(list))
+	for i, v := range list {
+		out[i] = option{string(v), l.T(prefix + string(v))}
+	}
+	return out
+}
+
 func stateOptions(l locale) []option {
 	out := make([]option, len(model.States))
 	for i, s := range model.States {

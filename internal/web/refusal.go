@@ -30,9 +30,9 @@ func lineText(l locale, line *model.BillingLine) string {
 	if l == ru {
 		return billing.Describe(line)
 	}
-	d, ok := l.text("pos." + line.Position)
+	d, ok := l.text("pos." + string(line.Position))
 	if !ok {
-		d = line.Position
+		d = string(line.Position)
 	}
 	if line.CertificateSerial != "" {
 		d += ", " + fmt.Sprintf(l.T("lines.serial_no"), line.CertificateSerial)

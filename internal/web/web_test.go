@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
 )
 
 func contains(t *testing.T, what, body string, want ...string) {
@@ -337,6 +338,29 @@ func TestCatalogueComplete(t *testing.T) {
 		must(t, err)
 		for _, m := range code.FindAllStringSubmatch(string(raw), -1) {
 			check(f, m[2], m[1] == "ru")
+		}
+	}
+}
+
+// TestEnumLabels checks that every value of each closed set the interface shows has a label in both
+// languages, under the catalogue prefix the pages look it up by: a value added to a Go list without a
+// label fails here, not on screen.
+func TestEnumLabels(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		prefix string
+		enum   model.Enum
+	}{
+		{"state.", model.State("")}, {"kind.", model.CertKind("")}, {"status.", model.CertStatus("")},
+		{"role.", model.Role("")}, {"doc.", model.DocumentType("")}, {"reason.", model.RevocationReason("")},
+		{"pos.", model.BillingPosition("")}, {"method.", model.VerificationMethod("")},
+	} {
+		for _, v := range c.enum.EnumValues() {
+			for _, cat := range []map[string]string{messages, messagesEN} {
+				if _, ok := cat[c.prefix+v]; !ok {
+					t.Errorf("no label %q%s in one of the catalogues", c.prefix, v)
+				}
+			}
 		}
 	}
 }

@@ -360,7 +360,7 @@ func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *acc
 	row(ru.T("pdf.inn"), e.INN)
 	row(ru.T("emp.position"), e.Position)
 	section(ru.T("pdf.document"))
-	row(ru.T("pdf.doc_type"), ru.T("doc."+e.Document.Type))
+	row(ru.T("pdf.doc_type"), ru.T("doc."+string(e.Document.Type)))
 	row(ru.T("pdf.series_number"), strings.TrimSpace(e.Document.Series+" "+e.Document.Number))
 	row(ru.T("pdf.issuer"), e.Document.Issuer)
 	row(ru.T("pdf.issue_date"), ruDate(e.Document.IssueDate))
