@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"sync"
@@ -111,20 +112,29 @@ func (b *Builtin) CRL(ctx context.Context, name string) ([]byte, error) {
 			return nil, ctx.Err()
 		}
 	} else {
-		// The others depend on this run: a client that goes away must not cancel it.
-		run.crl, run.err = b.publishCRL(context.WithoutCancel(ctx), a)
-		if run.err == nil {
-			slot.current.Store(run.crl)
-		}
-		slot.mu.Lock()
-		slot.running = nil
-		slot.mu.Unlock()
-		close(run.done)
+		b.regenerate(ctx, a, slot, run)
 	}
 	if run.err != nil {
 		return nil, run.err
 	}
 	return run.crl.der, nil
+}
+
+// regenerate publishes the authority's next CRL (or adopts the stored one) as the slot's current CRL, and
+// then releases the requests waiting for it.
+func (b *Builtin) regenerate(ctx context.Context, a *authority, slot *crlSlot, run *crlRun) {
+	defer func() {
+		slot.mu.Lock()
+		slot.running = nil
+		slot.mu.Unlock()
+		close(run.done)
+	}()
+	run.err = errors.New("the CRL publication did not finish") // replaced below unless it panics
+	// The others depend on this run: a client that goes away must not cancel it.
+	run.crl, run.err = b.publishCRL(context.WithoutCancel(ctx), a)
+	if run.err == nil {
+		slot.current.Store(run.crl)
+	}
 }
 
 // revocationCount counts the authority's revocations (one query on an index holding the answer); the root
