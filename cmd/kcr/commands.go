@@ -110,6 +110,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	acc := &access.Service{DB: db, Clock: clk}
+	lastUseDone := make(chan struct{})
+	go func() {
+		defer close(lastUseDone)
+		acc.RecordLastUse(ctx, access.LastUseInterval, func(err error) { log.Error("record API key last use", "err", err) })
+	}()
 	bill := &billing.Service{DB: db, Clock: clk, Timeline: c.Timeline}
 	reg := &registration.Service{DB: db, Clock: clk, Billing: bill}
 	if c.Seller.Name == "" {
@@ -154,7 +159,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	fmt.Fprintln(stdout, "kcr shutting down")
-	return hs.Shutdown(shutdownCtx)
+	err = hs.Shutdown(shutdownCtx)
+	<-lastUseDone // its last flush writes the uses of the final minute before the database closes
+	return err
 }
 
 // hourlyJobs closes each month for every account once it has ended and refreshes the query planner's

@@ -30,6 +30,8 @@ const SessionTTL = 12 * time.Hour
 type Service struct {
 	DB    *storage.DB
 	Clock clock.Clock
+
+	lastUse lastUse // API-key uses not yet written; see RecordLastUse
 }
 
 func (s *Service) audit(ctx context.Context, p *Principal, action audit.Action, objType, objID, accountID string, detail map[string]any) error {
@@ -105,9 +107,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if k.RevokedAt != nil {
 		return nil, errs.New(errs.Unauthenticated, "the API key was revoked")
 	}
-	if err := s.DB.TouchAPIKey(ctx, k.ID, now); err != nil {
-		return nil, err
-	}
+	s.lastUse.note(k.ID, now) // written later by RecordLastUse: a read never writes
 	return PrincipalOfKey(k), nil
 }
 

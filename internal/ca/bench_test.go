@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math/big"
 	mrand "math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -244,9 +245,9 @@ func BenchmarkOCSP(b *testing.B) {
 }
 
 // BenchmarkCRL measures the issuing CA's CRL with 1,000 revoked certificates: publish, where the fake
-// clock moves two hours before each request so that a new CRL is signed and stored every time, and
-// current, where the CRL published last is served again (the revoked list is still read to see that
-// nothing changed).
+// clock moves two hours before each request so that a new CRL is signed and stored every time; current,
+// where the CRL published last is served again from memory after counting the revocations; and current
+// from 200 clients at once (issue 11: they used to queue behind one mutex).
 func BenchmarkCRL(b *testing.B) {
 	const revoked = 1000
 	bt, db, clk := benchCA(b)
@@ -334,5 +335,22 @@ func BenchmarkCRL(b *testing.B) {
 		if !bytes.Equal(der, first) {
 			b.Fatal("the current CRL was published anew")
 		}
+	})
+	b.Run("current/200 clients", func(b *testing.B) {
+		first, err := bt.CRL(ctx, ca.IssuingName)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetParallelism(200 / runtime.GOMAXPROCS(0))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				der, err := bt.CRL(ctx, ca.IssuingName)
+				if err != nil || !bytes.Equal(der, first) {
+					b.Errorf("CRL: %v, the current one %v", err, bytes.Equal(der, first))
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "CRLs/s")
 	})
 }

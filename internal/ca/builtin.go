@@ -45,7 +45,7 @@ type Builtin struct {
 	prefix        string
 	root, issuing *authority
 	lintKey       *gost.PrivateKey // throwaway key with the issuing key's parameters, for pre-signing lint
-	crlMu         sync.Mutex
+	crls          crlSlots         // each authority's current CRL, served without a lock
 	ocspMu        sync.Mutex
 	ocspCache     map[string]*cachedOCSP // by issuer, serial, hash algorithm and status
 }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/storage"
@@ -34,34 +37,137 @@ func (b *Builtin) authority(name string) *authority {
 	return nil
 }
 
+// currentCRL is a published CRL as served from memory.
+type currentCRL struct {
+	der                    []byte
+	revoked                int // how many entries it lists
+	thisUpdate, nextUpdate time.Time
+}
+
+// fresh reports whether the CRL still lists every revocation (count of them now) and needs no refresh.
+// Revocations are never undone, so an unchanged count means an unchanged list.
+func (c *currentCRL) fresh(count int, now time.Time) bool {
+	return c != nil && c.revoked == count && now.Sub(c.thisUpdate) < crlRefresh && now.Before(c.nextUpdate)
+}
+
+// crlSlot holds one authority's current CRL and the regeneration in progress, if any.
+type crlSlot struct {
+	current atomic.Pointer[currentCRL]
+	mu      sync.Mutex
+	running *crlRun // non-nil while one request regenerates
+}
+
+// crlRun is one regeneration; done closes when crl or err is set.
+type crlRun struct {
+	done chan struct{}
+	crl  *currentCRL
+	err  error
+}
+
+// crlSlots are the authorities' slots by name (a sync.Map: written once per authority, then only read).
+type crlSlots struct{ m sync.Map }
+
+func (s *crlSlots) get(name string) *crlSlot {
+	if v, ok := s.m.Load(name); ok {
+		return v.(*crlSlot)
+	}
+	v, _ := s.m.LoadOrStore(name, &crlSlot{})
+	return v.(*crlSlot)
+}
+
 // CRL returns the authority's current CRL, publishing a new one when a revocation happened since the last,
-// or the last is older than an hour. Publishing is serialized here and by the (authority, number) key in
-// the database, so replicas never publish two different CRLs with one number.
+// or the last is older than an hour. The current CRL is served from memory after one indexed count of the
+// revocations, with no lock held across the database. When a new one is needed, one request regenerates it
+// while the others keep getting the previous one (or wait for it when there is none yet); replicas never
+// publish two different CRLs with one number thanks to the (authority, number) key in the database.
 func (b *Builtin) CRL(ctx context.Context, name string) ([]byte, error) {
 	a := b.authority(name)
 	if a == nil {
 		return nil, storage.ErrNoRows
 	}
-	b.crlMu.Lock()
-	defer b.crlMu.Unlock()
+	count, err := b.revocationCount(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	slot := b.crls.get(name)
+	cur := slot.current.Load()
+	if cur.fresh(count, b.Clock.Now()) {
+		return cur.der, nil
+	}
+	slot.mu.Lock()
+	run := slot.running
+	leader := run == nil
+	if leader {
+		run = &crlRun{done: make(chan struct{})}
+		slot.running = run
+	}
+	slot.mu.Unlock()
+	if !leader {
+		if cur != nil {
+			return cur.der, nil // the previous CRL, while another request publishes the next
+		}
+		select {
+		case <-run.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		b.regenerate(ctx, a, slot, run)
+	}
+	if run.err != nil {
+		return nil, run.err
+	}
+	return run.crl.der, nil
+}
+
+// regenerate publishes the authority's next CRL (or adopts the stored one) as the slot's current CRL, and
+// then releases the requests waiting for it.
+func (b *Builtin) regenerate(ctx context.Context, a *authority, slot *crlSlot, run *crlRun) {
+	defer func() {
+		slot.mu.Lock()
+		slot.running = nil
+		slot.mu.Unlock()
+		close(run.done)
+	}()
+	run.err = errors.New("the CRL publication did not finish") // replaced below unless it panics
+	// The others depend on this run: a client that goes away must not cancel it.
+	run.crl, run.err = b.publishCRL(context.WithoutCancel(ctx), a)
+	if run.err == nil {
+		slot.current.Store(run.crl)
+	}
+}
+
+// revocationCount counts the authority's revocations (one query on an index holding the answer); the root
+// authority revokes nothing kcr tracks.
+func (b *Builtin) revocationCount(ctx context.Context, a *authority) (int, error) {
+	if a != b.issuing {
+		return 0, nil
+	}
+	_, count, err := b.DB.LastRevocation(ctx, a.name)
+	return count, err
+}
+
+// publishCRL returns the stored CRL when it is current (another replica or instance may have published
+// it), and otherwise signs and stores the next one.
+func (b *Builtin) publishCRL(ctx context.Context, a *authority) (*currentCRL, error) {
 	now := b.Clock.Now()
-	latest, err := b.DB.LatestCRL(ctx, name)
+	latest, err := b.DB.LatestCRL(ctx, a.name)
 	if err != nil && !storage.IsNoRows(err) {
 		return nil, err
 	}
-	count := 0
-	if a == b.issuing {
-		if _, count, err = b.DB.LastRevocation(ctx, name); err != nil {
-			return nil, err
-		}
+	// Counted again now: revocations committed since the request counted belong in this CRL.
+	count, err := b.revocationCount(ctx, a)
+	if err != nil {
+		return nil, err
 	}
-	// Revocations are never undone, so an unchanged count means an unchanged list.
-	if latest != nil && latest.Revoked == count && now.Sub(latest.ThisUpdate) < crlRefresh && now.Before(latest.NextUpdate) {
-		return latest.DER, nil
+	if latest != nil {
+		if c := stored(latest); c.fresh(count, now) {
+			return c, nil
+		}
 	}
 	var revoked []storage.RevokedEntry
 	if a == b.issuing {
-		if revoked, err = b.DB.Revoked(ctx, name); err != nil {
+		if revoked, err = b.DB.Revoked(ctx, a.name); err != nil {
 			return nil, err
 		}
 	}
@@ -86,16 +192,22 @@ func (b *Builtin) CRL(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = b.DB.SaveCRL(ctx, &storage.StoredCRL{Authority: name, Number: number, ThisUpdate: t.ThisUpdate, NextUpdate: t.NextUpdate,
-		Revoked: len(revoked), DER: der})
+	c := &storage.StoredCRL{Authority: a.name, Number: number, ThisUpdate: t.ThisUpdate, NextUpdate: t.NextUpdate,
+		Revoked: len(revoked), DER: der}
+	err = b.DB.SaveCRL(ctx, c)
 	if err == storage.ErrDuplicate {
 		// Another replica published this number first: serve its CRL.
-		if latest, err = b.DB.LatestCRL(ctx, name); err != nil {
+		if c, err = b.DB.LatestCRL(ctx, a.name); err != nil {
 			return nil, err
 		}
-		return latest.DER, nil
+	} else if err != nil {
+		return nil, err
 	}
-	return der, err
+	return stored(c), nil
+}
+
+func stored(c *storage.StoredCRL) *currentCRL {
+	return &currentCRL{der: c.DER, revoked: c.Revoked, thisUpdate: c.ThisUpdate, nextUpdate: c.NextUpdate}
 }
 
 type cachedOCSP struct {

@@ -36,6 +36,7 @@ func (d Dialect) String() string {
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
+	observe func(query string, args []any) // nil but in the query-plan test (export_test.go), which collects statements
 }
 
 // SQLiteFile is the database file name inside the data folder.
@@ -169,14 +170,23 @@ func (db *DB) q(ctx context.Context) querier {
 }
 
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if db.observe != nil {
+		db.observe(query, args)
+	}
 	return db.q(ctx).ExecContext(ctx, db.rebind(query), args...)
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if db.observe != nil {
+		db.observe(query, args)
+	}
 	return db.q(ctx).QueryContext(ctx, db.rebind(query), args...)
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.observe != nil {
+		db.observe(query, args)
+	}
 	return db.q(ctx).QueryRowContext(ctx, db.rebind(query), args...)
 }
 

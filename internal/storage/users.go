@@ -237,8 +237,9 @@ func (db *DB) RevokeAPIKey(ctx context.Context, accountID, id string, at time.Ti
 	return nil
 }
 
-// TouchAPIKey records when a key was last used. It is written at most once a minute per key, so that a
-// busy integration does not turn every read into a write.
+// TouchAPIKey records when a key was last used. access calls it from a background flush, never from a
+// request; a stored time less than a minute older is kept, so replicas flushing the same key write it at
+// most once a minute between them.
 func (db *DB) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	_, err := db.exec(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
 		micros(at), id, micros(at.Add(-time.Minute)))
