@@ -1,0 +1,2 @@
+-- Placeholder on branch wip/chain only, so that migration 0012 applies: the numbers 0010 and 0011 belong to
+-- other branches. Drop this file when merging the real 0011.
