@@ -860,6 +860,42 @@ func TestLineCommittedAfterClose(t *testing.T) {
 	})
 }
 
+// A tariff migration running while the period closes leaves every invoice equal to the sum of its lines as
+// stored: each line is either repriced before it is invoiced or invoiced at its old price and left alone.
+func TestMigrateWhileClosing(t *testing.T) {
+	onEngines(t, at(2026, 11, 10, 12, 0, 0), func(t *testing.T, x *bfx) {
+		for i := range 40 {
+			x.charge(t, x.f.AccountA, []string{x.f.HeadOrg, x.f.BranchOrg}[i%2], posLE, at(2026, 10, 1+i%28, 10, 0, i))
+		}
+		var wg sync.WaitGroup
+		var closeErr, migrateErr error
+		var moved *billing.MigrateResult
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, closeErr = x.svc.Close(ctx, operator, x.f.AccountA, "2026-10")
+		}()
+		go func() {
+			defer wg.Done()
+			moved, migrateErr = x.svc.MigrateTariff(ctx, operator, billing.MigrateInput{From: posLE, To: posInd, FromDate: "2026-10-01"})
+		}()
+		wg.Wait()
+		if closeErr != nil || migrateErr != nil {
+			t.Fatalf("close: %v, migration: %v", closeErr, migrateErr)
+		}
+		repriced := 0
+		for _, l := range x.lines(t, storage.LineFilter{AccountID: x.f.AccountA}) {
+			if l.Position == posInd {
+				repriced++
+			}
+		}
+		if repriced != moved.Lines || (repriced != 0 && repriced != 40) {
+			t.Errorf("%d lines repriced, the migration reports %d; want all or none (the two take turns)", repriced, moved.Lines)
+		}
+		assertEveryLineOnce(t, x, []string{"2026-10"})
+	})
+}
+
 // --- 5. Tariffs ---------------------------------------------------------------------------------------
 
 func TestCreateTariffValidation(t *testing.T) {

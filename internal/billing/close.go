@@ -37,6 +37,9 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 	}
 	var out []*model.Invoice
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DB.LockBilling(ctx); err != nil {
+			return err
+		}
 		now := s.Clock.Now()
 		// Marking the period closed first: a line writer that reads the flag after this commits goes to the
 		// next period; one that read it before and commits after the lines are read below stays open in this
@@ -219,13 +222,14 @@ func (s *Service) MigrateTariff(ctx context.Context, p *access.Principal, in Mig
 	}
 	res := &MigrateResult{}
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DB.LockBilling(ctx); err != nil {
+			return err
+		}
 		lines, err := s.DB.BillingLines(ctx, storage.LineFilter{Position: in.From, OnlyOpen: true, EventFrom: from.UnixMicro()})
 		if err != nil {
 			return err
 		}
 		for _, l := range lines {
-			// A line a close is invoicing meanwhile is either repriced first (the close then invoices the new
-			// price: AssignLines sums after its update) or already invoiced (RepriceLine skips it).
 			t, err := s.DB.TariffAt(ctx, in.To, DateOf(l.EventAt))
 			if storage.IsNoRows(err) {
 				return errs.Field("to_position", "no_tariff", "no tariff of "+in.To+" on "+DateOf(l.EventAt))

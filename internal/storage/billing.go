@@ -100,6 +100,18 @@ func (db *DB) HasSupplementary(ctx context.Context, accountID, position, date st
 	return n > 0, err
 }
 
+// LockBilling makes period closes and tariff migrations take turns until the transaction ends: both update
+// open lines of many accounts and periods, and without an order between them two could each hold lines the
+// other waits for. On PostgreSQL it is a transaction-scoped advisory lock; SQLite's write transactions are
+// serialized already. Line writers never take it.
+func (db *DB) LockBilling(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.exec(ctx, `SELECT pg_advisory_xact_lock(7345004)`)
+	return err
+}
+
 // PeriodClosed reports whether an account's billing period is closed. It is a plain read that takes no
 // lock, so that line writers never wait for each other or for a close (issue 11, defect 7): a line written
 // into a period whose close has not seen it stays open and the next close of the account bills it (see
