@@ -251,6 +251,19 @@ func (db *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	if _, err := db.SequenceAudit(ctx); err != nil {
 		return 0, err
 	}
+	// One snapshot for the events and the head: writers and the sequencers of running replicas go on
+	// chaining, and a head read after the walk would be ahead of it. A read-only transaction is a snapshot
+	// on SQLite (WAL) and, at repeatable read, on PostgreSQL; neither blocks a writer.
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.sql.BeginTx(ctx, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	ctx = context.WithValue(ctx, txKey{}, tx)
 	const batch = 5000
 	var last int64
 	for {

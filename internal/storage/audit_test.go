@@ -250,6 +250,23 @@ func TestAudit(t *testing.T) {
 						}
 					}
 				}()
+				// Verifying while events are chained never reports a break: events and head are read in
+				// one snapshot.
+				verified := make(chan error, 1)
+				go func() {
+					for {
+						if _, err := db.VerifyAudit(ctx); err != nil {
+							verified <- err
+							return
+						}
+						select {
+						case <-stop:
+							verified <- nil
+							return
+						default:
+						}
+					}
+				}()
 				var wg sync.WaitGroup
 				for w := range workers {
 					wg.Add(1)
@@ -272,6 +289,9 @@ func TestAudit(t *testing.T) {
 				close(stop)
 				if err := <-sequencerDone; err != nil {
 					t.Fatalf("sequencer: %v", err)
+				}
+				if err := <-verified; err != nil {
+					t.Fatalf("VerifyAudit while appending: %v", err)
 				}
 				if n, err := db.VerifyAudit(ctx); n != workers*each || err != nil {
 					t.Errorf("VerifyAudit = %d, %v; want %d, nil", n, err, workers*each)
