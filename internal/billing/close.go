@@ -84,7 +84,7 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 				return err
 			}
 			if n == 0 {
-				continue // another close took them: no invoice, no number
+				continue // none was left open: no invoice, and no number taken
 			}
 			billed += n
 			inv.NetKopecks = net
