@@ -137,6 +137,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
 	go hourlyJobs(ctx, bill, log)
+	sequencerDone := make(chan struct{})
+	go func() {
+		defer close(sequencerDone)
+		sequenceAudit(ctx, db, log)
+	}()
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
 	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller}
@@ -161,7 +166,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fmt.Fprintln(stdout, "kcr shutting down")
 	err = hs.Shutdown(shutdownCtx)
 	<-lastUseDone // its last flush writes the uses of the final minute before the database closes
+	// Chain what the last requests wrote, so that the log and the feed do not wait for another replica.
+	<-sequencerDone
+	if _, serr := db.SequenceAudit(shutdownCtx); serr != nil {
+		log.Error("chain audit events", "err", serr)
+	}
 	return err
+}
+
+// auditSequenceInterval is how soon an audit event written on PostgreSQL is chained and its feed event
+// published, at the latest, while no reader asks for them sooner.
+const auditSequenceInterval = 200 * time.Millisecond
+
+// sequenceAudit chains audit events periodically (PostgreSQL: see storage.SequenceAudit); replicas that find
+// another one chaining skip their turn. On SQLite events are chained as they are written and it returns.
+func sequenceAudit(ctx context.Context, db *storage.DB, log *slog.Logger) {
+	if db.Dialect() != storage.Postgres {
+		return
+	}
+	t := time.NewTicker(auditSequenceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := db.TrySequenceAudit(ctx); err != nil && ctx.Err() == nil {
+			log.Error("chain audit events", "err", err)
+		}
+	}
 }
 
 // hourlyJobs closes each month for every account once it has ended and refreshes the query planner's

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
@@ -641,17 +642,24 @@ func TestCloseWhileCharging(t *testing.T) {
 			if len(lines) != total {
 				t.Fatalf("%d lines, want %d", len(lines), total)
 			}
-			// The invoices the close returned hold exactly the lines of the period.
+			// The invoices the close returned hold exactly the period's invoiced lines (with the late lines of
+			// the round before, which moved into this period). A line that read the period open and committed
+			// after the close read the lines is still open in it (PostgreSQL only: SQLite serializes); the
+			// next round's close bills it. A line that read it closed went to the next period.
 			var net, sum int64
 			for _, inv := range closed {
 				net += inv.NetKopecks
 			}
-			moved := 0
+			moved, late := 0, 0
 			for _, l := range lines {
 				if l.Period == period {
-					sum += l.PriceKopecks
 					if l.InvoiceID == "" {
-						t.Errorf("%s: line of %s charged %s is in no invoice", period, l.EventAt, l.Period)
+						late++
+						if billing.PeriodOf(l.EventAt) != period {
+							t.Errorf("%s: a line of %s moved into it is in no invoice", period, l.EventAt)
+						}
+					} else {
+						sum += l.PriceKopecks
 					}
 				}
 				if billing.PeriodOf(l.EventAt) == period && l.Period != period {
@@ -661,10 +669,14 @@ func TestCloseWhileCharging(t *testing.T) {
 					}
 				}
 			}
-			if net != sum {
-				t.Errorf("%s: the close's invoices add up to %d, the period's lines to %d", period, net, sum)
+			if late > 0 && x.db.Dialect() != storage.Postgres {
+				t.Errorf("%s: %d lines committed after the close on SQLite, whose writers are serialized", period, late)
 			}
-			t.Logf("%s: %d of %d lines came after the close and moved on", period, moved, 4+writers*each)
+			if net != sum {
+				t.Errorf("%s: the close's invoices add up to %d, the period's invoiced lines to %d", period, net, sum)
+			}
+			t.Logf("%s: %d of %d lines came after the close and moved on, %d committed after it and wait for the next",
+				period, moved, 4+writers*each, late)
 		}
 		x.clk.Set(at(2026, 12, 1, 0, 0, 1))
 		x.close(t, f.AccountA, "2026-11")
@@ -699,6 +711,190 @@ func TestConcurrentCloses(t *testing.T) {
 		}
 		if n := len(x.invoices(t, "", "")); n != 2 {
 			t.Fatalf("%d invoices stored, want 2", n)
+		}
+		assertEveryLineOnce(t, x, []string{"2026-10"})
+	})
+}
+
+// holdCharge charges in a transaction that stays open, with an audit event as an issuance writes, until
+// release is closed; it returns once the line is written, and the transaction's outcome arrives on the
+// returned channel.
+func (x *bfx) holdCharge(t *testing.T, ctx context.Context, account, payer string, when time.Time, release <-chan struct{}) (string, <-chan error) {
+	t.Helper()
+	app := testdb.NewID()
+	written, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- x.db.InTx(ctx, func(ctx context.Context) error {
+			if err := x.issue(ctx, account, payer, app, when); err != nil {
+				return err
+			}
+			close(written)
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	select {
+	case <-written:
+	case err := <-done:
+		t.Fatalf("held charge: %v", err)
+	}
+	return app, done
+}
+
+// issue writes what an issuance writes for billing and audit: the line and an audit event with a feed event.
+func (x *bfx) issue(ctx context.Context, account, payer, app string, when time.Time) error {
+	if err := x.svc.Charge(ctx, billing.Charge{AccountID: account, PayerOrganizationID: payer, Position: posLE, Event: "issuance",
+		ApplicationID: app, CertificateSerial: "SER-" + app[len(app)-8:], Employee: employee, At: when}); err != nil {
+		return err
+	}
+	return x.db.AppendAudit(ctx, &audit.Event{At: when, Actor: "user:registrar", Action: "application.issue", ObjectType: "application",
+		ObjectID: app, AccountID: account, OrganizationID: payer}, &model.FeedEvent{Type: "application.issued", AccountID: account,
+		OrganizationID: payer, ObjectID: app, Data: map[string]any{"state": "issued"}})
+}
+
+// Two issuances of one account in one period, the period's first, do not wait for each other: the second
+// commits while the first is still open (on PostgreSQL; SQLite serializes writers by design). Before issue 11
+// the second queued on the first's period row lock and audit head lock until the first committed: here it
+// would never commit and the generous deadline would end the test.
+func TestChargesDoNotWaitForEachOther(t *testing.T) {
+	onEngines(t, at(2026, 11, 10, 12, 0, 0), func(t *testing.T, x *bfx) {
+		if x.db.Dialect() != storage.Postgres {
+			t.Skip("SQLite serializes write transactions")
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // far beyond any honest commit
+		defer cancel()
+		var mu sync.Mutex
+		var order []string
+		note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+		release := make(chan struct{})
+		first, firstDone := x.holdCharge(t, ctx, x.f.AccountA, x.f.HeadOrg, at(2026, 11, 2, 10, 0, 0), release)
+		second := testdb.NewID()
+		err := x.db.InTx(ctx, func(ctx context.Context) error {
+			return x.issue(ctx, x.f.AccountA, x.f.BranchOrg, second, at(2026, 11, 3, 10, 0, 0))
+		})
+		note("second committed")
+		if err != nil {
+			close(release)
+			t.Fatalf("the second issuance: %v", err)
+		}
+		// The sequencer chains the second issuance's audit event without waiting for the first either.
+		if n, err := x.db.SequenceAudit(ctx); err != nil || n != 1 {
+			close(release)
+			t.Fatalf("SequenceAudit with the first open = %d, %v; want the second's event", n, err)
+		}
+		note("first released")
+		close(release)
+		if err := <-firstDone; err != nil {
+			t.Fatalf("the first issuance: %v", err)
+		}
+		if !slices.Equal(order, []string{"second committed", "first released"}) {
+			t.Fatalf("order %v", order)
+		}
+		for _, app := range []string{first, second} {
+			if l := x.line(t, app); l.Period != "2026-11" || l.InvoiceID != "" {
+				t.Errorf("line %+v, want open in 2026-11", l)
+			}
+		}
+		if n, err := x.db.VerifyAudit(ctx); err != nil || n < 2 {
+			t.Fatalf("VerifyAudit = %d, %v", n, err)
+		}
+		feed, err := x.db.FeedEvents(ctx, storage.Scope{AccountID: x.f.AccountA}, 0, 10)
+		if err != nil || len(feed) != 2 || feed[0].ObjectID != second || feed[1].ObjectID != first {
+			t.Fatalf("feed %+v, %v; want the second issuance, chained first, then the first", feed, err)
+		}
+	})
+}
+
+// A line whose transaction read its period open and commits after the period's close read the lines stays
+// open in that period, the close not waiting for it, and the account's next close bills it in its own
+// period, also when that next period has no other line (the background job finds it). PostgreSQL only:
+// on SQLite the close waits for the open transaction.
+func TestLineCommittedAfterClose(t *testing.T) {
+	onEngines(t, at(2026, 11, 10, 12, 0, 0), func(t *testing.T, x *bfx) {
+		if x.db.Dialect() != storage.Postgres {
+			t.Skip("SQLite serializes write transactions")
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		f := x.f
+		early := x.charge(t, f.AccountA, f.HeadOrg, posInd, at(2026, 10, 5, 0, 0, 0))
+		release := make(chan struct{})
+		late, lateDone := x.holdCharge(t, ctx, f.AccountA, f.HeadOrg, at(2026, 10, 30, 0, 0, 0), release)
+		octInvs, err := x.svc.Close(ctx, operator, f.AccountA, "2026-10")
+		close(release)
+		if err != nil {
+			t.Fatalf("close with a line writer open: %v", err)
+		}
+		if err := <-lateDone; err != nil {
+			t.Fatal(err)
+		}
+		if len(octInvs) != 1 || octInvs[0].NetKopecks != priceInd || x.line(t, early).InvoiceID != octInvs[0].ID {
+			t.Fatalf("October: %+v, want the early line alone", octInvs)
+		}
+		if l := x.line(t, late); l.Period != "2026-10" || l.InvoiceID != "" {
+			t.Fatalf("the late line: period %s invoice %q, want open in 2026-10", l.Period, l.InvoiceID)
+		}
+		// Closing October again changes nothing, the late line included.
+		if again := x.close(t, f.AccountA, "2026-10"); len(again) != 1 || again[0].ID != octInvs[0].ID {
+			t.Fatalf("closing October again: %+v", again)
+		}
+		if l := x.line(t, late); l.InvoiceID != "" {
+			t.Fatal("a second close of October billed the late line")
+		}
+		// November has no line of its own; the job closes it once it has ended, for the late line.
+		x.clk.Set(at(2026, 12, 1, 0, 0, 1))
+		if n, err := x.svc.CloseDue(ctx, operator); err != nil || n != 1 {
+			t.Fatalf("CloseDue = %d, %v; want the November invoice", n, err)
+		}
+		nov := x.invoices(t, f.AccountA, "2026-11")
+		if len(nov) != 1 || nov[0].NetKopecks != priceLE || nov[0].Number != 2 || nov[0].VATPercent != 22 {
+			t.Fatalf("November: %+v, want number 2 holding the late line", nov)
+		}
+		if l := x.line(t, late); l.InvoiceID != nov[0].ID || l.Period != "2026-11" {
+			t.Fatalf("the late line: period %s invoice %q, want November's invoice", l.Period, l.InvoiceID)
+		}
+		if n, err := x.svc.CloseDue(ctx, operator); err != nil || n != 0 {
+			t.Fatalf("CloseDue again = %d, %v", n, err)
+		}
+		assertEveryLineOnce(t, x, []string{"2026-10", "2026-11"})
+	})
+}
+
+// A tariff migration running while the period closes leaves every invoice equal to the sum of its lines as
+// stored: each line is either repriced before it is invoiced or invoiced at its old price and left alone.
+func TestMigrateWhileClosing(t *testing.T) {
+	onEngines(t, at(2026, 11, 10, 12, 0, 0), func(t *testing.T, x *bfx) {
+		for i := range 40 {
+			x.charge(t, x.f.AccountA, []string{x.f.HeadOrg, x.f.BranchOrg}[i%2], posLE, at(2026, 10, 1+i%28, 10, 0, i))
+		}
+		var wg sync.WaitGroup
+		var closeErr, migrateErr error
+		var moved *billing.MigrateResult
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, closeErr = x.svc.Close(ctx, operator, x.f.AccountA, "2026-10")
+		}()
+		go func() {
+			defer wg.Done()
+			moved, migrateErr = x.svc.MigrateTariff(ctx, operator, billing.MigrateInput{From: posLE, To: posInd, FromDate: "2026-10-01"})
+		}()
+		wg.Wait()
+		if closeErr != nil || migrateErr != nil {
+			t.Fatalf("close: %v, migration: %v", closeErr, migrateErr)
+		}
+		repriced := 0
+		for _, l := range x.lines(t, storage.LineFilter{AccountID: x.f.AccountA}) {
+			if l.Position == posInd {
+				repriced++
+			}
+		}
+		if repriced != moved.Lines || (repriced != 0 && repriced != 40) {
+			t.Errorf("%d lines repriced, the migration reports %d; want all or none (the two take turns)", repriced, moved.Lines)
 		}
 		assertEveryLineOnce(t, x, []string{"2026-10"})
 	})

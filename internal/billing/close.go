@@ -13,9 +13,10 @@ import (
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
-// Close closes one account's period: every open line of the period goes into exactly one invoice per payer,
-// numbered without gaps. Closing a closed period changes nothing and returns its invoices. Only a period
-// that has ended can be closed.
+// Close closes one account's period: every open line of the period, and every late line of the account's
+// earlier closed periods, goes into exactly one invoice per payer, numbered without gaps. Closing a closed
+// period changes nothing and returns its invoices. Only a period that has ended can be closed. It takes no
+// lock a line writer waits for: it bills the lines committed when it reads them.
 func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, period string) ([]*model.Invoice, error) {
 	start, err := parsePeriod("period", period)
 	if err != nil {
@@ -36,19 +37,22 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 	}
 	var out []*model.Invoice
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
-		closed, err := s.DB.LockPeriod(ctx, accountID, period)
-		if err != nil {
-			return err
-		}
-		if closed {
-			out, err = s.DB.Invoices(ctx, accountID, period)
+		if err := s.DB.LockBilling(ctx); err != nil {
 			return err
 		}
 		now := s.Clock.Now()
-		if err := s.DB.ClosePeriod(ctx, accountID, period, now.UnixMicro()); err != nil {
+		// Marking the period closed first: a line writer that reads the flag after this commits goes to the
+		// next period; one that read it before and commits after the lines are read below stays open in this
+		// period and is billed by the next close (LinesToClose).
+		closedNow, err := s.DB.ClosePeriod(ctx, accountID, period, now.UnixMicro())
+		if err != nil {
 			return err
 		}
-		lines, err := s.DB.BillingLines(ctx, storage.LineFilter{AccountID: accountID, Period: period, OnlyOpen: true})
+		if !closedNow {
+			out, err = s.DB.Invoices(ctx, accountID, period)
+			return err
+		}
+		lines, err := s.DB.LinesToClose(ctx, accountID, period)
 		if err != nil {
 			return err
 		}
@@ -66,26 +70,36 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 		if err != nil {
 			return err
 		}
+		billed := 0
 		for _, payer := range payers {
 			inv := &model.Invoice{ID: access.NewID(), AccountID: accountID, PayerOrganizationID: payer, Period: period,
 				VATPercent: vat, CreatedAt: now}
 			var ids []string
 			for _, l := range byPayer[payer] {
-				inv.NetKopecks += l.PriceKopecks
 				ids = append(ids, l.ID)
 			}
+			// Only the lines read above, and only while still open; the net is what they are invoiced at.
+			n, net, err := s.DB.AssignLines(ctx, inv.ID, period, ids)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue // none was left open: no invoice, and no number taken
+			}
+			billed += n
+			inv.NetKopecks = net
 			inv.VATKopecks = VAT(inv.NetKopecks, vat)
 			inv.TotalKopecks = inv.NetKopecks + inv.VATKopecks
 			if inv.Number, err = s.DB.NextInvoiceNumber(ctx); err != nil {
 				return err
 			}
-			if err := s.DB.CreateInvoice(ctx, inv, ids); err != nil {
+			if err := s.DB.CreateInvoice(ctx, inv, nil); err != nil {
 				return err
 			}
 			out = append(out, inv)
 		}
 		return s.record(ctx, p, "billing.close", "billing_period", accountID+"/"+period, accountID,
-			map[string]any{"period": period, "invoices": len(out), "lines": len(lines)})
+			map[string]any{"period": period, "invoices": len(out), "lines": billed})
 	})
 	if err != nil {
 		return nil, err
@@ -129,14 +143,32 @@ func (s *Service) CloseDue(ctx context.Context, p *access.Principal) (int, error
 		return 0, err
 	}
 	n := 0
+	done := map[[2]string]bool{}
 	for _, d := range due {
 		months, err := s.periodMonths(ctx, d[0])
 		if err != nil {
 			return n, err
 		}
-		if start, _ := parsePeriod("period", d[1]); s.Clock.Now().Before(start.AddDate(0, months, 0)) {
-			continue // a quarter that has not ended
+		// Open lines of a closed period came after its close: the account's next period bills them, so
+		// that is the one to close.
+		for {
+			closed, err := s.DB.PeriodClosed(ctx, d[0], d[1])
+			if err != nil {
+				return n, err
+			}
+			if !closed {
+				break
+			}
+			start, _ := parsePeriod("period", d[1])
+			d[1] = nextPeriod(PeriodOfLength(start, months), months)
 		}
+		if start, _ := parsePeriod("period", d[1]); s.Clock.Now().Before(start.AddDate(0, months, 0)) {
+			continue // a period that has not ended
+		}
+		if done[d] {
+			continue
+		}
+		done[d] = true
 		invs, err := s.Close(ctx, p, d[0], d[1])
 		if err != nil {
 			return n, fmt.Errorf("account %s, period %s: %w", d[0], d[1], err)
@@ -182,17 +214,14 @@ func (s *Service) MigrateTariff(ctx context.Context, p *access.Principal, in Mig
 	}
 	res := &MigrateResult{}
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		if err := s.DB.LockBilling(ctx); err != nil {
+			return err
+		}
 		lines, err := s.DB.BillingLines(ctx, storage.LineFilter{Position: in.From, OnlyOpen: true, EventFrom: from.UnixMicro()})
 		if err != nil {
 			return err
 		}
 		for _, l := range lines {
-			// Take the period's lock, as a close does: a line is never repriced while its invoice is made.
-			if closed, err := s.DB.LockPeriod(ctx, l.AccountID, l.Period); err != nil {
-				return err
-			} else if closed {
-				continue
-			}
 			t, err := s.DB.TariffAt(ctx, in.To, DateOf(l.EventAt))
 			if storage.IsNoRows(err) {
 				return errs.Field("to_position", "no_tariff", "no tariff of "+string(in.To)+" on "+DateOf(l.EventAt))

@@ -18,7 +18,7 @@ import (
 
 var auditStart = time.Date(2025, 2, 3, 9, 0, 0, 0, time.UTC)
 
-// appendEvents appends n audit events, every other one with a detail map, and returns them as appended.
+// appendEvents appends n audit events, every other one with a detail map, and returns them as chained.
 func appendEvents(t *testing.T, db *storage.DB, n int) []audit.Event {
 	t.Helper()
 	var out []audit.Event
@@ -28,12 +28,41 @@ func appendEvents(t *testing.T, db *storage.DB, n int) []audit.Event {
 		if i%2 == 1 {
 			e.Detail = map[string]any{"fields": []any{"snils", "passport"}, "reason": "проверка", "n": float64(i)}
 		}
-		if err := db.AppendAudit(t.Context(), &e, nil); err != nil {
-			t.Fatal(err)
-		}
+		appendChained(t, db, &e, nil)
 		out = append(out, e)
 	}
 	return out
+}
+
+// appendChained appends one event (and its feed event) and fills in its place in the chain, as AppendAudit
+// does on SQLite; on PostgreSQL, where events are chained after their transaction, it runs the sequencer
+// and reads the place back. Only for tests with one writer at a time.
+func appendChained(t *testing.T, db *storage.DB, e *audit.Event, fe *model.FeedEvent) {
+	t.Helper()
+	ctx := t.Context()
+	if err := db.AppendAudit(ctx, e, fe); err != nil {
+		t.Fatal(err)
+	}
+	if db.Dialect() != storage.Postgres {
+		if e.Seq == 0 || (fe != nil && fe.Seq != e.Seq) {
+			t.Fatalf("SQLite: AppendAudit left seq %d (feed %+v)", e.Seq, fe)
+		}
+		return
+	}
+	if e.Seq != 0 {
+		t.Fatalf("PostgreSQL: AppendAudit chained event %d in the writing transaction", e.Seq)
+	}
+	if n, err := db.SequenceAudit(ctx); n != 1 || err != nil {
+		t.Fatalf("SequenceAudit = %d, %v; want the one event", n, err)
+	}
+	last, err := db.AuditLog(ctx, storage.AuditFilter{Limit: 1})
+	if err != nil || len(last) != 1 {
+		t.Fatalf("AuditLog = %v, %v", last, err)
+	}
+	e.Seq, e.PrevHash, e.Hash = last[0].Seq, last[0].PrevHash, last[0].Hash
+	if fe != nil {
+		fe.Seq = e.Seq
+	}
 }
 
 func TestAudit(t *testing.T) {
@@ -203,8 +232,41 @@ func TestAudit(t *testing.T) {
 			t.Run("concurrent appenders", func(t *testing.T) {
 				ctx := t.Context()
 				db := eng.Open(t)
-				const workers, each = 4, 25
-				seqs := make(chan int64, workers*each)
+				const workers, each = 8, 25
+				// On PostgreSQL a sequencer chains while the workers write, as each replica's does.
+				stop := make(chan struct{})
+				sequencerDone := make(chan error, 1)
+				go func() {
+					for {
+						if _, err := db.TrySequenceAudit(ctx); err != nil {
+							sequencerDone <- err
+							return
+						}
+						select {
+						case <-stop:
+							sequencerDone <- nil
+							return
+						default:
+						}
+					}
+				}()
+				// Verifying while events are chained never reports a break: events and head are read in
+				// one snapshot.
+				verified := make(chan error, 1)
+				go func() {
+					for {
+						if _, err := db.VerifyAudit(ctx); err != nil {
+							verified <- err
+							return
+						}
+						select {
+						case <-stop:
+							verified <- nil
+							return
+						default:
+						}
+					}
+				}()
 				var wg sync.WaitGroup
 				for w := range workers {
 					wg.Add(1)
@@ -220,28 +282,22 @@ func TestAudit(t *testing.T) {
 								t.Errorf("worker %d, event %d: %v", w, i, err)
 								return
 							}
-							seqs <- e.Seq
 						}
 					}()
 				}
 				wg.Wait()
-				close(seqs)
-				var got []int64
-				for s := range seqs {
-					got = append(got, s)
+				close(stop)
+				if err := <-sequencerDone; err != nil {
+					t.Fatalf("sequencer: %v", err)
 				}
-				slices.Sort(got)
-				var want []int64
-				for s := range int64(workers * each) {
-					want = append(want, s+1)
-				}
-				if !slices.Equal(got, want) {
-					t.Errorf("seqs handed out: %v, want 1..%d each once", got, workers*each)
+				if err := <-verified; err != nil {
+					t.Fatalf("VerifyAudit while appending: %v", err)
 				}
 				if n, err := db.VerifyAudit(ctx); n != workers*each || err != nil {
 					t.Errorf("VerifyAudit = %d, %v; want %d, nil", n, err, workers*each)
 				}
-				// Each worker's events keep its order; the feed got every event, in seq order.
+				// Each worker's events keep its order; together they hold every seq once.
+				var got []int64
 				for w := range workers {
 					evs, err := db.AuditEvents(ctx, "worker", fmt.Sprint(w))
 					if err != nil || len(evs) != each {
@@ -251,8 +307,18 @@ func TestAudit(t *testing.T) {
 						if e.Detail["i"] != float64(i) {
 							t.Errorf("worker %d event %d has detail %v", w, i, e.Detail)
 						}
+						got = append(got, e.Seq)
 					}
 				}
+				slices.Sort(got)
+				var want []int64
+				for s := range int64(workers * each) {
+					want = append(want, s+1)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("seqs: %v, want 1..%d each once", got, workers*each)
+				}
+				// The feed got every event, in seq order, each under its audit event's seq.
 				feed, err := db.FeedEvents(ctx, storage.Scope{AccountID: "acc"}, 0, 1000)
 				if err != nil || len(feed) != workers*each {
 					t.Fatalf("feed: %d events, %v", len(feed), err)
@@ -263,6 +329,140 @@ func TestAudit(t *testing.T) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// An event whose transaction commits after a later-stored event has been chained is chained after it, with
+// no gap, and a feed poller sees both exactly once, in order. PostgreSQL only: on SQLite the second writer
+// cannot commit while the first transaction is open.
+func TestAuditLateCommit(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second) // never reached unless something blocks
+			defer cancel()
+			db := eng.Open(t)
+			if db.Dialect() != storage.Postgres {
+				t.Skip("SQLite serializes writers: no transaction commits while another is open")
+			}
+			appendChained(t, db, &audit.Event{At: auditStart, Actor: "system", Action: "test.first", ObjectType: "t", ObjectID: "0"}, nil)
+			ev := func(name string) (*audit.Event, *model.FeedEvent) {
+				return &audit.Event{At: auditStart, Actor: "system", Action: "test." + name, ObjectType: "t", ObjectID: name, AccountID: "acc"},
+					&model.FeedEvent{Type: "test." + name, AccountID: "acc", ObjectID: name, Data: map[string]any{"n": name}}
+			}
+			inserted, commit := make(chan struct{}), make(chan struct{})
+			aDone := make(chan error, 1)
+			go func() {
+				aDone <- db.InTx(ctx, func(ctx context.Context) error {
+					e, fe := ev("a")
+					if err := db.AppendAudit(ctx, e, fe); err != nil {
+						return err
+					}
+					close(inserted)
+					select {
+					case <-commit:
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				})
+			}()
+			select {
+			case <-inserted:
+			case err := <-aDone:
+				t.Fatalf("transaction A: %v", err)
+			}
+			eB, feB := ev("b")
+			if err := db.AppendAudit(ctx, eB, feB); err != nil {
+				t.Fatal(err)
+			}
+			// B is chained while A is open: the sequencer does not wait for A.
+			if n, err := db.SequenceAudit(ctx); n != 1 || err != nil {
+				t.Fatalf("SequenceAudit with A open = %d, %v; want B only", n, err)
+			}
+			poll := func(after int64) []model.FeedEvent {
+				t.Helper()
+				got, err := db.FeedEvents(ctx, storage.Scope{AccountID: "acc"}, after, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			first := poll(0)
+			if len(first) != 1 || first[0].ObjectID != "b" || first[0].Seq != 2 {
+				t.Fatalf("feed with A open: %+v, want B at seq 2", first)
+			}
+			close(commit)
+			if err := <-aDone; err != nil {
+				t.Fatalf("transaction A: %v", err)
+			}
+			second := poll(first[0].Seq)
+			if len(second) != 1 || second[0].ObjectID != "a" || second[0].Seq != 3 {
+				t.Fatalf("feed after A committed: %+v, want A at seq 3", second)
+			}
+			if again := poll(second[0].Seq); len(again) != 0 {
+				t.Fatalf("feed repeats: %+v", again)
+			}
+			if n, err := db.VerifyAudit(ctx); n != 3 || err != nil {
+				t.Fatalf("VerifyAudit = %d, %v; want 3, nil", n, err)
+			}
+			trail, err := db.AuditLog(ctx, storage.AuditFilter{Limit: 10})
+			if err != nil || len(trail) != 3 || trail[0].Action != "test.a" || trail[1].Action != "test.b" {
+				t.Fatalf("audit log, newest first: %+v, %v; want a, b, first", trail, err)
+			}
+		})
+	}
+}
+
+// The periodic sequencer never waits: while another replica chains it returns at once, and the chaining
+// of a read waits its turn.
+func TestAuditSequencerTakesTurns(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			db := eng.Open(t)
+			if db.Dialect() != storage.Postgres {
+				t.Skip("SQLite chains in the writing transaction: there is no sequencer")
+			}
+			if err := db.AppendAudit(ctx, &audit.Event{At: auditStart, Actor: "system", Action: "test.x"}, nil); err != nil {
+				t.Fatal(err)
+			}
+			// Another replica's sequencer, as far as the lock goes.
+			other, err := testdb.Raw(t, db).BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Rollback()
+			if _, err := other.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7345003)`); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := db.TrySequenceAudit(ctx); n != 0 || err != nil {
+				t.Fatalf("TrySequenceAudit while another chains = %d, %v; want 0, nil at once", n, err)
+			}
+			var order []string
+			var mu sync.Mutex
+			note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+			done := make(chan error, 1)
+			go func() {
+				n, err := db.SequenceAudit(ctx)
+				note("chained")
+				if err == nil && n != 1 {
+					err = fmt.Errorf("chained %d, want 1", n)
+				}
+				done <- err
+			}()
+			time.Sleep(50 * time.Millisecond) // give it the chance to go wrong; the order below is the assertion
+			note("released")
+			if err := other.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(order, []string{"released", "chained"}) {
+				t.Fatalf("order %v: SequenceAudit did not wait for the other sequencer", order)
+			}
 		})
 	}
 }

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kcr-project/kcr/internal/model"
 )
@@ -99,27 +100,43 @@ func (db *DB) HasSupplementary(ctx context.Context, accountID string, position m
 	return n > 0, err
 }
 
-// LockPeriod makes sure a billing period row exists and locks it for the rest of the transaction (on
-// PostgreSQL by the row lock; SQLite transactions are serialized anyway); it reports whether the period is
-// closed. A line writer and a close of the same period therefore take turns.
-func (db *DB) LockPeriod(ctx context.Context, accountID, period string) (bool, error) {
-	if _, err := db.exec(ctx, `INSERT INTO billing_periods (account_id, period) VALUES (?, ?) ON CONFLICT (account_id, period) DO NOTHING`,
-		accountID, period); err != nil {
-		return false, err
+// LockBilling makes period closes and tariff migrations take turns until the transaction ends: both update
+// open lines of many accounts and periods, and without an order between them two could each hold lines the
+// other waits for. On PostgreSQL it is a transaction-scoped advisory lock; SQLite's write transactions are
+// serialized already. Line writers never take it.
+func (db *DB) LockBilling(ctx context.Context) error {
+	if db.dialect != Postgres {
+		return nil
 	}
-	lock := ""
-	if db.dialect == Postgres {
-		lock = " FOR UPDATE"
-	}
+	_, err := db.exec(ctx, `SELECT pg_advisory_xact_lock(7345004)`)
+	return err
+}
+
+// PeriodClosed reports whether an account's billing period is closed. It is a plain read that takes no
+// lock, so that line writers never wait for each other or for a close (issue 11, defect 7): a line written
+// into a period whose close has not seen it stays open and the next close of the account bills it (see
+// LinesToClose).
+func (db *DB) PeriodClosed(ctx context.Context, accountID, period string) (bool, error) {
 	var closed *int64
-	err := db.queryRow(ctx, `SELECT closed_at FROM billing_periods WHERE account_id = ? AND period = ?`+lock, accountID, period).Scan(&closed)
+	err := db.queryRow(ctx, `SELECT closed_at FROM billing_periods WHERE account_id = ? AND period = ?`, accountID, period).Scan(&closed)
+	if IsNoRows(err) {
+		return false, nil
+	}
 	return closed != nil, err
 }
 
-// ClosePeriod marks a locked period closed.
-func (db *DB) ClosePeriod(ctx context.Context, accountID, period string, at int64) error {
-	_, err := db.exec(ctx, `UPDATE billing_periods SET closed_at = ? WHERE account_id = ? AND period = ?`, at, accountID, period)
-	return err
+// ClosePeriod marks a period closed and reports whether this call closed it (false when it was closed
+// already). On PostgreSQL the period row's lock makes a concurrent close of the same period wait for this
+// transaction and then find the period closed; only closes take it.
+func (db *DB) ClosePeriod(ctx context.Context, accountID, period string, at int64) (bool, error) {
+	res, err := db.exec(ctx, `INSERT INTO billing_periods (account_id, period, closed_at) VALUES (?, ?, ?)
+		ON CONFLICT (account_id, period) DO UPDATE SET closed_at = excluded.closed_at WHERE billing_periods.closed_at IS NULL`,
+		accountID, period, at)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 const lineColumns = `id, account_id, payer_organization_id, position, tariff_id, price_kopecks, event, event_at, period,
@@ -160,23 +177,52 @@ func (db *DB) BillingLines(ctx context.Context, f LineFilter) ([]*model.BillingL
 		where += " AND event_at >= ?"
 		args = append(args, f.EventFrom)
 	}
-	rows, err := db.query(ctx, `SELECT `+lineColumns+` FROM billing_lines WHERE 1 = 1`+where+` ORDER BY payer_organization_id, event_at, id`, args...)
-	if err != nil {
+	return queryAll(ctx, db, scanLine, `SELECT `+lineColumns+` FROM billing_lines WHERE 1 = 1`+where+
+		` ORDER BY payer_organization_id, event_at, id`, args...)
+}
+
+func scanLine(sc interface{ Scan(...any) error }) (*model.BillingLine, error) {
+	var l model.BillingLine
+	var at int64
+	if err := sc.Scan(&l.ID, &l.AccountID, &l.PayerOrganizationID, &l.Position, &l.TariffID, &l.PriceKopecks, &l.Event, &at,
+		&l.Period, &l.ApplicationID, &l.CertificateSerial, &l.EmployeeInitials, &l.InvoiceID); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*model.BillingLine
-	for rows.Next() {
-		var l model.BillingLine
-		var at int64
-		if err := rows.Scan(&l.ID, &l.AccountID, &l.PayerOrganizationID, &l.Position, &l.TariffID, &l.PriceKopecks, &l.Event, &at,
-			&l.Period, &l.ApplicationID, &l.CertificateSerial, &l.EmployeeInitials, &l.InvoiceID); err != nil {
-			return nil, err
+	l.EventAt = fromMicros(at)
+	return &l, nil
+}
+
+// LinesToClose lists the lines a close of an account's period bills: the period's open lines and the open
+// lines of the account's earlier periods that are closed already (lines that committed after their
+// period's close had read its lines), by payer and event time.
+func (db *DB) LinesToClose(ctx context.Context, accountID, period string) ([]*model.BillingLine, error) {
+	return queryAll(ctx, db, scanLine, `SELECT `+lineColumns+` FROM billing_lines WHERE account_id = ? AND invoice_id = ''
+		AND (period = ? OR (period < ? AND period IN (SELECT period FROM billing_periods WHERE account_id = ? AND closed_at IS NOT NULL)))
+		ORDER BY payer_organization_id, event_at, id`, accountID, period, period, accountID)
+}
+
+// AssignLines puts the listed lines that are still open into an invoice of a period (a late line of an
+// earlier period moves into it) and returns how many it took and their sum. The sum is read after the
+// update, under the lines' row locks, so it holds the prices the lines are invoiced at even if a tariff
+// migration repriced one since the caller read it.
+func (db *DB) AssignLines(ctx context.Context, invoiceID, period string, lineIDs []string) (int, int64, error) {
+	const chunk = 500
+	for lo := 0; lo < len(lineIDs); lo += chunk {
+		ids := lineIDs[lo:min(lo+chunk, len(lineIDs))]
+		args := []any{invoiceID, period}
+		for _, id := range ids {
+			args = append(args, id)
 		}
-		l.EventAt = fromMicros(at)
-		out = append(out, &l)
+		if _, err := db.exec(ctx, `UPDATE billing_lines SET invoice_id = ?, period = ? WHERE invoice_id = '' AND id IN (?`+
+			strings.Repeat(",?", len(ids)-1)+`)`, args...); err != nil {
+			return 0, 0, err
+		}
 	}
-	return out, rows.Err()
+	var n int
+	var net int64
+	err := db.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(price_kopecks), 0) FROM billing_lines WHERE invoice_id = ?`,
+		invoiceID).Scan(&n, &net)
+	return n, net, err
 }
 
 // RepriceLine moves an open line to another position and tariff (tariff migration); it reports whether the
@@ -219,7 +265,8 @@ func (db *DB) NextInvoiceNumber(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// CreateInvoice stores an invoice and assigns the lines to it.
+// CreateInvoice stores an invoice and assigns the lines to it (none when the caller assigned them with
+// AssignLines).
 func (db *DB) CreateInvoice(ctx context.Context, inv *model.Invoice, lineIDs []string) error {
 	if _, err := db.exec(ctx, `INSERT INTO invoices (id, account_id, payer_organization_id, period, number, net_kopecks, vat_percent,
 		vat_kopecks, total_kopecks, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`, inv.ID, inv.AccountID, inv.PayerOrganizationID,

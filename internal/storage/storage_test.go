@@ -1345,9 +1345,7 @@ func testFeed(t *testing.T, db *storage.DB) {
 			fe = &model.FeedEvent{Type: e.typ, AccountID: e.account, OrganizationID: e.org, ObjectID: e.object,
 				Data: map[string]any{"state": "draft", "i": float64(i)}}
 		}
-		if err := db.AppendAudit(ctx, a, fe); err != nil {
-			t.Fatal(err)
-		}
+		appendChained(t, db, a, fe)
 		if i > 0 && a.Seq <= seqs[i-1] {
 			t.Errorf("audit seq %d after %d", a.Seq, seqs[i-1])
 		}

@@ -1,2 +1,0 @@
--- Reserved: number 10 belongs to another branch's migration. This empty file only keeps the numbering
--- without gaps on this branch; it is dropped when the two branches are merged.
