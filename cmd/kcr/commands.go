@@ -124,7 +124,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if len(cas.set) > 0 {
 		srv.PKI = cas.set
 		go refreshCRLs(ctx, cas.set, log)
-		go reconcileIssuances(ctx, reg, c.IssueStaleAfter, c.ReconcileEvery, log)
 	}
 	if c.Demo {
 		if err := loadDemo(ctx, c, db, acc, reg, stdout); err != nil {
@@ -133,6 +132,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
 	go hourlyJobs(ctx, bill, log)
+	if len(cas.set) > 0 {
+		// Also after the demo: it issues backdated certificates, whose intents would look stale at once.
+		go reconcileIssuances(ctx, reg, c.IssueStaleAfter, c.ReconcileEvery, log)
+	}
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
 	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller}

@@ -20,15 +20,26 @@ import (
 	"github.com/kcr-project/kcr/internal/testdb"
 )
 
-// hangUp is a CA the caller gives up on while it works: it cancels the request's context, then issues.
+// hangUp is a CA the caller gives up on while it works: it cancels the request's context when it starts
+// signing, or when registration stores the certificate.
 type hangUp struct {
 	ca.Issuer
-	cancel context.CancelFunc
+	cancel  context.CancelFunc
+	storing bool
 }
 
 func (h *hangUp) Issue(ctx context.Context, req ca.Request) (*ca.Issued, error) {
-	h.cancel()
+	if !h.storing {
+		h.cancel()
+	}
 	return h.Issuer.Issue(ctx, req)
+}
+
+func (h *hangUp) Stored(ctx context.Context, serial string) error {
+	if h.storing {
+		h.cancel()
+	}
+	return h.Issuer.Stored(ctx, serial)
 }
 
 var errCrash = errors.New("simulated crash")
@@ -105,30 +116,38 @@ func (st issuedState) issuedOnce() bool {
 func TestIssueSurvivesHangUp(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		b := withCA(t, e)
-		id := e.approvedApp(t)
 		srv := apiServer(t, e)
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		e.reg.CA = &hangUp{Issuer: b, cancel: cancel}
-		req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/applications/"+id+"/issue", nil)
-		req.Header.Set("Authorization", "Bearer "+e.tokens["registrar"])
-		req.Header.Set("Idempotency-Key", "issue-hang-up")
-		srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
-		if ctx.Err() == nil {
-			t.Fatal("the request was not cancelled")
-		}
-		if st := issuance(t, e, id); !st.issuedOnce() {
-			t.Fatalf("after the hang-up: %+v", st)
-		}
-		e.reg.CA = b
-		r := e.do("registrar", "POST", "/api/v1/applications/"+id+"/issue", nil, "Idempotency-Key", "issue-hang-up")
-		var v registration.ApplicationView
-		r.json(t, &v)
-		if r.status != 200 || r.header.Get("Idempotent-Replayed") != "true" || v.State != model.StateIssued {
-			t.Fatalf("retry: %d %s", r.status, r.body)
-		}
-		if st := issuance(t, e, id); !st.issuedOnce() {
-			t.Fatalf("after the retry: %+v", st)
+		for _, tc := range []struct {
+			name    string
+			storing bool
+		}{{"while signing", false}, {"while storing", true}} {
+			t.Run(tc.name, func(t *testing.T) {
+				id := e.approvedApp(t)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				e.reg.CA = &hangUp{Issuer: b, cancel: cancel, storing: tc.storing}
+				defer func() { e.reg.CA = b }()
+				req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/applications/"+id+"/issue", nil)
+				req.Header.Set("Authorization", "Bearer "+e.tokens["registrar"])
+				req.Header.Set("Idempotency-Key", "issue-"+id)
+				srv.Handler().ServeHTTP(httptest.NewRecorder(), req)
+				if ctx.Err() == nil {
+					t.Fatal("the request was not cancelled")
+				}
+				if st := issuance(t, e, id); !st.issuedOnce() {
+					t.Fatalf("after the hang-up: %+v", st)
+				}
+				e.reg.CA = b
+				r := e.do("registrar", "POST", "/api/v1/applications/"+id+"/issue", nil, "Idempotency-Key", "issue-"+id)
+				var v registration.ApplicationView
+				r.json(t, &v)
+				if r.status != 200 || r.header.Get("Idempotent-Replayed") != "true" || v.State != model.StateIssued {
+					t.Fatalf("retry: %d %s", r.status, r.body)
+				}
+				if st := issuance(t, e, id); !st.issuedOnce() {
+					t.Fatalf("after the retry: %+v", st)
+				}
+			})
 		}
 	})
 }
