@@ -367,3 +367,30 @@ func TestConcurrentSameKey(t *testing.T) {
 		}
 	})
 }
+
+// Concurrent issue requests with one Idempotency-Key (a client retrying while its first try is still being
+// issued) all get the one answer: the retries stopped by the issuance in flight wait for its answer.
+func TestConcurrentSameKeyIssue(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		withCA(t, e)
+		id := e.approvedApp(t)
+		results := make([]response, 4)
+		var wg sync.WaitGroup
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = e.do("registrar", "POST", "/api/v1/applications/"+id+"/issue", nil, "Idempotency-Key", "issue-once")
+			}()
+		}
+		wg.Wait()
+		for _, r := range results {
+			if r.status != 200 || string(r.body) != string(results[0].body) {
+				t.Fatalf("answers differ: %d %s and %d %s", r.status, r.body, results[0].status, results[0].body)
+			}
+		}
+		if st := issuance(t, e, id); !st.issuedOnce() {
+			t.Fatalf("%+v", st)
+		}
+	})
+}

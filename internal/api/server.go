@@ -294,11 +294,19 @@ func (s *Server) saveAnswer(ctx context.Context, r *http.Request, key, hash stri
 		Body: buf.body.Bytes()}, s.Clock.Now().UnixMicro())
 }
 
+// A retry of the issue step stopped by an issuance in flight looks for that issuance's answer every
+// ownTxPoll, at most ownTxPolls times (5 s), before it answers with the conflict.
+const (
+	ownTxPoll  = 100 * time.Millisecond
+	ownTxPolls = 50
+)
+
 // idempotentOwnTx runs the issue step, which commits on its own (the CA's intent is committed before it
 // signs). Its answer is stored in the transaction that stores the certificate, through the issue step's hook,
 // so that a crash cannot leave an issued certificate without the answer a retry replays. A concurrent retry
-// is stopped by the step's own guard (one issuance per application) and then answered with the stored answer
-// when there is one by then.
+// is stopped by the step's own guard (one issuance per application, a conflict); it then waits, boundedly,
+// for the answer of the request in flight, which is likely its own earlier try (a client that hung up and
+// retried), and replays it.
 func (s *Server) idempotentOwnTx(w http.ResponseWriter, r *http.Request, rt route, body []byte, hash, key string, replay func() bool) {
 	p := principalOf(r)
 	hook := func(ctx context.Context, view *registration.ApplicationView) error {
@@ -312,11 +320,26 @@ func (s *Server) idempotentOwnTx(w http.ResponseWriter, r *http.Request, rt rout
 	buf := &bufferedWriter{header: http.Header{}}
 	rr := r.Clone(registration.WithIssuedHook(r.Context(), hook))
 	rr.Body = readCloser{bytes.NewReader(body)}
-	if err := rt.Handle(s, buf, rr); err != nil {
+	err := rt.Handle(s, buf, rr)
+	if err != nil {
 		writeProblem(buf, rr, s.Log, err)
 	}
-	if buf.status >= 400 && replay() {
+	if buf.status < 400 {
+		buf.flush(w)
 		return
+	}
+	for i := 0; ; i++ {
+		if replay() {
+			return
+		}
+		if !errs.Is(err, errs.Conflict) || i == ownTxPolls {
+			break
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(ownTxPoll):
+		}
 	}
 	buf.flush(w)
 }
