@@ -25,7 +25,7 @@ const DefaultStaleAfter = 2 * time.Minute
 // ReconcileResult counts what one reconciliation did.
 type ReconcileResult struct {
 	Completed int // signed certificates stored and their applications issued
-	Abandoned int // intents given up; their applications can be issued again
+	Abandoned int // intents given up (or found finished meanwhile by another replica)
 }
 
 // Reconcile finishes or gives up every issuance that has been in flight (its intent pending or signed) for
