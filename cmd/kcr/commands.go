@@ -142,6 +142,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		defer close(sequencerDone)
 		sequenceAudit(ctx, db, log)
 	}()
+	if len(cas.set) > 0 {
+		// Also after the demo: it issues backdated certificates, whose intents would look stale at once.
+		go reconcileIssuances(ctx, reg, c.IssueStaleAfter, c.ReconcileEvery, log)
+	}
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
 	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller}
@@ -214,6 +218,28 @@ func hourlyJobs(ctx context.Context, b *billing.Service, log *slog.Logger) {
 		// and then as the tables grow; a failure costs speed, not correctness, so it is only logged.
 		if err := b.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
 			log.Error("refresh query planner statistics", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reconcileIssuances finishes or abandons the issuances a crash or a lost connection interrupted, at
+// start-up and then every period. Only intents older than staleAfter are touched and every step is
+// conditional, so replicas may all run it.
+func reconcileIssuances(ctx context.Context, reg *registration.Service, staleAfter, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := reg.Reconcile(ctx, staleAfter)
+		if err != nil && ctx.Err() == nil {
+			log.Error("reconcile interrupted issuances", "err", err)
+		}
+		if res.Completed+res.Abandoned > 0 {
+			log.Info("reconciled interrupted issuances", "completed", res.Completed, "abandoned", res.Abandoned)
 		}
 		select {
 		case <-ctx.Done():

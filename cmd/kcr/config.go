@@ -14,6 +14,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/ca"
+	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
 )
 
@@ -159,6 +160,21 @@ type serveConfig struct {
 	SecureCookies bool
 	SellerFile    string         // the CA operator's requisites for invoices (JSON, see loadSeller)
 	Seller        document.Party // from SellerFile; the demo's under --demo without it; none otherwise
+	// IssueStaleAfter is how long an issuance may stay in flight before the reconciler finishes or abandons
+	// it; ReconcileEvery is how often the reconciler looks.
+	IssueStaleAfter, ReconcileEvery time.Duration
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
+	v := getenv(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, usageError{fmt.Sprintf("%s=%q: must be a duration such as 90s or 2m", key, v)}
+	}
+	return d, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -221,6 +237,17 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	fs.BoolVar(&c.Demo, "demo", demo, "load demo data into an empty database (env KCR_DEMO)")
 	fs.StringVar(&c.SellerFile, "seller", getenv("KCR_SELLER_FILE"), "JSON file of the CA operator's requisites printed on invoices and acts (env KCR_SELLER_FILE)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", secure, "mark session cookies Secure, for HTTPS deployments (env KCR_SECURE_COOKIES)")
+	stale, err := envDuration(getenv, "KCR_ISSUE_STALE_AFTER", registration.DefaultStaleAfter)
+	if err != nil {
+		return nil, err
+	}
+	every, err := envDuration(getenv, "KCR_RECONCILE_EVERY", time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	fs.DurationVar(&c.IssueStaleAfter, "issue-stale-after", stale,
+		"an issuance in flight this long was interrupted: the reconciler finishes or abandons it (env KCR_ISSUE_STALE_AFTER)")
+	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", every, "how often the reconciler looks for interrupted issuances (env KCR_RECONCILE_EVERY)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -235,6 +262,12 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	}
 	if err := c.timelineConfig.validate(); err != nil {
 		return nil, err
+	}
+	if c.IssueStaleAfter < time.Second {
+		return nil, usageError{fmt.Sprintf("--issue-stale-after %s: must be at least 1s, longer than an issuance takes", c.IssueStaleAfter)}
+	}
+	if c.ReconcileEvery < 100*time.Millisecond {
+		return nil, usageError{fmt.Sprintf("--reconcile-every %s: must be at least 100ms", c.ReconcileEvery)}
 	}
 	switch {
 	case c.SellerFile != "":

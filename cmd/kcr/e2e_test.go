@@ -438,6 +438,8 @@ func TestConfigErrors(t *testing.T) {
 		{"bad env months", map[string]string{"KCR_CERT_VALIDITY_MONTHS": "a year"}, []string{"serve"}, "KCR_CERT_VALIDITY_MONTHS"},
 		{"bad cutoff date", nil, []string{"serve", "--cutoff-employees", "1 September"}, "--cutoff-employees"},
 		{"cutoffs out of order", map[string]string{"KCR_CUTOFF_LEGACY": "2020-01-01"}, []string{"serve"}, "out of order"},
+		{"stale age too short", nil, []string{"serve", "--issue-stale-after", "10ms"}, "--issue-stale-after"},
+		{"bad env reconcile period", map[string]string{"KCR_RECONCILE_EVERY": "hourly"}, []string{"serve"}, "KCR_RECONCILE_EVERY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer

@@ -45,6 +45,10 @@ type Server struct {
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
 
+	// beforeAnswer, when set by a test, runs just before an idempotent answer is stored; an error stands
+	// for a crash there.
+	beforeAnswer func(r *http.Request) error
+
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -192,7 +196,8 @@ type rollback struct{}
 func (rollback) Error() string { return "rolled back: the handler answered with an error" }
 
 // idempotent runs a POST so that a retry with the same Idempotency-Key creates nothing twice: the stored
-// answer is written in the same transaction as the work, and a retry replays it.
+// answer is written in the same transaction as the work, and a retry replays it. Requests with one key take
+// a lock on it first, so concurrent ones wait for the first and replay its answer.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rt route) {
 	p := principalOf(r)
 	key := r.Header.Get("Idempotency-Key")
@@ -216,26 +221,29 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rt route) {
 			writeProblem(w, r, s.Log, err)
 			return true
 		}
-		if stored.RequestHash != hash {
-			writeProblem(w, r, s.Log, errs.New(errs.Conflict,
-				"this Idempotency-Key was already used for a different request (%s %s)", stored.Method, stored.Path))
-			return true
-		}
-		w.Header().Set("Content-Type", stored.ContentType)
-		w.Header().Set("Idempotent-Replayed", "true")
-		w.WriteHeader(stored.Status)
-		w.Write(stored.Body)
+		s.replay(w, r, stored, hash)
 		return true
 	}
 	if replay() {
 		return
 	}
-	buf := &bufferedWriter{header: http.Header{}}
 	if rt.OwnTransactions {
 		s.idempotentOwnTx(w, r, rt, body, hash, key, replay)
 		return
 	}
+	buf := &bufferedWriter{header: http.Header{}}
+	var stored *storage.IdempotentResponse
 	err = s.DB.InTx(r.Context(), func(ctx context.Context) error {
+		if err := s.DB.LockIdempotencyKey(ctx, p.Actor, key); err != nil {
+			return err
+		}
+		// A request with the same key may have committed while this one waited for the lock.
+		if st, err := s.DB.IdempotentResponse(ctx, p.Actor, key); err == nil {
+			stored = st
+			return rollback{}
+		} else if !storage.IsNoRows(err) {
+			return err
+		}
 		rr := r.WithContext(ctx)
 		rr.Body = readCloser{bytes.NewReader(body)}
 		if err := rt.Handle(s, buf, rr); err != nil {
@@ -244,11 +252,11 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rt route) {
 		if buf.status >= 400 {
 			return rollback{}
 		}
-		return s.DB.SaveIdempotentResponse(ctx, p.Actor, key, &storage.IdempotentResponse{Method: r.Method,
-			Path: r.URL.Path, RequestHash: hash, Status: buf.status, ContentType: buf.header.Get("Content-Type"),
-			Body: buf.body.Bytes()}, s.Clock.Now().UnixMicro())
+		return s.saveAnswer(ctx, r, key, hash, buf)
 	})
 	switch {
+	case stored != nil:
+		s.replay(w, r, stored, hash)
 	case err == nil, err == (rollback{}):
 		buf.flush(w)
 	case err == storage.ErrDuplicate:
@@ -261,28 +269,77 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rt route) {
 	}
 }
 
-// idempotentOwnTx runs a handler that commits on its own, then stores its successful answer. A concurrent
-// retry is stopped by the handler's own guard (one issuance per application) and then answered with the
-// stored answer when there is one by then.
-func (s *Server) idempotentOwnTx(w http.ResponseWriter, r *http.Request, rt route, body []byte, hash, key string, replay func() bool) {
-	p := principalOf(r)
-	buf := &bufferedWriter{header: http.Header{}}
-	rr := r.Clone(r.Context())
-	rr.Body = readCloser{bytes.NewReader(body)}
-	if err := rt.Handle(s, buf, rr); err != nil {
-		writeProblem(buf, rr, s.Log, err)
-	}
-	if buf.status >= 400 {
-		if !replay() {
-			buf.flush(w)
-		}
+// replay answers with a stored answer, or with a conflict when the key was used for another request.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, stored *storage.IdempotentResponse, hash string) {
+	if stored.RequestHash != hash {
+		writeProblem(w, r, s.Log, errs.New(errs.Conflict,
+			"this Idempotency-Key was already used for a different request (%s %s)", stored.Method, stored.Path))
 		return
 	}
-	err := s.DB.SaveIdempotentResponse(r.Context(), p.Actor, key, &storage.IdempotentResponse{Method: r.Method, Path: r.URL.Path,
-		RequestHash: hash, Status: buf.status, ContentType: buf.header.Get("Content-Type"), Body: buf.body.Bytes()},
-		s.Clock.Now().UnixMicro())
-	if err != nil && err != storage.ErrDuplicate {
-		s.Log.Error("store idempotent answer", "err", err)
+	w.Header().Set("Content-Type", stored.ContentType)
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.WriteHeader(stored.Status)
+	w.Write(stored.Body)
+}
+
+// saveAnswer stores a successful answer in the transaction of ctx, the one that did the work.
+func (s *Server) saveAnswer(ctx context.Context, r *http.Request, key, hash string, buf *bufferedWriter) error {
+	if s.beforeAnswer != nil {
+		if err := s.beforeAnswer(r); err != nil {
+			return err
+		}
+	}
+	return s.DB.SaveIdempotentResponse(ctx, principalOf(r).Actor, key, &storage.IdempotentResponse{Method: r.Method,
+		Path: r.URL.Path, RequestHash: hash, Status: buf.status, ContentType: buf.header.Get("Content-Type"),
+		Body: buf.body.Bytes()}, s.Clock.Now().UnixMicro())
+}
+
+// A retry of the issue step stopped by an issuance in flight looks for that issuance's answer every
+// ownTxPoll, at most ownTxPolls times (5 s), before it answers with the conflict.
+const (
+	ownTxPoll  = 100 * time.Millisecond
+	ownTxPolls = 50
+)
+
+// idempotentOwnTx runs the issue step, which commits on its own (the CA's intent is committed before it
+// signs). Its answer is stored in the transaction that stores the certificate, through the issue step's hook,
+// so that a crash cannot leave an issued certificate without the answer a retry replays. A concurrent retry
+// is stopped by the step's own guard (one issuance per application, a conflict); it then waits, boundedly,
+// for the answer of the request in flight, which is likely its own earlier try (a client that hung up and
+// retried), and replays it.
+func (s *Server) idempotentOwnTx(w http.ResponseWriter, r *http.Request, rt route, body []byte, hash, key string, replay func() bool) {
+	p := principalOf(r)
+	hook := func(ctx context.Context, view *registration.ApplicationView) error {
+		ans := &bufferedWriter{header: http.Header{}}
+		writeJSON(ans, rt.Status, view)
+		if err := s.DB.LockIdempotencyKey(ctx, p.Actor, key); err != nil {
+			return err
+		}
+		return s.saveAnswer(ctx, r, key, hash, ans)
+	}
+	buf := &bufferedWriter{header: http.Header{}}
+	rr := r.Clone(registration.WithIssuedHook(r.Context(), hook))
+	rr.Body = readCloser{bytes.NewReader(body)}
+	err := rt.Handle(s, buf, rr)
+	if err != nil {
+		writeProblem(buf, rr, s.Log, err)
+	}
+	if buf.status < 400 {
+		buf.flush(w)
+		return
+	}
+	for i := 0; ; i++ {
+		if replay() {
+			return
+		}
+		if !errs.Is(err, errs.Conflict) || i == ownTxPolls {
+			break
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(ownTxPoll):
+		}
 	}
 	buf.flush(w)
 }

@@ -391,7 +391,8 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 		return nil, fmt.Errorf("record issuance intent: %w", err)
 	}
 	fail := func(err error) (*Issued, error) {
-		if uerr := b.DB.UpdateIntent(ctx, serialHex, storage.IntentFailed, nil, err.Error(), b.Clock.Now()); uerr != nil {
+		if _, uerr := b.DB.UpdateIntent(ctx, serialHex, []string{storage.IntentPending}, storage.IntentFailed, nil, err.Error(),
+			b.Clock.Now()); uerr != nil {
 			return nil, errors.Join(err, uerr)
 		}
 		return nil, err
@@ -423,21 +424,45 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return fail(fmt.Errorf("the signature just made does not verify: %w", err))
 	}
-	if err := b.DB.UpdateIntent(ctx, serialHex, storage.IntentSigned, der, "", b.Clock.Now()); err != nil {
+	if moved, err := b.DB.UpdateIntent(ctx, serialHex, []string{storage.IntentPending}, storage.IntentSigned, der, "",
+		b.Clock.Now()); err != nil {
 		return nil, err
+	} else if !moved {
+		// A reconciler found the intent stale and abandoned it: this certificate must not be stored.
+		return nil, errs.New(errs.Conflict, "the issuance took too long and was abandoned; issue the certificate again")
 	}
-	return &Issued{Serial: serialHex, DER: der, Issuer: b.issuing.name, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter,
-		PublicKeyHash: keyHash}, nil
+	return IssuedFromDER(b.issuing.name, der)
 }
 
-// Stored marks an intent's certificate as in the register; registration calls it in the storing transaction.
+// IssuedFromDER describes a certificate the named authority signed, from its DER: the live issuance returns
+// it, and a reconciler rebuilds it from a signed intent to finish storing it.
+func IssuedFromDER(issuer string, der []byte) (*Issued, error) {
+	cert, err := x509gost.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("the signed certificate does not parse: %w", err)
+	}
+	sum := sha256.Sum256(cert.RawSPKI)
+	return &Issued{Serial: cert.SerialNumber.Text(16), DER: der, Issuer: issuer, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter,
+		PublicKeyHash: hex.EncodeToString(sum[:])}, nil
+}
+
+// Stored marks a signed intent's certificate as in the register; registration calls it in the storing
+// transaction. An intent that is no longer signed (abandoned by a reconciler, or stored by another replica)
+// is a conflict, which rolls the storing transaction back: a certificate is stored exactly once.
 func (b *Builtin) Stored(ctx context.Context, serial string) error {
-	return b.DB.UpdateIntent(ctx, serial, storage.IntentStored, nil, "", b.Clock.Now())
+	moved, err := b.DB.UpdateIntent(ctx, serial, []string{storage.IntentSigned}, storage.IntentStored, nil, "", b.Clock.Now())
+	if err == nil && !moved {
+		err = errs.New(errs.Conflict, "the issuance of certificate %s was finished or abandoned meanwhile; reload the application", serial)
+	}
+	return err
 }
 
-// Abandoned marks a signed certificate that could not be stored; it frees the application for another try.
+// Abandoned marks an intent still in flight (pending, or signed but not stored) as abandoned; it frees the
+// application for another try. An intent already stored, failed or abandoned is left as it is.
 func (b *Builtin) Abandoned(ctx context.Context, serial, reason string) error {
-	return b.DB.UpdateIntent(ctx, serial, storage.IntentAbandoned, nil, reason, b.Clock.Now())
+	_, err := b.DB.UpdateIntent(ctx, serial, []string{storage.IntentPending, storage.IntentSigned}, storage.IntentAbandoned, nil,
+		reason, b.Clock.Now())
+	return err
 }
 
 // WithClock returns the same authorities working on another clock; the demo backdates certificates with

@@ -33,7 +33,9 @@ type Issued struct {
 // Issuer issues certificates. Issue is called outside the registration transaction: a CA records its
 // intent, signs and verifies on its own, then registration stores the certificate and calls Stored in the
 // transaction that moves the application to issued, or Abandoned when that transaction fails. At most one
-// issuance per application is in flight: a concurrent Issue for the same application is a conflict.
+// issuance per application is in flight: a concurrent Issue for the same application is a conflict. Stored
+// fails (a conflict) when the issuance is no longer signed, so a certificate is stored once even when a
+// reconciler finishes an interrupted issuance; Abandoned leaves an issuance already finished as it is.
 type Issuer interface {
 	Issue(ctx context.Context, req Request) (*Issued, error)
 	Stored(ctx context.Context, serial string) error

@@ -408,7 +408,9 @@ func checkActionInput(act Action, in ActionInput) error {
 
 // issueApplication asks the CA for the certificate of an approved application and stores it. The CA signs
 // outside the registration transaction (it commits its own intent first); storing the certificate, moving
-// the application to issued and auditing then happen in one transaction.
+// the application to issued and auditing then happen in one transaction (storeIssued). Once the CA is asked,
+// the issuance no longer depends on the caller: a client that hangs up does not leave a signed certificate
+// half-stored, and what a crash leaves behind is finished by the reconciler (reconcile.go).
 func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id string, in ActionInput) (*ApplicationView, error) {
 	a, err := s.DB.Application(ctx, p.Scope(), id)
 	if storage.IsNoRows(err) {
@@ -446,72 +448,100 @@ func (s *Service) issueApplication(ctx context.Context, p *access.Principal, id 
 	if err != nil {
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx)
 	iss, err := issuer.Issue(ctx, ca.Request{Application: a, Employee: e, Organization: o, CSR: a.CSR})
 	if err != nil {
 		return nil, err
 	}
 	var view *ApplicationView
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
-		now := s.Clock.Now()
-		c := &model.Certificate{Serial: iss.Serial, AccountID: a.AccountID, OrganizationID: a.OrganizationID, EmployeeID: a.EmployeeID,
-			ApplicationID: a.ID, Kind: a.Kind, Status: model.CertValid, Issuer: iss.Issuer, NotBefore: iss.NotBefore,
-			NotAfter: iss.NotAfter, DER: iss.DER, CreatedAt: now, PublicKeyHash: iss.PublicKeyHash}
-		if err := s.DB.CreateCertificate(ctx, c); err != nil {
+		if err := s.storeIssued(ctx, p, issuer, a, e, iss, d, in.Note); err != nil {
 			return err
 		}
-		a.State, a.CertificateSerial, a.UpdatedAt = model.StateIssued, c.Serial, now
-		if ok, err := s.DB.SaveApplication(ctx, a, model.StateApproved); err != nil {
-			return err
-		} else if !ok {
-			return errs.New(errs.Conflict, "the application changed while the certificate was being issued; reload it")
-		}
-		if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: string(ActIssue), From: model.StateApproved,
-			To: model.StateIssued, Actor: p.Actor, At: now, Note: in.Note}); err != nil {
+		var err error
+		if view, err = s.view(ctx, p, a.ID); err != nil {
 			return err
 		}
-		if err := issuer.Stored(ctx, c.Serial); err != nil {
-			return err
+		if hook, ok := ctx.Value(issuedHookKey{}).(IssuedHook); ok {
+			return hook(ctx, view)
 		}
-		if a.BillingPosition != rules.BillingHeadIdentification {
-			if err := s.charge(ctx, billing.Charge{AccountID: a.AccountID, PayerOrganizationID: a.OrganizationID,
-				Position: a.BillingPosition, Event: "issuance", ApplicationID: a.ID, CertificateSerial: c.Serial, Employee: e,
-				At: now}); err != nil {
-				return err
-			}
-		}
-		if a.ReissueOf != "" {
-			if err := s.DB.SetReplacedBy(ctx, a.ReissueOf, c.Serial); err != nil {
-				return err
-			}
-		}
-		if companion, ok := rules.BundledCompanion(d); ok {
-			if err := s.bundle(ctx, p, a, companion); err != nil {
-				return err
-			}
-		}
-		if err := s.record(ctx, p, "application.issue", "application", a.ID, a.AccountID, a.OrganizationID,
-			map[string]any{"from": string(model.StateApproved), "to": string(model.StateIssued), "serial": c.Serial},
-			"application.state_changed", map[string]any{"action": string(ActIssue), "from": string(model.StateApproved),
-				"to": string(model.StateIssued)}); err != nil {
-			return err
-		}
-		if err := s.record(ctx, p, "certificate.issue", "certificate", c.Serial, c.AccountID, c.OrganizationID,
-			map[string]any{"issuer": c.Issuer, "application_id": a.ID}, "certificate.issued",
-			map[string]any{"application_id": a.ID, "kind": string(c.Kind), "not_after": c.NotAfter}); err != nil {
-			return err
-		}
-		view, err = s.view(ctx, p, a.ID)
-		return err
+		return nil
 	})
 	if err != nil {
 		// The certificate was signed but is not in the register: it never leaves kcr. Record that (outside
 		// the failed transaction) so the application can be issued again.
-		if aerr := issuer.Abandoned(context.WithoutCancel(ctx), iss.Serial, err.Error()); aerr != nil {
+		if aerr := issuer.Abandoned(ctx, iss.Serial, err.Error()); aerr != nil {
 			return nil, errors.Join(err, aerr)
 		}
 		return nil, err
 	}
 	return view, nil
+}
+
+// IssuedHook runs inside the transaction that stores an issued certificate, with the view the issue step
+// returns; the API stores its idempotent answer there, so that the answer commits with the work.
+type IssuedHook func(ctx context.Context, view *ApplicationView) error
+
+type issuedHookKey struct{}
+
+// WithIssuedHook returns a context whose issue step runs hook in its storing transaction.
+func WithIssuedHook(ctx context.Context, hook IssuedHook) context.Context {
+	return context.WithValue(ctx, issuedHookKey{}, hook)
+}
+
+// storeIssued writes everything an issued certificate brings, in the caller's transaction: the certificate,
+// the application moved to issued with its history step, the intent marked stored, the billing line, the
+// replaced certificate's link, the bundled companion application and the audit and feed events. The live
+// issue step and the reconciler both use it, so a certificate finished after a crash is recorded the same
+// way. a must still be approved; d is the rules' decision for it.
+func (s *Service) storeIssued(ctx context.Context, p *access.Principal, issuer ca.Issuer, a *model.Application, e *model.Employee,
+	iss *ca.Issued, d rules.Decision, note string) error {
+	now := s.Clock.Now()
+	c := &model.Certificate{Serial: iss.Serial, AccountID: a.AccountID, OrganizationID: a.OrganizationID, EmployeeID: a.EmployeeID,
+		ApplicationID: a.ID, Kind: a.Kind, Status: model.CertValid, Issuer: iss.Issuer, NotBefore: iss.NotBefore,
+		NotAfter: iss.NotAfter, DER: iss.DER, CreatedAt: now, PublicKeyHash: iss.PublicKeyHash}
+	if err := s.DB.CreateCertificate(ctx, c); err != nil {
+		return err
+	}
+	a.State, a.CertificateSerial, a.UpdatedAt = model.StateIssued, c.Serial, now
+	if ok, err := s.DB.SaveApplication(ctx, a, model.StateApproved); err != nil {
+		return err
+	} else if !ok {
+		return errs.New(errs.Conflict, "the application changed while the certificate was being issued; reload it")
+	}
+	if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: string(ActIssue), From: model.StateApproved,
+		To: model.StateIssued, Actor: p.Actor, At: now, Note: note}); err != nil {
+		return err
+	}
+	if err := issuer.Stored(ctx, c.Serial); err != nil {
+		return err
+	}
+	if a.BillingPosition != rules.BillingHeadIdentification {
+		if err := s.charge(ctx, billing.Charge{AccountID: a.AccountID, PayerOrganizationID: a.OrganizationID,
+			Position: a.BillingPosition, Event: "issuance", ApplicationID: a.ID, CertificateSerial: c.Serial, Employee: e,
+			At: now}); err != nil {
+			return err
+		}
+	}
+	if a.ReissueOf != "" {
+		if err := s.DB.SetReplacedBy(ctx, a.ReissueOf, c.Serial); err != nil {
+			return err
+		}
+	}
+	if companion, ok := rules.BundledCompanion(d); ok {
+		if err := s.bundle(ctx, p, a, companion); err != nil {
+			return err
+		}
+	}
+	if err := s.record(ctx, p, "application.issue", "application", a.ID, a.AccountID, a.OrganizationID,
+		map[string]any{"from": string(model.StateApproved), "to": string(model.StateIssued), "serial": c.Serial},
+		"application.state_changed", map[string]any{"action": string(ActIssue), "from": string(model.StateApproved),
+			"to": string(model.StateIssued)}); err != nil {
+		return err
+	}
+	return s.record(ctx, p, "certificate.issue", "certificate", c.Serial, c.AccountID, c.OrganizationID,
+		map[string]any{"issuer": c.Issuer, "application_id": a.ID}, "certificate.issued",
+		map[string]any{"application_id": a.ID, "kind": string(c.Kind), "not_after": c.NotAfter})
 }
 
 // bundle creates the free individual application that comes with a legal_entity_employee issuance inside

@@ -400,8 +400,21 @@ func (db *DB) IdempotentResponse(ctx context.Context, principal, key string) (*I
 	return &r, nil
 }
 
-// SaveIdempotentResponse stores the answer in the caller's transaction; a concurrent request with the same
-// key makes this fail with ErrDuplicate, which rolls that request's work back.
+// LockIdempotencyKey makes requests with one principal's Idempotency-Key wait for each other until the
+// surrounding transaction ends, so that the later ones find the first one's stored answer and replay it
+// instead of doing the work again (and failing half-way on what the first one created). On PostgreSQL it is
+// a transaction-scoped advisory lock on a hash of the pair (a collision only makes two keys wait for each
+// other); SQLite's write transactions take the database lock at BEGIN, so there they are serialized already.
+func (db *DB) LockIdempotencyKey(ctx context.Context, principal, key string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.exec(ctx, `SELECT pg_advisory_xact_lock(7345011, hashtext(?))`, principal+" "+key)
+	return err
+}
+
+// SaveIdempotentResponse stores the answer in the caller's transaction, the one that did the work; a
+// concurrent request with the same key makes this fail with ErrDuplicate, which rolls that request's work back.
 func (db *DB) SaveIdempotentResponse(ctx context.Context, principal, key string, r *IdempotentResponse, at int64) error {
 	_, err := db.exec(ctx, `INSERT INTO idempotency_keys (principal, key, method, path, request_hash, status, content_type,
 		response, created_at) VALUES (?,?,?,?,?,?,?,?,?)`, principal, key, r.Method, r.Path, r.RequestHash, r.Status,

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -51,7 +52,7 @@ const (
 	IntentSigned    = "signed"    // signed and verified; the certificate is in der
 	IntentStored    = "stored"    // the certificate is in the register
 	IntentFailed    = "failed"    // refused before signing (detail says why)
-	IntentAbandoned = "abandoned" // signed, but storing it failed: the certificate never left kcr
+	IntentAbandoned = "abandoned" // signed or about to be, but never stored: the certificate never left kcr
 )
 
 // CreateIntent records that the authority is about to sign serial for an application. It commits on its
@@ -65,23 +66,50 @@ func (db *DB) CreateIntent(ctx context.Context, serial, authority, applicationID
 	return err
 }
 
-// UpdateIntent moves an intent to a new status, with the signed certificate or the reason it failed.
-func (db *DB) UpdateIntent(ctx context.Context, serial, status string, der []byte, detail string, now time.Time) error {
-	_, err := db.exec(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ? WHERE serial = ?`,
-		status, der, detail, micros(now), serial)
-	return err
+// UpdateIntent moves an intent from one of the statuses in from to status, with the signed certificate or
+// the reason it failed. It reports whether the intent moved: false means another step (a reconciler, the
+// live issuance, another replica) moved it first, and nothing was changed. The condition is what makes
+// completing or abandoning an intent happen exactly once.
+func (db *DB) UpdateIntent(ctx context.Context, serial string, from []string, status string, der []byte, detail string,
+	now time.Time) (bool, error) {
+	if len(from) == 0 {
+		return false, nil
+	}
+	args := []any{status, der, detail, micros(now), serial}
+	for _, f := range from {
+		args = append(args, f)
+	}
+	res, err := db.exec(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ?
+		WHERE serial = ? AND status IN (?`+strings.Repeat(",?", len(from)-1)+`)`, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Intent is an issuance intent as stored.
 type Intent struct {
 	Serial, Authority, ApplicationID, Status, Detail string
 	DER                                              []byte
+	UpdatedAt                                        time.Time
 }
 
 // IntentsByStatus lists intents in a status, oldest first (the signed-but-not-stored ones need attention).
 func (db *DB) IntentsByStatus(ctx context.Context, status string) ([]Intent, error) {
-	rows, err := db.query(ctx, `SELECT serial, authority, application_id, status, detail, der FROM issuance_intents
-		WHERE status = ? ORDER BY created_at`, status)
+	return db.intents(ctx, `WHERE status = ? ORDER BY created_at`, status)
+}
+
+// StaleIntents lists the intents still in flight (pending or signed) that have not moved since before:
+// their issuance was interrupted (a crash, a lost connection to the database) and nobody is finishing it.
+func (db *DB) StaleIntents(ctx context.Context, before time.Time) ([]Intent, error) {
+	return db.intents(ctx, `WHERE status IN (?, ?) AND updated_at < ? ORDER BY created_at`, IntentPending, IntentSigned,
+		micros(before))
+}
+
+func (db *DB) intents(ctx context.Context, where string, args ...any) ([]Intent, error) {
+	rows, err := db.query(ctx, `SELECT serial, authority, application_id, status, detail, der, updated_at FROM issuance_intents `+
+		where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -89,9 +117,11 @@ func (db *DB) IntentsByStatus(ctx context.Context, status string) ([]Intent, err
 	var out []Intent
 	for rows.Next() {
 		var i Intent
-		if err := rows.Scan(&i.Serial, &i.Authority, &i.ApplicationID, &i.Status, &i.Detail, &i.DER); err != nil {
+		var at int64
+		if err := rows.Scan(&i.Serial, &i.Authority, &i.ApplicationID, &i.Status, &i.Detail, &i.DER, &at); err != nil {
 			return nil, err
 		}
+		i.UpdatedAt = fromMicros(at)
 		out = append(out, i)
 	}
 	return out, rows.Err()
