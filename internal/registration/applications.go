@@ -317,7 +317,7 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		}
 		detail := map[string]any{"from": string(from), "to": string(to)}
 		if a.Verification != nil && act == ActVerifyIdentity {
-			detail["method"], detail["document"] = string(a.Verification.Method), a.Verification.Document
+			detail["method"], detail["document"] = string(a.Verification.Method), MaskDocument(a.Verification.Document)
 		}
 		if err := s.record(ctx, p, "application."+string(act), "application", a.ID, a.AccountID, a.OrganizationID, detail,
 			"application.state_changed", map[string]any{"action": string(act), "from": string(from), "to": string(to)}); err != nil {

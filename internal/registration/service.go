@@ -63,14 +63,15 @@ func forbidden(what string) error {
 	return errs.New(errs.Forbidden, "your role cannot %s", what)
 }
 
-// record writes an audit event and optionally a feed event in the current transaction.
+// record writes an audit event and optionally a feed event in the current transaction, both without
+// personal data in clear (RedactDetail).
 func (s *Service) record(ctx context.Context, p *access.Principal, action, objType, objID, accountID, orgID string,
 	detail map[string]any, feedType string, feedData map[string]any) error {
 	ev := &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: action, ObjectType: objType, ObjectID: objID,
-		AccountID: accountID, OrganizationID: orgID, Detail: detail}
+		AccountID: accountID, OrganizationID: orgID, Detail: RedactDetail(detail)}
 	var feed *model.FeedEvent
 	if feedType != "" {
-		feed = &model.FeedEvent{Type: feedType, AccountID: accountID, OrganizationID: orgID, ObjectID: objID, Data: feedData}
+		feed = &model.FeedEvent{Type: feedType, AccountID: accountID, OrganizationID: orgID, ObjectID: objID, Data: RedactDetail(feedData)}
 	}
 	return s.DB.AppendAudit(ctx, ev, feed)
 }
