@@ -367,6 +367,7 @@ func checkActionInput(act Action, in ActionInput) error {
 		if len([]rune(in.Document)) > 200 {
 			f.Add("document", "too_long", "must be at most 200 characters")
 		}
+		textChars(&f, "document", in.Document, false)
 	} else {
 		if in.Method != "" {
 			f.Add("method", "not_allowed", "only verify-identity takes a method")
@@ -381,6 +382,7 @@ func checkActionInput(act Action, in ActionInput) error {
 	if (act == ActRequestCorrection || act == ActDecline) && in.Note == "" {
 		f.Add("note", "required", "say what must be corrected or why the application is declined")
 	}
+	textChars(&f, "note", in.Note, true)
 	if len([]rune(in.Note)) > 2000 {
 		f.Add("note", "too_long", "must be at most 2000 characters")
 	}
