@@ -80,7 +80,8 @@ func checkValues(raw string) error {
 
 // checkJSON walks the body's tokens, keeping the path to each string. Invalid UTF-8 is looked for in the
 // raw bytes of each token, since decoding replaces it with U+FFFD without a word; NUL (\u0000) in the
-// decoded string. Malformed JSON stops the walk: the handler's decoder reports it.
+// decoded string. JSON broken by a raw NUL or invalid byte is refused naming the field being read; JSON
+// malformed otherwise stops the walk: the handler's decoder reports it.
 func checkJSON(body []byte) error {
 	type frame struct {
 		obj     bool
@@ -121,8 +122,9 @@ func checkJSON(body []byte) error {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			if err != io.EOF && !utf8.Valid(body) {
-				return refuse("body")
+			// A raw NUL or invalid byte breaks the JSON itself: name the field being read when it broke.
+			if err != io.EOF && (!utf8.Valid(body) || bytes.IndexByte(body, 0) >= 0) {
+				return refuse(path())
 			}
 			return nil
 		}

@@ -54,6 +54,8 @@ type Handler struct {
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
+	// patterns are the routes Register added behind the edge guard, for the tests that walk them all.
+	patterns []string
 }
 
 // Register adds the web interface's routes to root: GET / (a redirect), GET and POST /login, POST /logout,
@@ -143,6 +145,7 @@ type localizedMux struct {
 }
 
 func (m localizedMux) Handle(pattern string, h http.Handler) {
+	m.h.patterns = append(m.h.patterns, pattern)
 	m.ServeMux.Handle(pattern, localized(edge.Guard(h, m.h.refuseBytes)))
 }
 
