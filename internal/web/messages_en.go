@@ -327,6 +327,7 @@ var messagesEN = map[string]string{
 	"pos.bundled_individual_certificate":    "Certificate of an individual in a bundle",
 	"rule.login:format":                     "3–64 characters: Latin letters, digits, “.”, “_”, “-”, “@”",
 	"rule.login:taken":                      "this login is already taken",
+	"rule.login:unavailable":                "this login cannot be used; choose another",
 	"rule.full_name:required":               "enter the full name",
 	"rule.role:enum":                        "choose a role",
 	"rule.role:forbidden":                   "only the CA operator can grant this role",
@@ -451,6 +452,7 @@ var messagesEN = map[string]string{
 	"rule.cycle":       "an organization cannot be part of itself",
 
 	"rule.kpp:duplicate":               "an organization with this INN and KPP already exists",
+	"rule.kpp:unavailable":             "this INN and KPP cannot be registered here; ask the account administrator",
 	"rule.snils:duplicate":             "the organization already has an employee with this SNILS",
 	"rule.organization_id:unknown":     "organization not found",
 	"rule.organization_id:required":    "choose an organization",

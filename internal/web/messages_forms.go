@@ -130,6 +130,7 @@ var ruleMessages = map[string]string{
 	"rule.cycle":       "организация не может входить сама в себя",
 
 	"rule.kpp:duplicate":               "организация с таким ИНН и КПП уже есть",
+	"rule.kpp:unavailable":             "эти ИНН и КПП здесь зарегистрировать нельзя; обратитесь к администратору аккаунта",
 	"rule.snils:duplicate":             "сотрудник с таким СНИЛС в организации уже есть",
 	"rule.organization_id:unknown":     "организация не найдена",
 	"rule.organization_id:required":    "выберите организацию",
