@@ -6,6 +6,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/kcr-project/kcr/internal/edge"
+	"github.com/kcr-project/kcr/internal/registration"
 )
 
 // badBytes are what the edge refuses before any handler: NUL and invalid UTF-8, percent-encoded in URLs.
@@ -65,6 +68,7 @@ func TestBadBytesEveryRoute(t *testing.T) {
 						}
 						r := e.do(caller, method, p.url, body)
 						checked++
+						securityHeaders(t, method+" "+p.url, r)
 						if r.status != 422 {
 							t.Errorf("%s %s %s as %q: %d %s, want 422", method, p.url, p.body, caller, r.status, r.body)
 							continue
@@ -86,9 +90,11 @@ func TestBadBytesEveryRoute(t *testing.T) {
 				}
 				for _, u := range ctl {
 					for _, caller := range []string{"operator", "account_admin"} {
-						if r := e.do(caller, method, u, nil); r.status >= 500 {
+						r := e.do(caller, method, u, nil)
+						if r.status >= 500 {
 							t.Errorf("%s %s as %s: %d %s", method, u, caller, r.status, r.body)
 						}
+						securityHeaders(t, method+" "+u, r)
 					}
 				}
 			}
@@ -97,4 +103,53 @@ func TestBadBytesEveryRoute(t *testing.T) {
 			t.Fatalf("only %d probes", checked)
 		}
 	})
+}
+
+// securityHeaders checks the headers every API answer carries: nothing may frame it, sniff its type, send
+// its address on, or keep it in a cache.
+func securityHeaders(t *testing.T, what string, r response) {
+	t.Helper()
+	if r.header.Get("Content-Security-Policy") != edge.ContentSecurityPolicy || r.header.Get("X-Content-Type-Options") != "nosniff" ||
+		r.header.Get("Referrer-Policy") != "no-referrer" || r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("%s: headers %v", what, r.header)
+	}
+}
+
+// Every API route's answer to a valid request carries the security headers too, the certificate
+// downloads included.
+func TestSecurityHeadersEveryRoute(t *testing.T) {
+	e := newEnv(t, openSQLite(t))
+	withCA(t, e)
+	id := e.approvedApp(t)
+	var a registration.ApplicationView
+	e.do("registrar", "POST", "/api/v1/applications/"+id+"/issue", nil).json(t, &a)
+	var doc struct {
+		Paths map[string]map[string]any
+	}
+	e.do("", "GET", "/api/openapi.json", nil).json(t, &doc)
+	param := regexp.MustCompile(`\{[a-z_]+\}`)
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if strings.ToUpper(method) != "GET" {
+				continue
+			}
+			u := param.ReplaceAllStringFunc(path, func(p string) string {
+				switch p {
+				case "{serial}":
+					return a.CertificateSerial
+				case "{id}":
+					return id
+				}
+				return "x"
+			})
+			securityHeaders(t, "GET "+u, e.do("account_admin", "GET", u, nil))
+		}
+	}
+	for _, accept := range []string{"application/pkix-cert", "application/x-pem-file"} {
+		r := e.do("account_admin", "GET", "/api/v1/certificates/"+a.CertificateSerial, nil, "Accept", accept)
+		if r.status != 200 {
+			t.Fatalf("download %s: %d", accept, r.status)
+		}
+		securityHeaders(t, "download "+accept, r)
+	}
 }
