@@ -31,14 +31,14 @@ func bad(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0)
 func refuse(field string) error { return errs.Field(field, RuleEncoding, encodingMessage) }
 
 // Check refuses a request whose path, query parameters, or JSON or URL-encoded form body hold NUL or invalid
-// UTF-8, with a validation error naming the field: "path", the query parameter's name ("query" when the
-// name itself is bad), or the body field (dotted for nested JSON fields, [i] for array elements; "body"
-// when no field can be named). A body it reads is put back for the handler.
+// UTF-8, with a validation error naming the field: "path", the query parameter's or form field's name
+// ("query" or "body" when the name itself is bad), or the JSON field (dotted when nested, [i] for array
+// elements; "body" when no field can be named). A body it reads is put back for the handler.
 func Check(r *http.Request) error {
 	if bad(r.URL.Path) {
 		return refuse("path")
 	}
-	if err := checkValues(r.URL.RawQuery); err != nil {
+	if err := checkValues(r.URL.RawQuery, "query"); err != nil {
 		return err
 	}
 	if r.Body == nil || r.Body == http.NoBody {
@@ -57,17 +57,18 @@ func Check(r *http.Request) error {
 		return nil
 	}
 	if mt == "application/x-www-form-urlencoded" {
-		return checkValues(string(body))
+		return checkValues(string(body), "body")
 	}
 	return checkJSON(body)
 }
 
-// checkValues checks URL-encoded pairs after unescaping; pairs that do not unescape are the handler's.
-func checkValues(raw string) error {
+// checkValues checks URL-encoded pairs after unescaping, naming the value's key, or where (query or body)
+// for a bad key; pairs that do not unescape are the handler's.
+func checkValues(raw, where string) error {
 	v, _ := url.ParseQuery(raw)
 	for k, vals := range v {
 		if bad(k) {
-			return refuse("query")
+			return refuse(where)
 		}
 		for _, s := range vals {
 			if bad(s) {
