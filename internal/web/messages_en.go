@@ -412,7 +412,7 @@ var messagesEN = map[string]string{
 	"imp.summary_created": "Created",
 	"imp.summary_failed":  "Not created",
 	"imp.too_large":       "The file is too large: 1 MiB at most.",
-	"imp.not_utf8":        "The file is not in UTF-8.",
+	"imp.not_utf8":        "The file is not UTF-8 text (or holds NUL bytes).",
 	"imp.empty":           "The file has no data rows.",
 	"imp.bad_csv":         "The file does not read as CSV: check the quotes and separators.",
 	"imp.too_many":        "Too many rows: 2000 at a time at most.",
