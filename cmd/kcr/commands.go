@@ -121,7 +121,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintln(stdout, "no --seller: invoices and acts cannot be printed until the operator's requisites are configured")
 	}
 	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies, Billing: bill,
-		Seller: c.Seller}
+		Seller: c.Seller, MetricsToken: c.MetricsToken}
 	reg.StateCAs, reg.Timeline = cas.state, c.Timeline
 	if cas.own != nil {
 		reg.CA = cas.own
@@ -158,8 +158,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	fmt.Fprintf(stdout, "kcr listening on http://%s (database: %s)\n", ln.Addr(), db.Dialect())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	if c.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		defer mln.Close()
+		ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		defer ms.Close()
+		fmt.Fprintf(stdout, "kcr metrics on http://%s/metrics\n", mln.Addr())
+		go func() { errc <- ms.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -158,8 +158,12 @@ type serveConfig struct {
 	Addr          string
 	Demo          bool
 	SecureCookies bool
-	SellerFile    string         // the CA operator's requisites for invoices (JSON, see loadSeller)
-	Seller        document.Party // from SellerFile; the demo's under --demo without it; none otherwise
+	// MetricsAddr is a separate listen address for /metrics; MetricsToken instead serves it on Addr to
+	// callers sending the token. With neither, /metrics is not served.
+	MetricsAddr  string
+	MetricsToken string
+	SellerFile   string         // the CA operator's requisites for invoices (JSON, see loadSeller)
+	Seller       document.Party // from SellerFile; the demo's under --demo without it; none otherwise
 	// IssueStaleAfter is how long an issuance may stay in flight before the reconciler finishes or abandons
 	// it; ReconcileEvery is how often the reconciler looks.
 	IssueStaleAfter, ReconcileEvery time.Duration
@@ -235,6 +239,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	}
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "KCR_ADDR", "127.0.0.1:8080"), "listen address host:port (env KCR_ADDR)")
 	fs.BoolVar(&c.Demo, "demo", demo, "load demo data into an empty database (env KCR_DEMO)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", getenv("KCR_METRICS_ADDR"),
+		"separate listen address host:port for /metrics, reachable by the monitoring only (env KCR_METRICS_ADDR)")
+	// The token comes from the environment only: a flag would show it in the process list.
+	c.MetricsToken = getenv("KCR_METRICS_TOKEN")
 	fs.StringVar(&c.SellerFile, "seller", getenv("KCR_SELLER_FILE"), "JSON file of the CA operator's requisites printed on invoices and acts (env KCR_SELLER_FILE)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", secure, "mark session cookies Secure, for HTTPS deployments (env KCR_SECURE_COOKIES)")
 	stale, err := envDuration(getenv, "KCR_ISSUE_STALE_AFTER", registration.DefaultStaleAfter)
@@ -277,14 +285,29 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	case c.Demo:
 		c.Seller = demoSeller
 	}
-	_, port, err := net.SplitHostPort(c.Addr)
-	if err != nil {
-		return nil, usageError{fmt.Sprintf("--addr %q must be host:port, e.g. 127.0.0.1:8080", c.Addr)}
+	if err := checkAddr("--addr", c.Addr); err != nil {
+		return nil, err
 	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return nil, usageError{fmt.Sprintf("--addr %q: the port must be a number from 0 to 65535", c.Addr)}
+	if c.MetricsAddr != "" {
+		if err := checkAddr("--metrics-addr", c.MetricsAddr); err != nil {
+			return nil, err
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return nil, usageError{"KCR_METRICS_TOKEN must be at least 16 characters"}
 	}
 	return c, nil
+}
+
+func checkAddr(flag, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("%s %q must be host:port, e.g. 127.0.0.1:8080", flag, addr)}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return usageError{fmt.Sprintf("%s %q: the port must be a number from 0 to 65535", flag, addr)}
+	}
+	return nil
 }
 
 // parseFlags parses and turns a bad flag into a usage error (exit 2); the flag package has already printed

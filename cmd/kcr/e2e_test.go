@@ -150,6 +150,7 @@ func TestEndToEnd(t *testing.T) {
 
 // endToEnd runs the walk on the database the environment names; driver and dsn reach it behind kcr's back.
 func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn string) {
+	env["KCR_METRICS_TOKEN"] = "e2e-metrics-token-0123"
 	s := startServer(t, env, "--demo")
 	if !strings.Contains(s.out.String(), "demo users") {
 		t.Fatalf("no demo users printed:\n%s", s.out)
@@ -286,7 +287,9 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 	certificateLifecycle(t, s, o, work, a.ID)
 
 	// Metrics count the requests just made.
-	resp, err = http.Get(s.base + "/metrics")
+	mreq, _ := http.NewRequest("GET", s.base+"/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer "+env["KCR_METRICS_TOKEN"])
+	resp, err = http.DefaultClient.Do(mreq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,6 +429,8 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"bad addr", nil, []string{"serve", "--addr", "localhost"}, "--addr"},
 		{"bad port", nil, []string{"serve", "--addr", "127.0.0.1:99999"}, "port"},
+		{"bad metrics addr", nil, []string{"serve", "--metrics-addr", "metrics"}, "--metrics-addr"},
+		{"short metrics token", map[string]string{"KCR_METRICS_TOKEN": "short"}, []string{"serve"}, "KCR_METRICS_TOKEN"},
 		{"bad db url", nil, []string{"serve", "--db", "mysql://x"}, "--db"},
 		{"bad env bool", map[string]string{"KCR_DEMO": "yes please"}, []string{"serve"}, "KCR_DEMO"},
 		{"bad env db", map[string]string{"KCR_DB": "sqlite:///tmp/x"}, []string{"migrate"}, "--db"},

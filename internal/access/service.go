@@ -46,6 +46,16 @@ func (s *Service) audit(ctx context.Context, p *Principal, action audit.Action, 
 		ObjectID: objID, AccountID: accountID, Detail: detail}, nil)
 }
 
+// loginTaken refuses a login another user has. Logins are unique across accounts, and an account's
+// administrator may not learn whether the holder is in another account: the refusal only says the login
+// cannot be used. The CA operator, who sees every account, is told it is taken.
+func loginTaken(p *Principal) error {
+	if p != nil && p.AccountID != "" {
+		return errs.Field("login", "unavailable", "this login cannot be used; choose another")
+	}
+	return errs.Field("login", "taken", "this login is already taken")
+}
+
 // PrincipalOfUser builds the principal a signed-in user acts as.
 func PrincipalOfUser(u *model.User) *Principal {
 	p := &Principal{Actor: "user:" + u.ID, Name: u.Login, AccountID: u.AccountID, Role: u.Role}
@@ -306,7 +316,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in UserInput) (*
 		EmployeeID: in.EmployeeID, OrganizationIDs: dedupe(in.OrganizationIDs), PasswordHash: hash, CreatedAt: s.Clock.Now()}
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := s.DB.CreateUser(ctx, u); err == storage.ErrDuplicate {
-			return errs.Field("login", "taken", "this login is already taken")
+			return loginTaken(p)
 		} else if err != nil {
 			return err
 		}

@@ -528,7 +528,6 @@ type accessFixture struct {
 	fixedCert        map[string]string // target → a valid certificate of the target's employee
 	n                int
 	snilses          []string // every СНИЛС the test registered
-	personalExtra    []string
 	otherAccountData []string
 	otherOrg         *model.Organization
 	otherEmp         *model.Employee

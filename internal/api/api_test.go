@@ -3,7 +3,9 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -359,9 +361,27 @@ func TestHealthAndMetrics(t *testing.T) {
 		t.Fatalf("healthz: %d %s", r.status, r.body)
 	}
 	e.do("key_account", "GET", "/api/v1/organizations", nil)
-	r := e.do("", "GET", "/metrics", nil)
+	for _, h := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "Bearer " + e.tokens["key_account"]}} {
+		if r := e.do("", "GET", "/metrics", nil, h...); r.status != 401 {
+			t.Fatalf("metrics with %v: %d, want 401", h, r.status)
+		}
+	}
+	r := e.do("", "GET", "/metrics", nil, "Authorization", "Bearer "+testMetricsToken)
 	if r.status != 200 || !strings.Contains(string(r.body), `kcr_http_requests_total{code="200",route="GET /api/v1/organizations"} 1`) {
 		t.Fatalf("metrics: %d\n%s", r.status, r.body)
+	}
+	// Without a token the API does not serve /metrics: MetricsHandler does, on an address of its own.
+	bare := &api.Server{DB: e.db, Access: e.acc, Reg: e.reg, Clock: e.clk, Log: slog.New(slog.DiscardHandler)}
+	h := bare.Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 404 {
+		t.Fatalf("metrics without a token configured: %d, want 404", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	bare.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "go_goroutines") {
+		t.Fatalf("metrics handler: %d", rec.Code)
 	}
 }
 

@@ -47,6 +47,9 @@ var callers = []string{"operator", "account_admin", "org_admin", "registrar", "a
 
 const testPassword = "correct horse battery"
 
+// testMetricsToken guards the test server's /metrics.
+const testMetricsToken = "metrics-token-for-tests"
+
 func newEnv(t *testing.T, db *storage.DB) *env {
 	t.Helper()
 	ctx := context.Background()
@@ -104,7 +107,8 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	e.tokens["key_org_a"] = secret
 	srv := &api.Server{DB: db, Access: e.acc, Reg: e.reg, Clock: e.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Billing: e.bill, Seller: document.Party{Name: "ООО «УЦ»", INN: "7728168971", KPP: "770801001",
-			Bank: "ПАО «Демобанк»", BIC: "044525225", Account: "40702810900000000001", CorrAccount: "30101810400000000225"}}
+			Bank: "ПАО «Демобанк»", BIC: "044525225", Account: "40702810900000000001", CorrAccount: "30101810400000000225"},
+		MetricsToken: testMetricsToken}
 	e.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.srv.Close)
 	return e

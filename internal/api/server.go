@@ -15,12 +15,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
@@ -44,6 +44,9 @@ type Server struct {
 	Billing *billing.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
+	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.
+	// Empty, Handler does not serve /metrics: serve MetricsHandler on a separate, internal address instead.
+	MetricsToken string
 
 	// beforeAnswer, when set by a test, runs just before an idempotent answer is stored; an error stands
 	// for a crash there.
@@ -69,7 +72,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.Method+" "+rt.Path, s.instrument(rt.Method+" "+rt.Path, s.wrap(rt)))
 	}
 	mux.Handle("GET /healthz", s.instrument("GET /healthz", http.HandlerFunc(s.healthz)))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	if s.MetricsToken != "" {
+		mux.Handle("GET /metrics", s.metricsAuth(s.MetricsHandler()))
+	}
 	mux.Handle("GET /api/openapi.json", s.instrument("GET /api/openapi.json", http.HandlerFunc(s.openapi)))
 	s.registerPKI(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +86,10 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.Log, errs.New(errs.Forbidden, "cross-origin request refused"))
 	}))
-	return cop.Handler(mux)
+	// The byte check and the security headers come first: nothing below sees NUL or invalid UTF-8.
+	return edge.Guard(cop.Handler(mux), func(w http.ResponseWriter, r *http.Request, err error) {
+		writeProblem(w, r, s.Log, err)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

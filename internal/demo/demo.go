@@ -423,9 +423,10 @@ func (l *loader) application(ctx context.Context, ap appPlan, at time.Time) erro
 	for _, st := range ap.steps {
 		switch st.kind {
 		case stCSR, stOwnCSR:
-			body, err := newCSR(fullNameOf(&p.in))
-			if err != nil {
-				return err
+			// body and its error stay apart from err: a := here would shadow err and drop UploadCSR's failure.
+			body, csrErr := newCSR(fullNameOf(&p.in))
+			if csrErr != nil {
+				return csrErr
 			}
 			who := l.admin
 			if st.kind == stOwnCSR {

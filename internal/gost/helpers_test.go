@@ -22,7 +22,6 @@ type signed struct {
 	tbs    []byte // the TBSCertificate / CertificationRequestInfo / TBSCertList DER, tag and length included
 	sigAlg asn1.ObjectIdentifier
 	sig    []byte // the BIT STRING contents
-	spki   []byte // the SubjectPublicKeyInfo DER inside tbs (nil for a CRL)
 }
 
 func readPEM(t testing.TB, path, typ string) []byte {

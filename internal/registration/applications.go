@@ -336,7 +336,7 @@ func (s *Service) Act(ctx context.Context, p *access.Principal, id string, act A
 		}
 		detail := map[string]any{"from": string(from), "to": string(to)}
 		if a.Verification != nil && act == ActVerifyIdentity {
-			detail["method"], detail["document"] = string(a.Verification.Method), a.Verification.Document
+			detail["method"], detail["document"] = string(a.Verification.Method), MaskDocument(a.Verification.Document)
 		}
 		if err := s.record(ctx, p, audit.Action("application."+string(act)), "application", a.ID, a.AccountID, a.OrganizationID, detail,
 			"application.state_changed", map[string]any{"action": string(act), "from": string(from), "to": string(to)}); err != nil {
@@ -386,6 +386,7 @@ func checkActionInput(act Action, in ActionInput) error {
 		if len([]rune(in.Document)) > 200 {
 			f.Add("document", "too_long", "must be at most 200 characters")
 		}
+		textChars(&f, "document", in.Document, false)
 	} else {
 		if in.Method != "" {
 			f.Add("method", "not_allowed", "only verify-identity takes a method")
@@ -400,6 +401,7 @@ func checkActionInput(act Action, in ActionInput) error {
 	if (act == ActRequestCorrection || act == ActDecline) && in.Note == "" {
 		f.Add("note", "required", "say what must be corrected or why the application is declined")
 	}
+	textChars(&f, "note", in.Note, true)
 	if len([]rune(in.Note)) > 2000 {
 		f.Add("note", "too_long", "must be at most 2000 characters")
 	}

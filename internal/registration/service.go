@@ -64,17 +64,18 @@ func forbidden(what string) error {
 	return errs.New(errs.Forbidden, "your role cannot %s", what)
 }
 
-// record writes an audit event and optionally a feed event in the current transaction.
+// record writes an audit event and optionally a feed event in the current transaction, both without
+// personal data in clear (RedactDetail).
 func (s *Service) record(ctx context.Context, p *access.Principal, action audit.Action, objType, objID, accountID, orgID string,
 	detail map[string]any, feedType string, feedData map[string]any) error {
 	if !action.Known() {
 		return fmt.Errorf("audit action %q is not in audit.Actions", action)
 	}
 	ev := &audit.Event{At: s.Clock.Now(), Actor: p.Actor, Action: string(action), ObjectType: objType, ObjectID: objID,
-		AccountID: accountID, OrganizationID: orgID, Detail: detail}
+		AccountID: accountID, OrganizationID: orgID, Detail: RedactDetail(detail)}
 	var feed *model.FeedEvent
 	if feedType != "" {
-		feed = &model.FeedEvent{Type: feedType, AccountID: accountID, OrganizationID: orgID, ObjectID: objID, Data: feedData}
+		feed = &model.FeedEvent{Type: feedType, AccountID: accountID, OrganizationID: orgID, ObjectID: objID, Data: RedactDetail(feedData)}
 	}
 	return s.DB.AppendAudit(ctx, ev, feed)
 }
@@ -186,8 +187,11 @@ func (s *Service) CreateOrganization(ctx context.Context, p *access.Principal, a
 		if err := s.applyOrgInput(ctx, p, o, in); err != nil {
 			return err
 		}
+		if err := s.checkRequisitesFree(ctx, p, o); err != nil {
+			return err
+		}
 		if err := s.DB.CreateOrganization(ctx, o); err == storage.ErrDuplicate {
-			return errs.Field("kpp", "duplicate", "the account already has an organization with this ИНН and КПП")
+			return requisitesTaken(p)
 		} else if err != nil {
 			return err
 		}
@@ -196,7 +200,47 @@ func (s *Service) CreateOrganization(ctx context.Context, p *access.Principal, a
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	return hideParent(p, o), nil
+}
+
+// checkRequisitesFree refuses, as a duplicate, an ИНН and КПП another organization in the caller's scope
+// already has. One outside a scoped caller's scope is left to the unique index, whose refusal
+// requisitesTaken words without confirming that it exists.
+func (s *Service) checkRequisitesFree(ctx context.Context, p *access.Principal, o *model.Organization) error {
+	if p.OrgIDs == nil {
+		return nil
+	}
+	same, err := s.DB.Organizations(ctx, p.Scope(), storage.OrgFilter{INN: o.INN, KPP: o.KPP}, storage.Page{Limit: 2})
+	if err != nil {
+		return err
+	}
+	for _, other := range same {
+		if other.ID != o.ID {
+			return errs.Field("kpp", "duplicate", "the account already has an organization with this ИНН and КПП")
+		}
+	}
+	return nil
+}
+
+// requisitesTaken is the refusal of an ИНН and КПП the unique index found taken. A caller scoped to some
+// organizations may not learn that an organization outside them exists, so they are told only that the pair
+// cannot be used.
+func requisitesTaken(p *access.Principal) error {
+	if p.OrgIDs != nil {
+		return errs.Field("kpp", "unavailable", "this ИНН and КПП cannot be registered here; ask the account administrator")
+	}
+	return errs.Field("kpp", "duplicate", "the account already has an organization with this ИНН and КПП")
+}
+
+// hideParent clears the parent of an organization for a caller who does not see the parent: its id would
+// name an organization outside the caller's scope.
+func hideParent(p *access.Principal, o *model.Organization) *model.Organization {
+	if o != nil && o.ParentID != "" && !p.SeesOrg(o.AccountID, o.ParentID) {
+		c := *o
+		c.ParentID = ""
+		return &c
+	}
+	return o
 }
 
 func orgDetail(o *model.Organization) map[string]any {
@@ -206,7 +250,12 @@ func orgDetail(o *model.Organization) map[string]any {
 // applyOrgInput checks the parent-dependent rules and copies the input into o.
 func (s *Service) applyOrgInput(ctx context.Context, p *access.Principal, o *model.Organization, in OrganizationInput) error {
 	if in.ParentID != "" {
-		parent, err := s.DB.Organization(ctx, storage.Scope{AccountID: o.AccountID, OrgIDs: p.OrgIDs}, in.ParentID)
+		scope := storage.Scope{AccountID: o.AccountID, OrgIDs: p.OrgIDs}
+		if in.ParentID == o.ParentID {
+			// The organization's own parent, kept: the caller need not see it.
+			scope.OrgIDs = nil
+		}
+		parent, err := s.DB.Organization(ctx, scope, in.ParentID)
 		if storage.IsNoRows(err) {
 			return errs.Field("parent_id", "unknown", "no such organization")
 		}
@@ -252,6 +301,12 @@ func (s *Service) UpdateOrganization(ctx context.Context, p *access.Principal, i
 		return nil, forbidden("change organizations")
 	}
 	in.normalize()
+	if in.ParentID == "" && p.OrgIDs != nil {
+		// The caller was not shown a parent outside their scope (hideParent): the organization keeps it.
+		if cur, err := s.DB.Organization(ctx, p.Scope(), id); err == nil && cur.ParentID != "" && !p.SeesOrg(cur.AccountID, cur.ParentID) {
+			in.ParentID = cur.ParentID
+		}
+	}
 	var f errs.Fields
 	in.check(&f)
 	if err := f.Err(); err != nil {
@@ -268,9 +323,12 @@ func (s *Service) UpdateOrganization(ctx context.Context, p *access.Principal, i
 		if err := s.applyOrgInput(ctx, p, o, in); err != nil {
 			return err
 		}
+		if err := s.checkRequisitesFree(ctx, p, o); err != nil {
+			return err
+		}
 		o.UpdatedAt = s.Clock.Now()
 		if err := s.DB.UpdateOrganization(ctx, o); err == storage.ErrDuplicate {
-			return errs.Field("kpp", "duplicate", "the account already has an organization with this ИНН and КПП")
+			return requisitesTaken(p)
 		} else if err != nil {
 			return err
 		}
@@ -279,7 +337,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, p *access.Principal, i
 	if err != nil {
 		return nil, err
 	}
-	return o, nil
+	return hideParent(p, o), nil
 }
 
 // Organization returns one organization in scope.
@@ -291,7 +349,7 @@ func (s *Service) Organization(ctx context.Context, p *access.Principal, id stri
 	if storage.IsNoRows(err) {
 		return nil, errs.NotFoundf("organization %s not found", id)
 	}
-	return o, err
+	return hideParent(p, o), err
 }
 
 // Organizations lists organizations in scope.
@@ -306,6 +364,9 @@ func (s *Service) Organizations(ctx context.Context, p *access.Principal, f stor
 	rows, err := s.DB.Organizations(ctx, p.Scope(), f, pg)
 	if err != nil {
 		return ListPage[*model.Organization]{}, err
+	}
+	for i, o := range rows {
+		rows[i] = hideParent(p, o)
 	}
 	return paginate(rows, pg, func(o *model.Organization) string { return o.ID }), nil
 }

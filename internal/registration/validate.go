@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
@@ -39,6 +38,7 @@ func (in *OrganizationInput) normalize() {
 // check validates an organization on its own; parent-dependent rules are checked by the service.
 func (in *OrganizationInput) check(f *errs.Fields) {
 	textField(f, "name", in.Name, true, 500)
+	mixedScript(f, "name", in.Name)
 	textField(f, "address", in.Address, false, 1000)
 	textField(f, "region", in.Region, false, 200)
 	if !slices.Contains([]model.Sector{model.SectorCommercial, model.SectorState, model.SectorFinancial}, in.Sector) {
@@ -96,12 +96,7 @@ func textField(f *errs.Fields, field, v string, required bool, max int) {
 	if n := len([]rune(v)); n > max {
 		f.Add(field, "too_long", "must be at most "+strconv.Itoa(max)+" characters")
 	}
-	for _, r := range v {
-		if unicode.IsControl(r) {
-			f.Add(field, "format", "must not contain control characters")
-			return
-		}
-	}
+	textChars(f, field, v, false)
 }
 
 // EmployeeInput creates or replaces an employee.
@@ -163,6 +158,8 @@ func (in *EmployeeInput) check(f *errs.Fields, now time.Time) {
 		}
 		if len([]rune(n.v)) > 100 || !nameRe.MatchString(n.v) {
 			f.Add(n.field, "format", "must be up to 100 letters, with spaces, hyphens or apostrophes inside")
+		} else {
+			mixedScript(f, n.field, n.v)
 		}
 	}
 	birth, err := time.Parse(time.DateOnly, in.BirthDate)

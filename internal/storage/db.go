@@ -69,6 +69,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 // OpenSQLiteFile opens (creating) a SQLite database at path. Write transactions take the lock at BEGIN so
 // that two writers queue on the busy timeout instead of failing with SQLITE_BUSY half-way.
 func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
+	if err := restrictSQLiteFiles(path); err != nil {
+		return nil, err
+	}
 	// The path goes into a file: URI, where '%', '?' and '#' would be read as URI syntax.
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	dsn := "file:" + escaped + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
@@ -83,6 +86,23 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
 	return &DB{sql: db, dialect: SQLite}, nil
+}
+
+// restrictSQLiteFiles creates the database file readable by its owner only (0600) before SQLite opens it,
+// and narrows an existing one and its -wal and -shm files: they hold personal data. SQLite creates the -wal
+// and -shm files with the database file's mode.
+func restrictSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("restrict SQLite file %s to its owner: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Optimize refreshes the query planner's statistics where they are missing or stale. SQLite has no

@@ -38,7 +38,7 @@ func TestAdminUsers(t *testing.T) {
 	contains(t, "employee without employee", r.body, `data-field="employee_id">выберите сотрудника`)
 	r = adm.do("POST", "/ui/admin/users", url.Values{"login": {"org_admin"}, "full_name": {"Дубль"}, "role": {"accountant"},
 		"password": {testPassword}})
-	contains(t, "taken", r.body, `data-field="login">этот логин уже занят`)
+	contains(t, "taken", r.body, `data-field="login">этот логин выбрать нельзя, придумайте другой`)
 
 	good := url.Values{"login": {"registrar2"}, "full_name": {"Пётр Сидоров"}, "role": {"registrar"}, "password": {testPassword},
 		"organization_ids": {e.orgA, e.orgB}, "employee_id": {e.empA}, "nonce": {"u1"}}

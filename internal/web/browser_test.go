@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -51,9 +54,36 @@ func TestBrowser(t *testing.T) {
 			// A Russian user's browser: the interface follows Accept-Language, and Chromium's default is English.
 			chromedp.Flag("accept-lang", "ru-RU,ru"))
 		actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancelC := chromedp.NewContext(actx)
+		// Chromium reports what the Content-Security-Policy blocked (an inline script or style) in its log.
+		var mu sync.Mutex
+		var blocked []string
+		ctx, cancelC := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
+			var text string
+			switch ev := ev.(type) {
+			case *cdplog.EventEntryAdded:
+				text = ev.Entry.Text
+			case *cdpruntime.EventConsoleAPICalled:
+				for _, a := range ev.Args {
+					text += string(a.Value) + a.Description
+				}
+			}
+			if strings.Contains(text, "Content Security Policy") {
+				mu.Lock()
+				blocked = append(blocked, text)
+				mu.Unlock()
+			}
+		}))
 		ctx, cancelT := context.WithTimeout(ctx, 40*time.Second)
-		return ctx, func() { cancelT(); cancelC(); cancelA() }
+		return ctx, func() {
+			cancelT()
+			cancelC()
+			cancelA()
+			mu.Lock()
+			defer mu.Unlock()
+			for _, b := range blocked {
+				t.Errorf("the Content-Security-Policy blocked: %s", b)
+			}
+		}
 	}
 	shot := func(t *testing.T, ctx context.Context, name string) {
 		t.Helper()

@@ -65,8 +65,12 @@ const (
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	engines := testdb.Engines(t)
-	db := engines[0].Open(t)
+	return newEnvOn(t, testdb.Engines(t)[0].Open(t))
+}
+
+// newEnvOn is newEnv on a given database.
+func newEnvOn(t *testing.T, db *storage.DB) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{t: t, db: db, clk: clock.NewFake(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))}
 	acc := &access.Service{DB: db, Clock: e.clk}

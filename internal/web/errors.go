@@ -82,6 +82,10 @@ func fieldMessage(l locale, f errs.FieldError) string {
 		return l.T("fe.not_allowed")
 	case f.Rule == "too_long":
 		return l.T("fe.too_long")
+	case f.Rule == "mixed_script":
+		return l.T("fe.mixed_script")
+	case f.Rule == "bidi" || f.Rule == "encoding":
+		return l.T("fe.bad_chars")
 	case f.Rule == "enum":
 		return l.T("err.field_enum")
 	case f.Rule == "format" || f.Rule == "malformed" || f.Rule == "checksum" || f.Rule == "length":

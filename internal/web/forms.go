@@ -182,11 +182,6 @@ func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, p *access.P
 
 // ---- employees ----
 
-// employeeFields are the form's field names, the same as the service's field names.
-var employeeFields = []string{"organization_id", "surname", "given_name", "patronymic", "birth_date", "snils", "inn", "email",
-	"phone", "position", "document.type", "document.series", "document.number", "document.issue_date", "document.issuer",
-	"document.issuer_code"}
-
 func employeeValues(e *model.Employee) url.Values {
 	return url.Values{"organization_id": {e.OrganizationID}, "surname": {e.Surname}, "given_name": {e.GivenName},
 		"patronymic": {e.Patronymic}, "birth_date": {e.BirthDate}, "snils": {e.SNILS}, "inn": {e.INN}, "email": {e.Email},

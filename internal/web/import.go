@@ -258,7 +258,8 @@ func headerColumns(header []string) map[string]int {
 // readCSV reads a CSV file: UTF-8 with or without BOM, ';' or ',' separated.
 func readCSV(raw []byte) ([]string, []importRecord, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
+	// A NUL byte is not text either, and PostgreSQL refuses it in the organization lookup.
+	if !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
 		return nil, nil, importFileError{key: "imp.not_utf8"}
 	}
 	first, _, _ := bytes.Cut(raw, []byte("\n"))

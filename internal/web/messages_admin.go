@@ -68,6 +68,7 @@ var adminMessages = map[string]string{
 var adminRuleMessages = map[string]string{
 	"rule.login:format":                 "3–64 символа: латинские буквы, цифры, «.», «_», «-», «@»",
 	"rule.login:taken":                  "этот логин уже занят",
+	"rule.login:unavailable":            "этот логин выбрать нельзя, придумайте другой",
 	"rule.full_name:required":           "укажите ФИО",
 	"rule.role:enum":                    "выберите роль",
 	"rule.role:forbidden":               "эту роль может назначить только оператор УЦ",

@@ -65,7 +65,7 @@ var formMessages = map[string]string{
 	"imp.summary_created": "Создано",
 	"imp.summary_failed":  "Не создано",
 	"imp.too_large":       "Файл слишком большой: не больше 1 МиБ.",
-	"imp.not_utf8":        "Файл не в кодировке UTF-8.",
+	"imp.not_utf8":        "Файл не в кодировке UTF-8 (или содержит нулевые байты).",
 	"imp.empty":           "В файле нет строк с данными.",
 	"imp.bad_csv":         "Файл не читается как CSV: проверьте кавычки и разделители.",
 	"imp.too_many":        "Слишком много строк: не больше 2000 за раз.",
@@ -130,6 +130,7 @@ var ruleMessages = map[string]string{
 	"rule.cycle":       "организация не может входить сама в себя",
 
 	"rule.kpp:duplicate":               "организация с таким ИНН и КПП уже есть",
+	"rule.kpp:unavailable":             "эти ИНН и КПП здесь зарегистрировать нельзя; обратитесь к администратору аккаунта",
 	"rule.snils:duplicate":             "сотрудник с таким СНИЛС в организации уже есть",
 	"rule.organization_id:unknown":     "организация не найдена",
 	"rule.organization_id:required":    "выберите организацию",

@@ -12,6 +12,7 @@ import (
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -59,7 +60,8 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Pri
 	for i, e := range events {
 		rows[i] = auditRow{E: e, Who: names[e.AccountID][e.Actor]}
 		if len(e.Detail) > 0 {
-			if b, err := json.Marshal(e.Detail); err == nil {
+			// Events written before details were redacted may still hold a document number.
+			if b, err := json.Marshal(registration.RedactDetail(e.Detail)); err == nil {
 				rows[i].Detail = string(b)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -20,6 +21,7 @@ import (
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
+	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/registration"
 )
@@ -52,6 +54,8 @@ type Handler struct {
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
+	// patterns are the routes Register added behind the edge guard, for the tests that walk them all.
+	patterns []string
 }
 
 // Register adds the web interface's routes to root: GET / (a redirect), GET and POST /login, POST /logout,
@@ -68,7 +72,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
 	post := func(f http.HandlerFunc) http.Handler { return cop.Handler(f) }
 	// Every route but the static files knows the request's language.
-	mux := localizedMux{root}
+	mux := localizedMux{root, h}
 
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/ui/", http.StatusSeeOther)
@@ -127,16 +131,34 @@ func (h *Handler) Register(root *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	root.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		edge.SetHeaders(w.Header())
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	}))
 }
 
-// localizedMux registers handlers behind localized.
-type localizedMux struct{ *http.ServeMux }
+// localizedMux registers handlers behind localized and the edge guard (security headers; NUL and invalid
+// UTF-8 refused before any handler).
+type localizedMux struct {
+	*http.ServeMux
+	h *Handler
+}
 
 func (m localizedMux) Handle(pattern string, h http.Handler) {
-	m.ServeMux.Handle(pattern, localized(h))
+	m.h.patterns = append(m.h.patterns, pattern)
+	m.ServeMux.Handle(pattern, localized(edge.Guard(h, m.h.refuseBytes)))
+}
+
+// refuseBytes shows the error page for a request the edge guard refused, naming the field.
+func (h *Handler) refuseBytes(w http.ResponseWriter, r *http.Request, err error) {
+	l := localeOf(r)
+	pr := explain(l, err)
+	pr.Message = l.T("err.encoding")
+	var e *errs.Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		pr.Message += " " + e.Fields[0].Field
+	}
+	h.render(w, r, pr.Status, "error", pr.Title, nil, pr)
 }
 
 func (m localizedMux) HandleFunc(pattern string, f http.HandlerFunc) { m.Handle(pattern, f) }
