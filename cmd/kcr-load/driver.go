@@ -350,8 +350,13 @@ func (r *runner) chain(rec recorder, rng *rand.Rand, base string) bool {
 	}
 	r.pools.add(&r.pools.apps, app.ID)
 	p := "/applications/" + app.ID
-	if !post(classSubmit, p+"/submit", nil, "", nil) || !post(classSubmit, p+"/submit", nil, "", nil) ||
-		!post(classVerify, p+"/verify-identity", jsonBody(map[string]string{"method": "in_person_workplace"}), "", nil) ||
+	// Submitted twice: draft → documents → identity_verification.
+	for range 2 {
+		if !post(classSubmit, p+"/submit", nil, "", nil) {
+			return false
+		}
+	}
+	if !post(classVerify, p+"/verify-identity", jsonBody(map[string]string{"method": "in_person_workplace"}), "", nil) ||
 		!post(classCSR, p+"/csr", r.nextCSR(), "application/x-pem-file", nil) ||
 		!post(classApprove, p+"/approve", nil, "", nil) ||
 		!post(classIssue, p+"/issue", nil, "", &app) || app.Serial == "" {
