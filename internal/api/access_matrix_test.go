@@ -175,6 +175,41 @@ var matrixRoutes = []matrixRoute{
 			return matrixReq{path: "/api/v1/users", body: body}
 		}},
 
+	// Managing a user: own is a fresh manager of this account, other_account one of the second account. The
+	// CA operator may take access away anywhere but never grant a client's personal data (a registrar) nor
+	// reset a client's non-administrator password.
+	{method: "GET", path: "/api/v1/users/{id}", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/users/" + m.user(t, target)}
+		}},
+	{method: "PUT", path: "/api/v1/users/{id}", targets: mxAcct, want: mxUserWant("422 422", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id, body: map[string]any{"role": "registrar",
+				"organization_ids": []string{m.orgOf(target)}}, snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/disable", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id + "/disable", snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/enable", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			must(t, m.e.db.SetUserDisabled(m.ctx, id, true))
+			return matrixReq{path: "/api/v1/users/" + id + "/enable", snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/reset-password", targets: mxAcct, want: mxUserWant("403 403", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id + "/reset-password", snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/end-sessions", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id + "/end-sessions", snap: m.snapUser(t, id)}
+		}},
+
 	{method: "GET", path: "/api/v1/api-keys", targets: mxOwn, want: map[string]string{
 		"operator": "403", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
 		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
@@ -747,6 +782,43 @@ func (m *accessFixture) apiKey(t *testing.T, target string) (id, account string)
 		OrganizationIDs: []string{m.orgOf(target)}})
 	must(t, err)
 	return k.ID, k.AccountID
+}
+
+// mxUserWant is the expectation of a user-management route: the operator's and the account
+// administrator's statuses; every other role is refused outright.
+func mxUserWant(operator, admin string) map[string]string {
+	want := map[string]string{"operator": operator, "account_admin": admin}
+	for _, c := range callers {
+		if _, ok := want[c]; !ok {
+			want[c] = "403 403"
+		}
+	}
+	return want
+}
+
+// user creates a fresh manager of the target's account, signed in once, and returns its id.
+func (m *accessFixture) user(t *testing.T, target string) string {
+	t.Helper()
+	admin := m.e.admin
+	if target == "other_account" {
+		admin = m.otherAdmin
+	}
+	login := "mxuser." + m.unique()
+	u, err := m.e.acc.CreateUser(m.ctx, admin, access.UserInput{Login: login, FullName: "Руководитель " + target,
+		Role: model.RoleManager, Password: testPassword, OrganizationIDs: []string{m.orgOf(target)}})
+	must(t, err)
+	_, _, err = m.e.acc.Login(m.ctx, login, testPassword)
+	must(t, err)
+	return u.ID
+}
+
+// snapUser snapshots a user straight from storage: role, scope, state and password hash.
+func (m *accessFixture) snapUser(t *testing.T, id string) func() string {
+	return func() string {
+		u, err := m.e.db.User(m.ctx, "", id)
+		must(t, err)
+		return fmt.Sprint(u.Role, u.OrganizationIDs, u.Disabled, u.PasswordHash)
+	}
 }
 
 // snapStored snapshots an organization or employee straight from storage, unscoped.

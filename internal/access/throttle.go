@@ -1,0 +1,269 @@
+package access
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/model"
+)
+
+// Limits bounds what sign-in and credential guessing may cost. Zero fields take the defaults
+// (DefaultLimits). The state is kept in memory per process: each replica limits on its own.
+type Limits struct {
+	// HashConcurrency is how many password hashes (argon2id, 64 MiB each) may run at once; further sign-ins
+	// wait for a free slot.
+	HashConcurrency int
+	// LoginFailures is how many wrong passwords one login may have before it is locked; one more attempt
+	// comes back every FailureWindow / LoginFailures.
+	LoginFailures int
+	// AddressFailures is the same for wrong passwords from one client address, whatever the login.
+	AddressFailures int
+	// TokenFailures is the same for wrong bearer tokens and session cookies from one client address.
+	TokenFailures int
+	// FailureWindow is the period over which the failure counts refill.
+	FailureWindow time.Duration
+	// Lockout is the first lock's length; every further lock of the same key doubles it, up to MaxLockout.
+	Lockout, MaxLockout time.Duration
+	// MaxEntries bounds each throttle's memory: past it, idle keys and then the least recently seen ones are
+	// forgotten.
+	MaxEntries int
+}
+
+// DefaultLimits are the limits kcr runs with unless configured otherwise.
+var DefaultLimits = Limits{HashConcurrency: 2, LoginFailures: 5, AddressFailures: 20, TokenFailures: 50,
+	FailureWindow: 15 * time.Minute, Lockout: time.Minute, MaxLockout: time.Hour, MaxEntries: 10000}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	pick := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	pickD := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	pick(&l.HashConcurrency, d.HashConcurrency)
+	pick(&l.LoginFailures, d.LoginFailures)
+	pick(&l.AddressFailures, d.AddressFailures)
+	pick(&l.TokenFailures, d.TokenFailures)
+	pick(&l.MaxEntries, d.MaxEntries)
+	pickD(&l.FailureWindow, d.FailureWindow)
+	pickD(&l.Lockout, d.Lockout)
+	pickD(&l.MaxLockout, d.MaxLockout)
+	return l
+}
+
+// guard holds the process's sign-in limits: the hashing semaphore and the failure throttles.
+type guard struct {
+	hashes chan struct{}
+	logins *throttle // by login
+	addrs  *throttle // wrong passwords by client address
+	tokens *throttle // wrong tokens by client address
+}
+
+func (s *Service) guard() *guard {
+	s.guardOnce.Do(func() {
+		l := s.Limits.withDefaults()
+		s.g = &guard{
+			hashes: make(chan struct{}, l.HashConcurrency),
+			logins: newThrottle(l, l.LoginFailures),
+			addrs:  newThrottle(l, l.AddressFailures),
+			tokens: newThrottle(l, l.TokenFailures),
+		}
+	})
+	return s.g
+}
+
+// hashObserver, when set (by tests), is told when a password hash starts (+1) and ends (-1).
+var hashObserver func(delta int)
+
+// withHashSlot runs f, which hashes a password, once a hashing slot is free, so that concurrent sign-ins
+// cannot take memory without bound.
+func (s *Service) withHashSlot(ctx context.Context, f func()) error {
+	g := s.guard()
+	select {
+	case g.hashes <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-g.hashes }()
+	if hashObserver != nil {
+		hashObserver(1)
+		defer hashObserver(-1)
+	}
+	f()
+	return nil
+}
+
+// checkPassword is CheckPassword inside a hashing slot.
+func (s *Service) checkPassword(ctx context.Context, hash, password string) (ok bool, err error) {
+	if serr := s.withHashSlot(ctx, func() { ok, err = CheckPassword(hash, password) }); serr != nil {
+		return false, serr
+	}
+	return ok, err
+}
+
+// hashPassword is HashPassword inside a hashing slot.
+func (s *Service) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if serr := s.withHashSlot(ctx, func() { hash, err = HashPassword(password) }); serr != nil {
+		return "", serr
+	}
+	return hash, err
+}
+
+// throttle counts failures per key with a token bucket (burst failures, refilled over the window) and
+// locks a key whose bucket is empty, each lock twice as long as the one before.
+type throttle struct {
+	mu                  sync.Mutex
+	burst               int
+	every               rate.Limit
+	lockout, maxLockout time.Duration
+	max                 int
+	entries             map[string]*throttleEntry
+}
+
+type throttleEntry struct {
+	lim     *rate.Limiter
+	strikes int
+	until   time.Time
+	seen    time.Time
+}
+
+func newThrottle(l Limits, burst int) *throttle {
+	return &throttle{burst: burst, every: rate.Limit(float64(burst) / l.FailureWindow.Seconds()), lockout: l.Lockout,
+		maxLockout: l.MaxLockout, max: l.MaxEntries, entries: map[string]*throttleEntry{}}
+}
+
+func (t *throttle) entry(key string, now time.Time) *throttleEntry {
+	e, ok := t.entries[key]
+	if !ok {
+		if len(t.entries) >= t.max {
+			t.evict(now)
+		}
+		e = &throttleEntry{lim: rate.NewLimiter(t.every, t.burst)}
+		t.entries[key] = e
+	}
+	e.seen = now
+	return e
+}
+
+// evict forgets idle keys (unlocked, bucket full); when none is idle, the least recently seen key.
+func (t *throttle) evict(now time.Time) {
+	var oldest string
+	var oldestSeen time.Time
+	for k, e := range t.entries {
+		if !now.Before(e.until) && e.lim.TokensAt(now) >= float64(t.burst) {
+			delete(t.entries, k)
+			continue
+		}
+		if oldest == "" || e.seen.Before(oldestSeen) {
+			oldest, oldestSeen = k, e.seen
+		}
+	}
+	if len(t.entries) >= t.max {
+		delete(t.entries, oldest)
+	}
+}
+
+// admit reports whether an attempt for key may go ahead. When it may not, wait is how long the key stays
+// locked and locked is true when this call locked it (to be audited once).
+func (t *throttle) admit(key string, now time.Time) (wait time.Duration, locked bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e := t.entry(key, now)
+	if now.Before(e.until) {
+		return e.until.Sub(now), false
+	}
+	tokens := e.lim.TokensAt(now)
+	if tokens >= float64(t.burst) {
+		e.strikes = 0 // a full window without failures forgives earlier locks
+	}
+	if tokens >= 1 {
+		return 0, false
+	}
+	e.strikes++
+	d := t.lockout
+	for i := 1; i < e.strikes && d < t.maxLockout; i++ {
+		d *= 2
+	}
+	d = min(d, t.maxLockout)
+	e.until = now.Add(d)
+	return d, true
+}
+
+// fail records a failed attempt for key.
+func (t *throttle) fail(key string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.entry(key, now).lim.AllowN(now, 1)
+}
+
+// forget clears key after a success.
+func (t *throttle) forget(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.entries, key)
+}
+
+// tooMany is the answer to a locked key.
+func tooMany(wait time.Duration, detail string) error {
+	e := errs.New(errs.TooManyRequests, "%s", detail)
+	e.RetryAfter = wait
+	return e
+}
+
+// addrKey is the throttle key of a client address (host:port as in RemoteAddr): its host, without the
+// port a client picks per connection.
+func addrKey(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
+// auditLockout records that a key was locked. The client address is recorded as a hash: the audit log
+// holds no personal data in clear, and the hash still tells one source from another.
+func (s *Service) auditLockout(ctx context.Context, action, objType, objID, accountID string, wait time.Duration) error {
+	detail := map[string]any{"locked_seconds": int((wait + time.Second - 1) / time.Second)}
+	return s.DB.InTx(ctx, func(ctx context.Context) error {
+		return s.audit(ctx, nil, action, objType, objID, accountID, detail)
+	})
+}
+
+func hashedAddr(addr string) string { return HashToken("client-address:" + addr)[:16] }
+
+// LoginFrom is Login for a caller at a client address (RemoteAddr; "" when unknown): wrong passwords are
+// counted per login and per address, and a locked login or address is answered with TooManyRequests
+// before any hashing.
+func (s *Service) LoginFrom(ctx context.Context, addr, login, password string) (string, *model.User, error) {
+	return s.login(ctx, addrKey(addr), login, password)
+}
+
+// AuthenticateFrom is Authenticate for a caller at a client address: wrong or stale tokens are counted
+// per address, and a locked address is answered with TooManyRequests before any lookup.
+func (s *Service) AuthenticateFrom(ctx context.Context, addr, token string) (*Principal, error) {
+	g, now, key := s.guard(), s.Clock.Now(), addrKey(addr)
+	if key != "" {
+		if wait, locked := g.tokens.admit(key, now); wait > 0 {
+			if locked {
+				if err := s.auditLockout(ctx, "auth.lockout", "client_address", hashedAddr(key), "", wait); err != nil {
+					return nil, err
+				}
+			}
+			return nil, tooMany(wait, "too many requests with wrong credentials from your address; try again later")
+		}
+	}
+	p, err := s.Authenticate(ctx, token)
+	if key != "" && errs.Is(err, errs.Unauthenticated) {
+		g.tokens.fail(key, now)
+	}
+	return p, err
+}
