@@ -27,7 +27,8 @@ type Limits struct {
 	TokenFailures int
 	// FailureWindow is the period over which the failure counts refill.
 	FailureWindow time.Duration
-	// Lockout is the first lock's length; every further lock of the same key doubles it, up to MaxLockout.
+	// Lockout is the shortest lock; a lock lasts at least until one attempt has come back, and every
+	// further lock of the same key doubles it, up to MaxLockout.
 	Lockout, MaxLockout time.Duration
 	// MaxEntries bounds each throttle's memory: past it, idle keys and then the least recently seen ones are
 	// forgotten.
@@ -190,7 +191,9 @@ func (t *throttle) admit(key string, now time.Time) (wait time.Duration, locked 
 		return 0, false
 	}
 	e.strikes++
-	d := t.lockout
+	// The lock lasts at least until the bucket holds an attempt again, so that a client that waits as told
+	// is let in, and doubles with every lock since the key's last quiet window.
+	d := max(t.lockout, time.Duration((1-tokens)/float64(t.every)*float64(time.Second)))
 	for i := 1; i < e.strikes && d < t.maxLockout; i++ {
 		d *= 2
 	}
