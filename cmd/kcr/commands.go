@@ -109,7 +109,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	acc := &access.Service{DB: db, Clock: clk}
+	acc := &access.Service{DB: db, Clock: clk, Limits: c.Limits}
 	bill := &billing.Service{DB: db, Clock: clk, Timeline: c.Timeline}
 	reg := &registration.Service{DB: db, Clock: clk, Billing: bill}
 	if c.Seller.Name == "" {

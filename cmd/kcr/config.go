@@ -154,6 +154,7 @@ type serveConfig struct {
 	dbConfig
 	caConfig
 	timelineConfig
+	limitsConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -209,6 +210,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	c.timelineConfig.register(fs, getenv)
+	if err := c.limitsConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -234,6 +238,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	if err := c.timelineConfig.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.limitsConfig.validate(); err != nil {
 		return nil, err
 	}
 	switch {
