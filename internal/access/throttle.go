@@ -251,22 +251,23 @@ func (s *Service) LoginFrom(ctx context.Context, addr, login, password string) (
 }
 
 // AuthenticateFrom is Authenticate for a caller at a client address: wrong or stale tokens are counted
-// per address, and a locked address is answered with TooManyRequests before any lookup.
+// per address, and past the limit they are answered with TooManyRequests instead of Unauthenticated. A
+// valid token still passes from a locked address: behind a shared proxy or NAT, someone else's guessing
+// must not lock everyone out, and a 256-bit token cannot be guessed anyway.
 func (s *Service) AuthenticateFrom(ctx context.Context, addr, token string) (*Principal, error) {
 	g, now, key := s.guard(), s.Clock.Now(), addrKey(addr)
-	if key != "" {
-		if wait, locked := g.tokens.admit(key, now); wait > 0 {
-			if locked {
-				if err := s.auditLockout(ctx, "auth.lockout", "client_address", hashedAddr(key), "", wait); err != nil {
-					return nil, err
-				}
-			}
-			return nil, tooMany(wait, "too many requests with wrong credentials from your address; try again later")
-		}
-	}
 	p, err := s.Authenticate(ctx, token)
-	if key != "" && errs.Is(err, errs.Unauthenticated) {
-		g.tokens.fail(key, now)
+	if key == "" || !errs.Is(err, errs.Unauthenticated) {
+		return p, err
 	}
-	return p, err
+	if wait, locked := g.tokens.admit(key, now); wait > 0 {
+		if locked {
+			if err := s.auditLockout(ctx, "auth.lockout", "client_address", hashedAddr(key), "", wait); err != nil {
+				return nil, err
+			}
+		}
+		return nil, tooMany(wait, "too many requests with wrong credentials from your address; try again later")
+	}
+	g.tokens.fail(key, now)
+	return nil, err
 }
