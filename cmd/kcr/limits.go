@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
@@ -11,7 +13,8 @@ import (
 // limitsConfig bounds sign-in: concurrent password hashes and how many wrong credentials are tolerated.
 // Each process keeps its own counts.
 type limitsConfig struct {
-	Limits access.Limits
+	Limits  access.Limits
+	proxies string
 }
 
 func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
@@ -65,6 +68,8 @@ func (c *limitsConfig) register(fs *flag.FlagSet, getenv func(string) string) er
 		}
 		fs.DurationVar(f.to, f.name, v, f.usage+" (env "+f.env+")")
 	}
+	fs.StringVar(&c.proxies, "trusted-proxies", getenv("KCR_TRUSTED_PROXIES"), "comma-separated addresses or CIDR ranges of reverse "+
+		"proxies whose X-Forwarded-For names the client; empty: count failures by the connection's address (env KCR_TRUSTED_PROXIES)")
 	return nil
 }
 
@@ -80,6 +85,21 @@ func (c *limitsConfig) validate() error {
 	}
 	if c.Limits.FailureWindow < time.Second || c.Limits.Lockout < time.Second {
 		return usageError{"--login-window and --login-lockout must be at least 1s"}
+	}
+	c.Limits.TrustedProxies = nil
+	for _, p := range strings.Split(c.proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			ip, ierr := netip.ParseAddr(p)
+			if ierr != nil {
+				return usageError{fmt.Sprintf("--trusted-proxies %q: must be an IP address or a CIDR range", p)}
+			}
+			prefix = netip.PrefixFrom(ip, ip.BitLen())
+		}
+		c.Limits.TrustedProxies = append(c.Limits.TrustedProxies, prefix.Masked())
 	}
 	return nil
 }

@@ -3,6 +3,9 @@ package access
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +36,8 @@ type Limits struct {
 	// MaxEntries bounds each throttle's memory: past it, idle keys and then the least recently seen ones are
 	// forgotten.
 	MaxEntries int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (see ClientAddr).
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultLimits are the limits kcr runs with unless configured otherwise.
@@ -223,11 +228,58 @@ func tooMany(wait time.Duration, detail string) error {
 	return e
 }
 
-// addrKey is the throttle key of a client address (host:port as in RemoteAddr): its host, without the
-// port a client picks per connection.
+// addrKey is the throttle key of a client address (host:port as in RemoteAddr, or a bare IP): its host,
+// without the port a client picks per connection; an IPv6 address counts by its /64, which one client
+// usually holds whole.
 func addrKey(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
 		return host
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		return netip.PrefixFrom(ip, 64).Masked().String()
+	}
+	return ip.String()
+}
+
+// ClientAddr is the address a request's failed sign-ins and tokens are counted against: the connection's
+// peer, or, when the peer is one of Limits.TrustedProxies, the nearest address in X-Forwarded-For that is
+// not. Without trusted proxies the header is ignored, since any client can write it.
+func (s *Service) ClientAddr(r *http.Request) string {
+	trusted := func(ip netip.Addr) bool {
+		for _, p := range s.Limits.TrustedProxies {
+			if p.Contains(ip.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	addr := r.RemoteAddr
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !trusted(peer) {
+		return addr
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a hop we cannot read: count against the peer
+		}
+		if !trusted(ip) {
+			return ip.String()
+		}
 	}
 	return addr
 }

@@ -3,6 +3,8 @@ package access_test
 import (
 	"errors"
 	"fmt"
+	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -151,4 +153,48 @@ func TestThrottleIsBounded(t *testing.T) {
 			t.Fatalf("the throttle holds %d keys, want at most 10", n)
 		}
 	}
+}
+
+// Failures are counted by the connection's address unless it is a trusted proxy, whose X-Forwarded-For
+// then names the client; a client cannot pick its own address by writing the header.
+func TestClientAddr(t *testing.T) {
+	t.Parallel()
+	trusting := &access.Service{Limits: access.Limits{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	for _, c := range []struct {
+		name   string
+		svc    *access.Service
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"no proxies configured", &access.Service{}, "10.0.0.2:5000", []string{"203.0.113.9"}, "10.0.0.2:5000"},
+		{"untrusted peer", trusting, "198.51.100.1:5000", []string{"203.0.113.9"}, "198.51.100.1:5000"},
+		{"trusted proxy", trusting, "10.0.0.2:5000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"the nearest untrusted hop", trusting, "10.0.0.2:5000", []string{"198.51.100.66, 203.0.113.9", "10.1.1.1"}, "203.0.113.9"},
+		{"only proxies", trusting, "10.0.0.2:5000", []string{"10.1.1.1"}, "10.0.0.2:5000"},
+		{"garbage hop", trusting, "10.0.0.2:5000", []string{"evil"}, "10.0.0.2:5000"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/api/v1/auth/login", nil)
+			r.RemoteAddr = c.remote
+			for _, v := range c.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			if got := c.svc.ClientAddr(r); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// Addresses of one IPv6 /64 share a count, as they usually belong to one client.
+func TestLoginLockoutByIPv6Network(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testdb.Engines(t)[0], access.Limits{AddressFailures: 2, LoginFailures: 100})
+	for i := range 2 {
+		_, _, err := w.svc.LoginFrom(w.ctx, fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1), "admin", "wrong password")
+		wantKind(t, err, errs.Unauthenticated)
+	}
+	_, _, err := w.svc.LoginFrom(w.ctx, "[2001:db8:1:2:ffff::1]:443", "admin", pw)
+	retryAfter(t, err)
 }

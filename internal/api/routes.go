@@ -198,7 +198,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	token, u, err := s.Access.LoginFrom(r.Context(), r.RemoteAddr, in.Login, in.Password)
+	token, u, err := s.Access.LoginFrom(r.Context(), s.Access.ClientAddr(r), in.Login, in.Password)
 	if err != nil {
 		return err
 	}

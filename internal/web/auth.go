@@ -41,7 +41,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "login", l.T("login.title"), nil, d)
 		return
 	}
-	token, _, err := h.Access.LoginFrom(r.Context(), r.RemoteAddr, login, password)
+	token, _, err := h.Access.LoginFrom(r.Context(), h.Access.ClientAddr(r), login, password)
 	if err != nil {
 		var e *errs.Error
 		if errors.As(err, &e) && e.Kind == errs.TooManyRequests {

@@ -163,7 +163,7 @@ func (h *Handler) auth(f pageFunc) http.Handler {
 			h.toLogin(w, r, false)
 			return
 		}
-		p, err := h.Access.AuthenticateFrom(r.Context(), r.RemoteAddr, c.Value)
+		p, err := h.Access.AuthenticateFrom(r.Context(), h.Access.ClientAddr(r), c.Value)
 		if err != nil {
 			if errs.KindOf(err) != errs.Unauthenticated {
 				h.fail(w, r, nil, err)
