@@ -1202,3 +1202,38 @@ func snippetAround(s, tok string) string {
 	lo, hi := max(0, i-150), min(len(s), i+len(tok)+150)
 	return "…" + strings.ToValidUTF8(s[lo:hi], "") + "…"
 }
+
+// TestAccessMatrixDisabled disables every user caller and sends every route of the matrix with their open
+// sessions: each is refused as unauthenticated at once (or, once the address has sent too many wrong
+// credentials, as too many requests), and none of them can sign in again.
+func TestAccessMatrixDisabled(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		users := callers[:7]
+		for _, login := range users {
+			u, err := e.db.UserByLogin(t.Context(), login)
+			must(t, err)
+			// Straight in storage: the service keeps the last operator enabled.
+			must(t, e.db.SetUserDisabled(t.Context(), u.ID, true))
+		}
+		first := true
+		for _, rt := range append(slices.Clone(matrixRoutes), matrixRoute{method: "POST", path: "/api/v1/auth/logout"},
+			matrixRoute{method: "POST", path: "/api/v1/me/password"}) {
+			path := strings.NewReplacer("{id}", "00000000-0000-0000-0000-000000000000", "{serial}", "0a01").Replace(rt.path)
+			for _, caller := range users {
+				r := e.do(caller, rt.method, path, map[string]any{})
+				if first && r.status != 401 {
+					t.Fatalf("%s %s as disabled %s: %d, want 401", rt.method, path, caller, r.status)
+				}
+				first = false
+				if r.status != 401 && r.status != 429 {
+					t.Errorf("%s %s as disabled %s: %d, want 401 or 429: %s", rt.method, path, caller, r.status, shortBody(r.body))
+				}
+			}
+		}
+		for _, login := range users {
+			if r := e.do("", "POST", "/api/v1/auth/login", map[string]string{"login": login, "password": testPassword}); r.status != 401 && r.status != 429 {
+				t.Errorf("disabled %s signs in: %d", login, r.status)
+			}
+		}
+	})
+}
