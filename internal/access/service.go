@@ -129,7 +129,7 @@ func (s *Service) login(ctx context.Context, addr, login, password string) (stri
 	g, now := s.guard(), s.Clock.Now()
 	// Logins are matched exactly, but counted case-insensitively so that case variants share one budget.
 	loginKey := strings.ToLower(login)
-	if wait, locked := g.logins.admit(loginKey, now); wait > 0 {
+	if wait, locked := g.logins.begin(loginKey, now); wait > 0 {
 		if locked {
 			if err := s.auditLoginLockout(ctx, login, wait); err != nil {
 				return "", nil, err
@@ -137,21 +137,21 @@ func (s *Service) login(ctx context.Context, addr, login, password string) (stri
 		}
 		return "", nil, tooMany(wait, "too many wrong passwords for this login; try again later")
 	}
+	// Until it is known to be right, the attempt counts as a failure: one that errs or is cancelled midway
+	// must not be a free guess.
+	failed := true
+	defer func() { g.logins.end(loginKey, now, failed) }()
 	if addr != "" {
-		if wait, locked := g.addrs.admit(addr, now); wait > 0 {
+		if wait, locked := g.addrs.begin(addr, now); wait > 0 {
 			if locked {
 				if err := s.auditLockout(ctx, "session.lockout", "client_address", hashedAddr(addr), "", wait); err != nil {
 					return "", nil, err
 				}
 			}
+			failed = false // refused for the address, the password was never tried: not the login's failure
 			return "", nil, tooMany(wait, "too many wrong passwords from your address; try again later")
 		}
-	}
-	fail := func() {
-		g.logins.fail(loginKey, now)
-		if addr != "" {
-			g.addrs.fail(addr, now)
-		}
+		defer func() { g.addrs.end(addr, now, failed) }()
 	}
 	u, err := s.DB.UserByLogin(ctx, login)
 	if storage.IsNoRows(err) {
@@ -159,7 +159,6 @@ func (s *Service) login(ctx context.Context, addr, login, password string) (stri
 		if _, err := s.checkPassword(ctx, dummyHash, password); err != nil {
 			return "", nil, err
 		}
-		fail()
 		return "", nil, errWrongLogin
 	}
 	if err != nil {
@@ -170,10 +169,10 @@ func (s *Service) login(ctx context.Context, addr, login, password string) (stri
 		return "", nil, err
 	}
 	if !ok || u.Disabled {
-		fail()
 		return "", nil, errWrongLogin
 	}
-	g.logins.forget(loginKey)
+	failed = false
+	g.logins.reset(loginKey)
 	token, err := NewToken(SessionPrefix)
 	if err != nil {
 		return "", nil, err
@@ -223,9 +222,23 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err != nil {
 		return err
 	}
-	if ok, err := s.checkPassword(ctx, u.PasswordHash, current); err != nil {
+	// The current password is checked under the login's guessing limit: a stolen session must not become
+	// an unlimited password oracle.
+	g, now, key := s.guard(), s.Clock.Now(), strings.ToLower(u.Login)
+	if wait, locked := g.logins.begin(key, now); wait > 0 {
+		if locked {
+			if err := s.auditLockout(ctx, "session.lockout", "user", u.ID, u.AccountID, wait); err != nil {
+				return err
+			}
+		}
+		return tooMany(wait, "too many wrong passwords for this login; try again later")
+	}
+	ok, err := s.checkPassword(ctx, u.PasswordHash, current)
+	g.logins.end(key, now, err != nil || !ok)
+	if err != nil {
 		return err
-	} else if !ok {
+	}
+	if !ok {
 		return errs.Field("current_password", "mismatch", "the current password is wrong")
 	}
 	if err := checkPasswordStrength("new_password", u.Login, next); err != nil {

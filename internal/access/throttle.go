@@ -126,7 +126,8 @@ func (s *Service) hashPassword(ctx context.Context, password string) (hash strin
 }
 
 // throttle counts failures per key with a token bucket (burst failures, refilled over the window) and
-// locks a key whose bucket is empty, each lock twice as long as the one before.
+// locks a key whose bucket is empty, each lock twice as long as the one before. Attempts still running
+// hold a place in the bucket, so that many sent at once cannot all pass before the first one fails.
 type throttle struct {
 	mu                  sync.Mutex
 	burst               int
@@ -138,6 +139,7 @@ type throttle struct {
 
 type throttleEntry struct {
 	lim     *rate.Limiter
+	running int // attempts begun and not yet ended
 	strikes int
 	until   time.Time
 	seen    time.Time
@@ -161,12 +163,13 @@ func (t *throttle) entry(key string, now time.Time) *throttleEntry {
 	return e
 }
 
-// evict forgets idle keys (unlocked, bucket full); when none is idle, the least recently seen key.
+// evict forgets idle keys (unlocked, nothing running, bucket full); when none is idle, the least recently
+// seen key.
 func (t *throttle) evict(now time.Time) {
 	var oldest string
 	var oldestSeen time.Time
 	for k, e := range t.entries {
-		if !now.Before(e.until) && e.lim.TokensAt(now) >= float64(t.burst) {
+		if !now.Before(e.until) && e.running == 0 && e.lim.TokensAt(now) >= float64(t.burst) {
 			delete(t.entries, k)
 			continue
 		}
@@ -179,9 +182,9 @@ func (t *throttle) evict(now time.Time) {
 	}
 }
 
-// admit reports whether an attempt for key may go ahead. When it may not, wait is how long the key stays
-// locked and locked is true when this call locked it (to be audited once).
-func (t *throttle) admit(key string, now time.Time) (wait time.Duration, locked bool) {
+// begin admits an attempt for key, to be closed with end. When it may not go ahead, wait is how long the
+// key stays locked and locked is true when this call locked it (to be audited once).
+func (t *throttle) begin(key string, now time.Time) (wait time.Duration, locked bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.entry(key, now)
@@ -189,16 +192,18 @@ func (t *throttle) admit(key string, now time.Time) (wait time.Duration, locked 
 		return e.until.Sub(now), false
 	}
 	tokens := e.lim.TokensAt(now)
-	if tokens >= float64(t.burst) {
+	if tokens >= float64(t.burst) && e.running == 0 {
 		e.strikes = 0 // a full window without failures forgives earlier locks
 	}
-	if tokens >= 1 {
+	free := tokens - float64(e.running)
+	if free >= 1 {
+		e.running++
 		return 0, false
 	}
 	e.strikes++
 	// The lock lasts at least until the bucket holds an attempt again, so that a client that waits as told
 	// is let in, and doubles with every lock since the key's last quiet window.
-	d := max(t.lockout, time.Duration((1-tokens)/float64(t.every)*float64(time.Second)))
+	d := max(t.lockout, time.Duration((1-free)/float64(t.every)*float64(time.Second)))
 	for i := 1; i < e.strikes && d < t.maxLockout; i++ {
 		d *= 2
 	}
@@ -207,18 +212,24 @@ func (t *throttle) admit(key string, now time.Time) (wait time.Duration, locked 
 	return d, true
 }
 
-// fail records a failed attempt for key.
-func (t *throttle) fail(key string, now time.Time) {
+// end closes an attempt begun with begin, counting it when it failed.
+func (t *throttle) end(key string, now time.Time, failed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.entry(key, now).lim.AllowN(now, 1)
+	e := t.entry(key, now)
+	e.running = max(0, e.running-1) // an entry evicted meanwhile starts again at zero
+	if failed {
+		e.lim.AllowN(now, 1)
+	}
 }
 
-// forget clears key after a success.
-func (t *throttle) forget(key string) {
+// reset clears key's failures and locks after a success.
+func (t *throttle) reset(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.entries, key)
+	if e, ok := t.entries[key]; ok {
+		e.lim, e.strikes, e.until = rate.NewLimiter(t.every, t.burst), 0, time.Time{}
+	}
 }
 
 // tooMany is the answer to a locked key.
@@ -312,7 +323,7 @@ func (s *Service) AuthenticateFrom(ctx context.Context, addr, token string) (*Pr
 	if key == "" || !errs.Is(err, errs.Unauthenticated) {
 		return p, err
 	}
-	if wait, locked := g.tokens.admit(key, now); wait > 0 {
+	if wait, locked := g.tokens.begin(key, now); wait > 0 {
 		if locked {
 			if err := s.auditLockout(ctx, "auth.lockout", "client_address", hashedAddr(key), "", wait); err != nil {
 				return nil, err
@@ -320,6 +331,6 @@ func (s *Service) AuthenticateFrom(ctx context.Context, addr, token string) (*Pr
 		}
 		return nil, tooMany(wait, "too many requests with wrong credentials from your address; try again later")
 	}
-	g.tokens.fail(key, now)
+	g.tokens.end(key, now, true)
 	return nil, err
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -197,4 +199,47 @@ func TestLoginLockoutByIPv6Network(t *testing.T) {
 	}
 	_, _, err := w.svc.LoginFrom(w.ctx, "[2001:db8:1:2:ffff::1]:443", "admin", pw)
 	retryAfter(t, err)
+}
+
+// Guesses sent all at once for one login are counted while they run: no more than the limit are tried,
+// the rest are refused without hashing.
+func TestConcurrentGuessesCountedAtOnce(t *testing.T) {
+	w := newWorld(t, testdb.Engines(t)[0], access.Limits{LoginFailures: 5, HashConcurrency: 2})
+	var mu sync.Mutex
+	hashes := 0
+	access.SetHashObserver(func(d int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d > 0 {
+			hashes++
+		}
+	})
+	t.Cleanup(func() { access.SetHashObserver(nil) })
+	var wg sync.WaitGroup
+	var refused atomic.Int32
+	for i := range 8 {
+		wg.Go(func() {
+			_, _, err := w.svc.Login(w.ctx, "admin", fmt.Sprintf("wrong password %d", i))
+			if errs.Is(err, errs.TooManyRequests) {
+				refused.Add(1)
+			} else if !errs.Is(err, errs.Unauthenticated) {
+				t.Errorf("login %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if hashes != 5 || refused.Load() != 3 {
+		t.Errorf("%d passwords tried and %d refused, want 5 and 3", hashes, refused.Load())
+	}
+}
+
+// Wrong current passwords on the password change count against the login too.
+func TestChangePasswordGuessesLimited(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testdb.Engines(t)[0], access.Limits{LoginFailures: 3})
+	p := mustAuth(t, w, w.login(t, "admin", pw))
+	for range 3 {
+		wantKind(t, w.svc.ChangePassword(w.ctx, p, "wrong password", "another long passphrase"), errs.Invalid)
+	}
+	retryAfter(t, w.svc.ChangePassword(w.ctx, p, pw, "another long passphrase"))
 }

@@ -283,7 +283,7 @@ func TestLastAdministratorStays(t *testing.T) {
 
 // However many sign-ins arrive together, no more than HashConcurrency password hashes run at once.
 func TestConcurrentLoginsBoundHashing(t *testing.T) {
-	w := newWorld(t, testdb.Engines(t)[0], access.Limits{HashConcurrency: 2})
+	w := newWorld(t, testdb.Engines(t)[0], access.Limits{HashConcurrency: 2, LoginFailures: 100})
 	var mu sync.Mutex
 	running, peak, total := 0, 0, 0
 	access.SetHashObserver(func(d int) {
