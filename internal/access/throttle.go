@@ -2,6 +2,10 @@ package access
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"net/netip"
@@ -295,8 +299,8 @@ func (s *Service) ClientAddr(r *http.Request) string {
 	return addr
 }
 
-// auditLockout records that a key was locked. The client address is recorded as a hash: the audit log
-// holds no personal data in clear, and the hash still tells one source from another.
+// auditLockout records that a key was locked. A client address is recorded pseudonymized (hashedAddr): the
+// audit log holds no personal data in clear.
 func (s *Service) auditLockout(ctx context.Context, action, objType, objID, accountID string, wait time.Duration) error {
 	detail := map[string]any{"locked_seconds": int((wait + time.Second - 1) / time.Second)}
 	return s.DB.InTx(ctx, func(ctx context.Context) error {
@@ -304,9 +308,23 @@ func (s *Service) auditLockout(ctx context.Context, action, objType, objID, acco
 	})
 }
 
-func hashedAddr(addr string) string { return HashToken("client-address:" + addr)[:16] }
+// addrPepper keys hashedAddr; it is drawn per process, so that the small IPv4 space cannot be hashed
+// through to find an address.
+var addrPepper = func() []byte {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
+	return b
+}()
 
-// LoginFrom is Login for a caller at a client address (RemoteAddr; "" when unknown): wrong passwords are
+// hashedAddr pseudonymizes a client address: the same address gives the same value while the process
+// runs, so lockouts from one source can be told apart from many.
+func hashedAddr(addr string) string {
+	m := hmac.New(sha256.New, addrPepper)
+	m.Write([]byte(addr))
+	return hex.EncodeToString(m.Sum(nil))[:16]
+}
+
+// LoginFrom is Login for a caller at a client address (as ClientAddr gives it; "" when unknown): wrong passwords are
 // counted per login and per address, and a locked login or address is answered with TooManyRequests
 // before any hashing.
 func (s *Service) LoginFrom(ctx context.Context, addr, login, password string) (string, *model.User, error) {
