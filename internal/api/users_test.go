@@ -21,28 +21,6 @@ func want429(t *testing.T, r response) {
 	}
 }
 
-// Past the wrong-password limit a login answers 429 with Retry-After, the right password too, and the lock
-// is in the audit log.
-func TestLoginThrottled(t *testing.T) {
-	eachEngine(t, func(t *testing.T, e *env) {
-		for i := range 5 {
-			if r := e.do("", "POST", "/api/v1/auth/login", map[string]string{"login": "registrar", "password": "wrong " + strconv.Itoa(i)}); r.status != 401 {
-				t.Fatalf("wrong password %d: %d %s", i, r.status, r.body)
-			}
-		}
-		want429(t, e.do("", "POST", "/api/v1/auth/login", map[string]string{"login": "registrar", "password": testPassword}))
-		events, err := e.db.AuditLog(t.Context(), storage.AuditFilter{Action: "session.lockout", Limit: 5})
-		must(t, err)
-		if len(events) != 1 {
-			t.Errorf("%d lockout events, want 1", len(events))
-		}
-		// The registrar's open session is not touched by the lock.
-		if r := e.do("registrar", "GET", "/api/v1/me", nil); r.status != 200 {
-			t.Errorf("the locked user's session answers %d", r.status)
-		}
-	})
-}
-
 // Wrong bearer tokens from one address end in 429; good tokens from that address still work.
 func TestBearerGuessingThrottled(t *testing.T) {
 	e := newEnv(t, openSQLite(t))
@@ -60,7 +38,7 @@ func TestBearerGuessingThrottled(t *testing.T) {
 
 // An administrator takes access away through the API: a disabled user's session and sign-in are refused
 // at once; a reset password shows a temporary one and ends the user's sessions; the operator cannot add a
-// second administrator to the account.
+// second administrator to the account; a trivial password is refused; wrong passwords end in 429.
 func TestUserManagementAPI(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		var users struct {
@@ -106,6 +84,23 @@ func TestUserManagementAPI(t *testing.T) {
 			"new_password": "1234567890"})
 		if p := r.problem(t); r.status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "new_password" {
 			t.Errorf("a trivial new password: %d %s", r.status, r.body)
+		}
+
+		// Past the wrong-password limit a login answers 429 with Retry-After, the right password too, and
+		// the lock is in the audit log; the user's open session is not touched.
+		for i := range 5 {
+			if r := e.do("", "POST", "/api/v1/auth/login", map[string]string{"login": "accountant", "password": "wrong " + strconv.Itoa(i)}); r.status != 401 {
+				t.Fatalf("wrong password %d: %d %s", i, r.status, r.body)
+			}
+		}
+		want429(t, e.do("", "POST", "/api/v1/auth/login", map[string]string{"login": "accountant", "password": testPassword}))
+		events, err := e.db.AuditLog(t.Context(), storage.AuditFilter{Action: "session.lockout", Limit: 5})
+		must(t, err)
+		if len(events) != 1 {
+			t.Errorf("%d lockout events, want 1", len(events))
+		}
+		if r := e.do("accountant", "GET", "/api/v1/me", nil); r.status != 200 {
+			t.Errorf("the locked user's session answers %d", r.status)
 		}
 	})
 }
