@@ -109,7 +109,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	acc := &access.Service{DB: db, Clock: clk}
+	acc := &access.Service{DB: db, Clock: clk, Limits: c.Limits}
 	lastUseDone := make(chan struct{})
 	go func() {
 		defer close(lastUseDone)

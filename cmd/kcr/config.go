@@ -155,6 +155,7 @@ type serveConfig struct {
 	dbConfig
 	caConfig
 	timelineConfig
+	limitsConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -229,6 +230,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	c.timelineConfig.register(fs, getenv)
+	if err := c.limitsConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -276,6 +280,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	}
 	if c.ReconcileEvery < 100*time.Millisecond {
 		return nil, usageError{fmt.Sprintf("--reconcile-every %s: must be at least 100ms", c.ReconcileEvery)}
+	}
+	if err := c.limitsConfig.validate(); err != nil {
+		return nil, err
 	}
 	switch {
 	case c.SellerFile != "":

@@ -26,7 +26,9 @@ Usage:
                                                                             create the built-in GOST CA
 
 Every flag can also be set by environment: KCR_ADDR, KCR_DATA, KCR_DB, KCR_DEMO, KCR_SECURE_COOKIES,
-KCR_BASE_URL, KCR_CA_PASSPHRASE_FILE, KCR_CERT_VALIDITY_MONTHS, KCR_KEY_USAGE_MONTHS; the CA key
+KCR_BASE_URL, KCR_CA_PASSPHRASE_FILE, KCR_CERT_VALIDITY_MONTHS, KCR_KEY_USAGE_MONTHS, KCR_LOGIN_HASHES,
+KCR_LOGIN_FAILURES, KCR_LOGIN_ADDRESS_FAILURES, KCR_TOKEN_FAILURES, KCR_LOGIN_WINDOW, KCR_LOGIN_LOCKOUT,
+KCR_TRUSTED_PROXIES; the CA key
 passphrase itself may be given in KCR_CA_PASSPHRASE.
 A flag wins over the environment.
 `

@@ -71,6 +71,8 @@ type Principal struct {
 	Role       model.Role
 	OrgIDs     []string // nil: every organization of the account
 	EmployeeID string   // set for the employee role: only their own records
+
+	session string // hash of the session token the user signed in with; "" for API keys and in-process callers
 }
 
 // Can reports whether the principal's role has the permission at all. Organization scope is separate:

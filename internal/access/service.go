@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,11 @@ const SessionTTL = 12 * time.Hour
 type Service struct {
 	DB    *storage.DB
 	Clock clock.Clock
+	// Limits bounds password hashing and credential guessing; read once, on first use.
+	Limits Limits
+
+	guardOnce sync.Once
+	g         *guard
 
 	lastUse lastUse // API-key uses not yet written; see RecordLastUse
 }
@@ -102,7 +108,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		if u.Disabled {
 			return nil, errBadCredentials
 		}
-		return PrincipalOfUser(u), nil
+		p := PrincipalOfUser(u)
+		p.session = HashToken(token)
+		return p, nil
 	}
 	if !strings.HasPrefix(token, APIKeyPrefix) {
 		return nil, errBadCredentials
@@ -121,29 +129,68 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	return PrincipalOfKey(k), nil
 }
 
-// Login checks a password and opens a session; it returns the session token.
+// Login checks a password and opens a session; it returns the session token. Callers at the HTTP edge use
+// LoginFrom, which also limits guessing per client address.
 func (s *Service) Login(ctx context.Context, login, password string) (string, *model.User, error) {
+	return s.login(ctx, "", login, password)
+}
+
+var errWrongLogin = errs.New(errs.Unauthenticated, "wrong login or password")
+
+// login checks a password: refused at once (TooManyRequests) when the login or the client address is
+// locked, counted as a failure when wrong, and the login's count cleared when right.
+func (s *Service) login(ctx context.Context, addr, login, password string) (string, *model.User, error) {
+	g, now := s.guard(), s.Clock.Now()
+	// Logins are matched exactly, but counted case-insensitively so that case variants share one budget.
+	loginKey := strings.ToLower(login)
+	if wait, locked := g.logins.begin(loginKey, now); wait > 0 {
+		if locked {
+			if err := s.auditLoginLockout(ctx, login, wait); err != nil {
+				return "", nil, err
+			}
+		}
+		return "", nil, tooMany(wait, "too many wrong passwords for this login; try again later")
+	}
+	// Until it is known to be right, the attempt counts as a failure: one that errs or is cancelled midway
+	// must not be a free guess.
+	failed := true
+	defer func() { g.logins.end(loginKey, now, failed) }()
+	if addr != "" {
+		if wait, locked := g.addrs.begin(addr, now); wait > 0 {
+			if locked {
+				if err := s.auditLockout(ctx, "session.lockout", "client_address", hashedAddr(addr), "", wait); err != nil {
+					return "", nil, err
+				}
+			}
+			failed = false // refused for the address, the password was never tried: not the login's failure
+			return "", nil, tooMany(wait, "too many wrong passwords from your address; try again later")
+		}
+		defer func() { g.addrs.end(addr, now, failed) }()
+	}
 	u, err := s.DB.UserByLogin(ctx, login)
 	if storage.IsNoRows(err) {
 		// Spend the same effort as a real check so that timing does not reveal which logins exist.
-		CheckPassword(dummyHash, password)
-		return "", nil, errs.New(errs.Unauthenticated, "wrong login or password")
+		if _, err := s.checkPassword(ctx, dummyHash, password); err != nil {
+			return "", nil, err
+		}
+		return "", nil, errWrongLogin
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
+	ok, err := s.checkPassword(ctx, u.PasswordHash, password)
 	if err != nil {
 		return "", nil, err
 	}
 	if !ok || u.Disabled {
-		return "", nil, errs.New(errs.Unauthenticated, "wrong login or password")
+		return "", nil, errWrongLogin
 	}
+	failed = false
+	g.logins.reset(loginKey)
 	token, err := NewToken(SessionPrefix)
 	if err != nil {
 		return "", nil, err
 	}
-	now := s.Clock.Now()
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := s.DB.CreateSession(ctx, HashToken(token), u.ID, now, now.Add(SessionTTL)); err != nil {
 			return err
@@ -151,6 +198,19 @@ func (s *Service) Login(ctx context.Context, login, password string) (string, *m
 		return s.audit(ctx, PrincipalOfUser(u), "session.login", "user", u.ID, u.AccountID, nil)
 	})
 	return token, u, err
+}
+
+// auditLoginLockout records a locked login against its user, or against no user when the login does not
+// exist (recording the unknown login itself could keep a password typed into the login field).
+func (s *Service) auditLoginLockout(ctx context.Context, login string, wait time.Duration) error {
+	u, err := s.DB.UserByLogin(ctx, login)
+	if storage.IsNoRows(err) {
+		return s.auditLockout(ctx, "session.lockout", "login", "unknown", "", wait)
+	}
+	if err != nil {
+		return err
+	}
+	return s.auditLockout(ctx, "session.lockout", "user", u.ID, u.AccountID, wait)
 }
 
 var dummyHash, _ = HashPassword("kcr-dummy-password")
@@ -165,7 +225,8 @@ func (s *Service) Logout(ctx context.Context, p *Principal, token string) error 
 	})
 }
 
-// ChangePassword replaces the signed-in user's password after checking the current one.
+// ChangePassword replaces the signed-in user's password after checking the current one, and ends the
+// user's other sessions (a stolen session must not outlive the password change); the current one stays.
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
 	if !strings.HasPrefix(p.Actor, "user:") || !p.Can(PasswordOwnSelf) {
 		return errs.New(errs.Forbidden, "only a signed-in user can change their password")
@@ -175,13 +236,29 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err != nil {
 		return err
 	}
-	if ok, err := CheckPassword(u.PasswordHash, current); err != nil || !ok {
-		return errs.Field("current_password", "mismatch", "the current password is wrong")
+	// The current password is checked under the login's guessing limit: a stolen session must not become
+	// an unlimited password oracle.
+	g, now, key := s.guard(), s.Clock.Now(), strings.ToLower(u.Login)
+	if wait, locked := g.logins.begin(key, now); wait > 0 {
+		if locked {
+			if err := s.auditLockout(ctx, "session.lockout", "user", u.ID, u.AccountID, wait); err != nil {
+				return err
+			}
+		}
+		return tooMany(wait, "too many wrong passwords for this login; try again later")
 	}
-	if err := checkPasswordStrength("new_password", next); err != nil {
+	ok, err := s.checkPassword(ctx, u.PasswordHash, current)
+	g.logins.end(key, now, err != nil || !ok)
+	if err != nil {
 		return err
 	}
-	hash, err := HashPassword(next)
+	if !ok {
+		return errs.Field("current_password", "mismatch", "the current password is wrong")
+	}
+	if err := checkPasswordStrength("new_password", u.Login, next); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -189,18 +266,12 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		if err := s.DB.SetUserPassword(ctx, id, hash); err != nil {
 			return err
 		}
-		return s.audit(ctx, p, "user.password_change", "user", id, p.AccountID, nil)
+		ended, err := s.DB.DeleteUserSessions(ctx, id, p.session)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, p, "user.password_change", "user", id, p.AccountID, map[string]any{"sessions_ended": ended})
 	})
-}
-
-func checkPasswordStrength(field, pw string) error {
-	if len([]rune(pw)) < 10 {
-		return errs.Field(field, "too_short", "must be at least 10 characters")
-	}
-	if len(pw) > 256 {
-		return errs.Field(field, "too_long", "must be at most 256 bytes")
-	}
-	return nil
 }
 
 // AccountInput creates an account.
@@ -283,8 +354,9 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in UserInput) (*
 	if account == "" && in.Role != model.RoleOperator && in.Role != "" {
 		f.Add("account_id", "required", "is required: name the account the user belongs to")
 	}
-	if err := checkPasswordStrength("password", in.Password); err != nil {
-		f.Add("password", "strength", err.(*errs.Error).Fields[0].Message)
+	if err := checkPasswordStrength("password", in.Login, in.Password); err != nil {
+		fe := err.(*errs.Error).Fields[0]
+		f.Add(fe.Field, fe.Rule, fe.Message)
 	}
 	if RoleScoped(in.Role) && len(in.OrganizationIDs) == 0 {
 		f.Add("organization_ids", "required", "a "+string(in.Role)+" needs at least one assigned organization")
@@ -308,7 +380,10 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in UserInput) (*
 			return nil, err
 		}
 	}
-	hash, err := HashPassword(in.Password)
+	if err := s.checkOperatorGrant(ctx, p, account, in.Role); err != nil {
+		return nil, err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}

@@ -175,6 +175,41 @@ var matrixRoutes = []matrixRoute{
 			return matrixReq{path: "/api/v1/users", body: body}
 		}},
 
+	// Managing a user: own is a fresh manager of this account, other_account one of the second account. The
+	// CA operator may take access away anywhere but never grant a client's personal data (a registrar) nor
+	// reset a client's non-administrator password.
+	{method: "GET", path: "/api/v1/users/{id}", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/users/" + m.user(t, target)}
+		}},
+	{method: "PUT", path: "/api/v1/users/{id}", targets: mxAcct, want: mxUserWant("422 422", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id, body: map[string]any{"role": "registrar",
+				"organization_ids": []string{m.orgOf(target)}}, snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/disable", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id + "/disable", snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/enable", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			must(t, m.e.db.SetUserDisabled(m.ctx, id, true))
+			return matrixReq{path: "/api/v1/users/" + id + "/enable", snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/reset-password", targets: mxAcct, want: mxUserWant("403 403", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id + "/reset-password", snap: m.snapUser(t, id)}
+		}},
+	{method: "POST", path: "/api/v1/users/{id}/end-sessions", targets: mxAcct, want: mxUserWant("200 200", "200 404"),
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.user(t, target)
+			return matrixReq{path: "/api/v1/users/" + id + "/end-sessions", snap: m.snapUser(t, id)}
+		}},
+
 	{method: "GET", path: "/api/v1/api-keys", targets: mxOwn, want: map[string]string{
 		"operator": "403", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
 		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
@@ -748,6 +783,41 @@ func (m *accessFixture) apiKey(t *testing.T, target string) (id, account string)
 	return k.ID, k.AccountID
 }
 
+// mxUserWant is the expectation of a user-management route: the operator's and the account
+// administrator's statuses; every other role is refused outright.
+func mxUserWant(operator, admin string) map[string]string {
+	want := map[string]string{"operator": operator, "account_admin": admin}
+	for _, c := range callers {
+		if _, ok := want[c]; !ok {
+			want[c] = "403 403"
+		}
+	}
+	return want
+}
+
+// user stores a fresh manager of the target's account with an open session and returns its id. It goes
+// straight to storage, reusing a stored password hash: a hash per case would cost the test minutes.
+func (m *accessFixture) user(t *testing.T, target string) string {
+	t.Helper()
+	admin, err := m.e.db.UserByLogin(m.ctx, "account_admin")
+	must(t, err)
+	now := m.e.clk.Now()
+	u := &model.User{ID: access.NewID(), AccountID: m.acctOf(target), Login: "mxuser." + m.unique(), FullName: "Руководитель " + target,
+		Role: model.RoleManager, OrganizationIDs: []string{m.orgOf(target)}, PasswordHash: admin.PasswordHash, CreatedAt: now}
+	must(t, m.e.db.CreateUser(m.ctx, u))
+	must(t, m.e.db.CreateSession(m.ctx, access.HashToken("kcrs_"+u.ID), u.ID, now, now.Add(access.SessionTTL)))
+	return u.ID
+}
+
+// snapUser snapshots a user straight from storage: role, scope, state and password hash.
+func (m *accessFixture) snapUser(t *testing.T, id string) func() string {
+	return func() string {
+		u, err := m.e.db.User(m.ctx, "", id)
+		must(t, err)
+		return fmt.Sprint(u.Role, u.OrganizationIDs, u.Disabled, u.PasswordHash)
+	}
+}
+
 // snapStored snapshots an organization or employee straight from storage, unscoped.
 func (m *accessFixture) snapStored(t *testing.T, kind, id string) func() string {
 	return func() string {
@@ -1128,4 +1198,39 @@ func snippetAround(s, tok string) string {
 	}
 	lo, hi := max(0, i-150), min(len(s), i+len(tok)+150)
 	return "…" + strings.ToValidUTF8(s[lo:hi], "") + "…"
+}
+
+// TestAccessMatrixDisabled disables every user caller and sends every route of the matrix with their open
+// sessions: each is refused as unauthenticated at once (or, once the address has sent too many wrong
+// credentials, as too many requests), and none of them can sign in again.
+func TestAccessMatrixDisabled(t *testing.T) {
+	// SQLite only: disabling is storage-tested on both engines, and here it is the edge that is under test.
+	e := newEnv(t, openSQLite(t))
+	users := callers[:7]
+	for _, login := range users {
+		u, err := e.db.UserByLogin(t.Context(), login)
+		must(t, err)
+		// Straight in storage: the service keeps the last operator enabled.
+		must(t, e.db.SetUserDisabled(t.Context(), u.ID, true))
+	}
+	first := true
+	for _, rt := range append(slices.Clone(matrixRoutes), matrixRoute{method: "POST", path: "/api/v1/auth/logout"},
+		matrixRoute{method: "POST", path: "/api/v1/me/password"}) {
+		path := strings.NewReplacer("{id}", "00000000-0000-0000-0000-000000000000", "{serial}", "0a01").Replace(rt.path)
+		for _, caller := range users {
+			r := e.do(caller, rt.method, path, map[string]any{})
+			if first && r.status != 401 {
+				t.Fatalf("%s %s as disabled %s: %d, want 401", rt.method, path, caller, r.status)
+			}
+			first = false
+			if r.status != 401 && r.status != 429 {
+				t.Errorf("%s %s as disabled %s: %d, want 401 or 429: %s", rt.method, path, caller, r.status, shortBody(r.body))
+			}
+		}
+	}
+	for _, login := range users {
+		if r := e.do("", "POST", "/api/v1/auth/login", map[string]string{"login": login, "password": testPassword}); r.status != 401 && r.status != 429 {
+			t.Errorf("disabled %s signs in: %d", login, r.status)
+		}
+	}
 }

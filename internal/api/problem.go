@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/errs"
 )
@@ -24,6 +26,7 @@ type Problem struct {
 	AllowedActions []string          `json:"allowed_actions,omitempty"`
 	Rule           string            `json:"rule,omitempty"`            // for rule-refused: the rule's stable id
 	DecidedByDate  string            `json:"decided_by_date,omitempty"` // for rule-refused: the cutoff that decided
+	RetryAfter     int               `json:"retry_after,omitempty"`     // for too-many-requests: seconds to wait, as the Retry-After header
 }
 
 var kindStatus = map[errs.Kind]struct {
@@ -41,6 +44,7 @@ var kindStatus = map[errs.Kind]struct {
 	errs.TooLarge:          {http.StatusRequestEntityTooLarge, "The request body is too large"},
 	errs.UnsupportedMedia:  {http.StatusUnsupportedMediaType, "Unsupported content type"},
 	errs.Unavailable:       {http.StatusServiceUnavailable, "Temporarily unavailable"},
+	errs.TooManyRequests:   {http.StatusTooManyRequests, "Too many attempts"},
 	errs.Internal:          {http.StatusInternalServerError, "Internal error"},
 }
 
@@ -57,13 +61,26 @@ func ProblemOf(err error, r *http.Request, log *slog.Logger) Problem {
 		m = kindStatus[errs.Internal]
 	}
 	return Problem{Type: ProblemTypeBase + string(e.Kind), Title: m.title, Status: m.status, Detail: e.Detail,
-		Instance: r.URL.Path, Errors: e.Fields, AllowedActions: e.Allowed, Rule: e.Rule, DecidedByDate: e.RuleDate}
+		Instance: r.URL.Path, Errors: e.Fields, AllowedActions: e.Allowed, Rule: e.Rule, DecidedByDate: e.RuleDate,
+		RetryAfter: RetryAfterSeconds(e.RetryAfter)}
+}
+
+// RetryAfterSeconds rounds a wait up to whole seconds for the Retry-After header: never 0 for a real wait,
+// so that a client does not retry at once.
+func RetryAfterSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	p := ProblemOf(err, r, log)
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kcr"`)
+	}
+	if p.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -179,6 +179,7 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/api/v1/events", ID: "listEvents", Tag: "events", Summary: "Follow application and certificate changes after a cursor",
 			Query: []string{"after", "limit"}, Out: pageOf[model.FeedEvent]{}, Status: 200, Handle: (*Server).listEvents},
 	}
+	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.billingRoutes()...)
 	for _, a := range registration.Actions {
 		act := a
@@ -197,7 +198,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	token, u, err := s.Access.Login(r.Context(), in.Login, in.Password)
+	token, u, err := s.Access.LoginFrom(r.Context(), s.Access.ClientAddr(r), in.Login, in.Password)
 	if err != nil {
 		return err
 	}

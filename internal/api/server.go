@@ -138,7 +138,7 @@ func (s *Server) authenticate(r *http.Request) (*access.Principal, string, error
 	if token == "" {
 		return nil, "", errs.New(errs.Unauthenticated, "send 'Authorization: Bearer <API key>' or sign in")
 	}
-	p, err := s.Access.Authenticate(r.Context(), token)
+	p, err := s.Access.AuthenticateFrom(r.Context(), s.Access.ClientAddr(r), token)
 	return p, token, err
 }
 

@@ -43,6 +43,13 @@ const (
 	TariffMigrate             Action = "tariff.migrate"
 	UserCreate                Action = "user.create"
 	UserPasswordChange        Action = "user.password_change"
+	UserPasswordReset         Action = "user.password_reset"
+	UserUpdate                Action = "user.update"
+	UserDisable               Action = "user.disable"
+	UserEnable                Action = "user.enable"
+	UserSessionsEnd           Action = "user.sessions_end"
+	SessionLockout            Action = "session.lockout" // a login locked after wrong passwords
+	AuthLockout               Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
 )
 
 // Actions lists every audit action.
@@ -51,7 +58,8 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
 	OrganizationCreate, OrganizationUpdate, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
-	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange}
+	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
+	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout}
 
 // EnumValues implements model.Enum.
 func (Action) EnumValues() []string {

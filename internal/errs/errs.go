@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error for the edge. Its string is the last segment of the problem type URI, so
@@ -26,7 +27,8 @@ const (
 	Forbidden         Kind = "forbidden"          // the caller's role may not do this at all
 	TooLarge          Kind = "too-large"          // the request body is over the limit
 	UnsupportedMedia  Kind = "unsupported-media-type"
-	Unavailable       Kind = "unavailable" // a dependency (such as a CA) cannot serve the request now
+	Unavailable       Kind = "unavailable"       // a dependency (such as a CA) cannot serve the request now
+	TooManyRequests   Kind = "too-many-requests" // too many attempts: RetryAfter says when to try again
 	Internal          Kind = "internal"
 )
 
@@ -48,6 +50,8 @@ type Error struct {
 	// Rule is the stable id of the rule that refused, and RuleDate the cutoff (YYYY-MM-DD) that decided it,
 	// for Refused.
 	Rule, RuleDate string
+	// RetryAfter is how long the caller must wait before trying again, for TooManyRequests.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

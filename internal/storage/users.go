@@ -126,6 +126,60 @@ func (db *DB) SetUserPassword(ctx context.Context, id, hash string) error {
 	return err
 }
 
+// SetUserDisabled disables or enables a user; an unknown id is ErrNoRows.
+func (db *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
+	res, err := db.exec(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, boolInt(disabled), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoRows
+	}
+	return nil
+}
+
+// SetUserRole replaces a user's role, linked employee and organization scope in one step, so that a
+// request never sees the new role with the old scope.
+func (db *DB) SetUserRole(ctx context.Context, id string, role model.Role, employeeID string, orgIDs []string) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		res, err := db.exec(ctx, `UPDATE users SET role = ?, employee_id = ? WHERE id = ?`, role, nullable(employeeID), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNoRows
+		}
+		if _, err := db.exec(ctx, `DELETE FROM user_organizations WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		for _, org := range orgIDs {
+			if _, err := db.exec(ctx, `INSERT INTO user_organizations (user_id, organization_id) VALUES (?, ?)`, id, org); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CountEnabledUsers counts the enabled users of an account ("" for the CA operator's own users) that have
+// the role.
+func (db *DB) CountEnabledUsers(ctx context.Context, accountID string, role model.Role) (int, error) {
+	q, args := `SELECT COUNT(*) FROM users WHERE account_id = ? AND role = ? AND disabled = 0`, []any{accountID, role}
+	if accountID == "" {
+		q, args = `SELECT COUNT(*) FROM users WHERE account_id IS NULL AND role = ? AND disabled = 0`, []any{role}
+	}
+	var n int
+	err := db.queryRow(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// CountUsers counts every user of an account with the role, enabled or not.
+func (db *DB) CountUsers(ctx context.Context, accountID string, role model.Role) (int, error) {
+	var n int
+	err := db.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE account_id = ? AND role = ?`, accountID, role).Scan(&n)
+	return n, err
+}
+
 // CreateSession stores a sign-in session by the hash of its token.
 func (db *DB) CreateSession(ctx context.Context, tokenHash, userID string, created, expires time.Time) error {
 	_, err := db.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?,?,?,?)`,
@@ -143,6 +197,16 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash string, now time.Time) 
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	_, err := db.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return err
+}
+
+// DeleteUserSessions ends every session of a user except the one with the token hash keep ("" for none)
+// and returns how many it ended.
+func (db *DB) DeleteUserSessions(ctx context.Context, userID, keep string) (int64, error) {
+	res, err := db.exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, keep)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func prefixed(p, cols string) string {

@@ -36,6 +36,13 @@ type adminData struct {
 	// Secret is a just-created API key, shown on the result page only.
 	Secret string
 	Key    *model.APIKey
+	// User is the user an action or the edit form is about; Alert a refusal shown above the list; Self the
+	// caller's own user id, whose row has no actions that would end the caller's access by accident.
+	User  *model.User
+	Alert string
+	Self  string
+	// Question is an irreversible action's confirmation, Verb its button.
+	Question, Verb string
 }
 
 type userRow struct {
@@ -187,6 +194,7 @@ func (h *Handler) usersFill(r *http.Request, p *access.Principal, d *adminData) 
 	}
 	d.CanAdd = true
 	d.Action = "/ui/admin/users"
+	d.Self = strings.TrimPrefix(p.Actor, "user:")
 	return nil
 }
 
@@ -239,6 +247,132 @@ func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request, p *acc
 	}
 	h.rememberForm(p, "user", f, u.ID)
 	http.Redirect(w, r, "/ui/admin/users?done=user", http.StatusSeeOther)
+}
+
+// userActions are what an administrator does to a user from the users page; the irreversible ones ask
+// first, on a page of their own, so that no JavaScript is needed.
+var userActions = map[string]struct {
+	confirm bool
+	done    string
+}{
+	"disable":        {true, "disabled"},
+	"enable":         {false, "enabled"},
+	"end-sessions":   {true, "sessions"},
+	"reset-password": {true, ""},
+}
+
+func (h *Handler) adminUserAction(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
+	action := r.PathValue("action")
+	a, ok := userActions[action]
+	if !ok {
+		h.fail(w, r, p, errs.NotFoundf("no such action"))
+		return
+	}
+	u, err := h.Access.User(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if a.confirm && r.PostFormValue("confirm") != "yes" {
+		h.render(w, r, http.StatusOK, "admin_user_confirm", l.T("adm.confirm_title"), p, adminData{User: u,
+			formData: formData{Action: "/ui/admin/users/" + u.ID + "/" + action},
+			Question: l.T("adm.confirm_" + action), Verb: l.T("adm.act_" + action)})
+		return
+	}
+	switch action {
+	case "disable", "enable":
+		_, err = h.Access.SetUserDisabled(r.Context(), p, u.ID, action == "disable")
+	case "end-sessions":
+		_, err = h.Access.EndSessions(r.Context(), p, u.ID)
+	case "reset-password":
+		var temp string
+		if _, temp, err = h.Access.ResetPassword(r.Context(), p, u.ID, ""); err == nil {
+			h.render(w, r, http.StatusOK, "admin_user_password", l.T("adm.reset_title"), p, adminData{User: u, Secret: temp})
+			return
+		}
+	}
+	if err != nil {
+		h.userRefused(w, r, p, err)
+		return
+	}
+	http.Redirect(w, r, "/ui/admin/users?done="+a.done, http.StatusSeeOther)
+}
+
+// userRefused shows the users page with why an action was refused (keeping the last administrator), or
+// an error page for anything else.
+func (h *Handler) userRefused(w http.ResponseWriter, r *http.Request, p *access.Principal, err error) {
+	l := localeOf(r)
+	if !errs.Is(err, errs.Conflict) {
+		h.fail(w, r, p, err)
+		return
+	}
+	d := adminData{formData: formData{Values: url.Values{}, Nonce: access.NewID()}, Alert: l.T("adm.last_admin")}
+	if err := h.usersFill(r, p, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	h.render(w, r, http.StatusConflict, "admin_users", l.T("adm.users_title"), p, d)
+}
+
+// adminUserEdit shows the form that changes a user's role, organizations and linked employee.
+func (h *Handler) adminUserEdit(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
+	u, err := h.Access.User(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	vals := url.Values{"role": {string(u.Role)}, "employee_id": {u.EmployeeID}, "organization_ids": u.OrganizationIDs}
+	d := adminData{formData: formData{Values: vals}, User: u}
+	if err := h.userEditFill(r, p, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "admin_user_edit", l.T("adm.edit_title"), p, d)
+}
+
+// userEditFill offers the roles, organizations and employees of the user's account. The CA operator sees
+// no client's organizations or employees, so it can only pick the roles that need neither.
+func (h *Handler) userEditFill(r *http.Request, p *access.Principal, d *adminData) error {
+	if err := h.usersFill(r, p, d); err != nil {
+		return err
+	}
+	d.Users = nil
+	d.Action = "/ui/admin/users/" + d.User.ID
+	return nil
+}
+
+func (h *Handler) adminUserUpdate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	l := localeOf(r)
+	u, err := h.Access.User(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, p, errs.New(errs.Malformed, "form"))
+		return
+	}
+	f := r.PostForm
+	in := access.UserChange{Role: model.Role(f.Get("role"))}
+	// As on the add form, organizations and the employee go only with the roles that have them.
+	if access.RoleScoped(in.Role) {
+		in.OrganizationIDs = slices.DeleteFunc(slices.Clone(f["organization_ids"]), func(s string) bool { return s == "" })
+	}
+	if in.Role == model.RoleEmployee {
+		in.EmployeeID = f.Get("employee_id")
+	}
+	if _, err := h.Access.ChangeUser(r.Context(), p, u.ID, in); err != nil {
+		if errs.Is(err, errs.Conflict) {
+			h.userRefused(w, r, p, err)
+			return
+		}
+		d := adminData{formData: formData{Values: cloneValues(f)}, User: u}
+		h.adminFailed(w, r, p, "admin_user_edit", l.T("adm.edit_title"), &d, err, nil, func() error { return h.userEditFill(r, p, &d) })
+		return
+	}
+	http.Redirect(w, r, "/ui/admin/users?done=changed", http.StatusSeeOther)
 }
 
 // ---- API keys ----

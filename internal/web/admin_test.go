@@ -29,7 +29,7 @@ func TestAdminUsers(t *testing.T) {
 	r = adm.do("POST", "/ui/admin/users", url.Values{"login": {"ab"}, "full_name": {"Пётр Сидоров"}, "role": {"registrar"},
 		"password": {"short"}})
 	wantStatus(t, "bad user", r, http.StatusUnprocessableEntity)
-	contains(t, "bad user", r.body, `data-field="login">3–64 символа`, `data-field="password">пароль слишком простой`,
+	contains(t, "bad user", r.body, `data-field="login">3–64 символа`, `data-field="password">пароль слишком короткий`,
 		`data-field="organization_ids">выберите хотя бы одну организацию`, `value="Пётр Сидоров"`)
 	lacks(t, "bad user", r.body, `value="short"`, "must be")
 	r = adm.do("POST", "/ui/admin/users", url.Values{"login": {"emp2"}, "full_name": {"Сотрудник"}, "role": {"employee"},

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -39,8 +41,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusUnprocessableEntity, "login", l.T("login.title"), nil, d)
 		return
 	}
-	token, _, err := h.Access.Login(r.Context(), login, password)
+	token, _, err := h.Access.LoginFrom(r.Context(), h.Access.ClientAddr(r), login, password)
 	if err != nil {
+		var e *errs.Error
+		if errors.As(err, &e) && e.Kind == errs.TooManyRequests {
+			setRetryAfter(w, err)
+			d.Error = fmt.Sprintf(l.T("login.too_many"), (retrySeconds(e.RetryAfter)+59)/60)
+			h.render(w, r, http.StatusTooManyRequests, "login", l.T("login.title"), nil, d)
+			return
+		}
 		if errs.KindOf(err) != errs.Unauthenticated {
 			h.Log.Error("web: login failed", "err", err)
 			d.Error = l.T("err.internal")

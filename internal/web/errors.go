@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/errs"
@@ -49,6 +51,8 @@ func explain(l locale, err error) problem {
 		return problem{Status: http.StatusRequestEntityTooLarge, Title: l.T("err.title"), Message: l.T("err.too_large")}
 	case errs.Unavailable:
 		return problem{Status: http.StatusServiceUnavailable, Title: l.T("err.title"), Message: l.T("err.unavailable")}
+	case errs.TooManyRequests:
+		return problem{Status: http.StatusTooManyRequests, Title: l.T("err.title"), Message: l.T("err.too_many")}
 	}
 	return problem{Status: http.StatusInternalServerError, Title: l.T("err.title"), Message: l.T("err.internal")}
 }
@@ -62,6 +66,12 @@ func fieldMessage(l locale, f errs.FieldError) string {
 		return l.T("pw.too_short")
 	case f.Rule == "too_long" && f.Field == "new_password":
 		return l.T("pw.too_long")
+	case f.Rule == "common":
+		return l.T("pw.common")
+	case f.Rule == "trivial":
+		return l.T("pw.trivial")
+	case f.Rule == "contains_login":
+		return l.T("pw.contains_login")
 	case f.Field == "csr" && f.Rule == "invalid":
 		return l.T("fe.csr_invalid")
 	case f.Field == "csr" && f.Rule == "too_large":
@@ -97,8 +107,20 @@ func fieldMessage(l locale, f errs.FieldError) string {
 // fail shows an error page with the status the error maps to.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p *access.Principal, err error) {
 	pr := explain(localeOf(r), err)
+	setRetryAfter(w, err)
 	if pr.Status >= 500 {
 		h.Log.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	h.render(w, r, pr.Status, "error", pr.Title, p, pr)
 }
+
+// setRetryAfter tells a throttled browser, as the API does, how many seconds to wait.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.TooManyRequests && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
+	}
+}
+
+// retrySeconds rounds a wait up to whole seconds.
+func retrySeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

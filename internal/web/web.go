@@ -118,6 +118,9 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
 	mux.Handle("GET /ui/admin/users", h.auth(h.adminUsers))
 	mux.Handle("POST /ui/admin/users", post(h.auth(h.adminUserCreate).ServeHTTP))
+	mux.Handle("GET /ui/admin/users/{id}", h.auth(h.adminUserEdit))
+	mux.Handle("POST /ui/admin/users/{id}", post(h.auth(h.adminUserUpdate).ServeHTTP))
+	mux.Handle("POST /ui/admin/users/{id}/{action}", post(h.auth(h.adminUserAction).ServeHTTP))
 	mux.Handle("GET /ui/admin/api-keys", h.auth(h.adminKeys))
 	mux.Handle("POST /ui/admin/api-keys", post(h.auth(h.adminKeyCreate).ServeHTTP))
 	mux.Handle("POST /ui/admin/api-keys/{id}/revoke", post(h.auth(h.adminKeyRevoke).ServeHTTP))
@@ -182,7 +185,7 @@ func (h *Handler) auth(f pageFunc) http.Handler {
 			h.toLogin(w, r, false)
 			return
 		}
-		p, err := h.Access.Authenticate(r.Context(), c.Value)
+		p, err := h.Access.AuthenticateFrom(r.Context(), h.Access.ClientAddr(r), c.Value)
 		if err != nil {
 			if errs.KindOf(err) != errs.Unauthenticated {
 				h.fail(w, r, nil, err)
