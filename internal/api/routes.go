@@ -148,13 +148,13 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/api/v1/applications/{id}", ID: "getApplication", Tag: "applications", Summary: "Get an application with its history",
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).getApplication},
 		{Method: "POST", Path: "/api/v1/applications/{id}/csr", ID: "uploadCSR", Tag: "applications",
-			Summary: "Upload the PKCS#10 certificate request (PEM or DER)", InMedia: []string{"application/pkcs10", "application/x-pem-file", "application/octet-stream", "text/plain"},
+			Summary: "Upload the PKCS#10 certificate request (PEM, DER, or bare base64 as enrollment tools return it)", InMedia: []string{"application/pkcs10", "application/x-pem-file", "application/octet-stream", "text/plain"},
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).uploadCSR},
 
 		{Method: "GET", Path: "/api/v1/certificates", ID: "searchCertificates", Tag: "certificates", Summary: "Search the certificate register",
 			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[model.Certificate]{}, Status: 200, Handle: (*Server).listCertificates},
 		{Method: "GET", Path: "/api/v1/certificates/{serial}", ID: "getCertificate", Tag: "certificates",
-			Summary: "Get a certificate as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
+			Summary: "Get a certificate by serial (hex in any case, leading zeros and colons allowed) as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
 			Out:     model.Certificate{}, OutMedia: []string{"application/pem-certificate-chain", "application/pkix-cert"}, Status: 200,
 			Handle: (*Server).getCertificate},
 		{Method: "POST", Path: "/api/v1/certificates/{serial}/revoke", ID: "revokeCertificate", Tag: "certificates", Summary: "Revoke with an RFC 5280 reason",
@@ -557,7 +557,7 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	if document {
 		get = s.Reg.CertificateDocument
 	}
-	c, err := get(r.Context(), principalOf(r), r.PathValue("serial"))
+	c, err := get(r.Context(), principalOf(r), model.CanonicalSerial(r.PathValue("serial")))
 	if err != nil {
 		return err
 	}
@@ -588,7 +588,7 @@ func (s *Server) revokeCertificate(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Reg.RevokeCertificate(r.Context(), principalOf(r), r.PathValue("serial"), in)
+	c, err := s.Reg.RevokeCertificate(r.Context(), principalOf(r), model.CanonicalSerial(r.PathValue("serial")), in)
 	if err != nil {
 		return err
 	}
@@ -658,7 +658,7 @@ func (s *Server) reissueCertificate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
-	a, err := s.Reg.ReissueCertificate(r.Context(), principalOf(r), r.PathValue("serial"), in)
+	a, err := s.Reg.ReissueCertificate(r.Context(), principalOf(r), model.CanonicalSerial(r.PathValue("serial")), in)
 	if err != nil {
 		return err
 	}
