@@ -56,12 +56,12 @@ func (c *caConfig) register(fs *flag.FlagSet, getenv func(string) string) error 
 	if err != nil {
 		return err
 	}
-	keyUsage, err := envInt(getenv, "KCR_KEY_USAGE_MONTHS", 15)
+	keyUsage, err := envInt(getenv, "KCR_KEY_USAGE_MONTHS", 0)
 	if err != nil {
 		return err
 	}
 	fs.IntVar(&c.ValidityMonths, "cert-validity-months", validity, "validity of issued certificates, months (env KCR_CERT_VALIDITY_MONTHS)")
-	fs.IntVar(&c.KeyUsageMonths, "key-usage-months", keyUsage, "private key usage period written into certificates, months (env KCR_KEY_USAGE_MONTHS)")
+	fs.IntVar(&c.KeyUsageMonths, "key-usage-months", keyUsage, "private key usage period written into certificates, months; 0 means the certificate's validity (env KCR_KEY_USAGE_MONTHS)")
 	fs.StringVar(&c.BaseURL, "base-url", getenv("KCR_BASE_URL"), "public base URL written into certificates (env KCR_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.PassphraseFile, "ca-passphrase-file", getenv("KCR_CA_PASSPHRASE_FILE"),
 		"file holding the passphrase of the CA keys (env KCR_CA_PASSPHRASE_FILE; or give it in KCR_CA_PASSPHRASE)")
@@ -73,8 +73,8 @@ func (c *caConfig) validate() error {
 	if c.ValidityMonths < 1 || c.ValidityMonths > 60 {
 		return usageError{fmt.Sprintf("--cert-validity-months %d: must be from 1 to 60", c.ValidityMonths)}
 	}
-	if c.KeyUsageMonths < c.ValidityMonths || c.KeyUsageMonths > 120 {
-		return usageError{fmt.Sprintf("--key-usage-months %d: must be from the validity (%d) to 120", c.KeyUsageMonths, c.ValidityMonths)}
+	if c.KeyUsageMonths != 0 && (c.KeyUsageMonths < c.ValidityMonths || c.KeyUsageMonths > 120) {
+		return usageError{fmt.Sprintf("--key-usage-months %d: must be 0 (the validity) or from the validity (%d) to 120", c.KeyUsageMonths, c.ValidityMonths)}
 	}
 	if c.BaseURL == "" {
 		return nil

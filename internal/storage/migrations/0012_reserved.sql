@@ -1,0 +1,2 @@
+-- Placeholder on branch wip/profile only, so that migration 0013 applies: the number 0012 belongs to another
+-- branch. Drop this file when merging the real 0012.
