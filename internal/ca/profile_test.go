@@ -151,7 +151,7 @@ func TestSubjectAsQualifiedCertificates(t *testing.T) {
 	}
 	issue := func(t *testing.T, req ca.Request) *x509gost.Certificate {
 		t.Helper()
-		req.Employee.ID = "emp-" + t.Name()
+		req.Employee.ID, req.Application.ID = "emp-"+t.Name(), "app-"+t.Name()
 		iss, err := b.Issue(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
@@ -173,7 +173,7 @@ func TestSubjectAsQualifiedCertificates(t *testing.T) {
 			t.Fatalf("ИНН %s, want the entrepreneur's %s", got, req.Organization.INN)
 		}
 		req = request(model.KindSoleProprietor, opensslCSR(t, o, "gost2012_256", "A"))
-		req.Employee.ID, req.Employee.INN = "emp-other", "772015123459" // another person's ИНН
+		req.Employee.ID, req.Employee.INN = "emp-other", "772015123411" // another person's ИНН
 		_, err := b.Issue(context.Background(), req)
 		if got := fieldErr(t, err); got != "employee.inn" {
 			t.Fatalf("field %s, want employee.inn", got)
@@ -235,4 +235,59 @@ func TestSubjectAsQualifiedCertificates(t *testing.T) {
 			}
 		}
 	})
+}
+
+// csrNamingTool is an OpenSSL request whose extensionRequest carries subjectSignTool, as Рутокен's and
+// CryptoPro's enrollment write it.
+func csrNamingTool(t *testing.T, o *ossltest.Tool, tool string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	key, req := filepath.Join(dir, "key.pem"), filepath.Join(dir, "req.der")
+	o.Run(t, "genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A", "-out", key)
+	o.Run(t, "req", "-new", "-key", key, "-subj", "/CN=x", "-addext", "1.2.643.100.111=ASN1:FORMAT:UTF8,UTF8String:"+tool, "-outform", "DER", "-out", req)
+	der, err := os.ReadFile(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// Item 11: subjectSignTool is the tool that made the key: the request's own when it is a certified tool,
+// else the application's choice, else the CA's default; never always CryptoPro.
+func TestSubjectSignTool(t *testing.T) {
+	o := ossltest.New(t)
+	b := newCA(t, testdb.Engines(t)[0].Open(t))
+	for i, tc := range []struct {
+		name, app string
+		csr       []byte
+		want      string
+	}{
+		{"the request names Рутокен", "", csrNamingTool(t, o, "Рутокен ЭЦП 2.0"), `СКЗИ "Рутокен ЭЦП 2.0"`},
+		{"the request wins over the application", `СКЗИ "ViPNet CSP 4"`, csrNamingTool(t, o, `СКЗИ "Рутокен ЭЦП 2.0"`), `СКЗИ "Рутокен ЭЦП 2.0"`},
+		{"the application's choice", `СКЗИ "ViPNet CSP 4"`, opensslCSR(t, o, "gost2012_256", "A"), `СКЗИ "ViPNet CSP 4"`},
+		{"an uncertified tool in the request is not believed", `СКЗИ "Рутокен ЭЦП 3.0"`, csrNamingTool(t, o, "Самописный CSP"), `СКЗИ "Рутокен ЭЦП 3.0"`},
+		{"nothing named: the default", "", opensslCSR(t, o, "gost2012_256", "A"), ca.DefaultProfile().SubjectSignTool},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request(model.KindIndividual, tc.csr)
+			req.Employee.ID, req.Application.ID = "emp-tool-"+string(rune('a'+i)), "app-tool-"+string(rune('a'+i))
+			req.Application.SignTool = tc.app
+			iss, err := b.Issue(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert, err := x509gost.ParseCertificate(iss.DER)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _ := cert.Extension(x509gost.OIDExtSubjectSignTool)
+			got, err := x509gost.ParseSubjectSignTool(e.Value)
+			if err != nil || got != tc.want {
+				t.Fatalf("subjectSignTool %q (%v), want %q", got, err, tc.want)
+			}
+			if err := b.Lint(cert, model.KindIndividual); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -88,6 +88,9 @@ type ApplicationInput struct {
 	Kind       model.CertKind `json:"kind"`
 	// Authority names the CA the caller means ("" lets the rules choose): kcr, fns, treasury, bank_of_russia.
 	Authority string `json:"authority,omitempty"`
+	// SignTool is the certified crypto tool the key is made with (ca.SignTools); "" takes the one the
+	// request names, or the CA's default.
+	SignTool string `json:"sign_tool,omitempty"`
 }
 
 // ActionInput carries what an action needs: a note for corrections and declines, the method and document
@@ -119,6 +122,7 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 	if !slices.Contains(model.CertKinds, in.Kind) {
 		f.Add("kind", "enum", "must be one of individual, legal_entity_employee, head, sole_proprietor")
 	}
+	in.checkSignTool(&f)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -132,13 +136,16 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 		}
 		now := s.Clock.Now()
 		a := &model.Application{ID: access.NewID(), AccountID: e.AccountID, OrganizationID: e.OrganizationID,
-			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, Authority: in.Authority, CreatedBy: p.Actor,
-			CreatedAt: now, UpdatedAt: now}
+			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, Authority: in.Authority, SignTool: in.SignTool,
+			CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
 		d, err := s.decide(ctx, a, false)
 		if err != nil {
 			return err
 		}
 		a.Kind, a.Authority, a.BillingPosition = d.Kind, string(d.Authority), d.BillingPosition
+		if err := s.checkCertificateData(ctx, a, e); err != nil {
+			return err
+		}
 		if err := s.checkAgreement(ctx, a.AccountID, a.BillingPosition); err != nil {
 			return err
 		}
