@@ -270,6 +270,8 @@ type caInitConfig struct {
 	caConfig
 	RootParamSet, IssuingParamSet string
 	StandIn                       string // creates a stand-in for a state CA instead of kcr's own
+	Seller                        string // the operator's requisites file, whose ОГРН, ИНН and address name the CA
+	Region                        string // the region's name for ST; the settlement of the address by default
 }
 
 func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*caInitConfig, error) {
@@ -282,6 +284,8 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	fs.StringVar(&c.RootParamSet, "root-paramset", "tc26-512-A", "GOST parameter set of the root key")
 	fs.StringVar(&c.IssuingParamSet, "issuing-paramset", "tc26-256-A", "GOST parameter set of the issuing key")
 	fs.StringVar(&c.StandIn, "stand-in", "", "create a built-in stand-in for a state CA instead: fns, treasury or bank_of_russia")
+	fs.StringVar(&c.Seller, "seller", getenv("KCR_SELLER_FILE"), "JSON file of the CA operator's requisites (as kcr serve --seller): its name, ОГРН, ИНН and address name the CA (env KCR_SELLER_FILE; default: the demonstration operator)")
+	fs.StringVar(&c.Region, "region", "", "the operator's region as ST names it after the code taken from the ИНН, e.g. \"Ивановская область\" (default: the settlement of the address)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -293,6 +297,9 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://127.0.0.1:8080"
+	}
+	if c.StandIn != "" && c.Seller != "" {
+		return nil, usageError{"--stand-in and --seller exclude each other: a stand-in has the state CA's requisites"}
 	}
 	return c, c.caConfig.validate()
 }
