@@ -30,12 +30,20 @@ type caConfig struct {
 	passphraseEnv  string
 	ValidityMonths int
 	KeyUsageMonths int
+	// IssuerSignTool is issuerSignTool's four parts separated by "|": the CA's key tool, the CA tool and
+	// their conformity certificates; "" keeps the demonstration values.
+	IssuerSignTool string
 }
 
-// profile is the certificate profile with the configured periods.
+// profile is the certificate profile with the configured periods and CA tools.
 func (c *caConfig) profile() ca.Profile {
 	p := ca.DefaultProfile()
 	p.ValidityMonths, p.KeyUsageMonths = c.ValidityMonths, c.KeyUsageMonths
+	if parts := strings.Split(c.IssuerSignTool, "|"); len(parts) == 4 {
+		for i, s := range parts {
+			p.IssuerSignTool[i] = strings.TrimSpace(s)
+		}
+	}
 	return p
 }
 
@@ -62,6 +70,8 @@ func (c *caConfig) register(fs *flag.FlagSet, getenv func(string) string) error 
 	}
 	fs.IntVar(&c.ValidityMonths, "cert-validity-months", validity, "validity of issued certificates, months (env KCR_CERT_VALIDITY_MONTHS)")
 	fs.IntVar(&c.KeyUsageMonths, "key-usage-months", keyUsage, "private key usage period written into certificates, months; 0 means the certificate's validity (env KCR_KEY_USAGE_MONTHS)")
+	fs.StringVar(&c.IssuerSignTool, "issuer-sign-tool", getenv("KCR_ISSUER_SIGN_TOOL"),
+		"issuerSignTool written into certificates: \"key tool|CA tool|key tool's conformity certificate|CA tool's conformity certificate\" (env KCR_ISSUER_SIGN_TOOL)")
 	fs.StringVar(&c.BaseURL, "base-url", getenv("KCR_BASE_URL"), "public base URL written into certificates (env KCR_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.PassphraseFile, "ca-passphrase-file", getenv("KCR_CA_PASSPHRASE_FILE"),
 		"file holding the passphrase of the CA keys (env KCR_CA_PASSPHRASE_FILE; or give it in KCR_CA_PASSPHRASE)")
@@ -75,6 +85,22 @@ func (c *caConfig) validate() error {
 	}
 	if c.KeyUsageMonths != 0 && (c.KeyUsageMonths < c.ValidityMonths || c.KeyUsageMonths > 120) {
 		return usageError{fmt.Sprintf("--key-usage-months %d: must be 0 (the validity) or from the validity (%d) to 120", c.KeyUsageMonths, c.ValidityMonths)}
+	}
+	if c.IssuerSignTool != "" {
+		parts := strings.Split(c.IssuerSignTool, "|")
+		ok := len(parts) == 4
+		for i, s := range parts {
+			max := 200
+			if i >= 2 {
+				max = 100
+			}
+			if n := len([]rune(strings.TrimSpace(s))); n == 0 || n > max {
+				ok = false
+			}
+		}
+		if !ok {
+			return usageError{"--issuer-sign-tool: four parts separated by |, the tools up to 200 characters, their certificates up to 100"}
+		}
 	}
 	if c.BaseURL == "" {
 		return nil
