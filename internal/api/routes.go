@@ -557,7 +557,7 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	if document {
 		get = s.Reg.CertificateDocument
 	}
-	c, err := get(r.Context(), principalOf(r), model.CanonicalSerial(r.PathValue("serial")))
+	c, err := bySerial(r, func(serial string) (*model.Certificate, error) { return get(r.Context(), principalOf(r), serial) })
 	if err != nil {
 		return err
 	}
@@ -588,7 +588,9 @@ func (s *Server) revokeCertificate(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Reg.RevokeCertificate(r.Context(), principalOf(r), model.CanonicalSerial(r.PathValue("serial")), in)
+	c, err := bySerial(r, func(serial string) (*model.Certificate, error) {
+		return s.Reg.RevokeCertificate(r.Context(), principalOf(r), serial, in)
+	})
 	if err != nil {
 		return err
 	}
@@ -658,7 +660,9 @@ func (s *Server) reissueCertificate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
-	a, err := s.Reg.ReissueCertificate(r.Context(), principalOf(r), model.CanonicalSerial(r.PathValue("serial")), in)
+	a, err := bySerial(r, func(serial string) (*registration.ApplicationView, error) {
+		return s.Reg.ReissueCertificate(r.Context(), principalOf(r), serial, in)
+	})
 	if err != nil {
 		return err
 	}
@@ -693,4 +697,18 @@ func camel(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// bySerial runs f on the certificate the path's {serial} names: as given, and when that finds nothing, in
+// the register's form (lower case, no leading zeros or colons), since people copy serials as OpenSSL and
+// CryptoPro print them. Not found in either form answers as the first.
+func bySerial[T any](r *http.Request, f func(serial string) (T, error)) (T, error) {
+	raw := r.PathValue("serial")
+	v, err := f(raw)
+	if canon := model.CanonicalSerial(raw); canon != raw && errs.Is(err, errs.NotFound) {
+		if cv, cerr := f(canon); !errs.Is(cerr, errs.NotFound) {
+			return cv, cerr
+		}
+	}
+	return v, err
 }

@@ -226,15 +226,19 @@ func regionCode(o *model.Organization) string {
 }
 
 // stateOrProvince is ST as qualified certificates write it: the region code and name ("77 г. Москва").
+// A region recorded as its bare code ("77") is taken as the code, named after the settlement.
 func stateOrProvince(o *model.Organization) string {
-	name := o.Region
+	code, name := regionCode(o), o.Region
+	if len(name) == 2 && strings.Trim(name, "0123456789") == "" {
+		code, name = name, ""
+	}
 	if name == "" {
 		name, _ = localityPart(o.Address)
 	}
 	if name == "" {
 		return ""
 	}
-	return strings.TrimSpace(regionCode(o) + " " + name)
+	return strings.TrimSpace(code + " " + name)
 }
 
 // subjectValues collects the value of every attribute the registration data has for this kind; the

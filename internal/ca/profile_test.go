@@ -211,6 +211,14 @@ func TestSubjectAsQualifiedCertificates(t *testing.T) {
 		}
 	})
 
+	t.Run("a region recorded as its bare code", func(t *testing.T) {
+		req := request(model.KindLegalEntityEmployee, opensslCSR(t, o, "gost2012_256", "A"))
+		req.Organization.Region, req.Organization.RegionCode = "77", ""
+		if got := subjectValue(issue(t, req), x509gost.OIDStateOrProvince); got != "77 г. Москва" {
+			t.Fatalf("ST %q", got)
+		}
+	})
+
 	t.Run("ST, L, street, key usage period, AKI", func(t *testing.T) {
 		cert := issue(t, request(model.KindLegalEntityEmployee, opensslCSR(t, o, "gost2012_256", "A")))
 		for _, w := range []struct {
