@@ -226,14 +226,24 @@ func regionCode(o *model.Organization) string {
 }
 
 // stateOrProvince is ST as qualified certificates write it: the region code and name ("77 г. Москва").
-// A region recorded as its bare code ("77") is taken as the code, named after the settlement.
+// A region recorded as its bare code ("77") is taken as the code, named after the settlement or else the
+// address's first part ("77 Москва").
 func stateOrProvince(o *model.Organization) string {
 	code, name := regionCode(o), o.Region
-	if len(name) == 2 && strings.Trim(name, "0123456789") == "" {
+	bareCode := len(name) == 2 && strings.Trim(name, "0123456789") == ""
+	if bareCode {
 		code, name = name, ""
 	}
 	if name == "" {
 		name, _ = localityPart(o.Address)
+	}
+	if name == "" && bareCode {
+		for _, part := range strings.Split(o.Address, ",") {
+			if p := strings.TrimSpace(part); p != "" && !isPostcode(p) {
+				name = p
+				break
+			}
+		}
 	}
 	if name == "" {
 		return ""

@@ -212,10 +212,17 @@ func TestSubjectAsQualifiedCertificates(t *testing.T) {
 	})
 
 	t.Run("a region recorded as its bare code", func(t *testing.T) {
-		req := request(model.KindLegalEntityEmployee, opensslCSR(t, o, "gost2012_256", "A"))
-		req.Organization.Region, req.Organization.RegionCode = "77", ""
-		if got := subjectValue(issue(t, req), x509gost.OIDStateOrProvince); got != "77 г. Москва" {
-			t.Fatalf("ST %q", got)
+		for _, tc := range []struct{ address, want string }{
+			{"119034, г. Москва, ул. Пречистенка, д. 10", "77 г. Москва"},
+			{"Москва", "77 Москва"},
+		} {
+			t.Run(tc.want, func(t *testing.T) {
+				req := request(model.KindLegalEntityEmployee, opensslCSR(t, o, "gost2012_256", "A"))
+				req.Organization.Region, req.Organization.RegionCode, req.Organization.Address = "77", "", tc.address
+				if got := subjectValue(issue(t, req), x509gost.OIDStateOrProvince); got != tc.want {
+					t.Fatalf("ST %q, want %q", got, tc.want)
+				}
+			})
 		}
 	})
 
