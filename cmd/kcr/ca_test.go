@@ -30,6 +30,7 @@ func TestCAInitCommand(t *testing.T) {
 		{"unknown parameter set", map[string]string{"KCR_DATA": data, "KCR_CA_PASSPHRASE": "a long enough passphrase"},
 			[]string{"ca", "init", "--root-paramset", "tc26-1024-Z"}, 1, "unknown parameter set tc26-1024-Z"},
 		{"bad base URL", env, []string{"ca", "init", "--base-url", "ftp://x"}, 2, "--base-url"},
+		{"stand-in and seller", env, []string{"ca", "init", "--stand-in", "fns", "--seller", "x.json"}, 2, "exclude each other"},
 		{"init", env, []string{"ca", "init", "--ca-passphrase-file", passFile, "--base-url", "https://ca.example.ru"}, 0, "created kcr-ca"},
 		{"init again", env, []string{"ca", "init", "--ca-passphrase-file", passFile}, 1, "already initialized"},
 		{"serve without the passphrase", env, []string{"serve", "--addr", "127.0.0.1:0"}, 1, "passphrase is not given"},

@@ -292,17 +292,8 @@ func cmdBillingClose(ctx context.Context, args []string, stdout, stderr io.Write
 // demoPassphraseFile holds the CA passphrase the demo generated, for the next start.
 const demoPassphraseFile = "ca-passphrase"
 
-// standIns are the built-in instances that play the state CAs (heads and sole proprietors since 2022)
-// for the demo and tests: same code, their own names and keys, reached through the same Issuer interface a
-// real connector would implement.
-var standIns = []struct {
-	authority       rules.Authority
-	prefix, cn, org string
-}{
-	{rules.AuthorityFNS, "fns", "УЦ ФНС России (демонстрационный стенд)", "Федеральная налоговая служба (стенд)"},
-	{rules.AuthorityTreasury, "treasury", "УЦ Федерального казначейства (демонстрационный стенд)", "Федеральное казначейство (стенд)"},
-	{rules.AuthorityBankOfRussia, "cbr", "УЦ Банка России (демонстрационный стенд)", "Банк России (стенд)"},
-}
+// standIns are the built-in instances that play the state CAs, with the real authorities' requisites.
+var standIns = demo.StandIns
 
 // authorities are the CAs one kcr server works with.
 type authorities struct {
@@ -347,13 +338,18 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 			}
 			fmt.Fprintf(stdout, "demo: CA key passphrase written to %s\n", fallback)
 		}
-		if _, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{}); err != nil {
+		opt := ca.InitOptions{} // the demonstration operator's requisites, unless the operator's are given
+		if c.SellerFile != "" {
+			if opt, err = operatorOptions(c.SellerFile, ""); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, opt); err != nil {
 			return nil, fmt.Errorf("initialize the demo CA: %w", err)
 		}
 		for _, si := range standIns {
-			if _, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, ca.InitOptions{Prefix: si.prefix, CommonName: si.cn,
-				Organization: si.org}); err != nil {
-				return nil, fmt.Errorf("initialize the %s stand-in: %w", si.prefix, err)
+			if _, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, si.Options); err != nil {
+				return nil, fmt.Errorf("initialize the %s stand-in: %w", si.Options.Prefix, err)
 			}
 		}
 		fmt.Fprintln(stdout, "demo: created the built-in GOST CA (kcr-root, kcr-ca) and stand-ins for the state CAs (fns, treasury, cbr)")
@@ -371,16 +367,16 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 		fmt.Fprintf(stdout, "CA %s loaded; certificates point at %s\n", ca.IssuingName, c.BaseURL)
 	}
 	for _, si := range standIns {
-		b, err := ca.LoadPrefix(ctx, db, clk, c.profile(), c.BaseURL, pass, si.prefix)
+		b, err := ca.LoadPrefix(ctx, db, clk, c.profile(), c.BaseURL, pass, si.Options.Prefix)
 		if errors.Is(err, ca.ErrNotInitialized) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		out.state[si.authority] = b
+		out.state[si.Authority] = b
 		out.set = append(out.set, b)
-		fmt.Fprintf(stdout, "stand-in for %s loaded (%s)\n", rules.AuthorityTitle(si.authority), b.IssuingName())
+		fmt.Fprintf(stdout, "stand-in for %s loaded (%s)\n", rules.AuthorityTitle(si.Authority), b.IssuingName())
 	}
 	return out, nil
 }
@@ -454,18 +450,24 @@ func cmdCAInit(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer db.Close()
-	opt := ca.InitOptions{RootParamSet: c.RootParamSet, IssuingParamSet: c.IssuingParamSet}
-	if c.StandIn != "" {
+	opt := ca.InitOptions{}
+	switch {
+	case c.StandIn != "":
 		found := false
 		for _, si := range standIns {
-			if string(si.authority) == c.StandIn {
-				opt.Prefix, opt.CommonName, opt.Organization, found = si.prefix, si.cn, si.org, true
+			if string(si.Authority) == c.StandIn {
+				opt, found = si.Options, true
 			}
 		}
 		if !found {
 			return usageError{fmt.Sprintf("--stand-in %q: must be fns, treasury or bank_of_russia", c.StandIn)}
 		}
+	case c.Seller != "":
+		if opt, err = operatorOptions(c.Seller, c.Region); err != nil {
+			return err
+		}
 	}
+	opt.RootParamSet, opt.IssuingParamSet = c.RootParamSet, c.IssuingParamSet
 	b, err := ca.Init(ctx, db, clk, c.profile(), c.BaseURL, pass, opt)
 	if err != nil {
 		return err

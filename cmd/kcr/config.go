@@ -31,12 +31,20 @@ type caConfig struct {
 	passphraseEnv  string
 	ValidityMonths int
 	KeyUsageMonths int
+	// IssuerSignTool is issuerSignTool's four parts separated by "|": the CA's key tool, the CA tool and
+	// their conformity certificates; "" keeps the demonstration values.
+	IssuerSignTool string
 }
 
-// profile is the certificate profile with the configured periods.
+// profile is the certificate profile with the configured periods and CA tools.
 func (c *caConfig) profile() ca.Profile {
 	p := ca.DefaultProfile()
 	p.ValidityMonths, p.KeyUsageMonths = c.ValidityMonths, c.KeyUsageMonths
+	if parts := strings.Split(c.IssuerSignTool, "|"); len(parts) == 4 {
+		for i, s := range parts {
+			p.IssuerSignTool[i] = strings.TrimSpace(s)
+		}
+	}
 	return p
 }
 
@@ -57,12 +65,14 @@ func (c *caConfig) register(fs *flag.FlagSet, getenv func(string) string) error 
 	if err != nil {
 		return err
 	}
-	keyUsage, err := envInt(getenv, "KCR_KEY_USAGE_MONTHS", 15)
+	keyUsage, err := envInt(getenv, "KCR_KEY_USAGE_MONTHS", 0)
 	if err != nil {
 		return err
 	}
 	fs.IntVar(&c.ValidityMonths, "cert-validity-months", validity, "validity of issued certificates, months (env KCR_CERT_VALIDITY_MONTHS)")
-	fs.IntVar(&c.KeyUsageMonths, "key-usage-months", keyUsage, "private key usage period written into certificates, months (env KCR_KEY_USAGE_MONTHS)")
+	fs.IntVar(&c.KeyUsageMonths, "key-usage-months", keyUsage, "private key usage period written into certificates, months; 0 means the certificate's validity (env KCR_KEY_USAGE_MONTHS)")
+	fs.StringVar(&c.IssuerSignTool, "issuer-sign-tool", getenv("KCR_ISSUER_SIGN_TOOL"),
+		"issuerSignTool written into certificates: \"key tool|CA tool|key tool's conformity certificate|CA tool's conformity certificate\" (env KCR_ISSUER_SIGN_TOOL)")
 	fs.StringVar(&c.BaseURL, "base-url", getenv("KCR_BASE_URL"), "public base URL written into certificates (env KCR_BASE_URL; default http://<addr>)")
 	fs.StringVar(&c.PassphraseFile, "ca-passphrase-file", getenv("KCR_CA_PASSPHRASE_FILE"),
 		"file holding the passphrase of the CA keys (env KCR_CA_PASSPHRASE_FILE; or give it in KCR_CA_PASSPHRASE)")
@@ -74,8 +84,24 @@ func (c *caConfig) validate() error {
 	if c.ValidityMonths < 1 || c.ValidityMonths > 60 {
 		return usageError{fmt.Sprintf("--cert-validity-months %d: must be from 1 to 60", c.ValidityMonths)}
 	}
-	if c.KeyUsageMonths < c.ValidityMonths || c.KeyUsageMonths > 120 {
-		return usageError{fmt.Sprintf("--key-usage-months %d: must be from the validity (%d) to 120", c.KeyUsageMonths, c.ValidityMonths)}
+	if c.KeyUsageMonths != 0 && (c.KeyUsageMonths < c.ValidityMonths || c.KeyUsageMonths > 120) {
+		return usageError{fmt.Sprintf("--key-usage-months %d: must be 0 (the validity) or from the validity (%d) to 120", c.KeyUsageMonths, c.ValidityMonths)}
+	}
+	if c.IssuerSignTool != "" {
+		parts := strings.Split(c.IssuerSignTool, "|")
+		ok := len(parts) == 4
+		for i, s := range parts {
+			max := 200
+			if i >= 2 {
+				max = 100
+			}
+			if n := len([]rune(strings.TrimSpace(s))); n == 0 || n > max {
+				ok = false
+			}
+		}
+		if !ok {
+			return usageError{"--issuer-sign-tool: four parts separated by |, the tools up to 200 characters, their certificates up to 100"}
+		}
 	}
 	if c.BaseURL == "" {
 		return nil
@@ -333,6 +359,8 @@ type caInitConfig struct {
 	caConfig
 	RootParamSet, IssuingParamSet string
 	StandIn                       string // creates a stand-in for a state CA instead of kcr's own
+	Seller                        string // the operator's requisites file, whose ОГРН, ИНН and address name the CA
+	Region                        string // the region's name for ST; the settlement of the address by default
 }
 
 func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*caInitConfig, error) {
@@ -345,6 +373,8 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	fs.StringVar(&c.RootParamSet, "root-paramset", "tc26-512-A", "GOST parameter set of the root key")
 	fs.StringVar(&c.IssuingParamSet, "issuing-paramset", "tc26-256-A", "GOST parameter set of the issuing key")
 	fs.StringVar(&c.StandIn, "stand-in", "", "create a built-in stand-in for a state CA instead: fns, treasury or bank_of_russia")
+	fs.StringVar(&c.Seller, "seller", getenv("KCR_SELLER_FILE"), "JSON file of the CA operator's requisites (as kcr serve --seller): its name, ОГРН, ИНН and address name the CA (env KCR_SELLER_FILE; default: the demonstration operator)")
+	fs.StringVar(&c.Region, "region", "", "the operator's region as ST names it after the code taken from the ИНН, e.g. \"Ивановская область\" (default: the settlement of the address)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -356,6 +386,9 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://127.0.0.1:8080"
+	}
+	if c.StandIn != "" && c.Seller != "" {
+		return nil, usageError{"--stand-in and --seller exclude each other: a stand-in has the state CA's requisites"}
 	}
 	return c, c.caConfig.validate()
 }

@@ -440,6 +440,7 @@ func TestConfigErrors(t *testing.T) {
 		{"audit without verify", nil, []string{"audit"}, "usage"},
 		{"validity too long", nil, []string{"serve", "--cert-validity-months", "100"}, "--cert-validity-months"},
 		{"key usage shorter than validity", nil, []string{"serve", "--key-usage-months", "6"}, "--key-usage-months"},
+		{"issuer sign tool of three parts", nil, []string{"serve", "--issuer-sign-tool", "a|b|c"}, "--issuer-sign-tool"},
 		{"bad env months", map[string]string{"KCR_CERT_VALIDITY_MONTHS": "a year"}, []string{"serve"}, "KCR_CERT_VALIDITY_MONTHS"},
 		{"bad cutoff date", nil, []string{"serve", "--cutoff-employees", "1 September"}, "--cutoff-employees"},
 		{"cutoffs out of order", map[string]string{"KCR_CUTOFF_LEGACY": "2020-01-01"}, []string{"serve"}, "out of order"},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/billing/document"
+	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/requisites"
 )
 
@@ -85,4 +86,26 @@ func loadSeller(path string) (document.Party, error) {
 	}
 	return document.Party{Name: f.Name, INN: f.INN, KPP: f.KPP, OGRN: f.OGRN, Address: f.Address, Bank: f.Bank,
 		BIC: f.BIC, Account: f.Account, CorrAccount: f.CorrAccount}, nil
+}
+
+// operatorOptions names the CA after the operator's requisites in the seller file: O and CN are its name,
+// ОГРН and ИНН ЮЛ its numbers, ST the region code (the first two digits of the ИНН) and region, L and street
+// the parts of its address.
+func operatorOptions(path, region string) (ca.InitOptions, error) {
+	p, err := loadSeller(path)
+	if err != nil {
+		return ca.InitOptions{}, err
+	}
+	if len(p.INN) != 10 {
+		return ca.InitOptions{}, usageError{fmt.Sprintf("--seller %s: a CA operator is a legal entity with a 10-digit ИНН", path)}
+	}
+	settlement, street := ca.SplitAddress(p.Address)
+	if settlement == "" || street == "" {
+		return ca.InitOptions{}, usageError{fmt.Sprintf("--seller %s: the address must name the settlement and the street, as \"153000, г. Иваново, ул. Ленина, д. 1\"", path)}
+	}
+	if region = strings.TrimSpace(region); region == "" {
+		region = settlement
+	}
+	return ca.InitOptions{Organization: p.Name, CommonName: p.Name, OGRN: p.OGRN, INN: p.INN, Region: p.INN[:2] + " " + region,
+		Locality: settlement, Street: street}, nil
 }

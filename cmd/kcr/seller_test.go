@@ -70,3 +70,34 @@ func TestLoadSeller(t *testing.T) {
 		}
 	})
 }
+
+// kcr ca init --seller names the CA after the operator: ОГРН, ИНН ЮЛ, ST with the code from the ИНН, L and
+// street from the address, O and CN its name.
+func TestOperatorOptions(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	valid := `{"name": "ООО «УЦ»", "inn": "3739972506", "kpp": "373901005", "ogrn": "5080950498679",
+		"address": "153000, г. Иваново, ул. Демонстрационная, д. 1", "bank": "ПАО Сбербанк", "bic": "044525225",
+		"account": "40702810938000000001", "corr_account": "30101810400000000225"}`
+	opt, err := operatorOptions(write("valid.json", valid), "Ивановская область")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opt.OGRN != "5080950498679" || opt.INN != "3739972506" || opt.Region != "37 Ивановская область" ||
+		opt.Locality != "г. Иваново" || opt.Street != "ул. Демонстрационная, д. 1" || opt.Organization != "ООО «УЦ»" {
+		t.Fatalf("options %+v", opt)
+	}
+	if opt, err := operatorOptions(write("valid2.json", valid), ""); err != nil || opt.Region != "37 г. Иваново" {
+		t.Fatalf("default region: %+v, %v", opt, err)
+	}
+	if _, err := operatorOptions(write("no-street.json", strings.Replace(valid, "153000, г. Иваново, ул. Демонстрационная, д. 1", "Иваново", 1)), ""); err == nil ||
+		!strings.Contains(err.Error(), "settlement and the street") {
+		t.Fatalf("an address without settlement and street: %v", err)
+	}
+}

@@ -148,13 +148,13 @@ func (s *Server) routes() []route {
 		{Method: "GET", Path: "/api/v1/applications/{id}", ID: "getApplication", Tag: "applications", Summary: "Get an application with its history",
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).getApplication},
 		{Method: "POST", Path: "/api/v1/applications/{id}/csr", ID: "uploadCSR", Tag: "applications",
-			Summary: "Upload the PKCS#10 certificate request (PEM or DER)", InMedia: []string{"application/pkcs10", "application/x-pem-file", "application/octet-stream", "text/plain"},
+			Summary: "Upload the PKCS#10 certificate request (PEM, DER, or bare base64 as enrollment tools return it)", InMedia: []string{"application/pkcs10", "application/x-pem-file", "application/octet-stream", "text/plain"},
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).uploadCSR},
 
 		{Method: "GET", Path: "/api/v1/certificates", ID: "searchCertificates", Tag: "certificates", Summary: "Search the certificate register",
 			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[model.Certificate]{}, Status: 200, Handle: (*Server).listCertificates},
 		{Method: "GET", Path: "/api/v1/certificates/{serial}", ID: "getCertificate", Tag: "certificates",
-			Summary: "Get a certificate as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
+			Summary: "Get a certificate by serial (hex in any case, leading zeros and colons allowed) as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
 			Out:     model.Certificate{}, OutMedia: []string{"application/pem-certificate-chain", "application/pkix-cert"}, Status: 200,
 			Handle: (*Server).getCertificate},
 		{Method: "POST", Path: "/api/v1/certificates/{serial}/revoke", ID: "revokeCertificate", Tag: "certificates", Summary: "Revoke with an RFC 5280 reason",
@@ -558,7 +558,7 @@ func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	if document {
 		get = s.Reg.CertificateDocument
 	}
-	c, err := get(r.Context(), principalOf(r), r.PathValue("serial"))
+	c, err := bySerial(r, func(serial string) (*model.Certificate, error) { return get(r.Context(), principalOf(r), serial) })
 	if err != nil {
 		return err
 	}
@@ -589,7 +589,9 @@ func (s *Server) revokeCertificate(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := s.Reg.RevokeCertificate(r.Context(), principalOf(r), r.PathValue("serial"), in)
+	c, err := bySerial(r, func(serial string) (*model.Certificate, error) {
+		return s.Reg.RevokeCertificate(r.Context(), principalOf(r), serial, in)
+	})
 	if err != nil {
 		return err
 	}
@@ -659,7 +661,9 @@ func (s *Server) reissueCertificate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeOptionalJSON(r, &in); err != nil {
 		return err
 	}
-	a, err := s.Reg.ReissueCertificate(r.Context(), principalOf(r), r.PathValue("serial"), in)
+	a, err := bySerial(r, func(serial string) (*registration.ApplicationView, error) {
+		return s.Reg.ReissueCertificate(r.Context(), principalOf(r), serial, in)
+	})
 	if err != nil {
 		return err
 	}
@@ -694,4 +698,18 @@ func camel(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// bySerial runs f on the certificate the path's {serial} names: as given, and when that finds nothing, in
+// the register's form (lower case, no leading zeros or colons), since people copy serials as OpenSSL and
+// CryptoPro print them. Not found in either form answers as the first.
+func bySerial[T any](r *http.Request, f func(serial string) (T, error)) (T, error) {
+	raw := r.PathValue("serial")
+	v, err := f(raw)
+	if canon := model.CanonicalSerial(raw); canon != raw && errs.Is(err, errs.NotFound) {
+		if cv, cerr := f(canon); !errs.Is(cerr, errs.NotFound) {
+			return cv, cerr
+		}
+	}
+	return v, err
 }

@@ -286,7 +286,11 @@ func (e *env) lrOtherOrgs(t *testing.T) lrOrgs {
 		must(t, err)
 		return em
 	}
-	o.empState, o.empFinancial, o.empIP = emp(o.state, "Казначеев"), emp(o.financial, "Банкиров"), emp(o.ip, "Петров")
+	o.empState, o.empFinancial = emp(o.state, "Казначеев"), emp(o.financial, "Банкиров")
+	ip := employeeInput(o.ip.ID, "Петров", requisites.GenerateSNILS(r))
+	ip.INN = o.ip.INN // the entrepreneur himself: a sole proprietor's certificate carries his own ИНН
+	o.empIP, err = e.reg.CreateEmployee(ctx, e.admin, ip)
+	must(t, err)
 	return o
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/gost"
+	"github.com/kcr-project/kcr/internal/requisites"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
@@ -64,6 +65,48 @@ type InitOptions struct {
 	Prefix          string // names the pair <prefix>-root and <prefix>-ca; default "kcr"
 	Organization    string // the CA operator's name in the CA certificates
 	CommonName      string // the issuing CA's CN; the root's is "Корневой " + it
+	// The operator's requisites, which a qualified CA's name carries (and so the issuer name of every
+	// certificate it issues). Left all empty, the demonstration operator's are used.
+	OGRN     string // ОГРН, 13 digits
+	INN      string // ИНН ЮЛ, 10 digits
+	Region   string // ST: region code and name, "77 г. Москва"
+	Locality string // L: "г. Москва"
+	Street   string // street and building, without postcode and city
+}
+
+// demoOperator is the demonstration CA operator's requisites (generated: they pass the checks and name no
+// company), the same as the demo seller's on invoices.
+var demoOperator = InitOptions{OGRN: "5080950498679", INN: "3739972506", Region: "37 Ивановская область",
+	Locality: "г. Иваново", Street: "ул. Демонстрационная, д. 1"}
+
+// SplitAddress takes an address as written on documents ("153000, г. Иваново, ул. Демонстрационная, д. 1")
+// apart into the settlement (L) and the street without postcode and settlement.
+func SplitAddress(address string) (settlement, streetAddress string) {
+	return locality(address, ""), street(address, "")
+}
+
+// checkRequisites validates the operator's requisites for the CA name.
+func (opt *InitOptions) checkRequisites() error {
+	if opt.OGRN == "" && opt.INN == "" && opt.Region == "" && opt.Locality == "" && opt.Street == "" {
+		opt.OGRN, opt.INN, opt.Region, opt.Locality, opt.Street = demoOperator.OGRN, demoOperator.INN, demoOperator.Region,
+			demoOperator.Locality, demoOperator.Street
+	}
+	var f errs.Fields
+	if err := requisites.ValidateOGRN(opt.OGRN); err != nil {
+		f.Add("ogrn", "format", err.Error())
+	}
+	if err := requisites.ValidateINN10(opt.INN); err != nil {
+		f.Add("inn", "format", err.Error())
+	}
+	if code, _, _ := strings.Cut(opt.Region, " "); len(code) != 2 || strings.Trim(code, "0123456789") != "" || code == "00" {
+		f.Add("region", "format", "must be the region code and name, such as \"77 г. Москва\"")
+	}
+	for _, p := range []struct{ field, v string }{{"locality", opt.Locality}, {"street", opt.Street}} {
+		if strings.TrimSpace(p.v) == "" {
+			f.Add(p.field, "required", "the CA's name carries it")
+		}
+	}
+	return f.Err()
 }
 
 // Init creates the root and issuing authorities, stores their certificates and encrypted keys, and
@@ -94,6 +137,9 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 	if opt.Organization == "" {
 		opt.Organization = "Удостоверяющий центр kcr (демонстрационный)"
 	}
+	if err := opt.checkRequisites(); err != nil {
+		return nil, err
+	}
 	rootPS, ok := gost.ParamSetByName(opt.RootParamSet)
 	if !ok {
 		return nil, errs.Field("root_paramset", "unknown", "unknown parameter set "+opt.RootParamSet+"; one of "+paramSetNames())
@@ -112,15 +158,15 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 		return nil, fmt.Errorf("generate issuing key: %w", err)
 	}
 	now := clk.Now().Truncate(time.Second)
-	rootName, err := caName("Корневой "+opt.CommonName, opt.Organization)
+	rootName, err := caName("Корневой "+opt.CommonName, opt)
 	if err != nil {
 		return nil, err
 	}
-	issName, err := caName(opt.CommonName, opt.Organization)
+	issName, err := caName(opt.CommonName, opt)
 	if err != nil {
 		return nil, err
 	}
-	rootCert, err := b.caCertificate(rootKey, rootKey.Public(), rootName, rootName, nil, now, now.AddDate(15, 0, 0), -1, "")
+	rootCert, err := b.caCertificate(rootKey, rootKey.Public(), rootName, rootName, nil, nil, now, now.AddDate(15, 0, 0), -1, "")
 	if err != nil {
 		return nil, fmt.Errorf("root certificate: %w", err)
 	}
@@ -132,7 +178,7 @@ func Init(ctx context.Context, db *storage.DB, clk clock.Clock, profile Profile,
 	if err != nil {
 		return nil, err
 	}
-	issCert, err := b.caCertificate(rootKey, issKey.Public(), rootName, issName, rootKeyID, now,
+	issCert, err := b.caCertificate(rootKey, issKey.Public(), rootName, issName, rootKeyID, root, now,
 		now.AddDate(10, 0, 0), 0, b.RootName())
 	if err != nil {
 		return nil, fmt.Errorf("issuing certificate: %w", err)
@@ -207,17 +253,25 @@ func paramSetNames() string {
 	return strings.Join(n, ", ")
 }
 
-func caName(cn, org string) ([]byte, error) {
+// caName is a CA's name as accredited Russian CAs write it: ОГРН and ИНН ЮЛ (NumericString), C, ST, L,
+// street, O and CN, in that order.
+func caName(cn string, opt InitOptions) ([]byte, error) {
 	return x509gost.Name{
-		{OID: x509gost.OIDCommonName, Value: cn, Tag: asn1.TagUTF8String},
-		{OID: x509gost.OIDOrganization, Value: org, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDOGRN, Value: opt.OGRN, Tag: asn1.TagNumericString},
+		{OID: x509gost.OIDINNLE, Value: opt.INN, Tag: asn1.TagNumericString},
 		{OID: x509gost.OIDCountry, Value: "RU", Tag: asn1.TagPrintableString},
+		{OID: x509gost.OIDStateOrProvince, Value: opt.Region, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDLocality, Value: opt.Locality, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDStreet, Value: opt.Street, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDOrganization, Value: opt.Organization, Tag: asn1.TagUTF8String},
+		{OID: x509gost.OIDCommonName, Value: cn, Tag: asn1.TagUTF8String},
 	}.Marshal()
 }
 
-// caCertificate signs a CA certificate with signer. pathLen -1 means a root without a length limit.
+// caCertificate signs a CA certificate with signer. pathLen -1 means a root without a length limit;
+// parentCert is the signer's certificate (nil for a root), whose issuer and serial the AKI names.
 func (b *Builtin) caCertificate(signer gost.Signer, pub *gost.PublicKey, issuer, subject, authorityKeyID []byte,
-	notBefore, notAfter time.Time, pathLen int, parent string) ([]byte, error) {
+	parentCert *x509gost.Certificate, notBefore, notAfter time.Time, pathLen int, parent string) ([]byte, error) {
 	spki, err := pub.MarshalSPKI()
 	if err != nil {
 		return nil, err
@@ -238,7 +292,8 @@ func (b *Builtin) caCertificate(signer gost.Signer, pub *gost.PublicKey, issuer,
 	}
 	if parent != "" {
 		exts = append(exts,
-			x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyID(authorityKeyID)},
+			x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyIDWithIssuer(authorityKeyID,
+				parentCert.RawIssuer, parentCert.SerialNumber)},
 			x509gost.Extension{OID: x509gost.OIDExtCRLDistributionPoints, Value: x509gost.CRLDistributionPoints(b.BaseURL + "/crl/" + parent + ".crl")},
 			x509gost.Extension{OID: x509gost.OIDExtAuthorityInfoAccess, Value: x509gost.AuthorityInfoAccess(nil, []string{b.BaseURL + "/ca/" + parent + ".crt"})},
 			x509gost.Extension{OID: x509gost.OIDExtCertificatePolicies, Value: x509gost.CertificatePolicies(b.Profile.classPolicies()...)})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/asn1"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/model"
@@ -64,6 +65,15 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		if a.OID.Equal(x509gost.OIDCountry) && a.Value != "RU" {
 			add("subject C must be RU")
 		}
+		if a.OID.Equal(x509gost.OIDStateOrProvince) && !hasRegionCode(a.Value) {
+			add("subject ST must start with the two-digit region code, as \"77 г. Москва\"")
+		}
+		if a.OID.Equal(x509gost.OIDStreet) && len(a.Value) >= 6 && isPostcode(a.Value[:6]) {
+			add("subject street must not carry the postcode")
+		}
+	}
+	for _, problem := range caNameProblems(c.Issuer) {
+		add("issuer %s", problem)
 	}
 	for _, r := range subjectRules {
 		if r.kinds[kind] == required && seen[r.name] == 0 {
@@ -109,9 +119,16 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		add("an end-entity certificate carries no basicConstraints")
 	}
 	if e, ok := c.Extension(x509gost.OIDExtPrivateKeyUsagePeriod); ok {
-		want := x509gost.PrivateKeyUsagePeriod(c.NotBefore, c.NotBefore.AddDate(0, b.Profile.KeyUsageMonths, 0))
+		want := x509gost.PrivateKeyUsagePeriod(c.NotBefore, b.Profile.keyUsageEnd(c.NotBefore))
 		if !bytes.Equal(e.Value, want) {
-			add("privateKeyUsagePeriod must run %d months from notBefore", b.Profile.KeyUsageMonths)
+			add("privateKeyUsagePeriod must run %d months from notBefore", b.Profile.keyUsageMonths())
+		}
+	}
+	if _, ok := c.Extension(x509gost.OIDExtAuthorityKeyID); ok && b.issuing != nil {
+		iss := b.issuing.cert
+		if !bytes.Equal(c.AuthorityKeyID, b.issuing.keyID) || !bytes.Equal(c.AuthorityCertIssuer, iss.RawIssuer) ||
+			c.AuthorityCertSerial == nil || c.AuthorityCertSerial.Cmp(iss.SerialNumber) != 0 {
+			add("authorityKeyIdentifier must carry the issuing CA's key identifier, its issuer name and serial number")
 		}
 	}
 	if e, ok := c.Extension(x509gost.OIDExtCertificatePolicies); ok && !bytes.Equal(e.Value, x509gost.CertificatePolicies(b.Profile.classPolicies()...)) {
@@ -122,6 +139,8 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		// Unmarshal into a string accepts any string type: compare with the UTF8String encoding instead.
 		if rest, err := asn1.Unmarshal(e.Value, &s); err != nil || len(rest) > 0 || !bytes.Equal(e.Value, x509gost.SubjectSignTool(s)) {
 			add("subjectSignTool must be one UTF8String of 1 to 200 characters")
+		} else if !slices.Contains(SignTools, s) {
+			add("subjectSignTool %q is not one of the certified tools", s)
 		}
 	}
 	if e, ok := c.Extension(x509gost.OIDExtIdentificationKind); ok {
@@ -144,6 +163,48 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		return &LintError{Problems: p}
 	}
 	return nil
+}
+
+// hasRegionCode reports whether ST starts with a region code: two digits (not 00) and a space.
+func hasRegionCode(st string) bool {
+	return len(st) > 3 && st[0] >= '0' && st[0] <= '9' && st[1] >= '0' && st[1] <= '9' && st[:2] != "00" && st[2] == ' '
+}
+
+// caNameRules are the attributes a qualified CA's name carries, with their string types.
+var caNameRules = []struct {
+	oid    asn1.ObjectIdentifier
+	name   string
+	tag    int
+	digits int
+}{
+	{x509gost.OIDOGRN, "OGRN", asn1.TagNumericString, 13}, {x509gost.OIDINNLE, "INNLE", asn1.TagNumericString, 10},
+	{x509gost.OIDCountry, "C", asn1.TagPrintableString, 0}, {x509gost.OIDStateOrProvince, "ST", asn1.TagUTF8String, 0},
+	{x509gost.OIDLocality, "L", asn1.TagUTF8String, 0}, {x509gost.OIDStreet, "street", asn1.TagUTF8String, 0},
+	{x509gost.OIDOrganization, "O", asn1.TagUTF8String, 0}, {x509gost.OIDCommonName, "CN", asn1.TagUTF8String, 0},
+}
+
+// caNameProblems checks a CA's name: every attribute of caNameRules once, with its string type.
+func caNameProblems(n x509gost.Name) []string {
+	var p []string
+	for _, r := range caNameRules {
+		var found []x509gost.Attribute
+		for _, a := range n {
+			if a.OID.Equal(r.oid) {
+				found = append(found, a)
+			}
+		}
+		switch {
+		case len(found) != 1:
+			p = append(p, fmt.Sprintf("name must carry %s once", r.name))
+		case found[0].Tag != r.tag:
+			p = append(p, fmt.Sprintf("%s has ASN.1 string tag %d, want %d", r.name, found[0].Tag, r.tag))
+		case r.digits > 0 && (len(found[0].Value) != r.digits || strings.Trim(found[0].Value, "0123456789") != ""):
+			p = append(p, fmt.Sprintf("%s must be %d digits", r.name, r.digits))
+		case r.name == "ST" && !hasRegionCode(found[0].Value):
+			p = append(p, "ST must start with the two-digit region code")
+		}
+	}
+	return p
 }
 
 func ruleFor(oid asn1.ObjectIdentifier) (attributeRule, bool) {

@@ -194,6 +194,28 @@ func dropAttr(oid asn1.ObjectIdentifier) defect {
 	}}
 }
 
+// editIssuer changes the certificate's issuer name.
+func editIssuer(t *testing.T, base *x509gost.Certificate, f func(x509gost.Name) x509gost.Name) defect {
+	n := f(append(x509gost.Name(nil), base.Issuer...))
+	raw, err := n.Marshal()
+	if err != nil {
+		t.Fatalf("issuer: %v", err)
+	}
+	return defect{tbs: func(tbs *x509gost.TBSCertificate) { tbs.Issuer = raw }}
+}
+
+func withoutAttr(oid asn1.ObjectIdentifier) func(x509gost.Name) x509gost.Name {
+	return func(n x509gost.Name) x509gost.Name {
+		var out x509gost.Name
+		for _, a := range n {
+			if !a.OID.Equal(oid) {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+}
+
 func addAttr(a x509gost.Attribute) defect {
 	return defect{subject: func(n x509gost.Name) x509gost.Name { return append(n, a) }}
 }
@@ -291,15 +313,46 @@ func TestLintDefects(t *testing.T) {
 		}}}, []string{"extension 2.5.29.14 appears 2 times"}},
 		{"validity of 13 months", ind, []defect{validity(13, 0)}, []string{"validity is longer than 12 months"}},
 		{"validity of 12 months and 2 days", ind, []defect{validity(12, 2)}, []string{"validity is longer than 12 months"}},
-		{"privateKeyUsagePeriod of 12 months", lee, []defect{setExt(x509gost.OIDExtPrivateKeyUsagePeriod, func(e *x509gost.Extension) {
-			e.Value = x509gost.PrivateKeyUsagePeriod(base[lee].NotBefore, base[lee].NotBefore.AddDate(0, 12, 0))
-		})}, []string{"privateKeyUsagePeriod must run 15 months"}},
+		// The key is usable no longer than its certificate unless configured otherwise (the old default was 15 months).
+		{"privateKeyUsagePeriod of 15 months", lee, []defect{setExt(x509gost.OIDExtPrivateKeyUsagePeriod, func(e *x509gost.Extension) {
+			e.Value = x509gost.PrivateKeyUsagePeriod(base[lee].NotBefore, base[lee].NotBefore.AddDate(0, 15, 0))
+		})}, []string{"privateKeyUsagePeriod must run 12 months"}},
 		{"privateKeyUsagePeriod critical", lee, []defect{setExt(x509gost.OIDExtPrivateKeyUsagePeriod, func(e *x509gost.Extension) { e.Critical = true })},
 			[]string{"extension 2.5.29.16 must be critical=false"}},
 		{"serial of 40 bits", ind, []defect{{tbs: func(tbs *x509gost.TBSCertificate) { tbs.SerialNumber = big.NewInt(0x12_3456_789a) }}},
 			[]string{"at least 64 bits"}},
 		{"serial of 63 bits", ind, []defect{{tbs: func(tbs *x509gost.TBSCertificate) { tbs.SerialNumber = new(big.Int).Lsh(big.NewInt(1), 62) }}},
 			[]string{"at least 64 bits"}},
+		// Issue 10 item 9: a qualified CA's name carries its ОГРН and ИНН ЮЛ as NumericString, C, ST, L, street, O, CN.
+		{"issuer without OGRN", lee, []defect{editIssuer(t, base[lee], withoutAttr(x509gost.OIDOGRN))}, []string{"issuer name must carry OGRN once"}},
+		{"issuer without street", ind, []defect{editIssuer(t, base[ind], withoutAttr(x509gost.OIDStreet))}, []string{"issuer name must carry street once"}},
+		{"issuer INNLE as UTF8String", ind, []defect{editIssuer(t, base[ind], func(n x509gost.Name) x509gost.Name {
+			for i := range n {
+				if n[i].OID.Equal(x509gost.OIDINNLE) {
+					n[i].Tag = asn1.TagUTF8String
+				}
+			}
+			return n
+		})}, []string{"issuer INNLE has ASN.1 string tag 12, want 18"}},
+		{"issuer named by CN, O, C only", ind, []defect{editIssuer(t, base[ind], func(n x509gost.Name) x509gost.Name {
+			return x509gost.Name{{OID: x509gost.OIDCommonName, Value: "УЦ", Tag: asn1.TagUTF8String},
+				{OID: x509gost.OIDOrganization, Value: "УЦ", Tag: asn1.TagUTF8String}, {OID: x509gost.OIDCountry, Value: "RU", Tag: asn1.TagPrintableString}}
+		})}, []string{"issuer name must carry OGRN once", "issuer name must carry INNLE once", "issuer name must carry ST once",
+			"issuer name must carry L once", "issuer name must carry street once"}},
+		// Item 13: ST is region code and name, street has no postcode, the AKI names the issuer's issuer and serial.
+		{"ST without region code", lee, []defect{setAttr(x509gost.OIDStateOrProvince, func(a *x509gost.Attribute) { a.Value = "г. Москва" })},
+			[]string{"subject ST must start with the two-digit region code"}},
+		{"street with postcode", lee, []defect{setAttr(x509gost.OIDStreet, func(a *x509gost.Attribute) {
+			a.Value = "119034, г. Москва, ул. Пречистенка, д. 10"
+		})},
+			[]string{"subject street must not carry the postcode"}},
+		{"AKI with the key identifier only", ind, []defect{setExt(x509gost.OIDExtAuthorityKeyID, func(e *x509gost.Extension) {
+			e.Value = x509gost.AuthorityKeyID(base[ind].AuthorityKeyID)
+		})}, []string{"authorityKeyIdentifier must carry the issuing CA's key identifier, its issuer name and serial number"}},
+		// Item 11: the holder's tool is one of the certified ones.
+		{"subjectSignTool not certified", ind, []defect{setExt(x509gost.OIDExtSubjectSignTool, func(e *x509gost.Extension) {
+			e.Value = x509gost.SubjectSignTool("Самописный криптопровайдер")
+		})}, []string{"is not one of the certified tools"}},
 		{"notAfter equal to notBefore", ind, []defect{validity(0, 0)}, []string{"notBefore is not before notAfter"}},
 		// TBSCertificate.Marshal refuses notAfter before notBefore (checked below), so the parsed
 		// certificate is edited to show the linter catches it too.

@@ -23,20 +23,93 @@ var (
 
 // Profile is the configurable part of the certificate profile.
 type Profile struct {
-	ValidityMonths  int       // certificate lifetime, default 12
-	KeyUsageMonths  int       // private key usage period, default 15
-	SubjectSignTool string    // the holder's crypto tool, as the certificate names it
+	ValidityMonths int // certificate lifetime, default 12
+	// KeyUsageMonths is the private key usage period; 0 (the default) makes it the certificate's validity,
+	// so that the key is never usable for signing after its certificate ended.
+	KeyUsageMonths int
+	// SubjectSignTool names the holder's crypto tool when neither the application nor the request does;
+	// it must be one of SignTools.
+	SubjectSignTool string
 	IssuerSignTool  [4]string // CA key tool, CA tool, and their conformity certificates
 	Class           int       // highest protection class reached, 1 (KC1) … 6 (KA1)
 }
 
+// SignTools are the certified crypto tools a holder's key can be made with, as subjectSignTool names
+// them; an application chooses one, and a request that names one of them itself is believed.
+var SignTools = []string{
+	"СКЗИ \"КриптоПро CSP\" (версия 5.0)",
+	"СКЗИ \"КриптоПро CSP\" (версия 4.0)",
+	"СКЗИ \"Рутокен ЭЦП 2.0\"",
+	"СКЗИ \"Рутокен ЭЦП 3.0\"",
+	"СКЗИ \"ViPNet CSP 4\"",
+	"СКЗИ \"ЛИРССЛ-CSP\"",
+}
+
+// signToolKey is the form two names of one tool share: case, quotes and the "СКЗИ" prefix differ
+// between tools and between how people type them («Рутокен ЭЦП 2.0» is СКЗИ "Рутокен ЭЦП 2.0").
+func signToolKey(s string) string {
+	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
+	s = strings.NewReplacer("«", "", "»", "", "\"", "", "“", "", "”", "", "„", "").Replace(s)
+	s = strings.TrimPrefix(s, "скзи ")
+	return strings.TrimSpace(s)
+}
+
+// CertifiedSignTool returns the SignTools entry a name stands for.
+func CertifiedSignTool(name string) (string, bool) {
+	key := signToolKey(name)
+	if key == "" {
+		return "", false
+	}
+	for _, t := range SignTools {
+		if signToolKey(t) == key {
+			return t, true
+		}
+	}
+	return "", false
+}
+
 // DefaultProfile is the profile used unless configured otherwise.
 func DefaultProfile() Profile {
-	return Profile{ValidityMonths: 12, KeyUsageMonths: 15,
-		SubjectSignTool: "СКЗИ \"КриптоПро CSP\" (версия 5.0)",
+	return Profile{ValidityMonths: 12,
+		SubjectSignTool: SignTools[0],
 		IssuerSignTool: [4]string{"kcr: встроенное средство ЭП (gogost)", "kcr: встроенный удостоверяющий центр",
 			"Демонстрационный режим: сертификат соответствия не выдавался", "Демонстрационный режим: сертификат соответствия не выдавался"},
 		Class: 1}
+}
+
+// keyUsageMonths is the private key usage period in months: by default the validity.
+func (p Profile) keyUsageMonths() int {
+	if p.KeyUsageMonths == 0 {
+		return p.ValidityMonths
+	}
+	return p.KeyUsageMonths
+}
+
+// keyUsageEnd is when the private key usage period of a certificate valid from notBefore ends.
+func (p Profile) keyUsageEnd(notBefore time.Time) time.Time {
+	return notBefore.AddDate(0, p.keyUsageMonths(), 0)
+}
+
+// signTool is the subjectSignTool of a request's certificate: what the request itself names when it is a
+// certified tool (the tool that made the key knows best), else the application's choice, else the
+// profile's default.
+func (p Profile) signTool(req Request) string {
+	if csr, err := x509gost.ParseCertificateRequest(req.CSR); err == nil {
+		for _, e := range csr.Extensions {
+			if !e.OID.Equal(x509gost.OIDExtSubjectSignTool) {
+				continue
+			}
+			if named, err := x509gost.ParseSubjectSignTool(e.Value); err == nil {
+				if tool, ok := CertifiedSignTool(named); ok {
+					return tool
+				}
+			}
+		}
+	}
+	if tool, ok := CertifiedSignTool(req.Application.SignTool); ok {
+		return tool
+	}
+	return p.SubjectSignTool
 }
 
 // classPolicies lists the KC class OIDs from KC1 up to the profile's class.
@@ -63,9 +136,14 @@ type attributeRule struct {
 	name   string
 	tag    int
 	digits int // exact length of a NumericString, 0 otherwise
-	max    int // most characters allowed (RFC 5280 upper bounds where it has them)
+	max    int // most characters allowed (see maxCommonName)
 	kinds  map[model.CertKind]need
 }
+
+// maxCommonName bounds CN. X.520's ub-common-name is 64, but a head's CN is the organization's name and
+// Russian qualified certificates carry it whole (state institutions' names run past 100 characters;
+// the accredited CAs and CryptoPro accept them): kcr follows them, with the bound it uses for O.
+const maxCommonName = 256
 
 func kinds(individual, sole, head, legacy need) map[model.CertKind]need {
 	return map[model.CertKind]need{model.KindIndividual: individual, model.KindSoleProprietor: sole, model.KindHead: head,
@@ -74,7 +152,7 @@ func kinds(individual, sole, head, legacy need) map[model.CertKind]need {
 
 // subjectRules is the table of DESIGN.md section 5, in the order attributes appear in the subject.
 var subjectRules = []attributeRule{
-	{x509gost.OIDCommonName, "CN", asn1.TagUTF8String, 0, 64, kinds(required, required, required, required)},
+	{x509gost.OIDCommonName, "CN", asn1.TagUTF8String, 0, maxCommonName, kinds(required, required, required, required)},
 	{x509gost.OIDSurname, "SN", asn1.TagUTF8String, 0, 64, kinds(required, required, required, required)},
 	{x509gost.OIDGivenName, "GN", asn1.TagUTF8String, 0, 64, kinds(required, required, required, required)},
 	{x509gost.OIDCountry, "C", asn1.TagPrintableString, 0, 2, kinds(optional, required, required, required)},
@@ -93,15 +171,84 @@ var subjectRules = []attributeRule{
 
 // locality picks the settlement out of a free-form address ("119034, г. Москва, ул. …" → "г. Москва").
 func locality(address, region string) string {
+	if p, ok := localityPart(address); ok {
+		return p
+	}
+	return region
+}
+
+var settlementPrefixes = []string{"г.", "г ", "пос.", "пгт", "с.", "д.", "рп ", "р.п."}
+
+// localityPart finds the settlement part of an address.
+func localityPart(address string) (string, bool) {
 	for _, part := range strings.Split(address, ",") {
 		p := strings.TrimSpace(part)
-		for _, prefix := range []string{"г.", "г ", "пос.", "пгт", "с.", "д."} {
-			if strings.HasPrefix(p, prefix) {
-				return p
+		for _, prefix := range settlementPrefixes {
+			rest := strings.TrimSpace(strings.TrimPrefix(p, prefix))
+			if strings.HasPrefix(p, prefix) && rest != "" && !(rest[0] >= '0' && rest[0] <= '9') { // "д. 10" is a house
+				return p, true
 			}
 		}
 	}
-	return region
+	return "", false
+}
+
+// street is the address without the postcode, the region and the settlement, which ST and L carry
+// ("119034, г. Москва, ул. Пречистенка, д. 10" → "ул. Пречистенка, д. 10").
+func street(address, region string) string {
+	loc, hasLoc := localityPart(address)
+	var keep []string
+	for _, part := range strings.Split(address, ",") {
+		p := strings.TrimSpace(part)
+		switch {
+		case p == "", isPostcode(p), hasLoc && p == loc, region != "" && strings.EqualFold(p, region):
+			continue
+		}
+		keep = append(keep, p)
+	}
+	return strings.Join(keep, ", ")
+}
+
+func isPostcode(s string) bool {
+	return len(s) == 6 && strings.Trim(s, "0123456789") == ""
+}
+
+// regionCode is an organization's federal subject code: its own, or the first two digits of its ИНН
+// (the tax office's region) for organizations recorded before kcr kept the code.
+func regionCode(o *model.Organization) string {
+	if o.RegionCode != "" {
+		return o.RegionCode
+	}
+	if len(o.INN) >= 2 {
+		return o.INN[:2]
+	}
+	return ""
+}
+
+// stateOrProvince is ST as qualified certificates write it: the region code and name ("77 г. Москва").
+// A region recorded as its bare code ("77") is taken as the code, named after the settlement or else the
+// address's first part ("77 Москва").
+func stateOrProvince(o *model.Organization) string {
+	code, name := regionCode(o), o.Region
+	bareCode := len(name) == 2 && strings.Trim(name, "0123456789") == ""
+	if bareCode {
+		code, name = name, ""
+	}
+	if name == "" {
+		name, _ = localityPart(o.Address)
+	}
+	if name == "" && bareCode {
+		for _, part := range strings.Split(o.Address, ",") {
+			if p := strings.TrimSpace(part); p != "" && !isPostcode(p) {
+				name = p
+				break
+			}
+		}
+	}
+	if name == "" {
+		return ""
+	}
+	return strings.TrimSpace(code + " " + name)
 }
 
 // subjectValues collects the value of every attribute the registration data has for this kind; the
@@ -116,13 +263,14 @@ func subjectValues(req Request) map[string]string {
 		v["CN"] = o.Name
 	}
 	if kind != model.KindIndividual {
-		v["ST"], v["L"], v["street"] = o.Region, locality(o.Address, o.Region), o.Address
+		v["ST"], v["L"], v["street"] = stateOrProvince(o), locality(o.Address, o.Region), street(o.Address, o.Region)
 	}
 	switch kind {
 	case model.KindHead, model.KindLegalEntityEmployee:
 		v["O"], v["INNLE"], v["OGRN"] = o.Name, o.INN, o.OGRN
 	case model.KindSoleProprietor:
-		v["OGRNIP"] = o.OGRN
+		// The entrepreneur's ИНН is the organization's: never another person's from the employee card.
+		v["INN"], v["OGRNIP"] = o.INN, o.OGRN
 	}
 	return v
 }
@@ -133,6 +281,45 @@ var fieldOf = map[string]string{"CN": "employee.surname", "SN": "employee.surnam
 	"T": "employee.position", "E": "employee.email", "SNILS": "employee.snils", "INN": "employee.inn",
 	"INNLE": "organization.inn", "OGRN": "organization.ogrn", "OGRNIP": "organization.ogrn"}
 
+// sourceField is fieldOf for a kind: a head's CN is the organization's name, a sole proprietor's ИНН the
+// organization's.
+func sourceField(kind model.CertKind, attr string) string {
+	switch {
+	case attr == "CN" && kind == model.KindHead:
+		return "organization.name"
+	case attr == "INN" && kind == model.KindSoleProprietor:
+		return "organization.inn"
+	}
+	return fieldOf[attr]
+}
+
+// CheckSubject checks the registration data of a future certificate against the profile's length limits
+// (and a sole proprietor's ИНН), naming the field to correct. Registration runs it when an application is
+// created, so that nothing is first refused at issuance, after approval.
+func CheckSubject(kind model.CertKind, e *model.Employee, o *model.Organization) error {
+	req := Request{Application: &model.Application{Kind: kind}, Employee: e, Organization: o}
+	var f errs.Fields
+	checkProprietorINN(req, &f)
+	values := subjectValues(req)
+	for _, r := range subjectRules {
+		if r.kinds[kind] == never {
+			continue
+		}
+		if n := len([]rune(values[r.name])); n > r.max {
+			f.Add(sourceField(kind, r.name), "too_long", fmt.Sprintf("is %d characters, the certificate allows %d (subject attribute %s): use a shorter form", n, r.max, r.name))
+		}
+	}
+	return f.Err()
+}
+
+// checkProprietorINN refuses a sole proprietor's certificate for someone whose own ИНН is not the
+// entrepreneur's: the holder is the entrepreneur.
+func checkProprietorINN(req Request, f *errs.Fields) {
+	if req.Application.Kind == model.KindSoleProprietor && req.Employee.INN != "" && req.Employee.INN != req.Organization.INN {
+		f.Add("employee.inn", "mismatch", "a sole proprietor's certificate is the entrepreneur's own: the employee's ИНН differs from the organization's")
+	}
+}
+
 // buildSubject makes the subject name for a request, or a validation error naming the missing data.
 func buildSubject(req Request) (x509gost.Name, error) {
 	kind := req.Application.Kind
@@ -142,17 +329,18 @@ func buildSubject(req Request) (x509gost.Name, error) {
 	values := subjectValues(req)
 	var name x509gost.Name
 	var f errs.Fields
+	checkProprietorINN(req, &f)
 	for _, r := range subjectRules {
 		n := r.kinds[kind]
 		val := values[r.name]
 		if n == never || val == "" {
 			if n == required {
-				f.Add(fieldOf[r.name], "required", fmt.Sprintf("a %s certificate needs it (subject attribute %s)", kind, r.name))
+				f.Add(sourceField(kind, r.name), "required", fmt.Sprintf("a %s certificate needs it (subject attribute %s)", kind, r.name))
 			}
 			continue
 		}
 		if n := len([]rune(val)); n > r.max {
-			f.Add(fieldOf[r.name], "too_long", fmt.Sprintf("is %d characters, the certificate allows %d (subject attribute %s): use a shorter form", n, r.max, r.name))
+			f.Add(sourceField(kind, r.name), "too_long", fmt.Sprintf("is %d characters, the certificate allows %d (subject attribute %s): use a shorter form", n, r.max, r.name))
 			continue
 		}
 		name = append(name, x509gost.Attribute{OID: r.oid, Value: val, Tag: r.tag})
@@ -203,11 +391,11 @@ func (b *Builtin) endEntityTBS(req Request, subject []byte, spki []byte, subject
 	exts := []x509gost.Extension{
 		{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: x509gost.KeyUsage(endEntityKeyUsageBits...)},
 		{OID: x509gost.OIDExtExtendedKeyUsage, Value: x509gost.ExtKeyUsage(x509gost.OIDExtKeyUsageClientAuth, x509gost.OIDExtKeyUsageEmailProtection)},
-		{OID: x509gost.OIDExtPrivateKeyUsagePeriod, Value: x509gost.PrivateKeyUsagePeriod(notBefore, notBefore.AddDate(0, b.Profile.KeyUsageMonths, 0))},
+		{OID: x509gost.OIDExtPrivateKeyUsagePeriod, Value: x509gost.PrivateKeyUsagePeriod(notBefore, b.Profile.keyUsageEnd(notBefore))},
 		{OID: x509gost.OIDExtSubjectKeyID, Value: x509gost.SubjectKeyID(subjectKeyID)},
-		{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyID(iss.keyID)},
+		{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyIDWithIssuer(iss.keyID, iss.cert.RawIssuer, iss.cert.SerialNumber)},
 		{OID: x509gost.OIDExtCertificatePolicies, Value: x509gost.CertificatePolicies(b.Profile.classPolicies()...)},
-		{OID: x509gost.OIDExtSubjectSignTool, Value: x509gost.SubjectSignTool(b.Profile.SubjectSignTool)},
+		{OID: x509gost.OIDExtSubjectSignTool, Value: x509gost.SubjectSignTool(b.Profile.signTool(req))},
 		{OID: x509gost.OIDExtIssuerSignTool, Value: x509gost.IssuerSignTool(b.Profile.IssuerSignTool[0], b.Profile.IssuerSignTool[1],
 			b.Profile.IssuerSignTool[2], b.Profile.IssuerSignTool[3])},
 		{OID: x509gost.OIDExtIdentificationKind, Value: x509gost.IdentificationKind(identificationKind(req.Application))},

@@ -33,19 +33,21 @@ const (
 
 // Organization is a legal entity, a branch or a sole proprietor.
 type Organization struct {
-	ID        string    `json:"id"`
-	AccountID string    `json:"account_id"`
-	ParentID  string    `json:"parent_id,omitempty"`
-	Kind      OrgKind   `json:"kind"`
-	Sector    Sector    `json:"sector"`
-	Name      string    `json:"name"`
-	INN       string    `json:"inn"`
-	KPP       string    `json:"kpp,omitempty"`
-	OGRN      string    `json:"ogrn"` // ОГРН, or ОГРНИП for a sole proprietor
-	Address   string    `json:"address"`
-	Region    string    `json:"region"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        string  `json:"id"`
+	AccountID string  `json:"account_id"`
+	ParentID  string  `json:"parent_id,omitempty"`
+	Kind      OrgKind `json:"kind"`
+	Sector    Sector  `json:"sector"`
+	Name      string  `json:"name"`
+	INN       string  `json:"inn"`
+	KPP       string  `json:"kpp,omitempty"`
+	OGRN      string  `json:"ogrn"` // ОГРН, or ОГРНИП for a sole proprietor
+	Address   string  `json:"address"`
+	Region    string  `json:"region"`
+	// RegionCode is the two-digit code of the federal subject (77 Moscow): a certificate's ST is "<code> <region>".
+	RegionCode string    `json:"region_code,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // IdentityDocument is the document an identity was checked against.
@@ -208,6 +210,7 @@ type Application struct {
 	Authority         Authority       `json:"authority"`
 	BillingPosition   BillingPosition `json:"billing_position"`
 	BundledFrom       string          `json:"bundled_from,omitempty"` // the application whose issuance brought this free one
+	SignTool          string          `json:"sign_tool,omitempty"`    // the certified crypto tool that makes the key (subjectSignTool)
 	CreatedBy         string          `json:"created_by"`
 	CreatedAt         time.Time       `json:"created_at"`
 	UpdatedAt         time.Time       `json:"updated_at"`

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -106,6 +107,9 @@ type ApplicationInput struct {
 	Kind       model.CertKind `json:"kind"`
 	// Authority names the CA the caller means ("" lets the rules choose): kcr, fns, treasury, bank_of_russia.
 	Authority model.Authority `json:"authority,omitempty"`
+	// SignTool is the certified crypto tool the key is made with (ca.SignTools); "" takes the one the
+	// request names, or the CA's default.
+	SignTool string `json:"sign_tool,omitempty"`
 }
 
 // ActionInput carries what an action needs: a note for corrections and declines, the method and document
@@ -137,6 +141,7 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 	if !slices.Contains(model.CertKinds, in.Kind) {
 		f.Add("kind", "enum", "must be one of individual, legal_entity_employee, head, sole_proprietor")
 	}
+	in.checkSignTool(&f)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -150,13 +155,16 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 		}
 		now := s.Clock.Now()
 		a := &model.Application{ID: access.NewID(), AccountID: e.AccountID, OrganizationID: e.OrganizationID,
-			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, Authority: in.Authority, CreatedBy: p.Actor,
-			CreatedAt: now, UpdatedAt: now}
+			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, Authority: in.Authority, SignTool: in.SignTool,
+			CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
 		d, err := s.decide(ctx, a, false)
 		if err != nil {
 			return err
 		}
 		a.Kind, a.Authority, a.BillingPosition = d.Kind, d.Authority, d.BillingPosition
+		if err := s.checkCertificateData(ctx, a, e); err != nil {
+			return err
+		}
 		if err := s.checkAgreement(ctx, a.AccountID, a.BillingPosition); err != nil {
 			return err
 		}
@@ -615,8 +623,9 @@ func (s *Service) UploadCSR(ctx context.Context, p *access.Principal, id string,
 	return view, err
 }
 
-// ParseCSR accepts a PKCS#10 request as PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST") or DER,
-// checks that it is a GOST request whose signature verifies, and returns the DER.
+// ParseCSR accepts a PKCS#10 request as PEM ("CERTIFICATE REQUEST" or "NEW CERTIFICATE REQUEST"), DER, or
+// bare base64 without the PEM armour (what CryptoPro's browser plug-in and Windows certificate enrollment
+// return, wrapped in CRLF lines), checks that it is a GOST request whose signature verifies, and returns the DER.
 func ParseCSR(body []byte) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, errors.New("the request body is empty")
@@ -625,7 +634,9 @@ func ParseCSR(body []byte) ([]byte, error) {
 		return nil, errors.New("a certificate request must be at most 64 KiB")
 	}
 	der := body
-	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, "-----BEGIN") {
+	trimmed := strings.TrimSpace(string(body))
+	switch {
+	case strings.HasPrefix(trimmed, "-----BEGIN"):
 		block, rest := pem.Decode([]byte(trimmed))
 		if block == nil {
 			return nil, errors.New("the PEM block cannot be decoded")
@@ -637,6 +648,12 @@ func ParseCSR(body []byte) ([]byte, error) {
 			return nil, errors.New("only one PEM block is allowed")
 		}
 		der = block.Bytes
+	case body[0] != 0x30: // not a DER SEQUENCE: bare base64 or nothing usable
+		b, err := bareBase64(trimmed)
+		if err != nil {
+			return nil, err
+		}
+		der = b
 	}
 	req, err := x509gost.ParseCertificateRequest(der)
 	if err != nil {
@@ -647,6 +664,25 @@ func ParseCSR(body []byte) ([]byte, error) {
 	}
 	if ps := req.PublicKey.ParamSet(); ps.IsTest() {
 		return nil, errors.New("the key uses the test parameter set " + ps.Name + ", which is for test vectors only; generate a key on a production parameter set")
+	}
+	return der, nil
+}
+
+// bareBase64 decodes base64 text split into lines of any length and ending (CRLF, LF, none), with or
+// without padding.
+func bareBase64(text string) ([]byte, error) {
+	compact := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, text)
+	der, err := base64.StdEncoding.DecodeString(compact)
+	if err != nil {
+		der, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(compact, "="))
+	}
+	if err != nil || len(der) == 0 || der[0] != 0x30 {
+		return nil, errors.New("not a certificate request: expected PEM, DER or base64 of a PKCS#10 request")
 	}
 	return der, nil
 }

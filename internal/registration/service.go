@@ -291,7 +291,7 @@ func (s *Service) applyOrgInput(ctx context.Context, p *access.Principal, o *mod
 		}
 	}
 	o.ParentID, o.Kind, o.Sector, o.Name, o.INN, o.KPP, o.OGRN = in.ParentID, in.Kind, in.Sector, in.Name, in.INN, in.KPP, in.OGRN
-	o.Address, o.Region = in.Address, in.Region
+	o.Address, o.Region, o.RegionCode = in.Address, in.Region, in.RegionCode
 	return nil
 }
 

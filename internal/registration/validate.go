@@ -24,6 +24,8 @@ type OrganizationInput struct {
 	OGRN     string        `json:"ogrn,omitempty"`
 	Address  string        `json:"address,omitempty"`
 	Region   string        `json:"region,omitempty"`
+	// RegionCode is the region's two-digit code (77 Moscow); the first two digits of the ИНН when not given.
+	RegionCode string `json:"region_code,omitempty"`
 }
 
 func (in *OrganizationInput) normalize() {
@@ -33,6 +35,7 @@ func (in *OrganizationInput) normalize() {
 	if in.Sector == "" {
 		in.Sector = model.SectorCommercial
 	}
+	in.normalizeRegionCode()
 }
 
 // check validates an organization on its own; parent-dependent rules are checked by the service.
@@ -41,6 +44,7 @@ func (in *OrganizationInput) check(f *errs.Fields) {
 	mixedScript(f, "name", in.Name)
 	textField(f, "address", in.Address, false, 1000)
 	textField(f, "region", in.Region, false, 200)
+	in.checkRegionCode(f)
 	if !slices.Contains([]model.Sector{model.SectorCommercial, model.SectorState, model.SectorFinancial}, in.Sector) {
 		f.Add("sector", "enum", "must be one of commercial, state, financial")
 	}

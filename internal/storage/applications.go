@@ -11,7 +11,7 @@ import (
 const applicationColumns = `a.id, a.account_id, a.organization_id, o.name, a.employee_id, e.surname, e.given_name, e.patronymic,
 	a.kind, a.state, a.csr, a.csr_uploaded_at, a.verification_method, a.verification_document, a.verified_by, a.verified_at,
 	a.note, a.certificate_serial, a.reissue_of, a.authority, a.billing_position, a.bundled_from, a.service_center_id,
-	a.created_by, a.created_at, a.updated_at, a.version`
+	a.sign_tool, a.created_by, a.created_at, a.updated_at, a.version`
 
 const applicationFrom = ` FROM applications a JOIN organizations o ON o.id = a.organization_id JOIN employees e ON e.id = a.employee_id`
 
@@ -29,7 +29,7 @@ func scanApplication(sc interface{ Scan(...any) error }) (*model.Application, er
 	var created, updated int64
 	if err := sc.Scan(&a.ID, &a.AccountID, &a.OrganizationID, &a.OrganizationName, &a.EmployeeID, &sur, &given, &patr,
 		&a.Kind, &a.State, &a.CSR, &csrAt, &method, &doc, &by, &verAt, &a.Note, &a.CertificateSerial, &a.ReissueOf,
-		&a.Authority, &a.BillingPosition, &a.BundledFrom, &center, &a.CreatedBy, &created, &updated, &a.Version); err != nil {
+		&a.Authority, &a.BillingPosition, &a.BundledFrom, &center, &a.SignTool, &a.CreatedBy, &created, &updated, &a.Version); err != nil {
 		return nil, err
 	}
 	a.EmployeeName = strings.TrimSpace(sur + " " + given + " " + patr)
@@ -55,9 +55,9 @@ func (db *DB) CreateApplication(ctx context.Context, a *model.Application) error
 	}
 	_, err := db.exec(ctx, `INSERT INTO applications (id, account_id, organization_id, employee_id, kind, state, reissue_of,
 		authority, billing_position, bundled_from, verification_method, verification_document, verified_by, verified_at,
-		service_center_id, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		service_center_id, sign_tool, created_by, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		a.ID, a.AccountID, a.OrganizationID, a.EmployeeID, a.Kind, a.State, a.ReissueOf, a.Authority, a.BillingPosition,
-		a.BundledFrom, method, doc, by, verAt, center, a.CreatedBy, micros(a.CreatedAt), micros(a.UpdatedAt))
+		a.BundledFrom, method, doc, by, verAt, center, a.SignTool, a.CreatedBy, micros(a.CreatedAt), micros(a.UpdatedAt))
 	return err
 }
 

@@ -54,14 +54,14 @@ func (db *DB) CountAccounts(ctx context.Context) (int, error) {
 }
 
 const orgColumns = `o.id, o.account_id, o.parent_id, o.kind, o.sector, o.name, o.inn, o.kpp, o.ogrn, o.address, o.region,
-	o.created_at, o.updated_at`
+	o.region_code, o.created_at, o.updated_at`
 
 func scanOrg(sc interface{ Scan(...any) error }) (*model.Organization, error) {
 	var o model.Organization
 	var parent sql.NullString
 	var created, updated int64
 	if err := sc.Scan(&o.ID, &o.AccountID, &parent, &o.Kind, &o.Sector, &o.Name, &o.INN, &o.KPP, &o.OGRN, &o.Address,
-		&o.Region, &created, &updated); err != nil {
+		&o.Region, &o.RegionCode, &created, &updated); err != nil {
 		return nil, err
 	}
 	o.ParentID = parent.String
@@ -79,9 +79,9 @@ func nullable(s string) any {
 // CreateOrganization stores a new organization. A duplicate ИНН+КПП in the account is ErrDuplicate.
 func (db *DB) CreateOrganization(ctx context.Context, o *model.Organization) error {
 	_, err := db.exec(ctx, `INSERT INTO organizations (id, account_id, parent_id, kind, sector, name, name_search, inn, kpp,
-		ogrn, address, region, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		ogrn, address, region, region_code, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		o.ID, o.AccountID, nullable(o.ParentID), o.Kind, o.Sector, o.Name, SearchKey(o.Name), o.INN, o.KPP, o.OGRN,
-		o.Address, o.Region, micros(o.CreatedAt), micros(o.UpdatedAt))
+		o.Address, o.Region, o.RegionCode, micros(o.CreatedAt), micros(o.UpdatedAt))
 	if isUniqueViolation(err) {
 		return ErrDuplicate
 	}
@@ -91,9 +91,9 @@ func (db *DB) CreateOrganization(ctx context.Context, o *model.Organization) err
 // UpdateOrganization rewrites an organization's editable fields.
 func (db *DB) UpdateOrganization(ctx context.Context, o *model.Organization) error {
 	res, err := db.exec(ctx, `UPDATE organizations SET parent_id = ?, kind = ?, sector = ?, name = ?, name_search = ?, inn = ?,
-		kpp = ?, ogrn = ?, address = ?, region = ?, updated_at = ? WHERE id = ?`,
+		kpp = ?, ogrn = ?, address = ?, region = ?, region_code = ?, updated_at = ? WHERE id = ?`,
 		nullable(o.ParentID), o.Kind, o.Sector, o.Name, SearchKey(o.Name), o.INN, o.KPP, o.OGRN, o.Address, o.Region,
-		micros(o.UpdatedAt), o.ID)
+		o.RegionCode, micros(o.UpdatedAt), o.ID)
 	if isUniqueViolation(err) {
 		return ErrDuplicate
 	}

@@ -215,11 +215,16 @@ func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *acce
 	http.Redirect(w, r, "/ui/applications/"+url.PathEscape(id)+"?done="+string(act), http.StatusSeeOther)
 }
 
-// applicationCSR reads the uploaded request file (multipart) and stores it on the application.
+// applicationCSR reads the request (an uploaded file, or text pasted from an enrollment tool: PEM or
+// bare base64) and stores it on the application.
 func (h *Handler) applicationCSR(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	r.Body = http.MaxBytesReader(w, r.Body, registration.MaxCSRSize+64<<10)
+	var body []byte
 	f, _, err := r.FormFile("csr")
-	if err != nil {
+	switch {
+	case errors.Is(err, http.ErrMissingFile) && strings.TrimSpace(r.FormValue("csr_text")) != "":
+		body = []byte(r.FormValue("csr_text"))
+	case err != nil:
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "too_large", "too large"))
@@ -227,12 +232,12 @@ func (h *Handler) applicationCSR(w http.ResponseWriter, r *http.Request, p *acce
 		}
 		h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "required", "no file"))
 		return
-	}
-	defer f.Close()
-	body, err := io.ReadAll(io.LimitReader(f, registration.MaxCSRSize+1))
-	if err != nil {
-		h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "required", "no file"))
-		return
+	default:
+		defer f.Close()
+		if body, err = io.ReadAll(io.LimitReader(f, registration.MaxCSRSize+1)); err != nil {
+			h.cardFailed(w, r, p, "csr", nil, errs.Field("csr", "required", "no file"))
+			return
+		}
 	}
 	id := r.PathValue("id")
 	if _, err := h.Reg.UploadCSR(r.Context(), p, id, body); err != nil {

@@ -176,6 +176,7 @@ var messagesEN = map[string]string{
 	"card.no_actions":                   "Your role has no actions in this state.",
 	"card.upload":                       "Upload the request (PKCS#10, PEM or DER)",
 	"card.upload_btn":                   "Upload",
+	"card.paste":                        "or paste the request text (PEM, or base64 from the CryptoPro browser plug-in)",
 	"card.reason_note":                  "Reason",
 	"card.done":                         "Done: ",
 	"card.back_apps":                    "← To the applications",
@@ -231,8 +232,8 @@ var messagesEN = map[string]string{
 	"done.csr":                          "the certificate request was uploaded.",
 	"done.reissue":                      "a reissue application was created.",
 	"done.revoke":                       "the certificate was revoked.",
-	"fe.csr_invalid":                    "The file is not a GOST R 34.10-2012 certificate request with a valid signature (PEM or DER).",
-	"fe.csr_required":                   "Choose the request file.",
+	"fe.csr_invalid":                    "The file is not a GOST R 34.10-2012 certificate request with a valid signature (PEM, base64 or DER).",
+	"fe.csr_required":                   "Choose the request file or paste its text.",
 	"fe.csr_too_large":                  "The file is too large: a request is 64 KiB at most.",
 	"fe.csr_missing":                    "The certificate request is not uploaded.",
 	"fe.verification_missing":           "The applicant's identity is not confirmed yet.",
@@ -466,6 +467,9 @@ var messagesEN = map[string]string{
 	"wiz.back":       "← Choose another employee",
 	"done.create":    "the application was created.",
 	"app.form_pdf":   "Application form (PDF, in Russian)",
+
+	"wiz.sign_tool":      "Certified crypto tool the key is made with",
+	"wiz.sign_tool_auto": "as the certificate request names it",
 
 	"rule.required":    "required field",
 	"rule.checksum":    "wrong checksum",

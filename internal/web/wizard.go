@@ -10,6 +10,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/billing/document"
+	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
@@ -32,6 +33,8 @@ type wizardData struct {
 	Org         string
 	Kinds       []option
 	Kind        string
+	SignTools   []option // the certified crypto tools; the empty value leaves it to the request
+	SignTool    string
 	Nonce       string
 	Message     string
 	Fields      map[string]string
@@ -105,6 +108,10 @@ func (h *Handler) wizardStep2(w http.ResponseWriter, r *http.Request, p *access.
 	if d.Kind == "" && len(d.Kinds) > 0 {
 		d.Kind = d.Kinds[0].Value
 	}
+	d.SignTools = []option{{"", l.T("wiz.sign_tool_auto")}}
+	for _, tool := range ca.SignTools {
+		d.SignTools = append(d.SignTools, option{tool, tool})
+	}
 	h.render(w, r, status, "app_new", l.T("wiz.title"), p, d)
 }
 
@@ -119,7 +126,8 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, p *a
 		http.Redirect(w, r, "/ui/applications/"+url.PathEscape(id)+"?done=create", http.StatusSeeOther)
 		return
 	}
-	v, err := h.Reg.CreateApplication(r.Context(), p, registration.ApplicationInput{EmployeeID: emp, Kind: model.CertKind(kind)})
+	tool := r.PostForm.Get("sign_tool")
+	v, err := h.Reg.CreateApplication(r.Context(), p, registration.ApplicationInput{EmployeeID: emp, Kind: model.CertKind(kind), SignTool: tool})
 	if err != nil {
 		pr := formProblem(localeOf(r), err)
 		if _, unknown := pr.Fields["employee_id"]; unknown || pr.Status == http.StatusNotFound || pr.Status == http.StatusForbidden ||
@@ -130,7 +138,7 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, p *a
 			h.fail(w, r, p, err)
 			return
 		}
-		h.wizardStep2(w, r, p, pr.Status, emp, wizardData{Kind: kind, Nonce: nonce, Message: pr.Message, Fields: pr.Fields})
+		h.wizardStep2(w, r, p, pr.Status, emp, wizardData{Kind: kind, SignTool: tool, Nonce: nonce, Message: pr.Message, Fields: pr.Fields})
 		return
 	}
 	if nonce != "" {

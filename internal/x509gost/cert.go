@@ -125,6 +125,10 @@ type Certificate struct {
 	KeyUsage              int // bit i set = RFC 5280 KeyUsage bit i; 0 when the extension is absent
 	SubjectKeyID          []byte
 	AuthorityKeyID        []byte
+	// AuthorityCertIssuer (DER Name) and AuthorityCertSerial name the issuer's certificate when the
+	// authorityKeyIdentifier carries them; nil otherwise.
+	AuthorityCertIssuer []byte
+	AuthorityCertSerial *big.Int
 }
 
 // ParseCertificate parses a DER certificate. Only GOST R 34.10-2012 keys and signatures are accepted
@@ -250,11 +254,11 @@ func (c *Certificate) decodeExtensions() error {
 		}
 	}
 	if e, ok := c.Extension(OIDExtAuthorityKeyID); ok {
-		id, err := parseAuthorityKeyID(e.Value)
+		a, err := parseAuthorityKeyIdentifier(e.Value)
 		if err != nil {
 			return err
 		}
-		c.AuthorityKeyID = id
+		c.AuthorityKeyID, c.AuthorityCertIssuer, c.AuthorityCertSerial = a.keyID, a.issuerName, a.serial
 	}
 	return nil
 }

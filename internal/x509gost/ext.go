@@ -2,6 +2,7 @@ package x509gost
 
 import (
 	encasn1 "encoding/asn1"
+	"math/big"
 	"time"
 	"unicode/utf8"
 
@@ -186,23 +187,74 @@ func AuthorityKeyID(id []byte) []byte {
 	})
 }
 
+// AuthorityKeyIDWithIssuer returns an authorityKeyIdentifier value holding the keyIdentifier [0] and the
+// issuer's own issuer name and serial number (authorityCertIssuer [1] as one directoryName, and
+// authorityCertSerialNumber [2]), as qualified CA certificates in Russia carry them: CryptoPro builds the
+// chain by them when key identifiers collide.
+func AuthorityKeyIDWithIssuer(id, issuerName []byte, serial *big.Int) []byte {
+	return build(func(b *cryptobyte.Builder) {
+		b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(asn1.Tag(0).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(id) })
+			b.AddASN1(asn1.Tag(1).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+				b.AddASN1(asn1.Tag(4).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) { b.AddBytes(issuerName) })
+			})
+			b.AddASN1(asn1.Tag(2).ContextSpecific(), func(b *cryptobyte.Builder) { b.AddBytes(positiveIntegerBytes(serial)) })
+		})
+	})
+}
+
+// positiveIntegerBytes is the DER INTEGER content of a non-negative number.
+func positiveIntegerBytes(n *big.Int) []byte {
+	b := n.Bytes()
+	if len(b) == 0 || b[0]&0x80 != 0 {
+		b = append([]byte{0}, b...)
+	}
+	return b
+}
+
+// authorityKeyIdentifier is a decoded authorityKeyIdentifier value.
+type authorityKeyIdentifier struct {
+	keyID      []byte   // nil when absent
+	issuerName []byte   // DER Name of the single directoryName in authorityCertIssuer; nil when absent
+	serial     *big.Int // authorityCertSerialNumber; nil when absent
+}
+
 // parseAuthorityKeyID returns the keyIdentifier of an authorityKeyIdentifier value (nil when it only
 // names issuer and serial).
 func parseAuthorityKeyID(v []byte) ([]byte, error) {
+	a, err := parseAuthorityKeyIdentifier(v)
+	return a.keyID, err
+}
+
+func parseAuthorityKeyIdentifier(v []byte) (authorityKeyIdentifier, error) {
+	var a authorityKeyIdentifier
 	s := cryptobyte.String(v)
-	var seq cryptobyte.String
+	var seq, names, serial cryptobyte.String
 	var id []byte
-	var present bool
+	var present, hasNames, hasSerial bool
 	if !s.ReadASN1(&seq, asn1.SEQUENCE) || !s.Empty() ||
 		!seq.ReadOptionalASN1((*cryptobyte.String)(&id), &present, asn1.Tag(0).ContextSpecific()) ||
-		!seq.SkipOptionalASN1(asn1.Tag(1).ContextSpecific().Constructed()) ||
-		!seq.SkipOptionalASN1(asn1.Tag(2).ContextSpecific()) || !seq.Empty() {
-		return nil, errorf("malformed authority key identifier")
+		!seq.ReadOptionalASN1(&names, &hasNames, asn1.Tag(1).ContextSpecific().Constructed()) ||
+		!seq.ReadOptionalASN1(&serial, &hasSerial, asn1.Tag(2).ContextSpecific()) || !seq.Empty() {
+		return a, errorf("malformed authority key identifier")
 	}
-	if !present {
-		return nil, nil
+	if present {
+		a.keyID = id
 	}
-	return id, nil
+	if hasNames {
+		// Only a single directoryName is understood; other general names are kept out, not refused.
+		var dn cryptobyte.String
+		if names.ReadASN1(&dn, asn1.Tag(4).ContextSpecific().Constructed()) && names.Empty() {
+			a.issuerName = dn
+		}
+	}
+	if hasSerial {
+		if len(serial) == 0 {
+			return a, errorf("malformed authority key identifier serial")
+		}
+		a.serial = new(big.Int).SetBytes(serial)
+	}
+	return a, nil
 }
 
 func isIA5(s string) bool {
@@ -324,6 +376,17 @@ func SubjectSignTool(tool string) []byte {
 	return build(func(b *cryptobyte.Builder) {
 		b.AddASN1(asn1.UTF8String, func(b *cryptobyte.Builder) { b.AddBytes([]byte(tool)) })
 	})
+}
+
+// ParseSubjectSignTool reads a subjectSignTool value. Requests write it as UTF8String, some tools as
+// another string type: any is accepted.
+func ParseSubjectSignTool(v []byte) (string, error) {
+	var tool string
+	rest, err := encasn1.Unmarshal(v, &tool)
+	if err != nil || len(rest) > 0 || !utf8.ValidString(tool) {
+		return "", errorf("malformed subjectSignTool")
+	}
+	return tool, nil
 }
 
 // IssuerSignTool returns an issuerSignTool value: SEQUENCE { signTool, cATool UTF8String (1..200),

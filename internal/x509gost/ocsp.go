@@ -3,6 +3,7 @@ package x509gost
 import (
 	"bytes"
 	"crypto/sha1"
+	"crypto/sha256"
 	encasn1 "encoding/asn1"
 	"io"
 	"math/big"
@@ -16,6 +17,7 @@ import (
 // OCSP OIDs.
 var (
 	OIDSHA1        = encasn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	OIDSHA256      = encasn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
 	OIDOCSPBasic   = encasn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 1}
 	OIDOCSPNonce   = encasn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 2}
 	OIDOCSPNoCheck = encasn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
@@ -23,7 +25,7 @@ var (
 
 // CertID identifies a certificate in OCSP (RFC 6960 4.1.1).
 type CertID struct {
-	HashAlgorithm  encasn1.ObjectIdentifier // OIDSHA1 or gost.OIDDigest256
+	HashAlgorithm  encasn1.ObjectIdentifier // OIDSHA1, OIDSHA256, gost.OIDDigest256 or gost.OIDDigest512
 	IssuerNameHash []byte
 	IssuerKeyHash  []byte
 	SerialNumber   *big.Int
@@ -42,15 +44,21 @@ func hashWith(alg encasn1.ObjectIdentifier, data []byte) ([]byte, bool) {
 	case alg.Equal(OIDSHA1):
 		h := sha1.Sum(data)
 		return h[:], true
+	case alg.Equal(OIDSHA256):
+		h := sha256.Sum256(data)
+		return h[:], true
 	case alg.Equal(gost.OIDDigest256):
 		return gost.Digest256(data), true
+	case alg.Equal(gost.OIDDigest512):
+		return gost.Digest512(data), true
 	}
 	return nil, false
 }
 
 // NewCertID returns the CertID of the certificate with the given serial issued by issuer: the name
 // hash is over the issuer's DER subject, the key hash over its subjectPublicKey BIT STRING contents
-// (RFC 6960 4.1.1), both with SHA-1 or Streebog-256.
+// (RFC 6960 4.1.1), both with SHA-1, SHA-256, Streebog-256 or Streebog-512 (clients such as
+// "openssl ocsp -sha256" and CryptoPro's OCSP client choose the hash, the responder must follow).
 func NewCertID(hashAlg encasn1.ObjectIdentifier, issuer *Certificate, serial *big.Int) (CertID, error) {
 	if serial == nil {
 		return CertID{}, errorf("CertID needs a serial number")
@@ -78,7 +86,7 @@ func KeyHash(c *Certificate) ([]byte, error) {
 	return h[:], nil
 }
 
-// addCertID writes a CertID. SHA-1 gets NULL parameters (the customary form every client sends),
+// addCertID writes a CertID. SHA-1 and SHA-256 get NULL parameters (the customary form clients send),
 // Streebog none (RFC 9215); clients match CertIDs on the algorithm OID, not the parameters.
 func addCertID(b *cryptobyte.Builder, id CertID) {
 	if id.SerialNumber == nil || len(id.HashAlgorithm) == 0 {
@@ -86,7 +94,7 @@ func addCertID(b *cryptobyte.Builder, id CertID) {
 		return
 	}
 	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		if id.HashAlgorithm.Equal(OIDSHA1) {
+		if id.HashAlgorithm.Equal(OIDSHA1) || id.HashAlgorithm.Equal(OIDSHA256) {
 			addAlgorithmNULL(b, id.HashAlgorithm)
 		} else {
 			addAlgorithm(b, id.HashAlgorithm)
