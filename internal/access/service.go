@@ -358,15 +358,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in UserInput) (*
 		fe := err.(*errs.Error).Fields[0]
 		f.Add(fe.Field, fe.Rule, fe.Message)
 	}
-	if RoleScoped(in.Role) && len(in.OrganizationIDs) == 0 {
-		f.Add("organization_ids", "required", "a "+string(in.Role)+" needs at least one assigned organization")
-	}
-	if !RoleScoped(in.Role) && len(in.OrganizationIDs) > 0 {
-		f.Add("organization_ids", "not_allowed", "only org_admin, registrar and manager users have assigned organizations")
-	}
-	if in.Role == model.RoleEmployee && in.EmployeeID == "" {
-		f.Add("employee_id", "required", "an employee user must be linked to an employee")
-	}
+	checkRoleScope(&f, in.Role, in.OrganizationIDs, in.EmployeeID)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -542,4 +534,18 @@ func (s *Service) AuditLog(ctx context.Context, p *Principal, f storage.AuditFil
 	}
 	f.AccountID = p.AccountID
 	return s.DB.AuditLog(ctx, f)
+}
+
+// checkRoleScope checks that a role comes with what it needs: assigned organizations for the scoped roles
+// (and only for them), a linked employee for an employee user.
+func checkRoleScope(f *errs.Fields, role model.Role, orgIDs []string, employeeID string) {
+	if RoleScoped(role) && len(orgIDs) == 0 {
+		f.Add("organization_ids", "required", "a "+string(role)+" needs at least one assigned organization")
+	}
+	if !RoleScoped(role) && len(orgIDs) > 0 {
+		f.Add("organization_ids", "not_allowed", "only org_admin, registrar and manager users have assigned organizations")
+	}
+	if role == model.RoleEmployee && employeeID == "" {
+		f.Add("employee_id", "required", "an employee user must be linked to an employee")
+	}
 }

@@ -103,15 +103,7 @@ func (s *Service) ChangeUser(ctx context.Context, p *Principal, id string, in Us
 	case u.AccountID != "" && in.Role == model.RoleOperator:
 		f.Add("role", "forbidden", "a client account's user cannot become a CA operator")
 	}
-	if RoleScoped(in.Role) && len(in.OrganizationIDs) == 0 {
-		f.Add("organization_ids", "required", "a "+string(in.Role)+" needs at least one assigned organization")
-	}
-	if !RoleScoped(in.Role) && len(in.OrganizationIDs) > 0 {
-		f.Add("organization_ids", "not_allowed", "only org_admin, registrar and manager users have assigned organizations")
-	}
-	if in.Role == model.RoleEmployee && in.EmployeeID == "" {
-		f.Add("employee_id", "required", "an employee user must be linked to an employee")
-	}
+	checkRoleScope(&f, in.Role, in.OrganizationIDs, in.EmployeeID)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
