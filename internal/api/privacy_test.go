@@ -54,6 +54,9 @@ func TestAuditAndFeedHoldNoPersonalData(t *testing.T) {
 		}
 		secrets := []string{"123456", "654321", "4510", "4512", "11223344595", "112-233-445 95", "08765430300",
 			"500100732259", "526317984689", "304770100001231", "1985-04-12", "Петров"}
+		// On PostgreSQL events wait unchained until the sequencer runs: chain them so that every one is read.
+		_, err := e.db.SequenceAudit(ctx)
+		must(t, err)
 		raw := testdb.Raw(t, e.db)
 		for _, q := range []string{"SELECT action, detail FROM audit_events", "SELECT type, data FROM feed_events"} {
 			rows, err := raw.QueryContext(ctx, q)
