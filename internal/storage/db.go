@@ -54,6 +54,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			return nil, err
 		}
 		db.SetMaxOpenConns(20)
+		// Keep them open: database/sql keeps 2 idle connections by default and closes the rest, so under
+		// concurrent load every request beyond that forked a new PostgreSQL backend and paid for it in CPU.
+		db.SetMaxIdleConns(20)
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
@@ -81,6 +84,7 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8) // reopening a SQLite connection re-reads the schema; keep the pool's connections open
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
