@@ -561,7 +561,7 @@ func (s *Service) bundle(ctx context.Context, p *access.Principal, from *model.A
 	now := s.Clock.Now()
 	b := &model.Application{ID: access.NewID(), AccountID: from.AccountID, OrganizationID: from.OrganizationID,
 		EmployeeID: from.EmployeeID, Kind: d.Kind, State: model.StateIdentityVerification, Authority: d.Authority,
-		BillingPosition: d.BillingPosition, BundledFrom: from.ID, Verification: from.Verification, CreatedBy: p.Actor,
+		BillingPosition: d.BillingPosition, BundledFrom: from.ID, SignTool: from.SignTool, Verification: from.Verification, CreatedBy: p.Actor,
 		CreatedAt: now, UpdatedAt: now}
 	if err := s.DB.CreateApplication(ctx, b); err != nil {
 		return err

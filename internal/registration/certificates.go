@@ -217,6 +217,14 @@ func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Cer
 	a := &model.Application{ID: access.NewID(), AccountID: c.AccountID, OrganizationID: c.OrganizationID,
 		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: d.Authority,
 		BillingPosition: d.BillingPosition, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
+	// The holder renews with the crypto tool they used for the certificate being replaced.
+	if c.ApplicationID != "" {
+		if old, err := s.DB.Application(ctx, storage.Scope{AccountID: c.AccountID}, c.ApplicationID); err == nil {
+			a.SignTool = old.SignTool
+		} else if !storage.IsNoRows(err) {
+			return nil, err
+		}
+	}
 	if prev.ValidOn(now) && slices.Contains(d.Identification, model.VerifiedRemoteQualified) {
 		// Renewal with a valid qualified certificate needs no visit (identificationKind 1). Only a caller who
 		// may verify identity records that check; for others the registrar confirms it.

@@ -59,7 +59,8 @@ func approved(t *testing.T, svc *registration.Service, admin *access.Principal) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := svc.CreateApplication(ctx, admin, registration.ApplicationInput{EmployeeID: emp.ID, Kind: model.KindIndividual})
+	a, err := svc.CreateApplication(ctx, admin, registration.ApplicationInput{EmployeeID: emp.ID, Kind: model.KindIndividual,
+		SignTool: "Рутокен ЭЦП 2.0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +154,14 @@ func TestIssueStep(t *testing.T) {
 					if len(certs) != 1 || certs[0].Serial != "7f01" || certs[0].ApplicationID != a.ID || got.CertificateSerial != "7f01" || f.stored != "7f01" ||
 						certs[0].OrganizationID != org.ID || certs[0].Kind != model.KindIndividual {
 						t.Fatalf("certificate %+v, application serial %q", certs, got.CertificateSerial)
+					}
+					// The renewal keeps the crypto tool the holder named for the certificate it replaces.
+					re, err := svc.ReissueCertificate(ctx, admin, "7f01", registration.ReissueInput{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if re.SignTool != got.SignTool || got.SignTool != `СКЗИ "Рутокен ЭЦП 2.0"` {
+						t.Fatalf("reissue sign tool %q, the replaced application's %q", re.SignTool, got.SignTool)
 					}
 				})
 			}
