@@ -59,11 +59,15 @@ func adminRole(account string) model.Role {
 	return model.RoleAccountAdmin
 }
 
-// keepAnAdmin refuses a change that would leave u's account without an enabled administrator.
+// keepAnAdmin refuses a change that would leave u's account without an enabled administrator. It runs in
+// the changing transaction, after the account's user lock, so concurrent changes are counted one by one.
 func (s *Service) keepAnAdmin(ctx context.Context, u *model.User) error {
 	role := adminRole(u.AccountID)
 	if u.Role != role || u.Disabled {
 		return nil
+	}
+	if err := s.DB.LockAccountUsers(ctx, u.AccountID); err != nil {
+		return err
 	}
 	n, err := s.DB.CountEnabledUsers(ctx, u.AccountID, role)
 	if err != nil {
@@ -121,16 +125,16 @@ func (s *Service) ChangeUser(ctx context.Context, p *Principal, id string, in Us
 			return nil, err
 		}
 	}
-	if in.Role != u.Role {
-		if err := s.keepAnAdmin(ctx, u); err != nil {
-			return nil, err
-		}
-	}
 	orgs := dedupe(in.OrganizationIDs)
 	if orgs == nil {
 		orgs = []string{}
 	}
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		if in.Role != u.Role {
+			if err := s.keepAnAdmin(ctx, u); err != nil {
+				return err
+			}
+		}
 		if err := s.DB.SetUserRole(ctx, u.ID, in.Role, in.EmployeeID, orgs); err != nil {
 			return err
 		}
@@ -150,12 +154,12 @@ func (s *Service) SetUserDisabled(ctx context.Context, p *Principal, id string, 
 	if err != nil {
 		return nil, err
 	}
-	if disabled {
-		if err := s.keepAnAdmin(ctx, u); err != nil {
-			return nil, err
-		}
-	}
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
+		if disabled {
+			if err := s.keepAnAdmin(ctx, u); err != nil {
+				return err
+			}
+		}
 		if err := s.DB.SetUserDisabled(ctx, u.ID, disabled); err != nil {
 			return err
 		}

@@ -314,3 +314,66 @@ func TestConcurrentLoginsBoundHashing(t *testing.T) {
 		t.Errorf("%d hashes ran at once, want at most 2", peak)
 	}
 }
+
+// Two administrators disabling each other at once on PostgreSQL: the second waits for the first and is then
+// refused, so the account keeps an enabled administrator.
+func TestMutualDisableKeepsAnAdministrator(t *testing.T) {
+	w := newWorld(t, testdb.Engines(t)[1], access.Limits{}) // SQLite serializes write transactions anyway
+	second := w.user(t, "admin2", model.RoleAccountAdmin)
+	raw := testdb.Raw(t, w.db)
+	release := make(chan struct{})
+	firstDone := make(chan error, 1)
+	go func() {
+		// The first disable stays uncommitted until the second is seen waiting.
+		firstDone <- w.db.InTx(w.ctx, func(ctx context.Context) error {
+			if _, err := w.svc.SetUserDisabled(ctx, w.admin, second.ID, true); err != nil {
+				return err
+			}
+			<-release
+			return nil
+		})
+	}()
+	secondDone := make(chan error, 1)
+	go func() {
+		// Start once the first holds the account's lock.
+		for {
+			var n int
+			if err := raw.QueryRowContext(w.ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted`).Scan(&n); err != nil {
+				secondDone <- err
+				return
+			}
+			if n > 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		_, err := w.svc.SetUserDisabled(w.ctx, access.PrincipalOfUser(second), w.adminUser.ID, true)
+		secondDone <- err
+	}()
+	deadline := time.After(30 * time.Second)
+	for waiting := false; !waiting; {
+		select {
+		case err := <-secondDone:
+			close(release)
+			<-firstDone
+			t.Fatalf("the second disable did not wait for the first (err %v): both administrators may end up disabled", err)
+		case <-deadline:
+			close(release)
+			t.Fatal("the second disable never waited on the account's lock")
+		default:
+		}
+		if err := raw.QueryRowContext(w.ctx, `SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+			AND datname = current_database()`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	must(t, <-firstDone)
+	wantKind(t, <-secondDone, errs.Conflict)
+	u, err := w.svc.User(w.ctx, w.admin, w.adminUser.ID)
+	must(t, err)
+	if u.Disabled {
+		t.Fatal("the account lost its last enabled administrator")
+	}
+}

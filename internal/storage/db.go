@@ -148,6 +148,17 @@ func (db *DB) LockAccountWaves(ctx context.Context, accountID string) error {
 	return err
 }
 
+// LockAccountUsers makes changes to one account's users take turns for the rest of the transaction on
+// PostgreSQL (SQLite transactions are serialized anyway): two administrators disabling or demoting each
+// other at once must not both pass the "at least one enabled administrator" count.
+func (db *DB) LockAccountUsers(ctx context.Context, accountID string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.exec(ctx, `SELECT pg_advisory_xact_lock(7345005, hashtext(?))`, accountID)
+	return err
+}
+
 // Dialect tells which engine the database runs on.
 func (db *DB) Dialect() Dialect { return db.dialect }
 
