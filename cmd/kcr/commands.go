@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
@@ -110,10 +111,28 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	acc := &access.Service{DB: db, Clock: clk, Limits: c.Limits}
+	// Background jobs stop with the server. The last-use flusher stops only after the HTTP server's shutdown,
+	// since requests still finishing note uses it must write. Whichever way cmdServe returns, the deferred
+	// shutdown waits for all of them, then chains the last audit events, before the database closes.
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	var jobs sync.WaitGroup
+	lastUseCtx, stopLastUse := context.WithCancel(context.WithoutCancel(ctx))
 	lastUseDone := make(chan struct{})
 	go func() {
 		defer close(lastUseDone)
-		acc.RecordLastUse(ctx, access.LastUseInterval, func(err error) { log.Error("record API key last use", "err", err) })
+		acc.RecordLastUse(lastUseCtx, access.LastUseInterval, func(err error) { log.Error("record API key last use", "err", err) })
+	}()
+	defer func() {
+		stopJobs()
+		jobs.Wait()
+		stopLastUse()
+		<-lastUseDone
+		// Chain what the last requests and jobs wrote, so that the log and the feed do not wait for another replica.
+		finalCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := db.SequenceAudit(finalCtx); err != nil {
+			log.Error("chain audit events", "err", err)
+		}
 	}()
 	bill := &billing.Service{DB: db, Clock: clk, Timeline: c.Timeline}
 	reg := &registration.Service{DB: db, Clock: clk, Billing: bill}
@@ -128,7 +147,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if len(cas.set) > 0 {
 		srv.PKI = cas.set
-		go refreshCRLs(ctx, cas.set, log)
+		jobs.Go(func() { refreshCRLs(jobsCtx, cas.set, log) })
 	}
 	if c.Demo {
 		if err := loadDemo(ctx, c, db, acc, reg, stdout); err != nil {
@@ -136,15 +155,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
-	go hourlyJobs(ctx, bill, log)
-	sequencerDone := make(chan struct{})
-	go func() {
-		defer close(sequencerDone)
-		sequenceAudit(ctx, db, log)
-	}()
+	jobs.Go(func() { hourlyJobs(jobsCtx, bill, log) })
+	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
 	if len(cas.set) > 0 {
 		// Also after the demo: it issues backdated certificates, whose intents would look stale at once.
-		go reconcileIssuances(ctx, reg, c.IssueStaleAfter, c.ReconcileEvery, log)
+		jobs.Go(func() { reconcileIssuances(jobsCtx, reg, c.IssueStaleAfter, c.ReconcileEvery, log) })
 	}
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
@@ -179,14 +194,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	fmt.Fprintln(stdout, "kcr shutting down")
-	err = hs.Shutdown(shutdownCtx)
-	<-lastUseDone // its last flush writes the uses of the final minute before the database closes
-	// Chain what the last requests wrote, so that the log and the feed do not wait for another replica.
-	<-sequencerDone
-	if _, serr := db.SequenceAudit(shutdownCtx); serr != nil {
-		log.Error("chain audit events", "err", serr)
-	}
-	return err
+	return hs.Shutdown(shutdownCtx)
 }
 
 // auditSequenceInterval is how soon an audit event written on PostgreSQL is chained and its feed event
