@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -258,6 +259,40 @@ func TestReconcileAbandons(t *testing.T) {
 			t.Fatalf("after the abandon: %+v", st)
 		}
 	})
+}
+
+// An application whose authority no longer has a connector (a carry-over moved it to a state CA) still has
+// its stale intent given up: before, the reconciler failed on it every time and the application stayed blocked.
+func TestReconcileAbandonsWithoutIssuer(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		b := withCA(t, e)
+		id := e.approvedApp(t)
+		must(t, e.db.CreateIntent(ctx, "5eed", b.IssuingName(), id, e.clk.Now()))
+		if _, err := testdb.Raw(t, e.db).ExecContext(ctx, rebind(e.db, `UPDATE applications SET authority = 'fns' WHERE id = ?`), id); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Add(registration.DefaultStaleAfter + time.Second)
+		res, err := e.reg.Reconcile(ctx, registration.DefaultStaleAfter)
+		must(t, err)
+		if res != (registration.ReconcileResult{Abandoned: 1}) {
+			t.Fatalf("reconciled %+v, want 1 abandoned", res)
+		}
+		if st := issuance(t, e, id); st.inFlight != 0 {
+			t.Fatalf("the intent is still in flight: %+v", st)
+		}
+	})
+}
+
+// rebind turns ? placeholders into $n on PostgreSQL, for raw statements in tests.
+func rebind(db *storage.DB, q string) string {
+	if db.Dialect() != storage.Postgres {
+		return q
+	}
+	for i := 1; strings.Contains(q, "?"); i++ {
+		q = strings.Replace(q, "?", "$"+strconv.Itoa(i), 1)
+	}
+	return q
 }
 
 // A crash after the work but before its idempotent answer is stored takes the work with it: the answer is

@@ -70,7 +70,11 @@ func (s *Service) reconcileIntent(ctx context.Context, in storage.Intent) (bool,
 	}
 	issuer, err := s.issuerFor(a.Authority)
 	if err != nil {
-		return false, err
+		// The application now names an authority without a connector (a carry-over moved a head to a state
+		// CA): give the intent up directly, or the application could never be issued again.
+		_, uerr := s.DB.UpdateIntent(ctx, in.Serial, []string{storage.IntentPending, storage.IntentSigned}, storage.IntentAbandoned,
+			nil, "reconciler: no issuer for "+string(a.Authority)+" any more", s.Clock.Now())
+		return false, uerr
 	}
 	abandon := func(reason string) (bool, error) {
 		return false, issuer.Abandoned(ctx, in.Serial, "reconciler: "+reason)
