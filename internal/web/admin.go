@@ -199,17 +199,21 @@ func (h *Handler) usersFill(r *http.Request, p *access.Principal, d *adminData) 
 }
 
 func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	l := localeOf(r)
 	if !p.Can(access.UserManage) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "users"))
 		return
 	}
-	d := adminData{formData: formData{Values: url.Values{}, Nonce: access.NewID()}, Done: r.URL.Query().Get("done")}
+	h.usersPage(w, r, p, http.StatusOK, adminData{Done: r.URL.Query().Get("done")})
+}
+
+// usersPage renders the users page with a fresh form, and d's message.
+func (h *Handler) usersPage(w http.ResponseWriter, r *http.Request, p *access.Principal, status int, d adminData) {
+	d.formData = formData{Values: url.Values{}, Nonce: access.NewID()}
 	if err := h.usersFill(r, p, &d); err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_users", l.T("adm.users_title"), p, d)
+	h.render(w, r, status, "admin_users", localeOf(r).T("adm.users_title"), p, d)
 }
 
 func (h *Handler) adminUserCreate(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -307,12 +311,7 @@ func (h *Handler) userRefused(w http.ResponseWriter, r *http.Request, p *access.
 		h.fail(w, r, p, err)
 		return
 	}
-	d := adminData{formData: formData{Values: url.Values{}, Nonce: access.NewID()}, Alert: l.T("adm.last_admin")}
-	if err := h.usersFill(r, p, &d); err != nil {
-		h.fail(w, r, p, err)
-		return
-	}
-	h.render(w, r, http.StatusConflict, "admin_users", l.T("adm.users_title"), p, d)
+	h.usersPage(w, r, p, http.StatusConflict, adminData{Alert: l.T("adm.last_admin")})
 }
 
 // adminUserEdit shows the form that changes a user's role, organizations and linked employee.
