@@ -200,6 +200,14 @@ func wLE(n *big.Int, size int) []byte {
 
 func wRaw(x, y *big.Int, size int) []byte { return append(wLE(x, size), wLE(y, size)...) }
 
+// streebog is the digest Sign uses with ps's keys.
+func streebog(ps *ParamSet, msg []byte) []byte {
+	if ps.Size == 64 {
+		return Digest512(msg)
+	}
+	return Digest256(msg)
+}
+
 // wSPKI is an SPKI holding raw as the key of ps, however wrong raw is.
 func wSPKI(ps *ParamSet, raw []byte) []byte {
 	keyOID := OIDPublicKey256
@@ -233,7 +241,8 @@ func wRefused(t *testing.T, what string, f func() error) {
 	}
 }
 
-func wProductionSets() []*ParamSet {
+// generatedSets are the sets kcr makes keys for (the RFC example sets only verify).
+func generatedSets() []*ParamSet {
 	var sets []*ParamSet
 	for _, ps := range ParamSets() {
 		if !ps.IsTest() {
@@ -256,7 +265,7 @@ func wSetup(t *testing.T, ps *ParamSet) (*wCurve, *rand.ChaCha8) {
 // The table is right (G on the curve, of order q, the cofactors) and is kcr's curve: a key kcr makes
 // lies on it, and kcr's public key of d = 1 is G.
 func TestInvalidDomainTable(t *testing.T) {
-	for _, ps := range wProductionSets() {
+	for _, ps := range generatedSets() {
 		t.Run(ps.Name, func(t *testing.T) {
 			t.Parallel()
 			c, rng := wSetup(t, ps)
@@ -310,7 +319,7 @@ func wPKCS8(t *testing.T, k *PrivateKey, d *big.Int) []byte {
 }
 
 func TestInvalidPublicKeysRefused(t *testing.T) {
-	for _, ps := range wProductionSets() {
+	for _, ps := range generatedSets() {
 		t.Run(ps.Name, func(t *testing.T) {
 			t.Parallel()
 			c, _ := wSetup(t, ps)
@@ -390,7 +399,7 @@ func signatureOID(ps *ParamSet) asn1.ObjectIdentifier {
 
 // A private scalar that is 0 mod q is refused.
 func TestInvalidPrivateScalarsRefused(t *testing.T) {
-	for _, ps := range wProductionSets() {
+	for _, ps := range generatedSets() {
 		t.Run(ps.Name, func(t *testing.T) {
 			t.Parallel()
 			c, rng := wSetup(t, ps)
@@ -407,7 +416,7 @@ func TestInvalidPrivateScalarsRefused(t *testing.T) {
 }
 
 func TestInvalidSignaturesRefused(t *testing.T) {
-	for _, ps := range wProductionSets() {
+	for _, ps := range generatedSets() {
 		t.Run(ps.Name, func(t *testing.T) {
 			t.Parallel()
 			c, rng := wSetup(t, ps)
@@ -491,7 +500,7 @@ func TestInvalidSignaturesRefused(t *testing.T) {
 // refuses the signature. Sets that share a curve (tc26-256-B, cryptopro-A and cryptopro-XchA, say) are
 // the same group, so there the relabelled key does verify: checked too, as it pins the table down.
 func TestInvalidCrossParamSet(t *testing.T) {
-	sets := wProductionSets()
+	sets := generatedSets()
 	type signedBy struct {
 		key      *PrivateKey
 		msg, sig []byte
