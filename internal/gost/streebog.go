@@ -268,6 +268,12 @@ func (s *streebog) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// Clone returns an independent copy of the state, as the standard library's hashes do.
+func (s *streebog) Clone() (hash.Cloner, error) {
+	c := *s
+	return &c, nil
+}
+
 // Sum appends the digest of what was written so far to in; the state is left as it was.
 func (s *streebog) Sum(in []byte) []byte {
 	d := *s
@@ -328,4 +334,4 @@ func compress(h, n, m *[8]uint64) {
 	}
 }
 
-var _ hash.Hash = (*streebog)(nil)
+var _ hash.Cloner = (*streebog)(nil)

@@ -128,7 +128,7 @@ func TestStreebogChunking(t *testing.T) {
 }
 
 // Sum leaves the state alone (twice the same answer, and writing on continues the message), appends to
-// its argument, and Reset starts over.
+// its argument, Reset starts over, and a clone goes on independently.
 func TestStreebogSumReset(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
@@ -153,10 +153,18 @@ func TestStreebogSumReset(t *testing.T) {
 			if got, want := h.Sum(nil), sz.digest(append(append([]byte{}, a...), b...)); !bytes.Equal(got, want) {
 				t.Fatalf("Write after Sum: %x, want %x", got, want)
 			}
+			c, err := h.(hash.Cloner).Clone()
+			if err != nil {
+				t.Fatal(err)
+			}
 			h.Reset()
 			h.Write(b)
 			if got, want := h.Sum(nil), sz.digest(b); !bytes.Equal(got, want) {
 				t.Fatalf("after Reset: %x, want %x", got, want)
+			}
+			c.Write(a)
+			if got, want := c.Sum(nil), sz.digest(append(append(append([]byte{}, a...), b...), a...)); !bytes.Equal(got, want) {
+				t.Fatalf("clone: %x, want %x", got, want)
 			}
 		})
 	}
