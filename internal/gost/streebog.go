@@ -13,9 +13,11 @@ import (
 // byte order of the message blocks as they arrive and of the digest as it is written out (the order
 // OpenSSL prints; RFC 6986 prints its examples reversed). In that representation the round function
 // LPS (the substitution π, the byte transposition τ and the linear map of the matrix A, in that order) is
-// eight lookups per output word into eight tables of 256 words: word k of LPS(x) is the XOR over j of
-// lpsTable[j][byte k of word j of x]. The tables are computed at start-up from π and A as the standard
-// prints them, so what is in the source can be checked against the standard line by line.
+// eight lookups per output word into eight tables of 256 words: τ moves byte k of word j to byte j of
+// word k, and l then works on each word alone, so word k of LPS(x) is the XOR over j of
+// lpsTable[j][byte k of word j of x], where lpsTable[j][b] is l applied to π(b) placed in byte j. The
+// tables are computed at start-up from π and A as the standard prints them, so what is in the source
+// can be checked against the standard line by line.
 
 const (
 	streebogBlockSize = 64
