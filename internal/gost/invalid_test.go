@@ -200,8 +200,8 @@ func wLE(n *big.Int, size int) []byte {
 
 func wRaw(x, y *big.Int, size int) []byte { return append(wLE(x, size), wLE(y, size)...) }
 
-// streebog is the digest Sign uses with ps's keys.
-func streebog(ps *ParamSet, msg []byte) []byte {
+// psDigest is the digest Sign uses with ps's keys.
+func psDigest(ps *ParamSet, msg []byte) []byte {
 	if ps.Size == 64 {
 		return Digest512(msg)
 	}
