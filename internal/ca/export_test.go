@@ -31,7 +31,9 @@ func (b *Builtin) EndEntityTBS(req Request, csr *x509gost.CertificateRequest, su
 }
 
 // SignDraft signs a draft with the issuing key, as Issue does.
-func (b *Builtin) SignDraft(d *x509gost.Draft) (*x509gost.Certificate, error) { return d.Sign(b.issuing.signer, b.Rand) }
+func (b *Builtin) SignDraft(d *x509gost.Draft) (*x509gost.Certificate, error) {
+	return d.Sign(b.issuing.signer, b.Rand)
+}
 
 // IssuedOf describes a signed certificate, as Issue returns it.
 func (b *Builtin) IssuedOf(c *x509gost.Certificate) *Issued { return issued(b.issuing.name, c) }
