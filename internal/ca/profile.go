@@ -427,6 +427,8 @@ type endEntityStatic struct {
 	keyUsage, extKeyUsage, authorityKeyID, policies, issuerSignTool x509gost.Extension
 	crlDistributionPoints, authorityInfoAccess                      x509gost.Extension
 	policiesValue, keyUsageValue, extKeyUsageValue                  []byte // for the linter's comparisons
+	issuerName                                                      []byte // the issuing CA's name (DER)
+	issuerProblems                                                  []string
 }
 
 // endEntityStatic returns the issuing authority's shared extensions, made anew when the profile or base
@@ -441,6 +443,7 @@ func (b *Builtin) endEntityStatic() *endEntityStatic {
 		extKeyUsageValue: x509gost.ExtKeyUsage(x509gost.OIDExtKeyUsageClientAuth, x509gost.OIDExtKeyUsageEmailProtection),
 		policiesValue:    x509gost.CertificatePolicies(p.classPolicies()...),
 	}
+	st.issuerName, st.issuerProblems = iss.cert.RawSubject, caNameProblems(iss.cert.Subject)
 	st.keyUsage = x509gost.Extension{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: st.keyUsageValue}
 	st.extKeyUsage = x509gost.Extension{OID: x509gost.OIDExtExtendedKeyUsage, Value: st.extKeyUsageValue}
 	st.authorityKeyID = x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID,
