@@ -146,7 +146,9 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 	if e, ok := c.Extension(x509gost.OIDExtCertificatePolicies); ok && !bytes.Equal(e.Value, st.policiesValue) {
 		add("certificatePolicies must list the KC classes from KC1 to KC%d", b.Profile.Class)
 	}
-	if e, ok := c.Extension(x509gost.OIDExtSubjectSignTool); ok {
+	if e, ok := c.Extension(x509gost.OIDExtSubjectSignTool); ok && !slices.ContainsFunc(signToolValues, func(v []byte) bool {
+		return bytes.Equal(v, e.Value)
+	}) {
 		var s string
 		// Unmarshal into a string accepts any string type: compare with the UTF8String encoding instead.
 		if rest, err := asn1.Unmarshal(e.Value, &s); err != nil || len(rest) > 0 || !bytes.Equal(e.Value, x509gost.SubjectSignTool(s)) {
@@ -156,15 +158,11 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		}
 	}
 	if e, ok := c.Extension(x509gost.OIDExtIdentificationKind); ok {
-		valid := false
-		for k := 0; k <= 3; k++ {
-			valid = valid || bytes.Equal(e.Value, x509gost.IdentificationKind(k))
-		}
-		if !valid {
+		if !slices.ContainsFunc(identificationKindValues, func(v []byte) bool { return bytes.Equal(v, e.Value) }) {
 			add("identificationKind must be an INTEGER from 0 to 3")
 		}
 	}
-	if e, ok := c.Extension(x509gost.OIDExtIssuerSignTool); ok {
+	if e, ok := c.Extension(x509gost.OIDExtIssuerSignTool); ok && !bytes.Equal(e.Value, st.issuerSignTool.Value) {
 		var tools struct{ A, B, C, D string }
 		if rest, err := asn1.Unmarshal(e.Value, &tools); err != nil || len(rest) > 0 ||
 			!bytes.Equal(e.Value, x509gost.IssuerSignTool(tools.A, tools.B, tools.C, tools.D)) {
@@ -176,6 +174,20 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 	}
 	return nil
 }
+
+// signToolValues and identificationKindValues are the extension values a certificate may carry, encoded
+// once: a value equal to one of them needs no decoding.
+var (
+	signToolValues = func() [][]byte {
+		out := make([][]byte, len(SignTools))
+		for i, t := range SignTools {
+			out[i] = x509gost.SubjectSignTool(t)
+		}
+		return out
+	}()
+	identificationKindValues = [][]byte{x509gost.IdentificationKind(0), x509gost.IdentificationKind(1), x509gost.IdentificationKind(2),
+		x509gost.IdentificationKind(3)}
+)
 
 // hasRegionCode reports whether ST starts with a region code: two digits (not 00) and a space.
 func hasRegionCode(st string) bool {
