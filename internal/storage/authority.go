@@ -141,8 +141,19 @@ type RevokedEntry struct {
 
 // Revoked lists an issuer's revoked certificates, in serial order.
 func (db *DB) Revoked(ctx context.Context, issuer string) ([]RevokedEntry, error) {
-	rows, err := db.query(ctx, `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND status = 'revoked'
+	return db.revoked(ctx, `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND status = 'revoked'
 		ORDER BY serial`, issuer)
+}
+
+// RevokedSince lists an issuer's certificates revoked at or after since, in no particular order: the CRL
+// adds them to the entries it keeps instead of reading every revoked row again.
+func (db *DB) RevokedSince(ctx context.Context, issuer string, since time.Time) ([]RevokedEntry, error) {
+	return db.revoked(ctx, `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND status = 'revoked'
+		AND revoked_at >= ?`, issuer, micros(since))
+}
+
+func (db *DB) revoked(ctx context.Context, query string, args ...any) ([]RevokedEntry, error) {
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +211,32 @@ func (db *DB) LatestCRL(ctx context.Context, authority string) (*StoredCRL, erro
 	var tu, nu int64
 	err := db.queryRow(ctx, `SELECT authority, number, this_update, next_update, revoked, der FROM crls WHERE authority = ?
 		ORDER BY number DESC LIMIT 1`, authority).Scan(&c.Authority, &c.Number, &tu, &nu, &c.Revoked, &c.DER)
+	if err != nil {
+		return nil, err
+	}
+	c.ThisUpdate, c.NextUpdate = fromMicros(tu), fromMicros(nu)
+	return &c, nil
+}
+
+// LatestCRLHead returns the authority's newest CRL without its DER, or ErrNoRows.
+func (db *DB) LatestCRLHead(ctx context.Context, authority string) (*StoredCRL, error) {
+	var c StoredCRL
+	var tu, nu int64
+	err := db.queryRow(ctx, `SELECT authority, number, this_update, next_update, revoked FROM crls WHERE authority = ?
+		ORDER BY number DESC LIMIT 1`, authority).Scan(&c.Authority, &c.Number, &tu, &nu, &c.Revoked)
+	if err != nil {
+		return nil, err
+	}
+	c.ThisUpdate, c.NextUpdate = fromMicros(tu), fromMicros(nu)
+	return &c, nil
+}
+
+// StoredCRL returns one of the authority's CRLs by number, or ErrNoRows.
+func (db *DB) StoredCRL(ctx context.Context, authority string, number int64) (*StoredCRL, error) {
+	var c StoredCRL
+	var tu, nu int64
+	err := db.queryRow(ctx, `SELECT authority, number, this_update, next_update, revoked, der FROM crls WHERE authority = ? AND number = ?`,
+		authority, number).Scan(&c.Authority, &c.Number, &tu, &nu, &c.Revoked, &c.DER)
 	if err != nil {
 		return nil, err
 	}
