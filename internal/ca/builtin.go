@@ -53,10 +53,11 @@ type Builtin struct {
 }
 
 type authority struct {
-	name   string
-	cert   *x509gost.Certificate
-	signer gost.Signer
-	keyID  []byte
+	name    string
+	cert    *x509gost.Certificate
+	signer  gost.Signer
+	keyID   []byte
+	certIDs []x509gost.CertID // how OCSP requests name it, by hash algorithm
 }
 
 // InitOptions chooses the authorities' parameter sets and names.
@@ -339,7 +340,11 @@ func LoadPrefix(ctx context.Context, db *storage.DB, clk clock.Clock, profile Pr
 		if err != nil {
 			return nil, fmt.Errorf("authority %s: %w", s.Name, err)
 		}
-		a := &authority{name: s.Name, cert: cert, signer: key, keyID: kid}
+		ids, err := certIDHashes(cert)
+		if err != nil {
+			return nil, fmt.Errorf("authority %s: %w", s.Name, err)
+		}
+		a := &authority{name: s.Name, cert: cert, signer: key, keyID: kid, certIDs: ids}
 		switch s.Role {
 		case "root":
 			b.root = a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kcr-project/kcr/internal/gost"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
@@ -313,7 +315,7 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	var signer *authority
 	var singles []x509gost.SingleResponse
 	now := b.Clock.Now().Truncate(time.Second)
-	var key bytes.Buffer
+	key := make([]byte, 0, 128)
 	for _, id := range req.RequestList {
 		a := b.issuerOf(id)
 		if a == nil || (signer != nil && a != signer) {
@@ -341,11 +343,11 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 				single.Status = x509gost.OCSPGood
 			}
 		}
-		fmt.Fprintf(&key, "%s|%s|%x|%d|%d|%d;", a.name, serial, id.HashAlgorithm, single.Status, single.RevokedAt.Unix(), single.Reason)
+		key = fmt.Appendf(key, "%s|%s|%s|%d|%d|%d;", a.name, serial, id.HashAlgorithm, single.Status, single.RevokedAt.Unix(), single.Reason)
 		singles = append(singles, single)
 	}
 	// Without a nonce the signed answer is reusable until the status changes (the status is in the key).
-	cacheKey := key.String()
+	cacheKey := string(key)
 	if req.Nonce == nil && len(singles) == 1 {
 		if c, ok := b.cachedOCSP(cacheKey); ok && now.Sub(c.produced) < ocspReuse {
 			return c.der
@@ -408,8 +410,14 @@ func unknownOnly(singles []x509gost.SingleResponse) bool {
 // issuerOf finds which of our authorities a CertID names, by name and key hash in its hash algorithm.
 func (b *Builtin) issuerOf(id x509gost.CertID) *authority {
 	for _, a := range []*authority{b.issuing, b.root} {
-		want, err := x509gost.NewCertID(id.HashAlgorithm, a.cert, id.SerialNumber)
-		if err != nil {
+		var want x509gost.CertID
+		for _, h := range a.certIDs {
+			if h.HashAlgorithm.Equal(id.HashAlgorithm) {
+				want = h
+				break
+			}
+		}
+		if want.HashAlgorithm == nil {
 			return nil // unsupported hash algorithm
 		}
 		if bytes.Equal(want.IssuerNameHash, id.IssuerNameHash) && bytes.Equal(want.IssuerKeyHash, id.IssuerKeyHash) {
@@ -417,6 +425,22 @@ func (b *Builtin) issuerOf(id x509gost.CertID) *authority {
 		}
 	}
 	return nil
+}
+
+// certIDHashes are the CertIDs OCSP clients name an authority by, one per hash algorithm the responder
+// supports, hashed once (Streebog over a CA's name and key, twice per authority, on every request before).
+// Their serial is left unset.
+func certIDHashes(cert *x509gost.Certificate) ([]x509gost.CertID, error) {
+	var ids []x509gost.CertID
+	for _, alg := range []asn1.ObjectIdentifier{x509gost.OIDSHA1, x509gost.OIDSHA256, gost.OIDDigest256, gost.OIDDigest512} {
+		id, err := x509gost.NewCertID(alg, cert, big.NewInt(1))
+		if err != nil {
+			return nil, err
+		}
+		id.SerialNumber = nil
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // Fingerprint is a short hex digest for logs.

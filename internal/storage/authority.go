@@ -58,7 +58,7 @@ const (
 // CreateIntent records that the authority is about to sign serial for an application. It commits on its
 // own (it must not be called inside another transaction); a serial used before is ErrDuplicate.
 func (db *DB) CreateIntent(ctx context.Context, serial, authority, applicationID string, now time.Time) error {
-	_, err := db.exec(ctx, `INSERT INTO issuance_intents (serial, authority, application_id, status, detail, created_at, updated_at)
+	_, err := db.execPrepared(ctx, `INSERT INTO issuance_intents (serial, authority, application_id, status, detail, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?)`, serial, authority, applicationID, IntentPending, "", micros(now), micros(now))
 	if isUniqueViolation(err) {
 		return ErrDuplicate // the serial was used before, or the application has an issuance in flight
@@ -79,7 +79,7 @@ func (db *DB) UpdateIntent(ctx context.Context, serial string, from []string, st
 	for _, f := range from {
 		args = append(args, f)
 	}
-	res, err := db.exec(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ?
+	res, err := db.execPrepared(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ?
 		WHERE serial = ? AND status IN (?`+strings.Repeat(",?", len(from)-1)+`)`, args...)
 	if err != nil {
 		return false, err
@@ -129,7 +129,20 @@ func (db *DB) intents(ctx context.Context, where string, args ...any) ([]Intent,
 
 // KeyHolders returns the employees holding certificates for a public key.
 func (db *DB) KeyHolders(ctx context.Context, publicKeyHash string) ([]string, error) {
-	return db.idList(ctx, `SELECT DISTINCT employee_id FROM certificates WHERE public_key_hash = ?`, publicKeyHash)
+	rows, err := db.queryPrepared(ctx, `SELECT DISTINCT employee_id FROM certificates WHERE public_key_hash = ?`, publicKeyHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // RevokedEntry is one revoked certificate of an issuer.
@@ -184,8 +197,8 @@ func (db *DB) CertificateStatus(ctx context.Context, issuer, serial string) (*Ce
 	var s CertStatus
 	var na int64
 	var revoked *int64
-	err := db.queryRow(ctx, `SELECT status, not_after, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND serial = ?`,
-		issuer, serial).Scan(&s.Status, &na, &revoked, &s.Reason)
+	err := db.scanRowPrepared(ctx, `SELECT status, not_after, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND serial = ?`,
+		[]any{issuer, serial}, &s.Status, &na, &revoked, &s.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +272,8 @@ func (db *DB) SaveCRL(ctx context.Context, c *StoredCRL) error {
 func (db *DB) LastRevocation(ctx context.Context, issuer string) (time.Time, int, error) {
 	var at *int64
 	var n int
-	err := db.queryRow(ctx, `SELECT MAX(revoked_at), COUNT(*) FROM certificates WHERE issuer = ? AND status = 'revoked'`, issuer).Scan(&at, &n)
+	err := db.scanRowPrepared(ctx, `SELECT MAX(revoked_at), COUNT(*) FROM certificates WHERE issuer = ? AND status = 'revoked'`,
+		[]any{issuer}, &at, &n)
 	if err != nil || at == nil {
 		return time.Time{}, n, err
 	}
