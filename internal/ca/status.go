@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -343,7 +344,13 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 				single.Status = x509gost.OCSPGood
 			}
 		}
-		key = fmt.Appendf(key, "%s|%s|%s|%d|%d|%d;", a.name, serial, id.HashAlgorithm, single.Status, single.RevokedAt.Unix(), single.Reason)
+		key = append(append(append(append(key, a.name...), '|'), serial...), '|')
+		for _, arc := range id.HashAlgorithm {
+			key = append(strconv.AppendInt(key, int64(arc), 10), '.')
+		}
+		key = append(strconv.AppendInt(key, int64(single.Status), 10), '|')
+		key = append(strconv.AppendInt(key, single.RevokedAt.Unix(), 10), '|')
+		key = append(strconv.AppendInt(key, int64(single.Reason), 10), ';')
 		singles = append(singles, single)
 	}
 	// Without a nonce the signed answer is reusable until the status changes (the status is in the key).
