@@ -221,26 +221,52 @@ func readExtensions(s cryptobyte.String) ([]Extension, error) {
 
 // addExtensions writes an Extensions SEQUENCE; DER forbids encoding critical=FALSE.
 func addExtensions(b *cryptobyte.Builder, exts []Extension) {
+	der, err := marshalExtensions(exts)
+	if err != nil {
+		b.SetError(err)
+		return
+	}
+	b.AddBytes(der)
+}
+
+// marshalExtensions encodes an Extensions SEQUENCE by hand, sizes first into one allocation: a certificate
+// carries about a dozen, and cryptobyte's nested builders cost a child builder per element and level.
+func marshalExtensions(exts []Extension) ([]byte, error) {
 	var seen map[string]bool
-	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		for i, e := range exts {
-			if len(e.OID) == 0 || len(e.Value) == 0 {
-				b.SetError(errorf("extension %s has no value (an extension builder refused its input?)", e.OID))
-				return
-			}
-			if duplicateExtension(exts[:i], e.OID, &seen) {
-				b.SetError(errorf("duplicate extension %s", e.OID))
-				return
-			}
-			b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(e.OID)
-				if e.Critical {
-					b.AddASN1Boolean(true)
-				}
-				b.AddASN1OctetString(e.Value)
-			})
+	total := 0
+	for i, e := range exts {
+		if len(e.OID) == 0 || len(e.Value) == 0 {
+			return nil, errorf("extension %s has no value (an extension builder refused its input?)", e.OID)
 		}
-	})
+		if duplicateExtension(exts[:i], e.OID, &seen) {
+			return nil, errorf("duplicate extension %s", e.OID)
+		}
+		oidLen, ok := oidContentLen(e.OID)
+		if !ok {
+			return nil, errorf("extension type %v cannot be encoded", e.OID)
+		}
+		total += tlvLen(extensionLen(e, oidLen))
+	}
+	out := appendHeader(make([]byte, 0, tlvLen(total)), byte(asn1.SEQUENCE), total)
+	for _, e := range exts {
+		oidLen, _ := oidContentLen(e.OID)
+		out = appendHeader(out, byte(asn1.SEQUENCE), extensionLen(e, oidLen))
+		out = appendOIDContent(appendHeader(out, byte(asn1.OBJECT_IDENTIFIER), oidLen), e.OID)
+		if e.Critical {
+			out = append(out, byte(asn1.BOOLEAN), 1, 0xff)
+		}
+		out = append(appendHeader(out, byte(asn1.OCTET_STRING), len(e.Value)), e.Value...)
+	}
+	return out, nil
+}
+
+// extensionLen is the size of one Extension's contents.
+func extensionLen(e Extension, oidLen int) int {
+	n := tlvLen(oidLen) + tlvLen(len(e.Value))
+	if e.Critical {
+		n += 3
+	}
+	return n
 }
 
 // duplicateExtension reports whether oid is among exts, the extensions before it. A certificate has about

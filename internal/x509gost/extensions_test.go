@@ -1,7 +1,9 @@
 package x509gost
 
 import (
+	"bytes"
 	encasn1 "encoding/asn1"
+	mrand "math/rand/v2"
 	"testing"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -54,4 +56,65 @@ func TestDuplicateExtensions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// addExtensionsReference is addExtensions as cryptobyte writes it, for comparison.
+func addExtensionsReference(b *cryptobyte.Builder, exts []Extension) {
+	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		for _, e := range exts {
+			b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+				b.AddASN1ObjectIdentifier(e.OID)
+				if e.Critical {
+					b.AddASN1Boolean(true)
+				}
+				b.AddASN1OctetString(e.Value)
+			})
+		}
+	})
+}
+
+// TestExtensionsMatchCryptobyte compares the hand-written Extensions encoder with cryptobyte's over random
+// lists: critical or not, values of every length form, OID arcs of several base-128 widths.
+func TestExtensionsMatchCryptobyte(t *testing.T) {
+	t.Parallel()
+	rnd := mrand.New(mrand.NewPCG(3, 5))
+	lengths := []int{1, 2, 120, 127, 128, 255, 256, 1000, 65535, 65536, 70000}
+	for i := range 200 {
+		var exts []Extension
+		for j := range 1 + rnd.IntN(14) {
+			exts = append(exts, Extension{OID: encasn1.ObjectIdentifier{1, 2, 643, 100, 112 + j, rnd.IntN(1 << 20)}, Critical: rnd.IntN(2) == 0,
+				Value: bytes.Repeat([]byte{0x05}, lengths[rnd.IntN(len(lengths))])})
+		}
+		var got, want cryptobyte.Builder
+		addExtensions(&got, exts)
+		addExtensionsReference(&want, exts)
+		g, err := got.Bytes()
+		w, werr := want.Bytes()
+		if err != nil || werr != nil || !bytes.Equal(g, w) {
+			t.Fatalf("list %d (%d extensions): %v / %v, equal %v", i, len(exts), err, werr, bytes.Equal(g, w))
+		}
+		back, err := readExtensions(cryptobyte.String(g[len(g)-lenOfContents(t, g):]))
+		if err != nil || len(back) != len(exts) {
+			t.Fatalf("list %d does not read back: %v", i, err)
+		}
+	}
+	for _, bad := range [][]Extension{{{OID: encasn1.ObjectIdentifier{1, 2}}}, {{Value: []byte{5, 0}}},
+		{{OID: encasn1.ObjectIdentifier{3, 2}, Value: []byte{5, 0}}}} {
+		var b cryptobyte.Builder
+		addExtensions(&b, bad)
+		if _, err := b.Bytes(); err == nil {
+			t.Errorf("extensions %+v were encoded", bad)
+		}
+	}
+}
+
+// lenOfContents is the size of the contents of the single DER element der.
+func lenOfContents(t *testing.T, der []byte) int {
+	t.Helper()
+	s := cryptobyte.String(der)
+	var contents cryptobyte.String
+	if !s.ReadASN1(&contents, asn1.SEQUENCE) || !s.Empty() {
+		t.Fatal("not one SEQUENCE")
+	}
+	return len(contents)
 }
