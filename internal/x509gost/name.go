@@ -228,7 +228,7 @@ func ParseName(der []byte) (Name, error) {
 	if !s.ReadASN1(&seq, asn1.SEQUENCE) || !s.Empty() {
 		return nil, errorf("malformed name")
 	}
-	n := Name{}
+	n := make(Name, 0, 10) // a qualified certificate's names have up to ten attributes
 	for !seq.Empty() {
 		var set cryptobyte.String
 		if !seq.ReadASN1(&set, asn1.SET) || set.Empty() {
