@@ -458,7 +458,7 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 	// Lint the encoded body parsed back: the real key signs exactly these bytes, and only once they passed.
 	draft, err := tbs.Draft()
 	if err != nil {
-		return fail(fmt.Errorf("lint: the draft does not parse: %w", err))
+		return fail(fmt.Errorf("the certificate body cannot be encoded and read back: %w", err))
 	}
 	if err := b.Lint(draft.Certificate(), req.Application.Kind); err != nil {
 		return fail(err)
