@@ -3,6 +3,7 @@ package ca_test
 // Throughput of the built-in CA on SQLite, for the README's performance table:
 //
 //	go test -run XXX -bench . -benchtime 3s ./internal/ca/
+//	go test -run XXX -bench IssueParallel -benchtime 3s -cpu 1,2 ./internal/ca/
 //
 // Nothing here asserts a time; each benchmark checks once that what it measured is a correct answer.
 // The authorities are the defaults: a tc26-512-A root and a tc26-256-A issuing CA, which signs the
@@ -17,6 +18,7 @@ import (
 	"math/big"
 	mrand "math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,6 +161,71 @@ func BenchmarkIssue(b *testing.B) {
 		b.Fatal(err)
 	}
 	if st, err := db.CertificateStatus(ctx, ca.IssuingName, last.Serial); err != nil || st.Status != string(model.CertValid) {
+		b.Fatalf("the last certificate is not in the register: %v %v", st, err)
+	}
+	if pending, err := db.IntentsByStatus(ctx, storage.IntentSigned); err != nil || len(pending) != 0 {
+		b.Fatalf("%d intents signed but not stored (%v)", len(pending), err)
+	}
+}
+
+// BenchmarkIssueParallel is BenchmarkIssue from several goroutines at once, as kcr serve issues for
+// concurrent requests: run it with -cpu 1,2 for one and two goroutines (GOMAXPROCS each). Each goroutine
+// has its own holders and applications, so that no two issuances in flight share an application.
+func BenchmarkIssueParallel(b *testing.B) {
+	const perGoroutine = 16
+	bt, db, clk := benchCA(b)
+	reg := newBenchRegister(b, db)
+	goroutines := runtime.GOMAXPROCS(0)
+	pools := make(chan []ca.Request, goroutines)
+	for g := range goroutines {
+		pool := make([]ca.Request, perGoroutine)
+		for i := range pool {
+			id := fmt.Sprintf("bench-%d-%d", g, i)
+			pool[i] = reg.employee(b, "emp-"+id, benchCSR(b))
+			app := *pool[i].Application
+			app.ID = "app-" + id
+			pool[i].Application = &app
+		}
+		pools <- pool
+	}
+	issuing, _ := bt.Certificate(ca.IssuingName)
+	issuer, err := x509gost.ParseCertificate(issuing)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var issued atomic.Int64
+	var last atomic.Pointer[ca.Issued]
+	b.RunParallel(func(pb *testing.PB) {
+		pool := <-pools
+		for n := 0; pb.Next(); n++ {
+			req := pool[n%len(pool)]
+			iss, err := bt.Issue(ctx, req)
+			if err == nil {
+				err = reg.store(ctx, bt, req, iss, clk.Now())
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			last.Store(iss)
+			issued.Add(1)
+		}
+	})
+	b.ReportMetric(float64(issued.Load())/b.Elapsed().Seconds(), "certs/s")
+	if b.Failed() {
+		return
+	}
+	// Once, outside the timing: the last certificate is a valid one in the register, and nothing is left
+	// signed but not stored.
+	cert, err := x509gost.ParseCertificate(last.Load().DER)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cert.CheckSignatureFrom(issuer); err != nil {
+		b.Fatal(err)
+	}
+	if st, err := db.CertificateStatus(ctx, ca.IssuingName, last.Load().Serial); err != nil || st.Status != string(model.CertValid) {
 		b.Fatalf("the last certificate is not in the register: %v %v", st, err)
 	}
 	if pending, err := db.IntentsByStatus(ctx, storage.IntentSigned); err != nil || len(pending) != 0 {

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/clock"
@@ -45,17 +46,18 @@ type Builtin struct {
 
 	prefix        string
 	root, issuing *authority
-	lintKey       *gost.PrivateKey // throwaway key with the issuing key's parameters, for pre-signing lint
-	crls          crlSlots         // each authority's current CRL, served without a lock
+	static        atomic.Pointer[endEntityStatic] // the issuing authority's extensions every certificate shares
+	crls          crlSlots                        // each authority's current CRL, served without a lock
 	ocspMu        sync.Mutex
 	ocspCache     map[string]*cachedOCSP // by issuer, serial, hash algorithm and status
 }
 
 type authority struct {
-	name   string
-	cert   *x509gost.Certificate
-	signer gost.Signer
-	keyID  []byte
+	name    string
+	cert    *x509gost.Certificate
+	signer  gost.Signer
+	keyID   []byte
+	certIDs []x509gost.CertID // how OCSP requests name it, by hash algorithm
 }
 
 // InitOptions chooses the authorities' parameter sets and names.
@@ -338,15 +340,16 @@ func LoadPrefix(ctx context.Context, db *storage.DB, clk clock.Clock, profile Pr
 		if err != nil {
 			return nil, fmt.Errorf("authority %s: %w", s.Name, err)
 		}
-		a := &authority{name: s.Name, cert: cert, signer: key, keyID: kid}
+		ids, err := certIDHashes(cert)
+		if err != nil {
+			return nil, fmt.Errorf("authority %s: %w", s.Name, err)
+		}
+		a := &authority{name: s.Name, cert: cert, signer: key, keyID: kid, certIDs: ids}
 		switch s.Role {
 		case "root":
 			b.root = a
 		case "issuing":
 			b.issuing = a
-			if b.lintKey, err = gost.GenerateKey(b.Rand, key.ParamSet()); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if b.root == nil || b.issuing == nil {
@@ -394,8 +397,8 @@ func (b *Builtin) newSerial() (*big.Int, error) {
 }
 
 // Issue runs the pipeline: check the CSR (proof of possession, key on the named curve, key not certified
-// to someone else), build the TBS from registration data, record the intent, lint a throwaway-signed copy,
-// sign, verify the signature just made, record it. Registration stores the certificate and calls Stored.
+// to someone else), build the TBS from registration data, record the intent, lint the encoded TBS, sign,
+// verify the signature just made, record it. Registration stores the certificate and calls Stored.
 func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 	csr, err := x509gost.ParseCertificateRequest(req.CSR)
 	if err != nil {
@@ -436,7 +439,7 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, errs.Field("csr", "malformed", "the request's public key cannot be read")
 	}
-	tbs, err := b.endEntityTBS(req, subjectDER, csr.RawSPKI, ski, serial, now)
+	tbs, err := b.endEntityTBS(req, csr, subjectDER, ski, serial, now)
 	if err != nil {
 		return nil, err
 	}
@@ -452,41 +455,27 @@ func (b *Builtin) Issue(ctx context.Context, req Request) (*Issued, error) {
 		}
 		return nil, err
 	}
-	tbsDER, err := tbs.Marshal()
+	// Lint the encoded body parsed back: the real key signs exactly these bytes, and only once they passed.
+	draft, err := tbs.Draft()
+	if err != nil {
+		return fail(fmt.Errorf("the certificate body cannot be encoded and read back: %w", err))
+	}
+	if err := b.Lint(draft.Certificate(), req.Application.Kind); err != nil {
+		return fail(err)
+	}
+	// Sign verifies the signature just made with the issuing key, which Load checked is its certificate's.
+	cert, err := draft.Sign(b.issuing.signer, b.Rand)
 	if err != nil {
 		return fail(err)
 	}
-	// Lint a copy signed by a throwaway key: the real key signs only what passed.
-	draft, err := x509gost.SignCertificate(tbsDER, b.lintKey, b.Rand)
-	if err != nil {
-		return fail(err)
-	}
-	parsed, err := x509gost.ParseCertificate(draft)
-	if err != nil {
-		return fail(fmt.Errorf("lint: the draft does not parse: %w", err))
-	}
-	if err := b.Lint(parsed, req.Application.Kind); err != nil {
-		return fail(err)
-	}
-	der, err := x509gost.SignCertificate(tbsDER, b.issuing.signer, b.Rand)
-	if err != nil {
-		return fail(err)
-	}
-	cert, err := x509gost.ParseCertificate(der)
-	if err == nil {
-		err = cert.CheckSignatureFrom(b.issuing.cert)
-	}
-	if err != nil {
-		return fail(fmt.Errorf("the signature just made does not verify: %w", err))
-	}
-	if moved, err := b.DB.UpdateIntent(ctx, serialHex, []string{storage.IntentPending}, storage.IntentSigned, der, "",
+	if moved, err := b.DB.UpdateIntent(ctx, serialHex, []string{storage.IntentPending}, storage.IntentSigned, cert.Raw, "",
 		b.Clock.Now()); err != nil {
 		return nil, err
 	} else if !moved {
 		// A reconciler found the intent stale and abandoned it: this certificate must not be stored.
 		return nil, errs.New(errs.Conflict, "the issuance took too long and was abandoned; issue the certificate again")
 	}
-	return IssuedFromDER(b.issuing.name, der)
+	return issued(b.issuing.name, cert), nil
 }
 
 // IssuedFromDER describes a certificate the named authority signed, from its DER: the live issuance returns
@@ -496,9 +485,13 @@ func IssuedFromDER(issuer string, der []byte) (*Issued, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the signed certificate does not parse: %w", err)
 	}
+	return issued(issuer, cert), nil
+}
+
+func issued(issuer string, cert *x509gost.Certificate) *Issued {
 	sum := sha256.Sum256(cert.RawSPKI)
-	return &Issued{Serial: cert.SerialNumber.Text(16), DER: der, Issuer: issuer, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter,
-		PublicKeyHash: hex.EncodeToString(sum[:])}, nil
+	return &Issued{Serial: cert.SerialNumber.Text(16), DER: cert.Raw, Issuer: issuer, NotBefore: cert.NotBefore, NotAfter: cert.NotAfter,
+		PublicKeyHash: hex.EncodeToString(sum[:])}
 }
 
 // Stored marks a signed intent's certificate as in the register; registration calls it in the storing
@@ -524,5 +517,5 @@ func (b *Builtin) Abandoned(ctx context.Context, serial, reason string) error {
 // it so that the register has some about to expire.
 func (b *Builtin) WithClock(c clock.Clock) *Builtin {
 	return &Builtin{DB: b.DB, Clock: c, Rand: b.Rand, Profile: b.Profile, BaseURL: b.BaseURL, prefix: b.prefix, root: b.root,
-		issuing: b.issuing, lintKey: b.lintKey}
+		issuing: b.issuing}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/x509gost"
@@ -56,7 +57,7 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		if a.Tag != rule.tag {
 			add("subject attribute %s has ASN.1 string tag %d, want %d", rule.name, a.Tag, rule.tag)
 		}
-		if n := len([]rune(a.Value)); n > rule.max || n == 0 {
+		if n := utf8.RuneCountInString(a.Value); n > rule.max || n == 0 {
 			add("subject attribute %s must be 1 to %d characters", rule.name, rule.max)
 		}
 		if rule.digits > 0 && (len(a.Value) != rule.digits || strings.Trim(a.Value, "0123456789") != "") {
@@ -72,7 +73,12 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 			add("subject street must not carry the postcode")
 		}
 	}
-	for _, problem := range caNameProblems(c.Issuer) {
+	st := b.endEntityStatic()
+	issuerProblems := st.issuerProblems
+	if !bytes.Equal(c.RawIssuer, st.issuerName) {
+		issuerProblems = caNameProblems(c.Issuer)
+	}
+	for _, problem := range issuerProblems {
 		add("issuer %s", problem)
 	}
 	for _, r := range subjectRules {
@@ -83,14 +89,20 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 			add("subject attribute %s appears %d times", r.name, seen[r.name])
 		}
 	}
-	// Extensions.
-	count := map[string]int{}
-	for _, e := range c.Extensions {
-		count[e.OID.String()]++
-	}
-	for oid, n := range count {
+	// Extensions (a parsed certificate has no duplicates; the check costs little and keeps Lint whole).
+	for i, e := range c.Extensions {
+		n := 1
+		for j, f := range c.Extensions {
+			if f.OID.Equal(e.OID) && j != i {
+				if j < i {
+					n = 0 // reported at its first occurrence
+					break
+				}
+				n++
+			}
+		}
 		if n > 1 {
-			add("extension %s appears %d times", oid, n)
+			add("extension %s appears %d times", e.OID, n)
 		}
 	}
 	ext := func(oid asn1.ObjectIdentifier, critical bool) (x509gost.Extension, bool) {
@@ -102,10 +114,10 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		}
 		return e, ok
 	}
-	if e, ok := ext(x509gost.OIDExtKeyUsage, true); ok && !bytes.Equal(e.Value, x509gost.KeyUsage(endEntityKeyUsageBits...)) {
+	if e, ok := ext(x509gost.OIDExtKeyUsage, true); ok && !bytes.Equal(e.Value, st.keyUsageValue) {
 		add("keyUsage must be digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment")
 	}
-	if e, ok := ext(x509gost.OIDExtExtendedKeyUsage, false); ok && !bytes.Equal(e.Value, x509gost.ExtKeyUsage(x509gost.OIDExtKeyUsageClientAuth, x509gost.OIDExtKeyUsageEmailProtection)) {
+	if e, ok := ext(x509gost.OIDExtExtendedKeyUsage, false); ok && !bytes.Equal(e.Value, st.extKeyUsageValue) {
 		add("extendedKeyUsage must be clientAuth and emailProtection")
 	}
 	for _, oid := range []asn1.ObjectIdentifier{x509gost.OIDExtSubjectKeyID, x509gost.OIDExtAuthorityKeyID, x509gost.OIDExtCRLDistributionPoints, x509gost.OIDExtAuthorityInfoAccess,
@@ -131,10 +143,12 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 			add("authorityKeyIdentifier must carry the issuing CA's key identifier, its issuer name and serial number")
 		}
 	}
-	if e, ok := c.Extension(x509gost.OIDExtCertificatePolicies); ok && !bytes.Equal(e.Value, x509gost.CertificatePolicies(b.Profile.classPolicies()...)) {
+	if e, ok := c.Extension(x509gost.OIDExtCertificatePolicies); ok && !bytes.Equal(e.Value, st.policiesValue) {
 		add("certificatePolicies must list the KC classes from KC1 to KC%d", b.Profile.Class)
 	}
-	if e, ok := c.Extension(x509gost.OIDExtSubjectSignTool); ok {
+	if e, ok := c.Extension(x509gost.OIDExtSubjectSignTool); ok && !slices.ContainsFunc(signToolValues, func(v []byte) bool {
+		return bytes.Equal(v, e.Value)
+	}) {
 		var s string
 		// Unmarshal into a string accepts any string type: compare with the UTF8String encoding instead.
 		if rest, err := asn1.Unmarshal(e.Value, &s); err != nil || len(rest) > 0 || !bytes.Equal(e.Value, x509gost.SubjectSignTool(s)) {
@@ -144,15 +158,11 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 		}
 	}
 	if e, ok := c.Extension(x509gost.OIDExtIdentificationKind); ok {
-		valid := false
-		for k := 0; k <= 3; k++ {
-			valid = valid || bytes.Equal(e.Value, x509gost.IdentificationKind(k))
-		}
-		if !valid {
+		if !slices.ContainsFunc(identificationKindValues, func(v []byte) bool { return bytes.Equal(v, e.Value) }) {
 			add("identificationKind must be an INTEGER from 0 to 3")
 		}
 	}
-	if e, ok := c.Extension(x509gost.OIDExtIssuerSignTool); ok {
+	if e, ok := c.Extension(x509gost.OIDExtIssuerSignTool); ok && !bytes.Equal(e.Value, st.issuerSignTool.Value) {
 		var tools struct{ A, B, C, D string }
 		if rest, err := asn1.Unmarshal(e.Value, &tools); err != nil || len(rest) > 0 ||
 			!bytes.Equal(e.Value, x509gost.IssuerSignTool(tools.A, tools.B, tools.C, tools.D)) {
@@ -164,6 +174,20 @@ func (b *Builtin) Lint(c *x509gost.Certificate, kind model.CertKind) error {
 	}
 	return nil
 }
+
+// signToolValues and identificationKindValues are the extension values a certificate may carry, encoded
+// once: a value equal to one of them needs no decoding.
+var (
+	signToolValues = func() [][]byte {
+		out := make([][]byte, len(SignTools))
+		for i, t := range SignTools {
+			out[i] = x509gost.SubjectSignTool(t)
+		}
+		return out
+	}()
+	identificationKindValues = [][]byte{x509gost.IdentificationKind(0), x509gost.IdentificationKind(1), x509gost.IdentificationKind(2),
+		x509gost.IdentificationKind(3)}
+)
 
 // hasRegionCode reports whether ST starts with a region code: two digits (not 00) and a space.
 func hasRegionCode(st string) bool {

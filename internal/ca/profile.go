@@ -49,10 +49,21 @@ var SignTools = []string{
 // between tools and between how people type them («Рутокен ЭЦП 2.0» is СКЗИ "Рутокен ЭЦП 2.0").
 func signToolKey(s string) string {
 	s = strings.ToLower(strings.Join(strings.Fields(s), " "))
-	s = strings.NewReplacer("«", "", "»", "", "\"", "", "“", "", "”", "", "„", "").Replace(s)
+	s = quoteRemover.Replace(s)
 	s = strings.TrimPrefix(s, "скзи ")
 	return strings.TrimSpace(s)
 }
+
+var quoteRemover = strings.NewReplacer("«", "", "»", "", "\"", "", "“", "", "”", "", "„", "")
+
+// signToolKeys are signToolKey of each of SignTools, computed once: every issuance looks a name up.
+var signToolKeys = func() []string {
+	keys := make([]string, len(SignTools))
+	for i, t := range SignTools {
+		keys[i] = signToolKey(t)
+	}
+	return keys
+}()
 
 // CertifiedSignTool returns the SignTools entry a name stands for.
 func CertifiedSignTool(name string) (string, bool) {
@@ -60,9 +71,9 @@ func CertifiedSignTool(name string) (string, bool) {
 	if key == "" {
 		return "", false
 	}
-	for _, t := range SignTools {
-		if signToolKey(t) == key {
-			return t, true
+	for i, k := range signToolKeys {
+		if k == key {
+			return SignTools[i], true
 		}
 	}
 	return "", false
@@ -93,8 +104,8 @@ func (p Profile) keyUsageEnd(notBefore time.Time) time.Time {
 // signTool is the subjectSignTool of a request's certificate: what the request itself names when it is a
 // certified tool (the tool that made the key knows best), else the application's choice, else the
 // profile's default.
-func (p Profile) signTool(req Request) string {
-	if csr, err := x509gost.ParseCertificateRequest(req.CSR); err == nil {
+func (p Profile) signTool(req Request, csr *x509gost.CertificateRequest) string {
+	if csr != nil {
 		for _, e := range csr.Extensions {
 			if !e.OID.Equal(x509gost.OIDExtSubjectSignTool) {
 				continue
@@ -380,28 +391,70 @@ func keyIDOf(pub *gost.PublicKey) ([]byte, error) {
 }
 
 // endEntityTBS builds the to-be-signed certificate for a request.
-func (b *Builtin) endEntityTBS(req Request, subject []byte, spki []byte, subjectKeyID []byte, serial *big.Int, now time.Time) (*x509gost.TBSCertificate, error) {
+func (b *Builtin) endEntityTBS(req Request, csr *x509gost.CertificateRequest, subject []byte, subjectKeyID []byte, serial *big.Int,
+	now time.Time) (*x509gost.TBSCertificate, error) {
 	iss := b.issuing
 	notBefore := now.Truncate(time.Second)
 	notAfter := notBefore.AddDate(0, b.Profile.ValidityMonths, 0)
 	if max := iss.cert.NotAfter; notAfter.After(max) {
 		return nil, errs.New(errs.Unavailable, "the issuing CA's certificate expires on %s, before the new certificate would", max.Format(time.DateOnly))
 	}
-	base := b.BaseURL
+	st := b.endEntityStatic()
 	exts := []x509gost.Extension{
-		{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: x509gost.KeyUsage(endEntityKeyUsageBits...)},
-		{OID: x509gost.OIDExtExtendedKeyUsage, Value: x509gost.ExtKeyUsage(x509gost.OIDExtKeyUsageClientAuth, x509gost.OIDExtKeyUsageEmailProtection)},
+		st.keyUsage,
+		st.extKeyUsage,
 		{OID: x509gost.OIDExtPrivateKeyUsagePeriod, Value: x509gost.PrivateKeyUsagePeriod(notBefore, b.Profile.keyUsageEnd(notBefore))},
 		{OID: x509gost.OIDExtSubjectKeyID, Value: x509gost.SubjectKeyID(subjectKeyID)},
-		{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyIDWithIssuer(iss.keyID, iss.cert.RawIssuer, iss.cert.SerialNumber)},
-		{OID: x509gost.OIDExtCertificatePolicies, Value: x509gost.CertificatePolicies(b.Profile.classPolicies()...)},
-		{OID: x509gost.OIDExtSubjectSignTool, Value: x509gost.SubjectSignTool(b.Profile.signTool(req))},
-		{OID: x509gost.OIDExtIssuerSignTool, Value: x509gost.IssuerSignTool(b.Profile.IssuerSignTool[0], b.Profile.IssuerSignTool[1],
-			b.Profile.IssuerSignTool[2], b.Profile.IssuerSignTool[3])},
+		st.authorityKeyID,
+		st.policies,
+		{OID: x509gost.OIDExtSubjectSignTool, Value: x509gost.SubjectSignTool(b.Profile.signTool(req, csr))},
+		st.issuerSignTool,
 		{OID: x509gost.OIDExtIdentificationKind, Value: x509gost.IdentificationKind(identificationKind(req.Application))},
-		{OID: x509gost.OIDExtCRLDistributionPoints, Value: x509gost.CRLDistributionPoints(base + "/crl/" + iss.name + ".crl")},
-		{OID: x509gost.OIDExtAuthorityInfoAccess, Value: x509gost.AuthorityInfoAccess([]string{base + "/ocsp"}, []string{base + "/ca/" + iss.name + ".crt"})},
+		st.crlDistributionPoints,
+		st.authorityInfoAccess,
 	}
-	return &x509gost.TBSCertificate{SerialNumber: serial, SignatureAlgorithm: iss.signer.Public().SignatureAlgorithm(),
-		Issuer: iss.cert.RawSubject, NotBefore: notBefore, NotAfter: notAfter, Subject: subject, SPKI: spki, Extensions: exts}, nil
+	return &x509gost.TBSCertificate{SerialNumber: serial, SignatureAlgorithm: st.signatureAlgorithm, Issuer: iss.cert.RawSubject,
+		NotBefore: notBefore, NotAfter: notAfter, Subject: subject, SPKI: csr.RawSPKI, PublicKey: csr.PublicKey, Extensions: exts}, nil
+}
+
+// endEntityStatic is what every end-entity certificate of the issuing authority carries alike, encoded
+// once instead of for each certificate.
+type endEntityStatic struct {
+	profile Profile // what it was made from: the exported fields may change after Load
+	baseURL string
+
+	signatureAlgorithm                                              asn1.ObjectIdentifier
+	keyUsage, extKeyUsage, authorityKeyID, policies, issuerSignTool x509gost.Extension
+	crlDistributionPoints, authorityInfoAccess                      x509gost.Extension
+	policiesValue, keyUsageValue, extKeyUsageValue                  []byte // for the linter's comparisons
+	issuerName                                                      []byte // the issuing CA's name (DER)
+	issuerProblems                                                  []string
+}
+
+// endEntityStatic returns the issuing authority's shared extensions, made anew when the profile or base
+// URL changed since they were last made.
+func (b *Builtin) endEntityStatic() *endEntityStatic {
+	if st := b.static.Load(); st != nil && st.profile == b.Profile && st.baseURL == b.BaseURL {
+		return st
+	}
+	iss, p, base := b.issuing, b.Profile, b.BaseURL
+	st := &endEntityStatic{profile: p, baseURL: base, signatureAlgorithm: iss.signer.Public().SignatureAlgorithm(),
+		keyUsageValue:    x509gost.KeyUsage(endEntityKeyUsageBits...),
+		extKeyUsageValue: x509gost.ExtKeyUsage(x509gost.OIDExtKeyUsageClientAuth, x509gost.OIDExtKeyUsageEmailProtection),
+		policiesValue:    x509gost.CertificatePolicies(p.classPolicies()...),
+	}
+	st.issuerName, st.issuerProblems = iss.cert.RawSubject, caNameProblems(iss.cert.Subject)
+	st.keyUsage = x509gost.Extension{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: st.keyUsageValue}
+	st.extKeyUsage = x509gost.Extension{OID: x509gost.OIDExtExtendedKeyUsage, Value: st.extKeyUsageValue}
+	st.authorityKeyID = x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID,
+		Value: x509gost.AuthorityKeyIDWithIssuer(iss.keyID, iss.cert.RawIssuer, iss.cert.SerialNumber)}
+	st.policies = x509gost.Extension{OID: x509gost.OIDExtCertificatePolicies, Value: st.policiesValue}
+	st.issuerSignTool = x509gost.Extension{OID: x509gost.OIDExtIssuerSignTool,
+		Value: x509gost.IssuerSignTool(p.IssuerSignTool[0], p.IssuerSignTool[1], p.IssuerSignTool[2], p.IssuerSignTool[3])}
+	st.crlDistributionPoints = x509gost.Extension{OID: x509gost.OIDExtCRLDistributionPoints,
+		Value: x509gost.CRLDistributionPoints(base + "/crl/" + iss.name + ".crl")}
+	st.authorityInfoAccess = x509gost.Extension{OID: x509gost.OIDExtAuthorityInfoAccess,
+		Value: x509gost.AuthorityInfoAccess([]string{base + "/ocsp"}, []string{base + "/ca/" + iss.name + ".crt"})}
+	b.static.Store(st)
+	return st
 }

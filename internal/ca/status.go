@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/kcr-project/kcr/internal/gost"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
@@ -55,6 +59,24 @@ type crlSlot struct {
 	current atomic.Pointer[currentCRL]
 	mu      sync.Mutex
 	running *crlRun // non-nil while one request regenerates
+	// entries are the revoked entries of the last publication, encoded. Only the request that regenerates
+	// (one at a time, see running) reads and changes them.
+	entries *crlEntries
+}
+
+// crlEntries are an authority's revocations as CRL entries, kept between publications: a publication
+// reads only the revocations since the latest one kept, and encodes only those.
+type crlEntries struct {
+	bySerial map[string]encodedEntry
+	order    []string  // the serials, sorted: the CRL lists them in this order
+	latest   time.Time // the latest revocation time among them
+}
+
+// encodedEntry is one CRL entry as encoded for a publication, with what it was encoded from.
+type encodedEntry struct {
+	revokedAt time.Time
+	reason    string
+	der       []byte
 }
 
 // crlRun is one regeneration; done closes when crl or err is set.
@@ -131,7 +153,7 @@ func (b *Builtin) regenerate(ctx context.Context, a *authority, slot *crlSlot, r
 	}()
 	run.err = errors.New("the CRL publication did not finish") // replaced below unless it panics
 	// The others depend on this run: a client that goes away must not cancel it.
-	run.crl, run.err = b.publishCRL(context.WithoutCancel(ctx), a)
+	run.crl, run.err = b.publishCRL(context.WithoutCancel(ctx), a, slot)
 	if run.err == nil {
 		slot.current.Store(run.crl)
 	}
@@ -149,9 +171,10 @@ func (b *Builtin) revocationCount(ctx context.Context, a *authority) (int, error
 
 // publishCRL returns the stored CRL when it is current (another replica or instance may have published
 // it), and otherwise signs and stores the next one.
-func (b *Builtin) publishCRL(ctx context.Context, a *authority) (*currentCRL, error) {
+func (b *Builtin) publishCRL(ctx context.Context, a *authority, slot *crlSlot) (*currentCRL, error) {
 	now := b.Clock.Now()
-	latest, err := b.DB.LatestCRL(ctx, a.name)
+	// The head only: the stored CRL's DER (46 KB at 1,000 entries) is read when it is the one adopted.
+	latest, err := b.DB.LatestCRLHead(ctx, a.name)
 	if err != nil && !storage.IsNoRows(err) {
 		return nil, err
 	}
@@ -162,38 +185,32 @@ func (b *Builtin) publishCRL(ctx context.Context, a *authority) (*currentCRL, er
 	}
 	if latest != nil {
 		if c := stored(latest); c.fresh(count, now) {
-			return c, nil
+			if latest, err = b.DB.StoredCRL(ctx, a.name, latest.Number); err != nil {
+				return nil, err
+			}
+			return stored(latest), nil
 		}
 	}
-	var revoked []storage.RevokedEntry
-	if a == b.issuing {
-		if revoked, err = b.DB.Revoked(ctx, a.name); err != nil {
-			return nil, err
-		}
+	entries, err := b.revokedEntries(ctx, a, slot, count)
+	if err != nil {
+		return nil, err
 	}
 	number := int64(1)
 	if latest != nil {
 		number = latest.Number + 1
 	}
 	t := &x509gost.CRLTemplate{Issuer: a.cert.RawSubject, ThisUpdate: now.Truncate(time.Second),
-		NextUpdate: now.Truncate(time.Second).Add(crlValidity), Number: big.NewInt(number), AuthorityKeyID: a.keyID}
-	for _, r := range revoked {
-		serial, ok := new(big.Int).SetString(r.Serial, 16)
-		if !ok {
-			return nil, fmt.Errorf("stored serial %q is not hexadecimal", r.Serial)
-		}
-		code, ok := ReasonCodes[r.Reason]
-		if !ok {
-			code = 0
-		}
-		t.Revoked = append(t.Revoked, x509gost.RevokedEntry{SerialNumber: serial, RevokedAt: r.RevokedAt, Reason: code})
+		NextUpdate: now.Truncate(time.Second).Add(crlValidity), Number: big.NewInt(number), AuthorityKeyID: a.keyID,
+		Entries: make([][]byte, 0, len(entries.order))}
+	for _, serial := range entries.order {
+		t.Entries = append(t.Entries, entries.bySerial[serial].der)
 	}
 	der, err := x509gost.CreateCRL(t, a.signer, b.Rand)
 	if err != nil {
 		return nil, err
 	}
 	c := &storage.StoredCRL{Authority: a.name, Number: number, ThisUpdate: t.ThisUpdate, NextUpdate: t.NextUpdate,
-		Revoked: len(revoked), DER: der}
+		Revoked: len(entries.order), DER: der}
 	err = b.DB.SaveCRL(ctx, c)
 	if err == storage.ErrDuplicate {
 		// Another replica published this number first: serve its CRL.
@@ -204,6 +221,81 @@ func (b *Builtin) publishCRL(ctx context.Context, a *authority) (*currentCRL, er
 		return nil, err
 	}
 	return stored(c), nil
+}
+
+// revokedEntries returns the authority's revocations as CRL entries, count being how many there are.
+// Revocations are never undone and keep their time and reason, so the entries kept from the last
+// publication stay valid: only the rows revoked since the latest of them are read and encoded. When the
+// entries then number other than count (a revocation committed with an earlier time, by a replica whose
+// clock is behind, say), every row is read again.
+func (b *Builtin) revokedEntries(ctx context.Context, a *authority, slot *crlSlot, count int) (*crlEntries, error) {
+	if a != b.issuing {
+		return &crlEntries{}, nil
+	}
+	if e := slot.entries; e != nil {
+		rows, err := b.DB.RevokedSince(ctx, a.name, e.latest)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.add(rows); err != nil {
+			return nil, err
+		}
+		if len(e.order) == count {
+			return e, nil
+		}
+	}
+	rows, err := b.DB.Revoked(ctx, a.name)
+	if err != nil {
+		return nil, err
+	}
+	e := &crlEntries{bySerial: make(map[string]encodedEntry, len(rows))}
+	if err := e.add(rows); err != nil {
+		return nil, err
+	}
+	slot.entries = e
+	return e, nil
+}
+
+// add encodes the rows not kept yet.
+func (e *crlEntries) add(rows []storage.RevokedEntry) error {
+	added := false
+	for _, r := range rows {
+		if k, ok := e.bySerial[r.Serial]; ok && k.revokedAt.Equal(r.RevokedAt) && k.reason == r.Reason {
+			continue
+		}
+		enc, err := encodeEntry(r)
+		if err != nil {
+			return err
+		}
+		if _, ok := e.bySerial[r.Serial]; !ok {
+			e.order, added = append(e.order, r.Serial), true
+		}
+		e.bySerial[r.Serial] = enc
+		if r.RevokedAt.After(e.latest) {
+			e.latest = r.RevokedAt
+		}
+	}
+	if added {
+		slices.Sort(e.order)
+	}
+	return nil
+}
+
+// encodeEntry encodes a stored revocation as a CRL entry.
+func encodeEntry(r storage.RevokedEntry) (encodedEntry, error) {
+	serial, ok := new(big.Int).SetString(r.Serial, 16)
+	if !ok {
+		return encodedEntry{}, fmt.Errorf("stored serial %q is not hexadecimal", r.Serial)
+	}
+	code, ok := ReasonCodes[r.Reason]
+	if !ok {
+		code = 0
+	}
+	der, err := x509gost.EncodeRevokedEntry(x509gost.RevokedEntry{SerialNumber: serial, RevokedAt: r.RevokedAt, Reason: code})
+	if err != nil {
+		return encodedEntry{}, err
+	}
+	return encodedEntry{revokedAt: r.RevokedAt, reason: r.Reason, der: der}, nil
 }
 
 func stored(c *storage.StoredCRL) *currentCRL {
@@ -224,7 +316,7 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 	var signer *authority
 	var singles []x509gost.SingleResponse
 	now := b.Clock.Now().Truncate(time.Second)
-	var key bytes.Buffer
+	key := make([]byte, 0, 128)
 	for _, id := range req.RequestList {
 		a := b.issuerOf(id)
 		if a == nil || (signer != nil && a != signer) {
@@ -252,11 +344,17 @@ func (b *Builtin) OCSP(ctx context.Context, reqDER []byte) []byte {
 				single.Status = x509gost.OCSPGood
 			}
 		}
-		fmt.Fprintf(&key, "%s|%s|%x|%d|%d|%d;", a.name, serial, id.HashAlgorithm, single.Status, single.RevokedAt.Unix(), single.Reason)
+		key = append(append(append(append(key, a.name...), '|'), serial...), '|')
+		for _, arc := range id.HashAlgorithm {
+			key = append(strconv.AppendInt(key, int64(arc), 10), '.')
+		}
+		key = append(strconv.AppendInt(key, int64(single.Status), 10), '|')
+		key = append(strconv.AppendInt(key, single.RevokedAt.Unix(), 10), '|')
+		key = append(strconv.AppendInt(key, int64(single.Reason), 10), ';')
 		singles = append(singles, single)
 	}
 	// Without a nonce the signed answer is reusable until the status changes (the status is in the key).
-	cacheKey := key.String()
+	cacheKey := string(key)
 	if req.Nonce == nil && len(singles) == 1 {
 		if c, ok := b.cachedOCSP(cacheKey); ok && now.Sub(c.produced) < ocspReuse {
 			return c.der
@@ -319,8 +417,14 @@ func unknownOnly(singles []x509gost.SingleResponse) bool {
 // issuerOf finds which of our authorities a CertID names, by name and key hash in its hash algorithm.
 func (b *Builtin) issuerOf(id x509gost.CertID) *authority {
 	for _, a := range []*authority{b.issuing, b.root} {
-		want, err := x509gost.NewCertID(id.HashAlgorithm, a.cert, id.SerialNumber)
-		if err != nil {
+		var want x509gost.CertID
+		for _, h := range a.certIDs {
+			if h.HashAlgorithm.Equal(id.HashAlgorithm) {
+				want = h
+				break
+			}
+		}
+		if want.HashAlgorithm == nil {
 			return nil // unsupported hash algorithm
 		}
 		if bytes.Equal(want.IssuerNameHash, id.IssuerNameHash) && bytes.Equal(want.IssuerKeyHash, id.IssuerKeyHash) {
@@ -328,6 +432,22 @@ func (b *Builtin) issuerOf(id x509gost.CertID) *authority {
 		}
 	}
 	return nil
+}
+
+// certIDHashes are the CertIDs OCSP clients name an authority by, one per hash algorithm the responder
+// supports, hashed once (Streebog over a CA's name and key, twice per authority, on every request before).
+// Their serial is left unset.
+func certIDHashes(cert *x509gost.Certificate) ([]x509gost.CertID, error) {
+	var ids []x509gost.CertID
+	for _, alg := range []asn1.ObjectIdentifier{x509gost.OIDSHA1, x509gost.OIDSHA256, gost.OIDDigest256, gost.OIDDigest512} {
+		id, err := x509gost.NewCertID(alg, cert, big.NewInt(1))
+		if err != nil {
+			return nil, err
+		}
+		id.SerialNumber = nil
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // Fingerprint is a short hex digest for logs.

@@ -58,7 +58,7 @@ const (
 // CreateIntent records that the authority is about to sign serial for an application. It commits on its
 // own (it must not be called inside another transaction); a serial used before is ErrDuplicate.
 func (db *DB) CreateIntent(ctx context.Context, serial, authority, applicationID string, now time.Time) error {
-	_, err := db.exec(ctx, `INSERT INTO issuance_intents (serial, authority, application_id, status, detail, created_at, updated_at)
+	_, err := db.execPrepared(ctx, `INSERT INTO issuance_intents (serial, authority, application_id, status, detail, created_at, updated_at)
 		VALUES (?,?,?,?,?,?,?)`, serial, authority, applicationID, IntentPending, "", micros(now), micros(now))
 	if isUniqueViolation(err) {
 		return ErrDuplicate // the serial was used before, or the application has an issuance in flight
@@ -79,7 +79,7 @@ func (db *DB) UpdateIntent(ctx context.Context, serial string, from []string, st
 	for _, f := range from {
 		args = append(args, f)
 	}
-	res, err := db.exec(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ?
+	res, err := db.execPrepared(ctx, `UPDATE issuance_intents SET status = ?, der = COALESCE(?, der), detail = ?, updated_at = ?
 		WHERE serial = ? AND status IN (?`+strings.Repeat(",?", len(from)-1)+`)`, args...)
 	if err != nil {
 		return false, err
@@ -129,7 +129,20 @@ func (db *DB) intents(ctx context.Context, where string, args ...any) ([]Intent,
 
 // KeyHolders returns the employees holding certificates for a public key.
 func (db *DB) KeyHolders(ctx context.Context, publicKeyHash string) ([]string, error) {
-	return db.idList(ctx, `SELECT DISTINCT employee_id FROM certificates WHERE public_key_hash = ?`, publicKeyHash)
+	rows, err := db.queryPrepared(ctx, `SELECT DISTINCT employee_id FROM certificates WHERE public_key_hash = ?`, publicKeyHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // RevokedEntry is one revoked certificate of an issuer.
@@ -141,8 +154,19 @@ type RevokedEntry struct {
 
 // Revoked lists an issuer's revoked certificates, in serial order.
 func (db *DB) Revoked(ctx context.Context, issuer string) ([]RevokedEntry, error) {
-	rows, err := db.query(ctx, `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND status = 'revoked'
+	return db.revoked(ctx, `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND status = 'revoked'
 		ORDER BY serial`, issuer)
+}
+
+// RevokedSince lists an issuer's certificates revoked at or after since, in no particular order: the CRL
+// adds them to the entries it keeps instead of reading every revoked row again.
+func (db *DB) RevokedSince(ctx context.Context, issuer string, since time.Time) ([]RevokedEntry, error) {
+	return db.revoked(ctx, `SELECT serial, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND status = 'revoked'
+		AND revoked_at >= ?`, issuer, micros(since))
+}
+
+func (db *DB) revoked(ctx context.Context, query string, args ...any) ([]RevokedEntry, error) {
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +197,8 @@ func (db *DB) CertificateStatus(ctx context.Context, issuer, serial string) (*Ce
 	var s CertStatus
 	var na int64
 	var revoked *int64
-	err := db.queryRow(ctx, `SELECT status, not_after, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND serial = ?`,
-		issuer, serial).Scan(&s.Status, &na, &revoked, &s.Reason)
+	err := db.scanRowPrepared(ctx, `SELECT status, not_after, revoked_at, revocation_reason FROM certificates WHERE issuer = ? AND serial = ?`,
+		[]any{issuer, serial}, &s.Status, &na, &revoked, &s.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +231,32 @@ func (db *DB) LatestCRL(ctx context.Context, authority string) (*StoredCRL, erro
 	return &c, nil
 }
 
+// LatestCRLHead returns the authority's newest CRL without its DER, or ErrNoRows.
+func (db *DB) LatestCRLHead(ctx context.Context, authority string) (*StoredCRL, error) {
+	var c StoredCRL
+	var tu, nu int64
+	err := db.queryRow(ctx, `SELECT authority, number, this_update, next_update, revoked FROM crls WHERE authority = ?
+		ORDER BY number DESC LIMIT 1`, authority).Scan(&c.Authority, &c.Number, &tu, &nu, &c.Revoked)
+	if err != nil {
+		return nil, err
+	}
+	c.ThisUpdate, c.NextUpdate = fromMicros(tu), fromMicros(nu)
+	return &c, nil
+}
+
+// StoredCRL returns one of the authority's CRLs by number, or ErrNoRows.
+func (db *DB) StoredCRL(ctx context.Context, authority string, number int64) (*StoredCRL, error) {
+	var c StoredCRL
+	var tu, nu int64
+	err := db.queryRow(ctx, `SELECT authority, number, this_update, next_update, revoked, der FROM crls WHERE authority = ? AND number = ?`,
+		authority, number).Scan(&c.Authority, &c.Number, &tu, &nu, &c.Revoked, &c.DER)
+	if err != nil {
+		return nil, err
+	}
+	c.ThisUpdate, c.NextUpdate = fromMicros(tu), fromMicros(nu)
+	return &c, nil
+}
+
 // SaveCRL stores a published CRL; a number used before is ErrDuplicate (another replica published first).
 func (db *DB) SaveCRL(ctx context.Context, c *StoredCRL) error {
 	_, err := db.exec(ctx, `INSERT INTO crls (authority, number, this_update, next_update, revoked, der) VALUES (?,?,?,?,?,?)`,
@@ -222,7 +272,8 @@ func (db *DB) SaveCRL(ctx context.Context, c *StoredCRL) error {
 func (db *DB) LastRevocation(ctx context.Context, issuer string) (time.Time, int, error) {
 	var at *int64
 	var n int
-	err := db.queryRow(ctx, `SELECT MAX(revoked_at), COUNT(*) FROM certificates WHERE issuer = ? AND status = 'revoked'`, issuer).Scan(&at, &n)
+	err := db.scanRowPrepared(ctx, `SELECT MAX(revoked_at), COUNT(*) FROM certificates WHERE issuer = ? AND status = 'revoked'`,
+		[]any{issuer}, &at, &n)
 	if err != nil || at == nil {
 		return time.Time{}, n, err
 	}

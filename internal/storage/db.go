@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -37,6 +38,7 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	observe func(query string, args []any) // nil but in the query-plan test (export_test.go), which collects statements
+	stmts   sync.Map                       // query text → *sql.Stmt, for the CA's hot statements (prepared.go)
 }
 
 // SQLiteFile is the database file name inside the data folder.

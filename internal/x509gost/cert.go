@@ -1,6 +1,7 @@
 package x509gost
 
 import (
+	"bytes"
 	encasn1 "encoding/asn1"
 	"fmt"
 	"io"
@@ -30,31 +31,43 @@ type TBSCertificate struct {
 	Subject            []byte // DER Name
 	SPKI               []byte // DER SubjectPublicKeyInfo
 	Extensions         []Extension
+	// PublicKey is optional: the subject key when the caller parsed it already (from a CSR). When SPKI
+	// is that key's own encoding, the point is not parsed and validated again (on the cofactor-4 curves
+	// that costs a scalar multiplication); otherwise SPKI is parsed as usual and must hold this key.
+	PublicKey *gost.PublicKey
 }
 
 // Marshal returns the DER TBSCertificate (always v3). It refuses a non-positive serial, a serial over
 // 20 octets, unset times or NotAfter before NotBefore, a non-GOST signature algorithm, malformed names
 // or key, and extensions with empty values or duplicate OIDs. Times are truncated to seconds.
 func (t *TBSCertificate) Marshal() ([]byte, error) {
+	der, _, err := t.marshal()
+	return der, err
+}
+
+// marshal checks and encodes the TBS, and returns the subject key it checked.
+func (t *TBSCertificate) marshal() ([]byte, *gost.PublicKey, error) {
 	if err := checkSerial(t.SerialNumber); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkGOSTSignature("the certificate", t.SignatureAlgorithm); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.NotBefore.IsZero() || t.NotAfter.IsZero() {
-		return nil, errorf("validity times must be set")
+		return nil, nil, errorf("validity times must be set")
 	}
 	if t.NotAfter.Before(t.NotBefore) {
-		return nil, errorf("notAfter %v is before notBefore %v", t.NotAfter, t.NotBefore)
+		return nil, nil, errorf("notAfter %v is before notBefore %v", t.NotAfter, t.NotBefore)
 	}
 	if !checkElement(t.Issuer, asn1.SEQUENCE) || !checkElement(t.Subject, asn1.SEQUENCE) {
-		return nil, errorf("issuer and subject must each be one DER Name")
+		return nil, nil, errorf("issuer and subject must each be one DER Name")
 	}
-	if _, err := parseGOSTSPKI(t.SPKI); err != nil {
-		return nil, err
+	key, err := t.subjectKey()
+	if err != nil {
+		return nil, nil, err
 	}
-	var b cryptobyte.Builder
+	// Sized for the whole TBS at once: a qualified certificate's body is about 1.5 KiB.
+	b := cryptobyte.NewBuilder(make([]byte, 0, 2048))
 	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1(asn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
 			b.AddASN1Int64(2)
@@ -74,7 +87,76 @@ func (t *TBSCertificate) Marshal() ([]byte, error) {
 			})
 		}
 	})
-	return b.Bytes()
+	der, err := b.Bytes()
+	return der, key, err
+}
+
+// subjectKey returns the key SPKI holds, validated: t.PublicKey when SPKI is its encoding, else parsed.
+func (t *TBSCertificate) subjectKey() (*gost.PublicKey, error) {
+	if t.PublicKey != nil {
+		if enc, err := t.PublicKey.MarshalSPKI(); err == nil && bytes.Equal(enc, t.SPKI) {
+			return t.PublicKey, nil
+		}
+	}
+	key, err := parseGOSTSPKI(t.SPKI)
+	if err != nil {
+		return nil, err
+	}
+	if t.PublicKey != nil && !t.PublicKey.Equal(key) {
+		return nil, errorf("the subject public key info does not hold the given public key")
+	}
+	return key, nil
+}
+
+// Draft is a certificate body encoded and parsed back, not yet signed: what a linter checks before the
+// CA's key signs exactly these bytes.
+type Draft struct {
+	tbs  []byte       // the DER TBSCertificate, never handed out
+	cert *Certificate // parsed from tbs; Raw and Signature are empty
+}
+
+// Draft encodes the TBS as Marshal does and parses the encoding back.
+func (t *TBSCertificate) Draft() (*Draft, error) {
+	der, key, err := t.marshal()
+	if err != nil {
+		return nil, err
+	}
+	s := cryptobyte.String(der)
+	var body cryptobyte.String
+	if !s.ReadASN1(&body, asn1.SEQUENCE) || !s.Empty() {
+		return nil, errorf("malformed TBSCertificate")
+	}
+	c := &Certificate{RawTBS: der}
+	if err := c.parseTBSKnown(body, t.SPKI, key); err != nil {
+		return nil, err
+	}
+	return &Draft{tbs: der, cert: c}, nil
+}
+
+// Certificate returns the parsed draft, for checks before signing; its Raw and Signature are empty.
+func (d *Draft) Certificate() *Certificate { return d.cert }
+
+// Sign signs the draft, verifies the signature just made, and returns the certificate as
+// ParseCertificate would return its DER (Raw), without parsing it again.
+func (d *Draft) Sign(signer gost.Signer, rand io.Reader) (*Certificate, error) {
+	if signer == nil {
+		return nil, errorf("no signer")
+	}
+	alg := signer.Public().SignatureAlgorithm()
+	if !d.cert.SignatureAlgorithm.Equal(alg) {
+		return nil, errorf("TBSCertificate names signature algorithm %s but the signer makes %s", d.cert.SignatureAlgorithm, alg)
+	}
+	sig, err := signAndVerify(signer, rand, d.tbs)
+	if err != nil {
+		return nil, err
+	}
+	der, err := addSigned(d.tbs, alg, sig)
+	if err != nil {
+		return nil, err
+	}
+	c := *d.cert
+	c.Raw, c.Signature = der, sig
+	return &c, nil
 }
 
 // SignCertificate signs a DER TBSCertificate and returns the Certificate DER. The TBS must parse as a
@@ -150,6 +232,12 @@ func ParseCertificate(der []byte) (*Certificate, error) {
 }
 
 func (c *Certificate) parseTBS(tbs cryptobyte.String) error {
+	return c.parseTBSKnown(tbs, nil, nil)
+}
+
+// parseTBSKnown parses a TBSCertificate's contents; when its SPKI is knownSPKI, knownKey (parsed and
+// validated from those bytes before) is taken instead of parsing the key again.
+func (c *Certificate) parseTBSKnown(tbs cryptobyte.String, knownSPKI []byte, knownKey *gost.PublicKey) error {
 	var ver int64
 	var err error
 	if !tbs.ReadOptionalASN1Integer(&ver, asn1.Tag(0).ContextSpecific().Constructed(), int64(0)) {
@@ -200,7 +288,9 @@ func (c *Certificate) parseTBS(tbs cryptobyte.String) error {
 		return errorf("malformed subject public key info")
 	}
 	c.RawSPKI = spki
-	if c.PublicKey, err = parseGOSTSPKI(spki); err != nil {
+	if knownKey != nil && bytes.Equal(spki, knownSPKI) {
+		c.PublicKey = knownKey
+	} else if c.PublicKey, err = parseGOSTSPKI(spki); err != nil {
 		return err
 	}
 	// issuerUniqueID [1] and subjectUniqueID [2] are obsolete; skip them if present.

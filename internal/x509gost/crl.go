@@ -43,7 +43,53 @@ type CRLTemplate struct {
 	Number         *big.Int // cRLNumber: monotonically increasing
 	AuthorityKeyID []byte   // the CA's subject key identifier
 	Revoked        []RevokedEntry
+	// Entries are revokedCertificates entries encoded by EncodeRevokedEntry, listed after Revoked: an issuer
+	// that keeps them between publications encodes only the revocations that are new.
+	Entries [][]byte
 }
+
+// EncodeRevokedEntry encodes one revokedCertificates entry as CreateCRL writes it, for
+// CRLTemplate.Entries.
+func EncodeRevokedEntry(r RevokedEntry) ([]byte, error) {
+	if err := checkRevokedEntry(r); err != nil {
+		return nil, err
+	}
+	b := cryptobyte.NewBuilder(make([]byte, 0, 48))
+	addRevokedEntry(b, r)
+	return b.Bytes()
+}
+
+func checkRevokedEntry(r RevokedEntry) error {
+	if err := checkSerial(r.SerialNumber); err != nil {
+		return err
+	}
+	if r.RevokedAt.IsZero() {
+		return errorf("revoked entry %x has no revocation time", r.SerialNumber)
+	}
+	if r.Reason != -1 && !validReason(r.Reason) {
+		return errorf("revoked entry %x has invalid reason %d", r.SerialNumber, r.Reason)
+	}
+	return nil
+}
+
+func addRevokedEntry(b *cryptobyte.Builder, r RevokedEntry) {
+	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddASN1BigInt(r.SerialNumber)
+		addTime(b, r.RevokedAt)
+		if r.Reason > 0 {
+			addExtensions(b, []Extension{{OID: OIDExtReasonCode, Value: reasonCodes[r.Reason]}})
+		}
+	})
+}
+
+// reasonCodes are the reasonCode extension values by CRLReason, encoded once.
+var reasonCodes = func() [][]byte {
+	out := make([][]byte, ReasonAACompromise+1)
+	for r := range out {
+		out[r] = reasonCode(r)
+	}
+	return out
+}()
 
 // CreateCRL signs a v2 CRL carrying the cRLNumber and authorityKeyIdentifier extensions (both
 // required by RFC 5280 5.2) and, per entry, a reasonCode unless the reason is none (-1) or
@@ -64,35 +110,34 @@ func CreateCRL(t *CRLTemplate, signer gost.Signer, rand io.Reader) ([]byte, erro
 	if len(t.AuthorityKeyID) == 0 {
 		return nil, errorf("CRL needs the issuer's key identifier")
 	}
+	size := 512
 	for _, r := range t.Revoked {
-		if err := checkSerial(r.SerialNumber); err != nil {
+		if err := checkRevokedEntry(r); err != nil {
 			return nil, err
 		}
-		if r.RevokedAt.IsZero() {
-			return nil, errorf("revoked entry %x has no revocation time", r.SerialNumber)
+		size += 48
+	}
+	for _, e := range t.Entries {
+		if !checkElement(e, asn1.SEQUENCE) {
+			return nil, errorf("a pre-encoded revoked entry is not one DER SEQUENCE")
 		}
-		if r.Reason != -1 && !validReason(r.Reason) {
-			return nil, errorf("revoked entry %x has invalid reason %d", r.SerialNumber, r.Reason)
-		}
+		size += len(e)
 	}
 	alg := signer.Public().SignatureAlgorithm()
-	var b cryptobyte.Builder
+	b := cryptobyte.NewBuilder(make([]byte, 0, size))
 	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1Int64(1) // v2
 		addAlgorithm(b, alg)
 		b.AddBytes(t.Issuer)
 		addTime(b, t.ThisUpdate)
 		addTime(b, t.NextUpdate)
-		if len(t.Revoked) > 0 {
+		if len(t.Revoked)+len(t.Entries) > 0 {
 			b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
 				for _, r := range t.Revoked {
-					b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-						b.AddASN1BigInt(r.SerialNumber)
-						addTime(b, r.RevokedAt)
-						if r.Reason > 0 {
-							addExtensions(b, []Extension{{OID: OIDExtReasonCode, Value: reasonCode(r.Reason)}})
-						}
-					})
+					addRevokedEntry(b, r)
+				}
+				for _, e := range t.Entries {
+					b.AddBytes(e)
 				}
 			})
 		}

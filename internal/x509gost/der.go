@@ -193,11 +193,11 @@ func checkSerial(n *big.Int) error {
 
 // readExtensions reads the contents of an Extensions SEQUENCE, refusing duplicates (RFC 5280 4.2).
 func readExtensions(s cryptobyte.String) ([]Extension, error) {
-	var exts []Extension
 	if s.Empty() {
 		return nil, errorf("empty extensions")
 	}
-	seen := map[string]bool{}
+	exts := make([]Extension, 0, 12)
+	var seen map[string]bool // only for inputs with many extensions, where a scan of them would be quadratic
 	for !s.Empty() {
 		var e cryptobyte.String
 		var ext Extension
@@ -211,10 +211,9 @@ func readExtensions(s cryptobyte.String) ([]Extension, error) {
 		if !e.ReadASN1Bytes(&ext.Value, asn1.OCTET_STRING) || !e.Empty() {
 			return nil, errorf("malformed extension %s", ext.OID)
 		}
-		if seen[ext.OID.String()] {
+		if duplicateExtension(exts, ext.OID, &seen) {
 			return nil, errorf("duplicate extension %s", ext.OID)
 		}
-		seen[ext.OID.String()] = true
 		exts = append(exts, ext)
 	}
 	return exts, nil
@@ -222,28 +221,81 @@ func readExtensions(s cryptobyte.String) ([]Extension, error) {
 
 // addExtensions writes an Extensions SEQUENCE; DER forbids encoding critical=FALSE.
 func addExtensions(b *cryptobyte.Builder, exts []Extension) {
-	seen := map[string]bool{}
-	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		for _, e := range exts {
-			if len(e.OID) == 0 || len(e.Value) == 0 {
-				b.SetError(errorf("extension %s has no value (an extension builder refused its input?)", e.OID))
-				return
-			}
-			if seen[e.OID.String()] {
-				b.SetError(errorf("duplicate extension %s", e.OID))
-				return
-			}
-			seen[e.OID.String()] = true
-			b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-				b.AddASN1ObjectIdentifier(e.OID)
-				if e.Critical {
-					b.AddASN1Boolean(true)
-				}
-				b.AddASN1OctetString(e.Value)
-			})
-		}
-	})
+	der, err := marshalExtensions(exts)
+	if err != nil {
+		b.SetError(err)
+		return
+	}
+	b.AddBytes(der)
 }
+
+// marshalExtensions encodes an Extensions SEQUENCE by hand, sizes first into one allocation: a certificate
+// carries about a dozen, and cryptobyte's nested builders cost a child builder per element and level.
+func marshalExtensions(exts []Extension) ([]byte, error) {
+	var seen map[string]bool
+	total := 0
+	for i, e := range exts {
+		if len(e.OID) == 0 || len(e.Value) == 0 {
+			return nil, errorf("extension %s has no value (an extension builder refused its input?)", e.OID)
+		}
+		if duplicateExtension(exts[:i], e.OID, &seen) {
+			return nil, errorf("duplicate extension %s", e.OID)
+		}
+		oidLen, ok := oidContentLen(e.OID)
+		if !ok {
+			return nil, errorf("extension type %v cannot be encoded", e.OID)
+		}
+		total += tlvLen(extensionLen(e, oidLen))
+	}
+	out := appendHeader(make([]byte, 0, tlvLen(total)), byte(asn1.SEQUENCE), total)
+	for _, e := range exts {
+		oidLen, _ := oidContentLen(e.OID)
+		out = appendHeader(out, byte(asn1.SEQUENCE), extensionLen(e, oidLen))
+		out = appendOIDContent(appendHeader(out, byte(asn1.OBJECT_IDENTIFIER), oidLen), e.OID)
+		if e.Critical {
+			out = append(out, byte(asn1.BOOLEAN), 1, 0xff)
+		}
+		out = append(appendHeader(out, byte(asn1.OCTET_STRING), len(e.Value)), e.Value...)
+	}
+	return out, nil
+}
+
+// extensionLen is the size of one Extension's contents.
+func extensionLen(e Extension, oidLen int) int {
+	n := tlvLen(oidLen) + tlvLen(len(e.Value))
+	if e.Critical {
+		n += 3
+	}
+	return n
+}
+
+// duplicateExtension reports whether oid is among exts, the extensions before it. A certificate has about
+// a dozen: a scan costs less than a map of their OID strings. Past manyExtensions (only hostile input has
+// that many) the OIDs go in *seen, so that a list stays linear to check.
+func duplicateExtension(exts []Extension, oid encasn1.ObjectIdentifier, seen *map[string]bool) bool {
+	if len(exts) < manyExtensions {
+		for _, e := range exts {
+			if e.OID.Equal(oid) {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, 2*len(exts))
+		for _, e := range exts {
+			(*seen)[e.OID.String()] = true
+		}
+	}
+	key := oid.String()
+	if (*seen)[key] {
+		return true
+	}
+	(*seen)[key] = true
+	return false
+}
+
+const manyExtensions = 32
 
 // checkElement reports whether der is exactly one DER element with the given tag, for raw pieces
 // (names, keys, certificates) spliced into a structure we sign.

@@ -27,7 +27,7 @@ func FuzzParseCertificate(f *testing.F) {
 		_ = c.CheckSignatureFrom(c)
 		// What parsed re-marshals without panicking, and a successful re-marshal of the same
 		// fields parses again.
-		tbs := TBSCertificate{c.SerialNumber, c.SignatureAlgorithm, c.RawIssuer, c.NotBefore, c.NotAfter, c.RawSubject, c.RawSPKI, c.Extensions}
+		tbs := TBSCertificate{c.SerialNumber, c.SignatureAlgorithm, c.RawIssuer, c.NotBefore, c.NotAfter, c.RawSubject, c.RawSPKI, c.Extensions, nil}
 		if again, err := tbs.Marshal(); err == nil {
 			if _, err := SignCertificate(again, nil, nil); err == nil {
 				t.Fatal("signed without a signer")

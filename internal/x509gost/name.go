@@ -79,20 +79,99 @@ func (n Name) Marshal() ([]byte, error) {
 			return nil, errorf("name attribute %s: %v", AttributeName(a.OID), err)
 		}
 	}
-	var b cryptobyte.Builder
-	b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		for _, a := range n {
-			b.AddASN1(asn1.SET, func(b *cryptobyte.Builder) {
-				b.AddASN1(asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-					b.AddASN1ObjectIdentifier(a.OID)
-					b.AddASN1(asn1.Tag(a.Tag), func(b *cryptobyte.Builder) {
-						b.AddBytes([]byte(a.Value))
-					})
-				})
-			})
+	// Encoded by hand, sizes first and into one allocation: every issuance encodes a subject, and
+	// cryptobyte's nested builders cost a child builder and a move of the contents at each of four levels.
+	total := 0
+	for _, a := range n {
+		oidLen, ok := oidContentLen(a.OID)
+		if !ok {
+			return nil, errorf("name attribute type %v cannot be encoded", a.OID)
 		}
-	})
-	return b.Bytes()
+		total += tlvLen(tlvLen(tlvLen(oidLen) + tlvLen(len(a.Value))))
+	}
+	out := appendHeader(make([]byte, 0, tlvLen(total)), byte(asn1.SEQUENCE), total)
+	for _, a := range n {
+		oidLen, _ := oidContentLen(a.OID)
+		seq := tlvLen(oidLen) + tlvLen(len(a.Value))
+		out = appendHeader(out, byte(asn1.SET), tlvLen(seq))
+		out = appendHeader(out, byte(asn1.SEQUENCE), seq)
+		out = appendHeader(out, byte(asn1.OBJECT_IDENTIFIER), oidLen)
+		out = appendOIDContent(out, a.OID)
+		out = appendHeader(out, byte(a.Tag), len(a.Value))
+		out = append(out, a.Value...)
+	}
+	return out, nil
+}
+
+// tlvLen is the size of a DER element with a one-byte tag and n bytes of contents.
+func tlvLen(n int) int {
+	if n <= 0x7f {
+		return 2 + n
+	}
+	return 2 + lengthOctets(n) + n
+}
+
+// lengthOctets is how many octets the long form of the DER length n takes after its first octet.
+func lengthOctets(n int) int {
+	octets := 0
+	for ; n > 0; n >>= 8 {
+		octets++
+	}
+	return octets
+}
+
+// appendHeader appends a one-byte tag and the DER length n.
+func appendHeader(dst []byte, tag byte, n int) []byte {
+	dst = append(dst, tag)
+	if n <= 0x7f {
+		return append(dst, byte(n))
+	}
+	octets := lengthOctets(n)
+	dst = append(dst, 0x80|byte(octets))
+	for i := octets - 1; i >= 0; i-- {
+		dst = append(dst, byte(n>>(8*i)))
+	}
+	return dst
+}
+
+// oidContentLen is the size of an OBJECT IDENTIFIER's contents, or false when oid cannot be encoded
+// (the rules of cryptobyte's AddASN1ObjectIdentifier).
+func oidContentLen(oid encasn1.ObjectIdentifier) (int, bool) {
+	if len(oid) < 2 || oid[0] < 0 || oid[0] > 2 || oid[1] < 0 || (oid[0] < 2 && oid[1] >= 40) {
+		return 0, false
+	}
+	size := base128Len(oid[0]*40 + oid[1])
+	for _, v := range oid[2:] {
+		if v < 0 {
+			return 0, false
+		}
+		size += base128Len(v)
+	}
+	return size, true
+}
+
+func base128Len(v int) int {
+	size := 1
+	for ; v > 0x7f; v >>= 7 {
+		size++
+	}
+	return size
+}
+
+// appendOIDContent appends the contents of a valid OBJECT IDENTIFIER (see oidContentLen).
+func appendOIDContent(dst []byte, oid encasn1.ObjectIdentifier) []byte {
+	dst = appendBase128(dst, oid[0]*40+oid[1])
+	for _, v := range oid[2:] {
+		dst = appendBase128(dst, v)
+	}
+	return dst
+}
+
+func appendBase128(dst []byte, v int) []byte {
+	for i := base128Len(v) - 1; i > 0; i-- {
+		dst = append(dst, 0x80|byte(v>>(7*i)))
+	}
+	return append(dst, byte(v&0x7f))
 }
 
 // Get returns the value of the first attribute of the given type.
@@ -149,7 +228,7 @@ func ParseName(der []byte) (Name, error) {
 	if !s.ReadASN1(&seq, asn1.SEQUENCE) || !s.Empty() {
 		return nil, errorf("malformed name")
 	}
-	n := Name{}
+	n := make(Name, 0, 10) // a qualified certificate's names have up to ten attributes
 	for !seq.Empty() {
 		var set cryptobyte.String
 		if !seq.ReadASN1(&set, asn1.SET) || set.Empty() {

@@ -49,7 +49,7 @@ func TestOurCertificates(t *testing.T) {
 			t.Fatalf("%d extensions", len(c.Extensions))
 		}
 		// Re-marshalling the parsed fields reproduces the TBS.
-		tbs := TBSCertificate{c.SerialNumber, c.SignatureAlgorithm, c.RawIssuer, c.NotBefore, c.NotAfter, c.RawSubject, c.RawSPKI, c.Extensions}
+		tbs := TBSCertificate{c.SerialNumber, c.SignatureAlgorithm, c.RawIssuer, c.NotBefore, c.NotAfter, c.RawSubject, c.RawSPKI, c.Extensions, nil}
 		if again, err := tbs.Marshal(); err != nil || !bytes.Equal(again, c.RawTBS) {
 			t.Fatalf("re-marshal: %v", err)
 		}
