@@ -23,6 +23,10 @@ type mod4 struct {
 	r2   fe4    // R² mod m: converts into Montgomery form
 	r3   fe4    // R³ mod m: reduces the high half of a double-width value
 	exp  fe4    // m-2, plain: the Fermat inversion exponent (public)
+	// c is nonzero when m = 2^256 - c with c < 2^32 (tc26-256-A's p = 2^256 - 617, say). Such a
+	// modulus skips Montgomery form: mul is a plain product with a cheap fold, R is 1, and one, r2 and
+	// r3 are 1, 1 and 2^256 mod m, so the conversions below stay correct unchanged.
+	c uint64
 }
 
 func newMod4(m *big.Int) mod4 {
@@ -37,6 +41,12 @@ func newMod4(m *big.Int) mod4 {
 	md.r2 = fe4FromBig(new(big.Int).Exp(r, big.NewInt(2), m))
 	md.r3 = fe4FromBig(new(big.Int).Exp(r, big.NewInt(3), m))
 	md.exp = fe4FromBig(new(big.Int).Sub(m, big.NewInt(2)))
+	if c := new(big.Int).Sub(r, m); c.BitLen() <= 32 {
+		md.c = c.Uint64()
+		md.one = fe4{1}
+		md.r2 = md.one
+		md.r3 = fe4{md.c}
+	}
 	return md
 }
 
@@ -107,37 +117,316 @@ func cmov4(z, x *fe4, c uint64) {
 	}
 }
 
-// mul sets z = x·y·R⁻¹ mod m (CIOS Montgomery multiplication). It needs x < R and y < m (or the
-// other way round); the result is < m.
+// mul sets z = x·y·R⁻¹ mod m (CIOS Montgomery multiplication; see c for the moduli that skip it). It
+// needs x < R and y < m (or the other way round); the result is < m.
 func (md *mod4) mul(z, x, y *fe4) {
-	var t [4 + 2]uint64
-	for i := range 4 {
-		yi := y[i]
-		var c, cc, hi, lo uint64
-		for j := range 4 {
-			hi, lo = bits.Mul64(x[j], yi)
-			lo, cc = bits.Add64(lo, t[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			t[j], c = lo, hi+cc
-		}
-		t[4], cc = bits.Add64(t[4], c, 0)
-		t[4+1] = cc
-		u := t[0] * md.minv
-		hi, lo = bits.Mul64(u, md.m[0])
-		_, cc = bits.Add64(lo, t[0], 0)
-		c = hi + cc
-		for j := 1; j < 4; j++ {
-			hi, lo = bits.Mul64(u, md.m[j])
-			lo, cc = bits.Add64(lo, t[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			t[j-1], c = lo, hi+cc
-		}
-		t[4-1], cc = bits.Add64(t[4], c, 0)
-		t[4] = t[4+1] + cc
+	if md.c != 0 {
+		md.mulSpecial(z, x, y)
+		return
 	}
-	md.reduceOnce(z, (*fe4)(t[:4]), t[4])
+	var yi uint64
+	var t0, t1, t2, t3, t4, t5, c, hi, lo, cc, u uint64
+	minv := md.minv
+	// word 0 of y
+	yi = y[0]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t4, cc = bits.Add64(t4, c, 0)
+	t5 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t3, cc = bits.Add64(t4, c, 0)
+	t4 = t5 + cc
+	// word 1 of y
+	yi = y[1]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t4, cc = bits.Add64(t4, c, 0)
+	t5 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t3, cc = bits.Add64(t4, c, 0)
+	t4 = t5 + cc
+	// word 2 of y
+	yi = y[2]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t4, cc = bits.Add64(t4, c, 0)
+	t5 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t3, cc = bits.Add64(t4, c, 0)
+	t4 = t5 + cc
+	// word 3 of y
+	yi = y[3]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t4, cc = bits.Add64(t4, c, 0)
+	t5 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	t3, cc = bits.Add64(t4, c, 0)
+	t4 = t5 + cc
+	r := fe4{t0, t1, t2, t3}
+	md.reduceOnce(z, &r, t4)
+
+}
+
+// mulSpecial sets z = x·y mod m for m = 2^256 - c, any x, y < 2^256; the result is < m.
+func (md *mod4) mulSpecial(z, x, y *fe4) {
+	var t0, t1, t2, t3, t4, t5, t6, t7, carry, hi, lo, cc uint64
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[0])
+	t0, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[0])
+	t1, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[0])
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[0])
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t4 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[1])
+	lo, cc = bits.Add64(lo, t1, 0)
+	hi += cc
+	t1, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[1])
+	lo, cc = bits.Add64(lo, t2, 0)
+	hi += cc
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[1])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[1])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t5 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[2])
+	lo, cc = bits.Add64(lo, t2, 0)
+	hi += cc
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[2])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[2])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[2])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t6 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[3])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[3])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[3])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[3])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t7 = carry
+	c := md.c
+	carry = 0
+	hi, lo = bits.Mul64(t4, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t0, cc = bits.Add64(t0, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t5, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t6, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t7, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	carry = hi + cc
+	// carry < 2^33: fold it once more; a carry out of that leaves t tiny, so adding c cannot carry
+	t0, cc = bits.Add64(t0, carry*c, 0)
+	t1, cc = bits.Add64(t1, 0, cc)
+	t2, cc = bits.Add64(t2, 0, cc)
+	t3, cc = bits.Add64(t3, 0, cc)
+	t0 += c & -cc
+	// t < 2^(64n); subtract m if t >= m, i.e. if t + c carries
+	var r fe4
+	r[0], cc = bits.Add64(t0, c, 0)
+	r[1], cc = bits.Add64(t1, 0, cc)
+	r[2], cc = bits.Add64(t2, 0, cc)
+	r[3], cc = bits.Add64(t3, 0, cc)
+	mask := -cc
+	z[0] = t0&^mask | r[0]&mask
+	z[1] = t1&^mask | r[1]&mask
+	z[2] = t2&^mask | r[2]&mask
+	z[3] = t3&^mask | r[3]&mask
+
 }
 
 // reduceOnce sets z = (top·R + t) - m if that is not negative, else top·R + t, for top·R + t < 2m.
@@ -238,7 +527,8 @@ const windows4 = 4*16 + 1
 type curve4 struct {
 	p, q  mod4
 	a, b  fe4
-	b3    fe4 // 3b, for the complete formulas
+	b3    fe4  // 3b, for the complete formulas
+	am3   bool // a = -3: the cheaper formulas apply
 	g     affine4
 	id    point4 // the identity (0:1:0)
 	once  sync.Once
@@ -255,6 +545,7 @@ func newCurve4(d *domain) *curve4 {
 	c.a, c.b = mont(d.A), mont(d.B)
 	c.b3 = mont(new(big.Int).Mul(d.B, big.NewInt(3)))
 	c.g = affine4{mont(d.X), mont(d.Y)}
+	c.am3 = new(big.Int).Sub(d.P, d.A).Cmp(big.NewInt(3)) == 0
 	c.id.y = c.p.one
 	return c
 }
@@ -263,6 +554,10 @@ func newCurve4(d *domain) *curve4 {
 // formulas have no exceptional case except P1 - P2 of order 2, which cannot happen inside the
 // prime-order subgroup that every key, nonce and signature point lives in.
 func (c *curve4) add(r, p1, p2 *point4) {
+	if c.am3 {
+		c.addM3(r, p1, p2)
+		return
+	}
 	f := &c.p
 	var t0, t1, t2, t3, t4, t5, x3, y3, z3 fe4
 	f.mul(&t0, &p1.x, &p2.x)
@@ -310,6 +605,10 @@ func (c *curve4) add(r, p1, p2 *point4) {
 
 // addMixed sets r = p1 + p2 for an affine p2: Renes–Costello–Batina 2016, Algorithm 2.
 func (c *curve4) addMixed(r, p1 *point4, p2 *affine4) {
+	if c.am3 {
+		c.addMixedM3(r, p1, p2)
+		return
+	}
 	f := &c.p
 	var t0, t1, t2, t3, t4, t5, x3, y3, z3 fe4
 	f.mul(&t0, &p1.x, &p2.x)
@@ -350,6 +649,10 @@ func (c *curve4) addMixed(r, p1 *point4, p2 *affine4) {
 
 // double sets r = 2·p: Renes–Costello–Batina 2016, Algorithm 3 (complete doubling, any a).
 func (c *curve4) double(r, p *point4) {
+	if c.am3 {
+		c.doubleM3(r, p)
+		return
+	}
 	f := &c.p
 	var t0, t1, t2, t3, x3, y3, z3 fe4
 	f.sqr(&t0, &p.x)
@@ -381,6 +684,123 @@ func (c *curve4) double(r, p *point4) {
 	f.mul(&t0, &t2, &t3)
 	f.sub(&x3, &x3, &t0)
 	f.mul(&z3, &t2, &t1)
+	f.add(&z3, &z3, &z3)
+	f.add(&z3, &z3, &z3)
+	r.x, r.y, r.z = x3, y3, z3
+}
+
+// addM3 is add for a = -3: Renes–Costello–Batina 2016, Algorithm 4.
+func (c *curve4) addM3(r, p1, p2 *point4) {
+	f := &c.p
+	var t0, t1, t2, t3, t4, x3, y3 fe4
+	f.mul(&t0, &p1.x, &p2.x)
+	f.mul(&t1, &p1.y, &p2.y)
+	f.mul(&t2, &p1.z, &p2.z)
+	f.add(&t3, &p1.x, &p1.y)
+	f.add(&t4, &p2.x, &p2.y)
+	f.mul(&t3, &t3, &t4)
+	f.add(&t4, &t0, &t1)
+	f.sub(&t3, &t3, &t4)
+	f.add(&t4, &p1.y, &p1.z)
+	f.add(&x3, &p2.y, &p2.z)
+	f.mul(&t4, &t4, &x3)
+	f.add(&x3, &t1, &t2)
+	f.sub(&t4, &t4, &x3)
+	f.add(&x3, &p1.x, &p1.z)
+	f.add(&y3, &p2.x, &p2.z)
+	f.mul(&x3, &x3, &y3)
+	f.add(&y3, &t0, &t2)
+	f.sub(&y3, &x3, &y3)
+	c.finishM3(r, &t0, &t1, &t2, &t3, &t4, &y3)
+}
+
+// addMixedM3 is addMixed for a = -3: Algorithm 5 (Algorithm 4 with Z2 = 1).
+func (c *curve4) addMixedM3(r, p1 *point4, p2 *affine4) {
+	f := &c.p
+	var t0, t1, t3, t4, y3 fe4
+	f.mul(&t0, &p1.x, &p2.x)
+	f.mul(&t1, &p1.y, &p2.y)
+	t2 := p1.z
+	f.add(&t3, &p1.x, &p1.y)
+	f.add(&t4, &p2.x, &p2.y)
+	f.mul(&t3, &t3, &t4)
+	f.add(&t4, &t0, &t1)
+	f.sub(&t3, &t3, &t4)
+	f.mul(&t4, &p2.y, &p1.z)
+	f.add(&t4, &t4, &p1.y)
+	f.mul(&y3, &p2.x, &p1.z)
+	f.add(&y3, &y3, &p1.x)
+	c.finishM3(r, &t0, &t1, &t2, &t3, &t4, &y3)
+}
+
+// finishM3 is the common tail of Algorithms 4 and 5 (from their step 19 and 13).
+func (c *curve4) finishM3(r *point4, t0, t1, t2, t3, t4, y3 *fe4) {
+	f := &c.p
+	var x3, z3 fe4
+	f.mul(&z3, &c.b, t2)
+	f.sub(&x3, y3, &z3)
+	f.add(&z3, &x3, &x3)
+	f.add(&x3, &x3, &z3)
+	f.sub(&z3, t1, &x3)
+	f.add(&x3, t1, &x3)
+	f.mul(y3, &c.b, y3)
+	f.add(t1, t2, t2)
+	f.add(t2, t1, t2)
+	f.sub(y3, y3, t2)
+	f.sub(y3, y3, t0)
+	f.add(t1, y3, y3)
+	f.add(y3, t1, y3)
+	f.add(t1, t0, t0)
+	f.add(t0, t1, t0)
+	f.sub(t0, t0, t2)
+	f.mul(t1, t4, y3)
+	f.mul(t2, t0, y3)
+	f.mul(y3, &x3, &z3)
+	f.add(y3, y3, t2)
+	f.mul(&x3, t3, &x3)
+	f.sub(&x3, &x3, t1)
+	f.mul(&z3, t4, &z3)
+	f.mul(t1, t3, t0)
+	f.add(&z3, &z3, t1)
+	r.x, r.y, r.z = x3, *y3, z3
+}
+
+// doubleM3 is double for a = -3: Algorithm 6.
+func (c *curve4) doubleM3(r, p *point4) {
+	f := &c.p
+	var t0, t1, t2, t3, x3, y3, z3 fe4
+	f.sqr(&t0, &p.x)
+	f.sqr(&t1, &p.y)
+	f.sqr(&t2, &p.z)
+	f.mul(&t3, &p.x, &p.y)
+	f.add(&t3, &t3, &t3)
+	f.mul(&z3, &p.x, &p.z)
+	f.add(&z3, &z3, &z3)
+	f.mul(&y3, &c.b, &t2)
+	f.sub(&y3, &y3, &z3)
+	f.add(&x3, &y3, &y3)
+	f.add(&y3, &x3, &y3)
+	f.sub(&x3, &t1, &y3)
+	f.add(&y3, &t1, &y3)
+	f.mul(&y3, &x3, &y3)
+	f.mul(&x3, &x3, &t3)
+	f.add(&t3, &t2, &t2)
+	f.add(&t2, &t2, &t3)
+	f.mul(&z3, &c.b, &z3)
+	f.sub(&z3, &z3, &t2)
+	f.sub(&z3, &z3, &t0)
+	f.add(&t3, &z3, &z3)
+	f.add(&z3, &z3, &t3)
+	f.add(&t3, &t0, &t0)
+	f.add(&t0, &t3, &t0)
+	f.sub(&t0, &t0, &t2)
+	f.mul(&t0, &t0, &z3)
+	f.add(&y3, &y3, &t0)
+	f.mul(&t0, &p.y, &p.z)
+	f.add(&t0, &t0, &t0)
+	f.mul(&z3, &t0, &z3)
+	f.sub(&x3, &x3, &z3)
+	f.mul(&z3, &t0, &t1)
 	f.add(&z3, &z3, &z3)
 	f.add(&z3, &z3, &z3)
 	r.x, r.y, r.z = x3, y3, z3

@@ -23,6 +23,10 @@ type mod8 struct {
 	r2   fe8    // R² mod m: converts into Montgomery form
 	r3   fe8    // R³ mod m: reduces the high half of a double-width value
 	exp  fe8    // m-2, plain: the Fermat inversion exponent (public)
+	// c is nonzero when m = 2^512 - c with c < 2^32 (tc26-256-A's p = 2^256 - 617, say). Such a
+	// modulus skips Montgomery form: mul is a plain product with a cheap fold, R is 1, and one, r2 and
+	// r3 are 1, 1 and 2^512 mod m, so the conversions below stay correct unchanged.
+	c uint64
 }
 
 func newMod8(m *big.Int) mod8 {
@@ -37,6 +41,12 @@ func newMod8(m *big.Int) mod8 {
 	md.r2 = fe8FromBig(new(big.Int).Exp(r, big.NewInt(2), m))
 	md.r3 = fe8FromBig(new(big.Int).Exp(r, big.NewInt(3), m))
 	md.exp = fe8FromBig(new(big.Int).Sub(m, big.NewInt(2)))
+	if c := new(big.Int).Sub(r, m); c.BitLen() <= 32 {
+		md.c = c.Uint64()
+		md.one = fe8{1}
+		md.r2 = md.one
+		md.r3 = fe8{md.c}
+	}
 	return md
 }
 
@@ -107,37 +117,1080 @@ func cmov8(z, x *fe8, c uint64) {
 	}
 }
 
-// mul sets z = x·y·R⁻¹ mod m (CIOS Montgomery multiplication). It needs x < R and y < m (or the
-// other way round); the result is < m.
+// mul sets z = x·y·R⁻¹ mod m (CIOS Montgomery multiplication; see c for the moduli that skip it). It
+// needs x < R and y < m (or the other way round); the result is < m.
 func (md *mod8) mul(z, x, y *fe8) {
-	var t [8 + 2]uint64
-	for i := range 8 {
-		yi := y[i]
-		var c, cc, hi, lo uint64
-		for j := range 8 {
-			hi, lo = bits.Mul64(x[j], yi)
-			lo, cc = bits.Add64(lo, t[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			t[j], c = lo, hi+cc
-		}
-		t[8], cc = bits.Add64(t[8], c, 0)
-		t[8+1] = cc
-		u := t[0] * md.minv
-		hi, lo = bits.Mul64(u, md.m[0])
-		_, cc = bits.Add64(lo, t[0], 0)
-		c = hi + cc
-		for j := 1; j < 8; j++ {
-			hi, lo = bits.Mul64(u, md.m[j])
-			lo, cc = bits.Add64(lo, t[j], 0)
-			hi += cc
-			lo, cc = bits.Add64(lo, c, 0)
-			t[j-1], c = lo, hi+cc
-		}
-		t[8-1], cc = bits.Add64(t[8], c, 0)
-		t[8] = t[8+1] + cc
+	if md.c != 0 {
+		md.mulSpecial(z, x, y)
+		return
 	}
-	md.reduceOnce(z, (*fe8)(t[:8]), t[8])
+	var yi uint64
+	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, c, hi, lo, cc, u uint64
+	minv := md.minv
+	// word 0 of y
+	yi = y[0]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 1 of y
+	yi = y[1]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 2 of y
+	yi = y[2]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 3 of y
+	yi = y[3]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 4 of y
+	yi = y[4]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 5 of y
+	yi = y[5]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 6 of y
+	yi = y[6]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	// word 7 of y
+	yi = y[7]
+	hi, lo = bits.Mul64(x[0], yi)
+	t0, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[1], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[2], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[3], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[4], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[5], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[6], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(x[7], yi)
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t8, cc = bits.Add64(t8, c, 0)
+	t9 = cc
+	u = t0 * minv
+	hi, lo = bits.Mul64(u, md.m[0])
+	_, cc = bits.Add64(t0, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[1])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t0, cc = bits.Add64(t1, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[2])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t1, cc = bits.Add64(t2, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[3])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t2, cc = bits.Add64(t3, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[4])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t3, cc = bits.Add64(t4, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[5])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t4, cc = bits.Add64(t5, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[6])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t5, cc = bits.Add64(t6, lo, 0)
+	c = hi + cc
+	hi, lo = bits.Mul64(u, md.m[7])
+	lo, cc = bits.Add64(lo, c, 0)
+	hi += cc
+	t6, cc = bits.Add64(t7, lo, 0)
+	c = hi + cc
+	t7, cc = bits.Add64(t8, c, 0)
+	t8 = t9 + cc
+	r := fe8{t0, t1, t2, t3, t4, t5, t6, t7}
+	md.reduceOnce(z, &r, t8)
+
+}
+
+// mulSpecial sets z = x·y mod m for m = 2^512 - c, any x, y < 2^512; the result is < m.
+func (md *mod8) mulSpecial(z, x, y *fe8) {
+	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, carry, hi, lo, cc uint64
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[0])
+	t0, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[0])
+	t1, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[0])
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[0])
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[0])
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[0])
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[0])
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[0])
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t8 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[1])
+	lo, cc = bits.Add64(lo, t1, 0)
+	hi += cc
+	t1, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[1])
+	lo, cc = bits.Add64(lo, t2, 0)
+	hi += cc
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[1])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[1])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[1])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[1])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[1])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[1])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t9 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[2])
+	lo, cc = bits.Add64(lo, t2, 0)
+	hi += cc
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[2])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[2])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[2])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[2])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[2])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[2])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[2])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t10 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[3])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[3])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[3])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[3])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[3])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[3])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[3])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[3])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t11 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[4])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[4])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[4])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[4])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[4])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[4])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[4])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[4])
+	lo, cc = bits.Add64(lo, t11, 0)
+	hi += cc
+	t11, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t12 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[5])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[5])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[5])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[5])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[5])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[5])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[5])
+	lo, cc = bits.Add64(lo, t11, 0)
+	hi += cc
+	t11, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[5])
+	lo, cc = bits.Add64(lo, t12, 0)
+	hi += cc
+	t12, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t13 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[6])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[6])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[6])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[6])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[6])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[6])
+	lo, cc = bits.Add64(lo, t11, 0)
+	hi += cc
+	t11, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[6])
+	lo, cc = bits.Add64(lo, t12, 0)
+	hi += cc
+	t12, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[6])
+	lo, cc = bits.Add64(lo, t13, 0)
+	hi += cc
+	t13, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t14 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[0], y[7])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], y[7])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], y[7])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], y[7])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], y[7])
+	lo, cc = bits.Add64(lo, t11, 0)
+	hi += cc
+	t11, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], y[7])
+	lo, cc = bits.Add64(lo, t12, 0)
+	hi += cc
+	t12, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[6], y[7])
+	lo, cc = bits.Add64(lo, t13, 0)
+	hi += cc
+	t13, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[7], y[7])
+	lo, cc = bits.Add64(lo, t14, 0)
+	hi += cc
+	t14, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t15 = carry
+	c := md.c
+	carry = 0
+	hi, lo = bits.Mul64(t8, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t0, cc = bits.Add64(t0, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t9, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t10, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t11, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t12, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t13, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t14, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t15, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	carry = hi + cc
+	// carry < 2^33: fold it once more; a carry out of that leaves t tiny, so adding c cannot carry
+	t0, cc = bits.Add64(t0, carry*c, 0)
+	t1, cc = bits.Add64(t1, 0, cc)
+	t2, cc = bits.Add64(t2, 0, cc)
+	t3, cc = bits.Add64(t3, 0, cc)
+	t4, cc = bits.Add64(t4, 0, cc)
+	t5, cc = bits.Add64(t5, 0, cc)
+	t6, cc = bits.Add64(t6, 0, cc)
+	t7, cc = bits.Add64(t7, 0, cc)
+	t0 += c & -cc
+	// t < 2^(64n); subtract m if t >= m, i.e. if t + c carries
+	var r fe8
+	r[0], cc = bits.Add64(t0, c, 0)
+	r[1], cc = bits.Add64(t1, 0, cc)
+	r[2], cc = bits.Add64(t2, 0, cc)
+	r[3], cc = bits.Add64(t3, 0, cc)
+	r[4], cc = bits.Add64(t4, 0, cc)
+	r[5], cc = bits.Add64(t5, 0, cc)
+	r[6], cc = bits.Add64(t6, 0, cc)
+	r[7], cc = bits.Add64(t7, 0, cc)
+	mask := -cc
+	z[0] = t0&^mask | r[0]&mask
+	z[1] = t1&^mask | r[1]&mask
+	z[2] = t2&^mask | r[2]&mask
+	z[3] = t3&^mask | r[3]&mask
+	z[4] = t4&^mask | r[4]&mask
+	z[5] = t5&^mask | r[5]&mask
+	z[6] = t6&^mask | r[6]&mask
+	z[7] = t7&^mask | r[7]&mask
+
 }
 
 // reduceOnce sets z = (top·R + t) - m if that is not negative, else top·R + t, for top·R + t < 2m.
@@ -238,7 +1291,8 @@ const windows8 = 8*16 + 1
 type curve8 struct {
 	p, q  mod8
 	a, b  fe8
-	b3    fe8 // 3b, for the complete formulas
+	b3    fe8  // 3b, for the complete formulas
+	am3   bool // a = -3: the cheaper formulas apply
 	g     affine8
 	id    point8 // the identity (0:1:0)
 	once  sync.Once
@@ -255,6 +1309,7 @@ func newCurve8(d *domain) *curve8 {
 	c.a, c.b = mont(d.A), mont(d.B)
 	c.b3 = mont(new(big.Int).Mul(d.B, big.NewInt(3)))
 	c.g = affine8{mont(d.X), mont(d.Y)}
+	c.am3 = new(big.Int).Sub(d.P, d.A).Cmp(big.NewInt(3)) == 0
 	c.id.y = c.p.one
 	return c
 }
@@ -263,6 +1318,10 @@ func newCurve8(d *domain) *curve8 {
 // formulas have no exceptional case except P1 - P2 of order 2, which cannot happen inside the
 // prime-order subgroup that every key, nonce and signature point lives in.
 func (c *curve8) add(r, p1, p2 *point8) {
+	if c.am3 {
+		c.addM3(r, p1, p2)
+		return
+	}
 	f := &c.p
 	var t0, t1, t2, t3, t4, t5, x3, y3, z3 fe8
 	f.mul(&t0, &p1.x, &p2.x)
@@ -310,6 +1369,10 @@ func (c *curve8) add(r, p1, p2 *point8) {
 
 // addMixed sets r = p1 + p2 for an affine p2: Renes–Costello–Batina 2016, Algorithm 2.
 func (c *curve8) addMixed(r, p1 *point8, p2 *affine8) {
+	if c.am3 {
+		c.addMixedM3(r, p1, p2)
+		return
+	}
 	f := &c.p
 	var t0, t1, t2, t3, t4, t5, x3, y3, z3 fe8
 	f.mul(&t0, &p1.x, &p2.x)
@@ -350,6 +1413,10 @@ func (c *curve8) addMixed(r, p1 *point8, p2 *affine8) {
 
 // double sets r = 2·p: Renes–Costello–Batina 2016, Algorithm 3 (complete doubling, any a).
 func (c *curve8) double(r, p *point8) {
+	if c.am3 {
+		c.doubleM3(r, p)
+		return
+	}
 	f := &c.p
 	var t0, t1, t2, t3, x3, y3, z3 fe8
 	f.sqr(&t0, &p.x)
@@ -381,6 +1448,123 @@ func (c *curve8) double(r, p *point8) {
 	f.mul(&t0, &t2, &t3)
 	f.sub(&x3, &x3, &t0)
 	f.mul(&z3, &t2, &t1)
+	f.add(&z3, &z3, &z3)
+	f.add(&z3, &z3, &z3)
+	r.x, r.y, r.z = x3, y3, z3
+}
+
+// addM3 is add for a = -3: Renes–Costello–Batina 2016, Algorithm 4.
+func (c *curve8) addM3(r, p1, p2 *point8) {
+	f := &c.p
+	var t0, t1, t2, t3, t4, x3, y3 fe8
+	f.mul(&t0, &p1.x, &p2.x)
+	f.mul(&t1, &p1.y, &p2.y)
+	f.mul(&t2, &p1.z, &p2.z)
+	f.add(&t3, &p1.x, &p1.y)
+	f.add(&t4, &p2.x, &p2.y)
+	f.mul(&t3, &t3, &t4)
+	f.add(&t4, &t0, &t1)
+	f.sub(&t3, &t3, &t4)
+	f.add(&t4, &p1.y, &p1.z)
+	f.add(&x3, &p2.y, &p2.z)
+	f.mul(&t4, &t4, &x3)
+	f.add(&x3, &t1, &t2)
+	f.sub(&t4, &t4, &x3)
+	f.add(&x3, &p1.x, &p1.z)
+	f.add(&y3, &p2.x, &p2.z)
+	f.mul(&x3, &x3, &y3)
+	f.add(&y3, &t0, &t2)
+	f.sub(&y3, &x3, &y3)
+	c.finishM3(r, &t0, &t1, &t2, &t3, &t4, &y3)
+}
+
+// addMixedM3 is addMixed for a = -3: Algorithm 5 (Algorithm 4 with Z2 = 1).
+func (c *curve8) addMixedM3(r, p1 *point8, p2 *affine8) {
+	f := &c.p
+	var t0, t1, t3, t4, y3 fe8
+	f.mul(&t0, &p1.x, &p2.x)
+	f.mul(&t1, &p1.y, &p2.y)
+	t2 := p1.z
+	f.add(&t3, &p1.x, &p1.y)
+	f.add(&t4, &p2.x, &p2.y)
+	f.mul(&t3, &t3, &t4)
+	f.add(&t4, &t0, &t1)
+	f.sub(&t3, &t3, &t4)
+	f.mul(&t4, &p2.y, &p1.z)
+	f.add(&t4, &t4, &p1.y)
+	f.mul(&y3, &p2.x, &p1.z)
+	f.add(&y3, &y3, &p1.x)
+	c.finishM3(r, &t0, &t1, &t2, &t3, &t4, &y3)
+}
+
+// finishM3 is the common tail of Algorithms 4 and 5 (from their step 19 and 13).
+func (c *curve8) finishM3(r *point8, t0, t1, t2, t3, t4, y3 *fe8) {
+	f := &c.p
+	var x3, z3 fe8
+	f.mul(&z3, &c.b, t2)
+	f.sub(&x3, y3, &z3)
+	f.add(&z3, &x3, &x3)
+	f.add(&x3, &x3, &z3)
+	f.sub(&z3, t1, &x3)
+	f.add(&x3, t1, &x3)
+	f.mul(y3, &c.b, y3)
+	f.add(t1, t2, t2)
+	f.add(t2, t1, t2)
+	f.sub(y3, y3, t2)
+	f.sub(y3, y3, t0)
+	f.add(t1, y3, y3)
+	f.add(y3, t1, y3)
+	f.add(t1, t0, t0)
+	f.add(t0, t1, t0)
+	f.sub(t0, t0, t2)
+	f.mul(t1, t4, y3)
+	f.mul(t2, t0, y3)
+	f.mul(y3, &x3, &z3)
+	f.add(y3, y3, t2)
+	f.mul(&x3, t3, &x3)
+	f.sub(&x3, &x3, t1)
+	f.mul(&z3, t4, &z3)
+	f.mul(t1, t3, t0)
+	f.add(&z3, &z3, t1)
+	r.x, r.y, r.z = x3, *y3, z3
+}
+
+// doubleM3 is double for a = -3: Algorithm 6.
+func (c *curve8) doubleM3(r, p *point8) {
+	f := &c.p
+	var t0, t1, t2, t3, x3, y3, z3 fe8
+	f.sqr(&t0, &p.x)
+	f.sqr(&t1, &p.y)
+	f.sqr(&t2, &p.z)
+	f.mul(&t3, &p.x, &p.y)
+	f.add(&t3, &t3, &t3)
+	f.mul(&z3, &p.x, &p.z)
+	f.add(&z3, &z3, &z3)
+	f.mul(&y3, &c.b, &t2)
+	f.sub(&y3, &y3, &z3)
+	f.add(&x3, &y3, &y3)
+	f.add(&y3, &x3, &y3)
+	f.sub(&x3, &t1, &y3)
+	f.add(&y3, &t1, &y3)
+	f.mul(&y3, &x3, &y3)
+	f.mul(&x3, &x3, &t3)
+	f.add(&t3, &t2, &t2)
+	f.add(&t2, &t2, &t3)
+	f.mul(&z3, &c.b, &z3)
+	f.sub(&z3, &z3, &t2)
+	f.sub(&z3, &z3, &t0)
+	f.add(&t3, &z3, &z3)
+	f.add(&z3, &z3, &t3)
+	f.add(&t3, &t0, &t0)
+	f.add(&t0, &t3, &t0)
+	f.sub(&t0, &t0, &t2)
+	f.mul(&t0, &t0, &z3)
+	f.add(&y3, &y3, &t0)
+	f.mul(&t0, &p.y, &p.z)
+	f.add(&t0, &t0, &t0)
+	f.mul(&z3, &t0, &z3)
+	f.sub(&x3, &x3, &z3)
+	f.mul(&z3, &t0, &t1)
 	f.add(&z3, &z3, &z3)
 	f.add(&z3, &z3, &z3)
 	r.x, r.y, r.z = x3, y3, z3

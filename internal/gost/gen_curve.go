@@ -11,6 +11,7 @@ import (
 	"go/format"
 	"log"
 	"os"
+	"strings"
 	"text/template"
 )
 
@@ -22,7 +23,8 @@ func main() {
 		tmpl := template.Must(template.ParseFiles(f.tmpl))
 		for _, n := range []int{4, 8} {
 			var b bytes.Buffer
-			if err := tmpl.Execute(&b, map[string]int{"N": n, "Bits": 64 * n, "Size": 8 * n}); err != nil {
+			data := map[string]any{"N": n, "Bits": 64 * n, "Size": 8 * n, "MulBody": mulBody(n), "MulSpecialBody": mulSpecialBody(n)}
+			if err := tmpl.Execute(&b, data); err != nil {
 				log.Fatal(err)
 			}
 			src, err := format.Source(b.Bytes())
@@ -34,4 +36,105 @@ func main() {
 			}
 		}
 	}
+}
+
+// mulBody is the Montgomery multiplication (CIOS) unrolled for n limbs, with the running sum in local
+// variables t0..t(n+1) so that it lives in registers rather than in an array.
+func mulBody(n int) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var ts []string
+	for i := range n + 2 {
+		ts = append(ts, fmt.Sprintf("t%d", i))
+	}
+	w("var %s, c, hi, lo, cc, u uint64", strings.Join(ts, ", "))
+	w("minv := md.minv")
+	for i := range n {
+		w("// word %d of y", i)
+		w("yi = y[%d]", i)
+		w("hi, lo = bits.Mul64(x[0], yi)")
+		w("t0, cc = bits.Add64(t0, lo, 0)")
+		w("c = hi + cc")
+		for j := 1; j < n; j++ {
+			w("hi, lo = bits.Mul64(x[%d], yi)", j)
+			w("lo, cc = bits.Add64(lo, c, 0)")
+			w("hi += cc")
+			w("t%d, cc = bits.Add64(t%d, lo, 0)", j, j)
+			w("c = hi + cc")
+		}
+		w("t%d, cc = bits.Add64(t%d, c, 0)", n, n)
+		w("t%d = cc", n+1)
+		w("u = t0 * minv")
+		w("hi, lo = bits.Mul64(u, md.m[0])")
+		w("_, cc = bits.Add64(t0, lo, 0)")
+		w("c = hi + cc")
+		for j := 1; j < n; j++ {
+			w("hi, lo = bits.Mul64(u, md.m[%d])", j)
+			w("lo, cc = bits.Add64(lo, c, 0)")
+			w("hi += cc")
+			w("t%d, cc = bits.Add64(t%d, lo, 0)", j-1, j)
+			w("c = hi + cc")
+		}
+		w("t%d, cc = bits.Add64(t%d, c, 0)", n-1, n)
+		w("t%d = t%d + cc", n, n+1)
+	}
+	w("r := fe%d{%s}", n, strings.Join(ts[:n], ", "))
+	w("md.reduceOnce(z, &r, t%d)", n)
+	return b.String()
+}
+
+// mulSpecialBody is z = x·y mod m for m = 2^(64n) - c, c < 2^32: the schoolbook product in locals
+// t0..t(2n-1), then the high half folded in twice as hi·c (2^(64n) ≡ c), then one conditional
+// subtraction of m, all without branches.
+func mulSpecialBody(n int) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var ts []string
+	for i := range 2 * n {
+		ts = append(ts, fmt.Sprintf("t%d", i))
+	}
+	w("var %s, carry, hi, lo, cc uint64", strings.Join(ts, ", "))
+	for i := range n {
+		w("carry = 0")
+		for j := range n {
+			if i == 0 {
+				w("hi, lo = bits.Mul64(x[%d], y[0])", j)
+				w("t%d, cc = bits.Add64(lo, carry, 0)", j)
+				w("carry = hi + cc")
+				continue
+			}
+			w("hi, lo = bits.Mul64(x[%d], y[%d])", j, i)
+			w("lo, cc = bits.Add64(lo, t%d, 0)", i+j)
+			w("hi += cc")
+			w("t%d, cc = bits.Add64(lo, carry, 0)", i+j)
+			w("carry = hi + cc")
+		}
+		w("t%d = carry", i+n)
+	}
+	w("c := md.c")
+	w("carry = 0")
+	for j := range n {
+		w("hi, lo = bits.Mul64(t%d, c)", n+j)
+		w("lo, cc = bits.Add64(lo, carry, 0)")
+		w("hi += cc")
+		w("t%d, cc = bits.Add64(t%d, lo, 0)", j, j)
+		w("carry = hi + cc")
+	}
+	w("// carry < 2^33: fold it once more; a carry out of that leaves t tiny, so adding c cannot carry")
+	w("t0, cc = bits.Add64(t0, carry*c, 0)")
+	for j := 1; j < n; j++ {
+		w("t%d, cc = bits.Add64(t%d, 0, cc)", j, j)
+	}
+	w("t0 += c & -cc")
+	w("// t < 2^(64n); subtract m if t >= m, i.e. if t + c carries")
+	w("var r fe%d", n)
+	w("r[0], cc = bits.Add64(t0, c, 0)")
+	for j := 1; j < n; j++ {
+		w("r[%d], cc = bits.Add64(t%d, 0, cc)", j, j)
+	}
+	w("mask := -cc")
+	for j := range n {
+		w("z[%d] = t%d&^mask | r[%d]&mask", j, j, j)
+	}
+	return b.String()
 }
