@@ -1297,6 +1297,7 @@ type curve8 struct {
 	id    point8 // the identity (0:1:0)
 	once  sync.Once
 	table *[windows8][8]affine8 // see baseTable
+	ed    *edwards8             // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve8(d *domain) *curve8 {
@@ -1311,6 +1312,9 @@ func newCurve8(d *domain) *curve8 {
 	c.g = affine8{mont(d.X), mont(d.Y)}
 	c.am3 = new(big.Int).Sub(d.P, d.A).Cmp(big.NewInt(3)) == 0
 	c.id.y = c.p.one
+	if d.D != nil {
+		c.ed = newEdwards8(c, d)
+	}
 	return c
 }
 
@@ -1667,6 +1671,10 @@ func (c *curve8) lookup(out *affine8, row *[8]affine8, digit int8) {
 // baseMult sets r = k·G for a plain k < R in constant time: one mixed addition per signed radix-16
 // digit, every table row scanned in full, additions of a zero digit computed and discarded.
 func (c *curve8) baseMult(r *point8, k *fe8) {
+	if c.ed != nil {
+		c.ed.baseMult(r, k)
+		return
+	}
 	table := c.baseTable()
 	var d [windows8]int8
 	recode8(&d, k)
@@ -1712,6 +1720,10 @@ func (c *curve8) scalarMultVartime(r *point8, k *fe8, p *point8) {
 // doubleMultVartime sets r = k1·G + k2·p (Straus, both scalars plain < R, signed radix-16 digits,
 // G's multiples from the comb's first row). Variable-time: verification only.
 func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
+	if c.ed != nil {
+		c.ed.doubleMultVartime(r, k1, k2, p)
+		return
+	}
 	g := &c.baseTable()[0]
 	var table [8]point8
 	table[0] = *p
@@ -1822,11 +1834,25 @@ func (c *curve8) verify(xy, digest, sig []byte) bool {
 	if isZero8(&sum.z) == 1 {
 		return false
 	}
-	var x, y fe8
-	c.toAffine(&x, &y, &sum)
-	c.q.toMont(&x, &x)
-	c.q.fromMont(&x, &x)
-	return equal8(&x, &r) == 1
+	// r = x mod q for x = X/Z < p: rather than inverting Z, try each x = r + j·q below p against
+	// x·Z = X (one or two candidates).
+	cand := r
+	for less8(&cand, &c.p.m) == 1 {
+		var m fe8
+		c.p.toMont(&m, &cand)
+		c.p.mul(&m, &m, &sum.z)
+		if equal8(&m, &sum.x) == 1 {
+			return true
+		}
+		var carry uint64
+		for i := range 8 {
+			cand[i], carry = bits.Add64(cand[i], c.q.m[i], carry)
+		}
+		if carry != 0 {
+			break
+		}
+	}
+	return false
 }
 
 // checkPoint validates a public key given as big-endian x || y: both coordinates below p, the point
@@ -1881,4 +1907,263 @@ func (c *curve8) reduceNonce(out, wide []byte) {
 	c.q.fromMont(&k, &k)
 	k[0] |= isZero8(&k)
 	k.putBytes(out)
+}
+
+// edwards8 is the twisted Edwards form u² + v² = 1 + d·u²·v² (e = 1) of a cofactor-4 set
+// (R 1323565.1.024-2019 defines tc26-256-A and tc26-512-C this way). With e a square and d not, its
+// addition law is complete on the whole curve, and it costs about half the Weierstrass formulas for
+// an arbitrary a, so key generation, signing and verification run on it; points cross over with the
+// birational map x = s(1+v)/(1-v) + t, y = x-t / u (s = (1-d)/4, t = (1+d)/6).
+type edwards8 struct {
+	w       *curve8
+	d, s, t fe8
+	g       edAffine8
+	once    sync.Once
+	table   *[windows8][8]edAffine8
+}
+
+// edPoint8 is an Edwards point in extended coordinates (X:Y:T:Z): u = X/Z, v = Y/Z, T = X·Y/Z.
+// The identity is (0:1:0:1).
+type edPoint8 struct{ x, y, t, z fe8 }
+
+// edAffine8 is a finite Edwards point (u, v) with d·u·v precomputed.
+type edAffine8 struct{ u, v, duv fe8 }
+
+func newEdwards8(c *curve8, d *domain) *edwards8 {
+	p := d.P
+	inv := func(x *big.Int) *big.Int { return new(big.Int).ModInverse(new(big.Int).Mod(x, p), p) }
+	s := new(big.Int).Mul(new(big.Int).Sub(big.NewInt(1), d.D), inv(big.NewInt(4)))
+	t := new(big.Int).Mul(new(big.Int).Add(big.NewInt(1), d.D), inv(big.NewInt(6)))
+	xt := new(big.Int).Sub(d.X, t)
+	u := new(big.Int).Mul(xt, inv(d.Y))
+	v := new(big.Int).Mul(new(big.Int).Sub(xt, s), inv(new(big.Int).Add(xt, s)))
+	mont := func(x *big.Int) fe8 {
+		z := fe8FromBig(new(big.Int).Mod(x, p))
+		c.p.toMont(&z, &z)
+		return z
+	}
+	e := &edwards8{w: c, d: mont(d.D), s: mont(s), t: mont(t)}
+	e.g.u, e.g.v = mont(u), mont(v)
+	duv := new(big.Int).Mul(d.D, u)
+	e.g.duv = mont(duv.Mul(duv, v))
+	return e
+}
+
+// add sets r = p1 + p2 (add-2008-hwcd with a = 1: 9M + 1M for d).
+func (e *edwards8) add(r, p1, p2 *edPoint8) {
+	f := &e.w.p
+	var a, b, cc, dd, ee, ff, gg, hh, t fe8
+	f.mul(&a, &p1.x, &p2.x)
+	f.mul(&b, &p1.y, &p2.y)
+	f.mul(&cc, &p1.t, &p2.t)
+	f.mul(&cc, &cc, &e.d)
+	f.mul(&dd, &p1.z, &p2.z)
+	f.add(&ee, &p1.x, &p1.y)
+	f.add(&t, &p2.x, &p2.y)
+	f.mul(&ee, &ee, &t)
+	f.sub(&ee, &ee, &a)
+	f.sub(&ee, &ee, &b)
+	f.sub(&ff, &dd, &cc)
+	f.add(&gg, &dd, &cc)
+	f.sub(&hh, &b, &a)
+	f.mul(&r.x, &ee, &ff)
+	f.mul(&r.y, &gg, &hh)
+	f.mul(&r.t, &ee, &hh)
+	f.mul(&r.z, &ff, &gg)
+}
+
+// addAffine sets r = p1 + p2 for an affine p2 (8M).
+func (e *edwards8) addAffine(r, p1 *edPoint8, p2 *edAffine8) {
+	f := &e.w.p
+	var a, b, cc, ee, ff, gg, hh, t fe8
+	f.mul(&a, &p1.x, &p2.u)
+	f.mul(&b, &p1.y, &p2.v)
+	f.mul(&cc, &p1.t, &p2.duv)
+	f.add(&ee, &p1.x, &p1.y)
+	f.add(&t, &p2.u, &p2.v)
+	f.mul(&ee, &ee, &t)
+	f.sub(&ee, &ee, &a)
+	f.sub(&ee, &ee, &b)
+	f.sub(&ff, &p1.z, &cc)
+	f.add(&gg, &p1.z, &cc)
+	f.sub(&hh, &b, &a)
+	f.mul(&r.x, &ee, &ff)
+	f.mul(&r.y, &gg, &hh)
+	f.mul(&r.t, &ee, &hh)
+	f.mul(&r.z, &ff, &gg)
+}
+
+// double sets r = 2·p (dbl-2008-hwcd with a = 1: 4M + 4S).
+func (e *edwards8) double(r, p *edPoint8) {
+	f := &e.w.p
+	var a, b, cc, ee, ff, gg, hh fe8
+	f.sqr(&a, &p.x)
+	f.sqr(&b, &p.y)
+	f.sqr(&cc, &p.z)
+	f.add(&cc, &cc, &cc)
+	f.add(&ee, &p.x, &p.y)
+	f.sqr(&ee, &ee)
+	f.sub(&ee, &ee, &a)
+	f.sub(&ee, &ee, &b)
+	f.add(&gg, &a, &b)
+	f.sub(&ff, &gg, &cc)
+	f.sub(&hh, &a, &b)
+	f.mul(&r.x, &ee, &ff)
+	f.mul(&r.y, &gg, &hh)
+	f.mul(&r.t, &ee, &hh)
+	f.mul(&r.z, &ff, &gg)
+}
+
+// neg sets r = -p.
+func (e *edwards8) neg(r, p *edPoint8) {
+	r.y, r.z = p.y, p.z
+	e.w.p.neg(&r.x, &p.x)
+	e.w.p.neg(&r.t, &p.t)
+}
+
+// toWeierstrass sets r to p on the Weierstrass curve, projectively: with D = (Z-Y)·X,
+// x = (s(Z+Y) + t(Z-Y))·X / D and y = s(Z+Y)·Z / D. The identity (X = 0, Y = Z) maps to (0 : 2sZ² : 0).
+func (e *edwards8) toWeierstrass(r *point8, p *edPoint8) {
+	f := &e.w.p
+	var zpy, zmy, a fe8
+	f.add(&zpy, &p.z, &p.y)
+	f.sub(&zmy, &p.z, &p.y)
+	f.mul(&zpy, &zpy, &e.s)
+	f.mul(&a, &zmy, &e.t)
+	f.add(&a, &a, &zpy)
+	f.mul(&r.x, &a, &p.x)
+	f.mul(&r.y, &zpy, &p.z)
+	f.mul(&r.z, &zmy, &p.x)
+}
+
+// fromWeierstrass sets r to the finite point p of the prime-order subgroup (public input) on the
+// Edwards curve: with A = X - tZ, u = A/Y and v = (A - sZ)/(A + sZ), so (A·(A+sZ) : (A-sZ)·Y :
+// A·(A-sZ) : Y·(A+sZ)).
+func (e *edwards8) fromWeierstrass(r *edPoint8, p *point8) {
+	f := &e.w.p
+	var a, sz, am, ap fe8
+	f.mul(&a, &e.t, &p.z)
+	f.sub(&a, &p.x, &a)
+	f.mul(&sz, &e.s, &p.z)
+	f.sub(&am, &a, &sz)
+	f.add(&ap, &a, &sz)
+	f.mul(&r.x, &a, &ap)
+	f.mul(&r.y, &am, &p.y)
+	f.mul(&r.t, &a, &am)
+	f.mul(&r.z, &p.y, &ap)
+}
+
+// baseTable returns the comb of the Edwards base point, as curve8.baseTable.
+func (e *edwards8) baseTable() *[windows8][8]edAffine8 {
+	e.once.Do(func() {
+		f := &e.w.p
+		table := new([windows8][8]edAffine8)
+		var base edPoint8
+		base.x, base.y, base.z = e.g.u, e.g.v, f.one
+		f.mul(&base.t, &e.g.u, &e.g.v)
+		var row [8]edPoint8
+		for i := range table {
+			row[0] = base
+			e.double(&row[1], &base)
+			for j := 2; j < 8; j++ {
+				e.add(&row[j], &row[j-1], &base)
+			}
+			var prefix [8]fe8
+			prefix[0] = row[0].z
+			for j := 1; j < 8; j++ {
+				f.mul(&prefix[j], &prefix[j-1], &row[j].z)
+			}
+			var inv fe8
+			f.inv(&inv, &prefix[7])
+			for j := 7; j >= 0; j-- {
+				zi := inv
+				if j > 0 {
+					f.mul(&zi, &inv, &prefix[j-1])
+					f.mul(&inv, &inv, &row[j].z)
+				}
+				out := &table[i][j]
+				f.mul(&out.u, &row[j].x, &zi)
+				f.mul(&out.v, &row[j].y, &zi)
+				f.mul(&out.duv, &out.u, &out.v)
+				f.mul(&out.duv, &out.duv, &e.d)
+			}
+			e.double(&base, &row[7])
+		}
+		e.table = table
+	})
+	return e.table
+}
+
+// lookup sets out = digit·(row's base point) in constant time, the identity for digit 0.
+func (e *edwards8) lookup(out *edAffine8, row *[8]edAffine8, digit int8) {
+	sign := uint64(int64(digit) >> 63)
+	abs := uint64(int64(digit)^int64(sign)) - sign
+	*out = edAffine8{v: e.w.p.one}
+	for j := range row {
+		eq := abs ^ uint64(j+1)
+		eq = 1 ^ (eq|-eq)>>63
+		cmov8(&out.u, &row[j].u, eq)
+		cmov8(&out.v, &row[j].v, eq)
+		cmov8(&out.duv, &row[j].duv, eq)
+	}
+	var n fe8
+	e.w.p.neg(&n, &out.u)
+	cmov8(&out.u, &n, sign&1)
+	e.w.p.neg(&n, &out.duv)
+	cmov8(&out.duv, &n, sign&1)
+}
+
+// baseMult is curve8.baseMult on the Edwards form: one complete mixed addition per digit (the
+// identity for a zero digit), every table row scanned in full; the result goes back to Weierstrass.
+func (e *edwards8) baseMult(r *point8, k *fe8) {
+	table := e.baseTable()
+	var d [windows8]int8
+	recode8(&d, k)
+	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
+	var t edAffine8
+	for i := range table {
+		e.lookup(&t, &table[i], d[i])
+		e.addAffine(&acc, &acc, &t)
+	}
+	e.toWeierstrass(r, &acc)
+}
+
+// doubleMultVartime is curve8.doubleMultVartime on the Edwards form; p must be a finite point
+// of the prime-order subgroup (a validated public key).
+func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
+	g := &e.baseTable()[0]
+	var table [8]edPoint8
+	e.fromWeierstrass(&table[0], p)
+	e.double(&table[1], &table[0])
+	for j := 2; j < 8; j++ {
+		e.add(&table[j], &table[j-1], &table[0])
+	}
+	var d1, d2 [windows8]int8
+	recode8(&d1, k1)
+	recode8(&d2, k2)
+	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
+	var t edPoint8
+	var ta edAffine8
+	for i := windows8 - 1; i >= 0; i-- {
+		if i != windows8-1 {
+			for range 4 {
+				e.double(&acc, &acc)
+			}
+		}
+		if d := d2[i]; d > 0 {
+			e.add(&acc, &acc, &table[d-1])
+		} else if d < 0 {
+			e.neg(&t, &table[-d-1])
+			e.add(&acc, &acc, &t)
+		}
+		if d := d1[i]; d > 0 {
+			e.addAffine(&acc, &acc, &g[d-1])
+		} else if d < 0 {
+			ta.v = g[-d-1].v
+			e.w.p.neg(&ta.u, &g[-d-1].u)
+			e.w.p.neg(&ta.duv, &g[-d-1].duv)
+			e.addAffine(&acc, &acc, &ta)
+		}
+	}
+	e.toWeierstrass(r, &acc)
 }
