@@ -1208,7 +1208,272 @@ func (md *mod8) reduceOnce(z, t *fe8, top uint64) {
 }
 
 // sqr sets z = x²·R⁻¹ mod m.
-func (md *mod8) sqr(z, x *fe8) { md.mul(z, x, x) }
+func (md *mod8) sqr(z, x *fe8) {
+	if md.c != 0 {
+		md.sqrSpecial(z, x)
+		return
+	}
+	md.mul(z, x, x)
+}
+
+// sqrSpecial is mulSpecial for x·x.
+func (md *mod8) sqrSpecial(z, x *fe8) {
+	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, carry, hi, lo, cc uint64
+	carry = 0
+	hi, lo = bits.Mul64(x[0], x[1])
+	t1, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[0], x[2])
+	t2, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[0], x[3])
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[0], x[4])
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[0], x[5])
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[0], x[6])
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[0], x[7])
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t8 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[1], x[2])
+	lo, cc = bits.Add64(lo, t3, 0)
+	hi += cc
+	t3, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], x[3])
+	lo, cc = bits.Add64(lo, t4, 0)
+	hi += cc
+	t4, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], x[4])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], x[5])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], x[6])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[1], x[7])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t9 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[2], x[3])
+	lo, cc = bits.Add64(lo, t5, 0)
+	hi += cc
+	t5, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], x[4])
+	lo, cc = bits.Add64(lo, t6, 0)
+	hi += cc
+	t6, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], x[5])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], x[6])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[2], x[7])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t10 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[3], x[4])
+	lo, cc = bits.Add64(lo, t7, 0)
+	hi += cc
+	t7, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], x[5])
+	lo, cc = bits.Add64(lo, t8, 0)
+	hi += cc
+	t8, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], x[6])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[3], x[7])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t11 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[4], x[5])
+	lo, cc = bits.Add64(lo, t9, 0)
+	hi += cc
+	t9, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], x[6])
+	lo, cc = bits.Add64(lo, t10, 0)
+	hi += cc
+	t10, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[4], x[7])
+	lo, cc = bits.Add64(lo, t11, 0)
+	hi += cc
+	t11, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t12 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[5], x[6])
+	lo, cc = bits.Add64(lo, t11, 0)
+	hi += cc
+	t11, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(x[5], x[7])
+	lo, cc = bits.Add64(lo, t12, 0)
+	hi += cc
+	t12, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t13 = carry
+	carry = 0
+	hi, lo = bits.Mul64(x[6], x[7])
+	lo, cc = bits.Add64(lo, t13, 0)
+	hi += cc
+	t13, cc = bits.Add64(lo, carry, 0)
+	carry = hi + cc
+	t14 = carry
+	// double the cross products
+	t15 = t14 >> 63
+	t14 = t14<<1 | t13>>63
+	t13 = t13<<1 | t12>>63
+	t12 = t12<<1 | t11>>63
+	t11 = t11<<1 | t10>>63
+	t10 = t10<<1 | t9>>63
+	t9 = t9<<1 | t8>>63
+	t8 = t8<<1 | t7>>63
+	t7 = t7<<1 | t6>>63
+	t6 = t6<<1 | t5>>63
+	t5 = t5<<1 | t4>>63
+	t4 = t4<<1 | t3>>63
+	t3 = t3<<1 | t2>>63
+	t2 = t2<<1 | t1>>63
+	t1 <<= 1
+	cc = 0
+	hi, lo = bits.Mul64(x[0], x[0])
+	t0 = lo
+	t1, cc = bits.Add64(t1, hi, 0)
+	hi, lo = bits.Mul64(x[1], x[1])
+	t2, cc = bits.Add64(t2, lo, cc)
+	t3, cc = bits.Add64(t3, hi, cc)
+	hi, lo = bits.Mul64(x[2], x[2])
+	t4, cc = bits.Add64(t4, lo, cc)
+	t5, cc = bits.Add64(t5, hi, cc)
+	hi, lo = bits.Mul64(x[3], x[3])
+	t6, cc = bits.Add64(t6, lo, cc)
+	t7, cc = bits.Add64(t7, hi, cc)
+	hi, lo = bits.Mul64(x[4], x[4])
+	t8, cc = bits.Add64(t8, lo, cc)
+	t9, cc = bits.Add64(t9, hi, cc)
+	hi, lo = bits.Mul64(x[5], x[5])
+	t10, cc = bits.Add64(t10, lo, cc)
+	t11, cc = bits.Add64(t11, hi, cc)
+	hi, lo = bits.Mul64(x[6], x[6])
+	t12, cc = bits.Add64(t12, lo, cc)
+	t13, cc = bits.Add64(t13, hi, cc)
+	hi, lo = bits.Mul64(x[7], x[7])
+	t14, cc = bits.Add64(t14, lo, cc)
+	t15, cc = bits.Add64(t15, hi, cc)
+	_ = cc
+	c := md.c
+	carry = 0
+	hi, lo = bits.Mul64(t8, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t0, cc = bits.Add64(t0, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t9, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t1, cc = bits.Add64(t1, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t10, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t2, cc = bits.Add64(t2, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t11, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t3, cc = bits.Add64(t3, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t12, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t4, cc = bits.Add64(t4, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t13, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t5, cc = bits.Add64(t5, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t14, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t6, cc = bits.Add64(t6, lo, 0)
+	carry = hi + cc
+	hi, lo = bits.Mul64(t15, c)
+	lo, cc = bits.Add64(lo, carry, 0)
+	hi += cc
+	t7, cc = bits.Add64(t7, lo, 0)
+	carry = hi + cc
+	// carry < 2^33: fold it once more; a carry out of that leaves t tiny, so adding c cannot carry
+	t0, cc = bits.Add64(t0, carry*c, 0)
+	t1, cc = bits.Add64(t1, 0, cc)
+	t2, cc = bits.Add64(t2, 0, cc)
+	t3, cc = bits.Add64(t3, 0, cc)
+	t4, cc = bits.Add64(t4, 0, cc)
+	t5, cc = bits.Add64(t5, 0, cc)
+	t6, cc = bits.Add64(t6, 0, cc)
+	t7, cc = bits.Add64(t7, 0, cc)
+	t0 += c & -cc
+	// t < 2^(64n); subtract m if t >= m, i.e. if t + c carries
+	var r fe8
+	r[0], cc = bits.Add64(t0, c, 0)
+	r[1], cc = bits.Add64(t1, 0, cc)
+	r[2], cc = bits.Add64(t2, 0, cc)
+	r[3], cc = bits.Add64(t3, 0, cc)
+	r[4], cc = bits.Add64(t4, 0, cc)
+	r[5], cc = bits.Add64(t5, 0, cc)
+	r[6], cc = bits.Add64(t6, 0, cc)
+	r[7], cc = bits.Add64(t7, 0, cc)
+	mask := -cc
+	z[0] = t0&^mask | r[0]&mask
+	z[1] = t1&^mask | r[1]&mask
+	z[2] = t2&^mask | r[2]&mask
+	z[3] = t3&^mask | r[3]&mask
+	z[4] = t4&^mask | r[4]&mask
+	z[5] = t5&^mask | r[5]&mask
+	z[6] = t6&^mask | r[6]&mask
+	z[7] = t7&^mask | r[7]&mask
+
+}
 
 // add sets z = x + y mod m for x, y < m.
 func (md *mod8) add(z, x, y *fe8) {
@@ -1297,6 +1562,7 @@ type curve8 struct {
 	id    point8 // the identity (0:1:0)
 	once  sync.Once
 	table *[windows8][8]affine8 // see baseTable
+	gOdd  *[oddG8]affine8       // G, 3G, 5G, …: the verification's wNAF table
 	ed    *edwards8             // the twisted Edwards form, for the sets that have one
 }
 
@@ -1609,7 +1875,8 @@ func recode8(d *[windows8]int8, k *fe8) {
 	d[8*16] = int8(carry)
 }
 
-// baseTable returns the fixed-base comb: table[i][j] = (j+1)·16^i·G, built once per curve.
+// baseTable returns the fixed-base comb: table[i][j] = (j+1)·16^i·G, built once per curve, together
+// with gOdd.
 func (c *curve8) baseTable() *[windows8][8]affine8 {
 	c.once.Do(func() {
 		table := new([windows8][8]affine8)
@@ -1622,25 +1889,34 @@ func (c *curve8) baseTable() *[windows8][8]affine8 {
 			for j := 2; j < 8; j++ {
 				c.add(&row[j], &row[j-1], &base)
 			}
-			c.normalize(&table[i], &row)
+			c.normalize(table[i][:], row[:])
 			c.double(&base, &row[7])
 		}
 		c.table = table
+		var odd [oddG8]point8
+		odd[0].x, odd[0].y, odd[0].z = c.g.x, c.g.y, c.p.one
+		var g2 point8
+		c.double(&g2, &odd[0])
+		for j := 1; j < oddG8; j++ {
+			c.add(&odd[j], &odd[j-1], &g2)
+		}
+		c.gOdd = new([oddG8]affine8)
+		c.normalize(c.gOdd[:], odd[:])
 	})
 	return c.table
 }
 
-// normalize converts eight finite points to affine with one inversion (Montgomery's trick).
-func (c *curve8) normalize(out *[8]affine8, in *[8]point8) {
+// normalize converts finite points to affine with one inversion (Montgomery's trick).
+func (c *curve8) normalize(out []affine8, in []point8) {
 	f := &c.p
-	var prefix [8]fe8
+	prefix := make([]fe8, len(in))
 	prefix[0] = in[0].z
-	for j := 1; j < 8; j++ {
+	for j := 1; j < len(in); j++ {
 		f.mul(&prefix[j], &prefix[j-1], &in[j].z)
 	}
 	var inv fe8
-	f.inv(&inv, &prefix[7])
-	for j := 7; j >= 0; j-- {
+	f.inv(&inv, &prefix[len(in)-1])
+	for j := len(in) - 1; j >= 0; j-- {
 		zi := inv
 		if j > 0 {
 			f.mul(&zi, &inv, &prefix[j-1])
@@ -1717,43 +1993,94 @@ func (c *curve8) scalarMultVartime(r *point8, k *fe8, p *point8) {
 	*r = acc
 }
 
-// doubleMultVartime sets r = k1·G + k2·p (Straus, both scalars plain < R, signed radix-16 digits,
-// G's multiples from the comb's first row). Variable-time: verification only.
+// oddG8 and oddP8 are the sizes of the verification's odd-multiple tables: wNAF of width 7 for G
+// (built once) and of width 5 for the public key (built per verification).
+const (
+	oddG8 = 1 << (7 - 2)
+	oddP8 = 1 << (5 - 2)
+)
+
+// wnaf8 writes the width-w non-adjacent form of a plain k: k = Σ d[i]·2^i with every nonzero
+// d[i] odd, |d[i]| < 2^(w-1), and any w consecutive digits holding at most one nonzero. Variable-time:
+// public scalars only.
+func wnaf8(d *[64*8 + 1]int8, k *fe8, w uint) {
+	var x [8 + 1]uint64
+	copy(x[:], k[:])
+	*d = [64*8 + 1]int8{}
+	for i := 0; ; i++ {
+		nonzero := uint64(0)
+		for _, v := range x {
+			nonzero |= v
+		}
+		if nonzero == 0 {
+			return
+		}
+		if x[0]&1 == 1 {
+			m := int64(x[0] & (1<<w - 1))
+			if m >= 1<<(w-1) {
+				m -= 1 << w
+			}
+			d[i] = int8(m)
+			var c uint64
+			if m > 0 {
+				x[0], c = bits.Sub64(x[0], uint64(m), 0)
+				for j := 1; j < len(x); j++ {
+					x[j], c = bits.Sub64(x[j], 0, c)
+				}
+			} else {
+				x[0], c = bits.Add64(x[0], uint64(-m), 0)
+				for j := 1; j < len(x); j++ {
+					x[j], c = bits.Add64(x[j], 0, c)
+				}
+			}
+		}
+		for j := 0; j < len(x)-1; j++ {
+			x[j] = x[j]>>1 | x[j+1]<<63
+		}
+		x[len(x)-1] >>= 1
+	}
+}
+
+// doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
+// multiples from a table built once, p's built here; both scalars plain < R). Variable-time:
+// verification only.
 func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
 	if c.ed != nil {
 		c.ed.doubleMultVartime(r, k1, k2, p)
 		return
 	}
-	g := &c.baseTable()[0]
-	var table [8]point8
+	c.baseTable()
+	g := c.gOdd
+	var table [oddP8]point8
+	var p2 point8
 	table[0] = *p
-	c.double(&table[1], p)
-	for j := 2; j < 8; j++ {
-		c.add(&table[j], &table[j-1], p)
+	c.double(&p2, p)
+	for j := 1; j < oddP8; j++ {
+		c.add(&table[j], &table[j-1], &p2)
 	}
-	var d1, d2 [windows8]int8
-	recode8(&d1, k1)
-	recode8(&d2, k2)
+	var d1, d2 [64*8 + 1]int8
+	wnaf8(&d1, k1, 7)
+	wnaf8(&d2, k2, 5)
+	top := len(d1) - 1
+	for top > 0 && d1[top] == 0 && d2[top] == 0 {
+		top--
+	}
 	acc := c.id
 	var t point8
 	var ta affine8
-	for i := windows8 - 1; i >= 0; i-- {
-		if i != windows8-1 {
-			for range 4 {
-				c.double(&acc, &acc)
-			}
-		}
+	for i := top; i >= 0; i-- {
+		c.double(&acc, &acc)
 		if d := d2[i]; d > 0 {
-			c.add(&acc, &acc, &table[d-1])
+			c.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
-			c.neg(&t, &table[-d-1])
+			c.neg(&t, &table[-d/2])
 			c.add(&acc, &acc, &t)
 		}
 		if d := d1[i]; d > 0 {
-			c.addMixed(&acc, &acc, &g[d-1])
+			c.addMixed(&acc, &acc, &g[d/2])
 		} else if d < 0 {
-			ta.x = g[-d-1].x
-			c.p.neg(&ta.y, &g[-d-1].y)
+			ta.x = g[-d/2].x
+			c.p.neg(&ta.y, &g[-d/2].y)
 			c.addMixed(&acc, &acc, &ta)
 		}
 	}
@@ -1920,6 +2247,7 @@ type edwards8 struct {
 	g       edAffine8
 	once    sync.Once
 	table   *[windows8][8]edAffine8
+	gOdd    *[oddG8]edAffine8
 }
 
 // edPoint8 is an Edwards point in extended coordinates (X:Y:T:Z): u = X/Z, v = Y/Z, T = X·Y/Z.
@@ -2068,30 +2396,46 @@ func (e *edwards8) baseTable() *[windows8][8]edAffine8 {
 			for j := 2; j < 8; j++ {
 				e.add(&row[j], &row[j-1], &base)
 			}
-			var prefix [8]fe8
-			prefix[0] = row[0].z
-			for j := 1; j < 8; j++ {
-				f.mul(&prefix[j], &prefix[j-1], &row[j].z)
-			}
-			var inv fe8
-			f.inv(&inv, &prefix[7])
-			for j := 7; j >= 0; j-- {
-				zi := inv
-				if j > 0 {
-					f.mul(&zi, &inv, &prefix[j-1])
-					f.mul(&inv, &inv, &row[j].z)
-				}
-				out := &table[i][j]
-				f.mul(&out.u, &row[j].x, &zi)
-				f.mul(&out.v, &row[j].y, &zi)
-				f.mul(&out.duv, &out.u, &out.v)
-				f.mul(&out.duv, &out.duv, &e.d)
-			}
+			e.normalize(table[i][:], row[:])
 			e.double(&base, &row[7])
 		}
 		e.table = table
+		var odd [oddG8]edPoint8
+		odd[0].x, odd[0].y, odd[0].z = e.g.u, e.g.v, f.one
+		f.mul(&odd[0].t, &e.g.u, &e.g.v)
+		var g2 edPoint8
+		e.double(&g2, &odd[0])
+		for j := 1; j < oddG8; j++ {
+			e.add(&odd[j], &odd[j-1], &g2)
+		}
+		e.gOdd = new([oddG8]edAffine8)
+		e.normalize(e.gOdd[:], odd[:])
 	})
 	return e.table
+}
+
+// normalize converts points to affine with d·u·v, with one inversion (Montgomery's trick).
+func (e *edwards8) normalize(out []edAffine8, in []edPoint8) {
+	f := &e.w.p
+	prefix := make([]fe8, len(in))
+	prefix[0] = in[0].z
+	for j := 1; j < len(in); j++ {
+		f.mul(&prefix[j], &prefix[j-1], &in[j].z)
+	}
+	var inv fe8
+	f.inv(&inv, &prefix[len(in)-1])
+	for j := len(in) - 1; j >= 0; j-- {
+		zi := inv
+		if j > 0 {
+			f.mul(&zi, &inv, &prefix[j-1])
+			f.mul(&inv, &inv, &in[j].z)
+		}
+		o := &out[j]
+		f.mul(&o.u, &in[j].x, &zi)
+		f.mul(&o.v, &in[j].y, &zi)
+		f.mul(&o.duv, &o.u, &o.v)
+		f.mul(&o.duv, &o.duv, &e.d)
+	}
 }
 
 // lookup sets out = digit·(row's base point) in constant time, the identity for digit 0.
@@ -2131,37 +2475,39 @@ func (e *edwards8) baseMult(r *point8, k *fe8) {
 // doubleMultVartime is curve8.doubleMultVartime on the Edwards form; p must be a finite point
 // of the prime-order subgroup (a validated public key).
 func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
-	g := &e.baseTable()[0]
-	var table [8]edPoint8
+	e.baseTable()
+	g := e.gOdd
+	var table [oddP8]edPoint8
+	var p2 edPoint8
 	e.fromWeierstrass(&table[0], p)
-	e.double(&table[1], &table[0])
-	for j := 2; j < 8; j++ {
-		e.add(&table[j], &table[j-1], &table[0])
+	e.double(&p2, &table[0])
+	for j := 1; j < oddP8; j++ {
+		e.add(&table[j], &table[j-1], &p2)
 	}
-	var d1, d2 [windows8]int8
-	recode8(&d1, k1)
-	recode8(&d2, k2)
+	var d1, d2 [64*8 + 1]int8
+	wnaf8(&d1, k1, 7)
+	wnaf8(&d2, k2, 5)
+	top := len(d1) - 1
+	for top > 0 && d1[top] == 0 && d2[top] == 0 {
+		top--
+	}
 	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint8
 	var ta edAffine8
-	for i := windows8 - 1; i >= 0; i-- {
-		if i != windows8-1 {
-			for range 4 {
-				e.double(&acc, &acc)
-			}
-		}
+	for i := top; i >= 0; i-- {
+		e.double(&acc, &acc)
 		if d := d2[i]; d > 0 {
-			e.add(&acc, &acc, &table[d-1])
+			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
-			e.neg(&t, &table[-d-1])
+			e.neg(&t, &table[-d/2])
 			e.add(&acc, &acc, &t)
 		}
 		if d := d1[i]; d > 0 {
-			e.addAffine(&acc, &acc, &g[d-1])
+			e.addAffine(&acc, &acc, &g[d/2])
 		} else if d < 0 {
-			ta.v = g[-d-1].v
-			e.w.p.neg(&ta.u, &g[-d-1].u)
-			e.w.p.neg(&ta.duv, &g[-d-1].duv)
+			ta.v = g[-d/2].v
+			e.w.p.neg(&ta.u, &g[-d/2].u)
+			e.w.p.neg(&ta.duv, &g[-d/2].duv)
 			e.addAffine(&acc, &acc, &ta)
 		}
 	}

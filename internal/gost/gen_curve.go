@@ -23,7 +23,7 @@ func main() {
 		tmpl := template.Must(template.ParseFiles(f.tmpl))
 		for _, n := range []int{4, 8} {
 			var b bytes.Buffer
-			data := map[string]any{"N": n, "Bits": 64 * n, "Size": 8 * n, "MulBody": mulBody(n), "MulSpecialBody": mulSpecialBody(n)}
+			data := map[string]any{"N": n, "Bits": 64 * n, "Size": 8 * n, "MulBody": mulBody(n), "MulSpecialBody": mulSpecialBody(n), "SqrSpecialBody": sqrSpecialBody(n)}
 			if err := tmpl.Execute(&b, data); err != nil {
 				log.Fatal(err)
 			}
@@ -111,6 +111,58 @@ func mulSpecialBody(n int) string {
 		}
 		w("t%d = carry", i+n)
 	}
+	fold(w, n)
+	return b.String()
+}
+
+// sqrSpecialBody is mulSpecialBody for x·x: the cross products once, doubled, plus the squares.
+func sqrSpecialBody(n int) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var ts []string
+	for i := range 2 * n {
+		ts = append(ts, fmt.Sprintf("t%d", i))
+	}
+	w("var %s, carry, hi, lo, cc uint64", strings.Join(ts, ", "))
+	for i := range n - 1 {
+		w("carry = 0")
+		for j := i + 1; j < n; j++ {
+			w("hi, lo = bits.Mul64(x[%d], x[%d])", i, j)
+			if i == 0 {
+				w("t%d, cc = bits.Add64(lo, carry, 0)", i+j)
+			} else {
+				w("lo, cc = bits.Add64(lo, t%d, 0)", i+j)
+				w("hi += cc")
+				w("t%d, cc = bits.Add64(lo, carry, 0)", i+j)
+			}
+			w("carry = hi + cc")
+		}
+		w("t%d = carry", i+n)
+	}
+	w("// double the cross products")
+	w("t%d = t%d >> 63", 2*n-1, 2*n-2)
+	for i := 2*n - 2; i >= 2; i-- {
+		w("t%d = t%d<<1 | t%d>>63", i, i, i-1)
+	}
+	w("t1 <<= 1")
+	w("cc = 0")
+	for i := range n {
+		w("hi, lo = bits.Mul64(x[%d], x[%d])", i, i)
+		if i == 0 {
+			w("t0 = lo")
+			w("t1, cc = bits.Add64(t1, hi, 0)")
+			continue
+		}
+		w("t%d, cc = bits.Add64(t%d, lo, cc)", 2*i, 2*i)
+		w("t%d, cc = bits.Add64(t%d, hi, cc)", 2*i+1, 2*i+1)
+	}
+	w("_ = cc")
+	fold(w, n)
+	return b.String()
+}
+
+// fold reduces the double-width t0..t(2n-1) modulo 2^(64n) - c into z.
+func fold(w func(string, ...any), n int) {
 	w("c := md.c")
 	w("carry = 0")
 	for j := range n {
@@ -136,5 +188,4 @@ func mulSpecialBody(n int) string {
 	for j := range n {
 		w("z[%d] = t%d&^mask | r[%d]&mask", j, j, j)
 	}
-	return b.String()
 }
