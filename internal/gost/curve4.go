@@ -615,6 +615,63 @@ func (md *mod4) inv(z, x *fe4) {
 	*z = r
 }
 
+// invVartime sets z = x⁻¹ mod m for a plain 0 < x < m, plain, by the binary extended Euclidean
+// algorithm. Variable-time: public inputs only (the verification's digest).
+func (md *mod4) invVartime(z, x *fe4) {
+	u, v := *x, md.m
+	x1, x2 := fe4{1}, fe4{}
+	one := fe4{1}
+	for equal4(&u, &one) == 0 && equal4(&v, &one) == 0 {
+		for u[0]&1 == 0 {
+			shr14(&u, 0)
+			md.half(&x1)
+		}
+		for v[0]&1 == 0 {
+			shr14(&v, 0)
+			md.half(&x2)
+		}
+		if less4(&u, &v) == 0 {
+			subPlain4(&u, &v)
+			md.sub(&x1, &x1, &x2)
+		} else {
+			subPlain4(&v, &u)
+			md.sub(&x2, &x2, &x1)
+		}
+	}
+	if equal4(&u, &one) == 1 {
+		*z = x1
+	} else {
+		*z = x2
+	}
+}
+
+// half sets x = x/2 mod m (variable-time).
+func (md *mod4) half(x *fe4) {
+	var carry uint64
+	if x[0]&1 == 1 {
+		for i := range 4 {
+			x[i], carry = bits.Add64(x[i], md.m[i], carry)
+		}
+	}
+	shr14(x, carry)
+}
+
+// shr14 shifts x right by one bit, top entering as the new most significant bit.
+func shr14(x *fe4, top uint64) {
+	for i := range 4 - 1 {
+		x[i] = x[i]>>1 | x[i+1]<<63
+	}
+	x[4-1] = x[4-1]>>1 | top<<63
+}
+
+// subPlain4 sets x = x - y for x >= y.
+func subPlain4(x, y *fe4) {
+	var b uint64
+	for i := range 4 {
+		x[i], b = bits.Sub64(x[i], y[i], b)
+	}
+}
+
 // point4 is a point in projective coordinates (X:Y:Z), x = X/Z, y = Y/Z, coordinates in Montgomery
 // form mod p. The identity is (0:1:0).
 type point4 struct{ x, y, z fe4 }
@@ -1215,16 +1272,16 @@ func (c *curve4) verify(xy, digest, sig []byte) bool {
 	if isZero4(&s) == 1 || isZero4(&r) == 1 || less4(&s, &c.q.m) == 0 || less4(&r, &c.q.m) == 0 {
 		return false
 	}
+	// z1 = s/e and z2 = -r/e mod q, plain: mul of a Montgomery-form and a plain operand is plain.
 	var e, v, z1, z2 fe4
 	c.digestScalar(&e, digest)
-	c.q.inv(&v, &e)
+	c.q.fromMont(&e, &e)
+	c.q.invVartime(&v, &e)
 	c.q.toMont(&s, &s)
 	c.q.toMont(&z2, &r)
 	c.q.mul(&z1, &s, &v)
 	c.q.mul(&z2, &z2, &v)
 	c.q.neg(&z2, &z2)
-	c.q.fromMont(&z1, &z1)
-	c.q.fromMont(&z2, &z2)
 	var q, sum point4
 	q.x.setBytes(xy[:32])
 	q.y.setBytes(xy[32:])

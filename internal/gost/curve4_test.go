@@ -40,6 +40,12 @@ func (c *curve4) fieldOp(op string, x, y *big.Int) *big.Int {
 		c.p.sub(&z, &a, &b)
 	case "neg":
 		c.p.neg(&z, &a)
+	case "inv-vartime":
+		// on plain values, and only for x != 0
+		var xp fe4
+		c.p.fromMont(&xp, &a)
+		c.p.invVartime(&z, &xp)
+		c.p.toMont(&z, &z)
 	default:
 		panic(op)
 	}

@@ -1541,6 +1541,63 @@ func (md *mod8) inv(z, x *fe8) {
 	*z = r
 }
 
+// invVartime sets z = x⁻¹ mod m for a plain 0 < x < m, plain, by the binary extended Euclidean
+// algorithm. Variable-time: public inputs only (the verification's digest).
+func (md *mod8) invVartime(z, x *fe8) {
+	u, v := *x, md.m
+	x1, x2 := fe8{1}, fe8{}
+	one := fe8{1}
+	for equal8(&u, &one) == 0 && equal8(&v, &one) == 0 {
+		for u[0]&1 == 0 {
+			shr18(&u, 0)
+			md.half(&x1)
+		}
+		for v[0]&1 == 0 {
+			shr18(&v, 0)
+			md.half(&x2)
+		}
+		if less8(&u, &v) == 0 {
+			subPlain8(&u, &v)
+			md.sub(&x1, &x1, &x2)
+		} else {
+			subPlain8(&v, &u)
+			md.sub(&x2, &x2, &x1)
+		}
+	}
+	if equal8(&u, &one) == 1 {
+		*z = x1
+	} else {
+		*z = x2
+	}
+}
+
+// half sets x = x/2 mod m (variable-time).
+func (md *mod8) half(x *fe8) {
+	var carry uint64
+	if x[0]&1 == 1 {
+		for i := range 8 {
+			x[i], carry = bits.Add64(x[i], md.m[i], carry)
+		}
+	}
+	shr18(x, carry)
+}
+
+// shr18 shifts x right by one bit, top entering as the new most significant bit.
+func shr18(x *fe8, top uint64) {
+	for i := range 8 - 1 {
+		x[i] = x[i]>>1 | x[i+1]<<63
+	}
+	x[8-1] = x[8-1]>>1 | top<<63
+}
+
+// subPlain8 sets x = x - y for x >= y.
+func subPlain8(x, y *fe8) {
+	var b uint64
+	for i := range 8 {
+		x[i], b = bits.Sub64(x[i], y[i], b)
+	}
+}
+
 // point8 is a point in projective coordinates (X:Y:Z), x = X/Z, y = Y/Z, coordinates in Montgomery
 // form mod p. The identity is (0:1:0).
 type point8 struct{ x, y, z fe8 }
@@ -2141,16 +2198,16 @@ func (c *curve8) verify(xy, digest, sig []byte) bool {
 	if isZero8(&s) == 1 || isZero8(&r) == 1 || less8(&s, &c.q.m) == 0 || less8(&r, &c.q.m) == 0 {
 		return false
 	}
+	// z1 = s/e and z2 = -r/e mod q, plain: mul of a Montgomery-form and a plain operand is plain.
 	var e, v, z1, z2 fe8
 	c.digestScalar(&e, digest)
-	c.q.inv(&v, &e)
+	c.q.fromMont(&e, &e)
+	c.q.invVartime(&v, &e)
 	c.q.toMont(&s, &s)
 	c.q.toMont(&z2, &r)
 	c.q.mul(&z1, &s, &v)
 	c.q.mul(&z2, &z2, &v)
 	c.q.neg(&z2, &z2)
-	c.q.fromMont(&z1, &z1)
-	c.q.fromMont(&z2, &z2)
 	var q, sum point8
 	q.x.setBytes(xy[:64])
 	q.y.setBytes(xy[64:])

@@ -269,6 +269,9 @@ func checkField(t *testing.T, ps *ParamSet, x, y *big.Int) {
 		}
 	}
 	if x.Sign() != 0 {
+		if got, w := fast(ps).fieldOp("inv-vartime", x, x), new(big.Int).ModInverse(x, p); got.Cmp(w) != 0 {
+			t.Errorf("%s: inv-vartime(%x) = %x, want %x", ps.Name, x, got, w)
+		}
 		inv := fast(ps).fieldOp("inv", x, x)
 		if inv.Mul(inv, x).Mod(inv, p).Cmp(big.NewInt(1)) != 0 {
 			t.Errorf("%s: x·x⁻¹ != 1 for %x", ps.Name, x)
