@@ -680,8 +680,12 @@ type point4 struct{ x, y, z fe4 }
 type affine4 struct{ x, y fe4 }
 
 // windows4 is the number of signed radix-16 digits of a 256-bit scalar (one more than the
-// nibbles, for the final carry).
-const windows4 = 4*16 + 1
+// nibbles, for the final carry); combWindows4 the number of signed radix-32 digits, those of the
+// fixed-base comb, whose rows hold the multiples 1…16.
+const (
+	windows4     = 4*16 + 1
+	combWindows4 = (4*64+4)/5 + 1
+)
 
 // curve4 is a short Weierstrass curve y² = x³ + ax + b with 256-bit parameters.
 type curve4 struct {
@@ -692,9 +696,9 @@ type curve4 struct {
 	g     affine4
 	id    point4 // the identity (0:1:0)
 	once  sync.Once
-	table *[windows4][8]affine4 // see baseTable
-	gOdd  *[oddG4]affine4       // G, 3G, 5G, …: the verification's wNAF table
-	ed    *edwards4             // the twisted Edwards form, for the sets that have one
+	table *[combWindows4][16]affine4 // see baseTable
+	gOdd  *[oddG4]affine4            // G, 3G, 5G, …: the verification's wNAF table
+	ed    *edwards4                  // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve4(d *domain) *curve4 {
@@ -994,34 +998,44 @@ func (c *curve4) toAffine(x, y *fe4, p *point4) {
 	c.p.fromMont(y, y)
 }
 
-// recode4 writes the signed radix-16 digits of a plain k: k = Σ d[i]·16^i with d[i] in [-8, 7]
-// and the last digit 0 or 1. Branch-free: it runs on secret scalars.
-func recode4(d *[windows4]int8, k *fe4) {
+// recode4 writes the signed radix-2^w digits of a plain k, len(d) of them with len(d)·w > 256:
+// k = Σ d[i]·2^(w·i) with d[i] in [-2^(w-1), 2^(w-1)) and the last digit 0 or 1. Branch-free and with
+// public indices only: it runs on secret scalars.
+func recode4(d []int8, k *fe4, w uint) {
+	var x [4 + 1]uint64
+	copy(x[:], k[:])
+	mask := uint64(1)<<w - 1
 	var carry uint64
-	for i := range 4 * 16 {
-		v := (k[i/16]>>(4*(i%16)))&15 + carry
-		carry = (v + 8) >> 4
-		d[i] = int8(int64(v) - int64(carry<<4))
+	for i := range len(d) - 1 {
+		pos := uint(i) * w
+		limb, sh := pos/64, pos%64
+		v := x[limb] >> sh
+		if limb+1 < uint(len(x)) {
+			v |= x[limb+1] << (64 - sh) // a shift by 64 gives 0 in Go
+		}
+		v = v&mask + carry
+		carry = (v + mask>>1 + 1) >> w
+		d[i] = int8(int64(v) - int64(carry<<w))
 	}
-	d[4*16] = int8(carry)
+	d[len(d)-1] = int8(carry)
 }
 
-// baseTable returns the fixed-base comb: table[i][j] = (j+1)·16^i·G, built once per curve, together
+// baseTable returns the fixed-base comb: table[i][j] = (j+1)·32^i·G, built once per curve, together
 // with gOdd.
-func (c *curve4) baseTable() *[windows4][8]affine4 {
+func (c *curve4) baseTable() *[combWindows4][16]affine4 {
 	c.once.Do(func() {
-		table := new([windows4][8]affine4)
+		table := new([combWindows4][16]affine4)
 		var base point4
 		base.x, base.y, base.z = c.g.x, c.g.y, c.p.one
-		var row [8]point4
+		var row [16]point4
 		for i := range table {
 			row[0] = base
 			c.double(&row[1], &base)
-			for j := 2; j < 8; j++ {
+			for j := 2; j < 16; j++ {
 				c.add(&row[j], &row[j-1], &base)
 			}
 			c.normalize(table[i][:], row[:])
-			c.double(&base, &row[7])
+			c.double(&base, &row[15])
 		}
 		c.table = table
 		var odd [oddG4]point4
@@ -1060,7 +1074,7 @@ func (c *curve4) normalize(out []affine4, in []point4) {
 
 // lookup sets out = digit·(row's base point), scanning every entry so the memory access pattern does
 // not depend on the digit. out is (0, 0) for digit 0; the caller discards that addition.
-func (c *curve4) lookup(out *affine4, row *[8]affine4, digit int8) {
+func (c *curve4) lookup(out *affine4, row *[16]affine4, digit int8) {
 	sign := uint64(int64(digit) >> 63) // all ones if negative
 	abs := uint64(int64(digit)^int64(sign)) - sign
 	*out = affine4{}
@@ -1075,7 +1089,7 @@ func (c *curve4) lookup(out *affine4, row *[8]affine4, digit int8) {
 	cmov4(&out.y, &ny, sign&1)
 }
 
-// baseMult sets r = k·G for a plain k < R in constant time: one mixed addition per signed radix-16
+// baseMult sets r = k·G for a plain k < R in constant time: one mixed addition per signed radix-32
 // digit, every table row scanned in full, additions of a zero digit computed and discarded.
 func (c *curve4) baseMult(r *point4, k *fe4) {
 	if c.ed != nil {
@@ -1083,8 +1097,8 @@ func (c *curve4) baseMult(r *point4, k *fe4) {
 		return
 	}
 	table := c.baseTable()
-	var d [windows4]int8
-	recode4(&d, k)
+	var d [combWindows4]int8
+	recode4(d[:], k, 5)
 	acc := c.id
 	var t affine4
 	var sum point4
@@ -1107,7 +1121,7 @@ func (c *curve4) scalarMultVartime(r *point4, k *fe4, p *point4) {
 		c.add(&table[j], &table[j-1], p)
 	}
 	var d [windows4]int8
-	recode4(&d, k)
+	recode4(d[:], k, 4)
 	acc := c.id
 	var t point4
 	for i := windows4 - 1; i >= 0; i-- {
@@ -1377,7 +1391,7 @@ type edwards4 struct {
 	d, s, t fe4
 	g       edAffine4
 	once    sync.Once
-	table   *[windows4][8]edAffine4
+	table   *[combWindows4][16]edAffine4
 	gOdd    *[oddG4]edAffine4
 }
 
@@ -1513,22 +1527,22 @@ func (e *edwards4) fromWeierstrass(r *edPoint4, p *point4) {
 }
 
 // baseTable returns the comb of the Edwards base point, as curve4.baseTable.
-func (e *edwards4) baseTable() *[windows4][8]edAffine4 {
+func (e *edwards4) baseTable() *[combWindows4][16]edAffine4 {
 	e.once.Do(func() {
 		f := &e.w.p
-		table := new([windows4][8]edAffine4)
+		table := new([combWindows4][16]edAffine4)
 		var base edPoint4
 		base.x, base.y, base.z = e.g.u, e.g.v, f.one
 		f.mul(&base.t, &e.g.u, &e.g.v)
-		var row [8]edPoint4
+		var row [16]edPoint4
 		for i := range table {
 			row[0] = base
 			e.double(&row[1], &base)
-			for j := 2; j < 8; j++ {
+			for j := 2; j < 16; j++ {
 				e.add(&row[j], &row[j-1], &base)
 			}
 			e.normalize(table[i][:], row[:])
-			e.double(&base, &row[7])
+			e.double(&base, &row[15])
 		}
 		e.table = table
 		var odd [oddG4]edPoint4
@@ -1570,7 +1584,7 @@ func (e *edwards4) normalize(out []edAffine4, in []edPoint4) {
 }
 
 // lookup sets out = digit·(row's base point) in constant time, the identity for digit 0.
-func (e *edwards4) lookup(out *edAffine4, row *[8]edAffine4, digit int8) {
+func (e *edwards4) lookup(out *edAffine4, row *[16]edAffine4, digit int8) {
 	sign := uint64(int64(digit) >> 63)
 	abs := uint64(int64(digit)^int64(sign)) - sign
 	*out = edAffine4{v: e.w.p.one}
@@ -1592,8 +1606,8 @@ func (e *edwards4) lookup(out *edAffine4, row *[8]edAffine4, digit int8) {
 // identity for a zero digit), every table row scanned in full; the result goes back to Weierstrass.
 func (e *edwards4) baseMult(r *point4, k *fe4) {
 	table := e.baseTable()
-	var d [windows4]int8
-	recode4(&d, k)
+	var d [combWindows4]int8
+	recode4(d[:], k, 5)
 	acc := edPoint4{y: e.w.p.one, z: e.w.p.one}
 	var t edAffine4
 	for i := range table {

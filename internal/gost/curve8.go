@@ -1606,8 +1606,12 @@ type point8 struct{ x, y, z fe8 }
 type affine8 struct{ x, y fe8 }
 
 // windows8 is the number of signed radix-16 digits of a 512-bit scalar (one more than the
-// nibbles, for the final carry).
-const windows8 = 8*16 + 1
+// nibbles, for the final carry); combWindows8 the number of signed radix-32 digits, those of the
+// fixed-base comb, whose rows hold the multiples 1…16.
+const (
+	windows8     = 8*16 + 1
+	combWindows8 = (8*64+4)/5 + 1
+)
 
 // curve8 is a short Weierstrass curve y² = x³ + ax + b with 512-bit parameters.
 type curve8 struct {
@@ -1618,9 +1622,9 @@ type curve8 struct {
 	g     affine8
 	id    point8 // the identity (0:1:0)
 	once  sync.Once
-	table *[windows8][8]affine8 // see baseTable
-	gOdd  *[oddG8]affine8       // G, 3G, 5G, …: the verification's wNAF table
-	ed    *edwards8             // the twisted Edwards form, for the sets that have one
+	table *[combWindows8][16]affine8 // see baseTable
+	gOdd  *[oddG8]affine8            // G, 3G, 5G, …: the verification's wNAF table
+	ed    *edwards8                  // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve8(d *domain) *curve8 {
@@ -1920,34 +1924,44 @@ func (c *curve8) toAffine(x, y *fe8, p *point8) {
 	c.p.fromMont(y, y)
 }
 
-// recode8 writes the signed radix-16 digits of a plain k: k = Σ d[i]·16^i with d[i] in [-8, 7]
-// and the last digit 0 or 1. Branch-free: it runs on secret scalars.
-func recode8(d *[windows8]int8, k *fe8) {
+// recode8 writes the signed radix-2^w digits of a plain k, len(d) of them with len(d)·w > 512:
+// k = Σ d[i]·2^(w·i) with d[i] in [-2^(w-1), 2^(w-1)) and the last digit 0 or 1. Branch-free and with
+// public indices only: it runs on secret scalars.
+func recode8(d []int8, k *fe8, w uint) {
+	var x [8 + 1]uint64
+	copy(x[:], k[:])
+	mask := uint64(1)<<w - 1
 	var carry uint64
-	for i := range 8 * 16 {
-		v := (k[i/16]>>(4*(i%16)))&15 + carry
-		carry = (v + 8) >> 4
-		d[i] = int8(int64(v) - int64(carry<<4))
+	for i := range len(d) - 1 {
+		pos := uint(i) * w
+		limb, sh := pos/64, pos%64
+		v := x[limb] >> sh
+		if limb+1 < uint(len(x)) {
+			v |= x[limb+1] << (64 - sh) // a shift by 64 gives 0 in Go
+		}
+		v = v&mask + carry
+		carry = (v + mask>>1 + 1) >> w
+		d[i] = int8(int64(v) - int64(carry<<w))
 	}
-	d[8*16] = int8(carry)
+	d[len(d)-1] = int8(carry)
 }
 
-// baseTable returns the fixed-base comb: table[i][j] = (j+1)·16^i·G, built once per curve, together
+// baseTable returns the fixed-base comb: table[i][j] = (j+1)·32^i·G, built once per curve, together
 // with gOdd.
-func (c *curve8) baseTable() *[windows8][8]affine8 {
+func (c *curve8) baseTable() *[combWindows8][16]affine8 {
 	c.once.Do(func() {
-		table := new([windows8][8]affine8)
+		table := new([combWindows8][16]affine8)
 		var base point8
 		base.x, base.y, base.z = c.g.x, c.g.y, c.p.one
-		var row [8]point8
+		var row [16]point8
 		for i := range table {
 			row[0] = base
 			c.double(&row[1], &base)
-			for j := 2; j < 8; j++ {
+			for j := 2; j < 16; j++ {
 				c.add(&row[j], &row[j-1], &base)
 			}
 			c.normalize(table[i][:], row[:])
-			c.double(&base, &row[7])
+			c.double(&base, &row[15])
 		}
 		c.table = table
 		var odd [oddG8]point8
@@ -1986,7 +2000,7 @@ func (c *curve8) normalize(out []affine8, in []point8) {
 
 // lookup sets out = digit·(row's base point), scanning every entry so the memory access pattern does
 // not depend on the digit. out is (0, 0) for digit 0; the caller discards that addition.
-func (c *curve8) lookup(out *affine8, row *[8]affine8, digit int8) {
+func (c *curve8) lookup(out *affine8, row *[16]affine8, digit int8) {
 	sign := uint64(int64(digit) >> 63) // all ones if negative
 	abs := uint64(int64(digit)^int64(sign)) - sign
 	*out = affine8{}
@@ -2001,7 +2015,7 @@ func (c *curve8) lookup(out *affine8, row *[8]affine8, digit int8) {
 	cmov8(&out.y, &ny, sign&1)
 }
 
-// baseMult sets r = k·G for a plain k < R in constant time: one mixed addition per signed radix-16
+// baseMult sets r = k·G for a plain k < R in constant time: one mixed addition per signed radix-32
 // digit, every table row scanned in full, additions of a zero digit computed and discarded.
 func (c *curve8) baseMult(r *point8, k *fe8) {
 	if c.ed != nil {
@@ -2009,8 +2023,8 @@ func (c *curve8) baseMult(r *point8, k *fe8) {
 		return
 	}
 	table := c.baseTable()
-	var d [windows8]int8
-	recode8(&d, k)
+	var d [combWindows8]int8
+	recode8(d[:], k, 5)
 	acc := c.id
 	var t affine8
 	var sum point8
@@ -2033,7 +2047,7 @@ func (c *curve8) scalarMultVartime(r *point8, k *fe8, p *point8) {
 		c.add(&table[j], &table[j-1], p)
 	}
 	var d [windows8]int8
-	recode8(&d, k)
+	recode8(d[:], k, 4)
 	acc := c.id
 	var t point8
 	for i := windows8 - 1; i >= 0; i-- {
@@ -2303,7 +2317,7 @@ type edwards8 struct {
 	d, s, t fe8
 	g       edAffine8
 	once    sync.Once
-	table   *[windows8][8]edAffine8
+	table   *[combWindows8][16]edAffine8
 	gOdd    *[oddG8]edAffine8
 }
 
@@ -2439,22 +2453,22 @@ func (e *edwards8) fromWeierstrass(r *edPoint8, p *point8) {
 }
 
 // baseTable returns the comb of the Edwards base point, as curve8.baseTable.
-func (e *edwards8) baseTable() *[windows8][8]edAffine8 {
+func (e *edwards8) baseTable() *[combWindows8][16]edAffine8 {
 	e.once.Do(func() {
 		f := &e.w.p
-		table := new([windows8][8]edAffine8)
+		table := new([combWindows8][16]edAffine8)
 		var base edPoint8
 		base.x, base.y, base.z = e.g.u, e.g.v, f.one
 		f.mul(&base.t, &e.g.u, &e.g.v)
-		var row [8]edPoint8
+		var row [16]edPoint8
 		for i := range table {
 			row[0] = base
 			e.double(&row[1], &base)
-			for j := 2; j < 8; j++ {
+			for j := 2; j < 16; j++ {
 				e.add(&row[j], &row[j-1], &base)
 			}
 			e.normalize(table[i][:], row[:])
-			e.double(&base, &row[7])
+			e.double(&base, &row[15])
 		}
 		e.table = table
 		var odd [oddG8]edPoint8
@@ -2496,7 +2510,7 @@ func (e *edwards8) normalize(out []edAffine8, in []edPoint8) {
 }
 
 // lookup sets out = digit·(row's base point) in constant time, the identity for digit 0.
-func (e *edwards8) lookup(out *edAffine8, row *[8]edAffine8, digit int8) {
+func (e *edwards8) lookup(out *edAffine8, row *[16]edAffine8, digit int8) {
 	sign := uint64(int64(digit) >> 63)
 	abs := uint64(int64(digit)^int64(sign)) - sign
 	*out = edAffine8{v: e.w.p.one}
@@ -2518,8 +2532,8 @@ func (e *edwards8) lookup(out *edAffine8, row *[8]edAffine8, digit int8) {
 // identity for a zero digit), every table row scanned in full; the result goes back to Weierstrass.
 func (e *edwards8) baseMult(r *point8, k *fe8) {
 	table := e.baseTable()
-	var d [windows8]int8
-	recode8(&d, k)
+	var d [combWindows8]int8
+	recode8(d[:], k, 5)
 	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
 	var t edAffine8
 	for i := range table {
