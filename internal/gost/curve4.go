@@ -17,12 +17,14 @@ type fe4 [4]uint64
 // mod4 holds a modulus and its Montgomery constants. Every operation is constant-time: no branch
 // and no memory index depends on the operands.
 type mod4 struct {
-	m    fe4    // the modulus, plain
-	minv uint64 // -m⁻¹ mod 2^64
-	one  fe4    // R mod m: 1 in Montgomery form
-	r2   fe4    // R² mod m: converts into Montgomery form
-	r3   fe4    // R³ mod m: reduces the high half of a double-width value
-	exp  fe4    // m-2, plain: the Fermat inversion exponent (public)
+	m      fe4    // the modulus, plain
+	minv   uint64 // -m⁻¹ mod 2^64
+	one    fe4    // R mod m: 1 in Montgomery form
+	r2     fe4    // R² mod m: converts into Montgomery form
+	r3     fe4    // R³ mod m: reduces the high half of a double-width value
+	exp    fe4    // m-2, plain: the Fermat inversion exponent (public)
+	expLen int    // the bit length of exp
+	ones   int    // the number of leading one bits of exp (most of it for m = 2^256 - c)
 	// c is nonzero when m = 2^256 - c with c < 2^32 (tc26-256-A's p = 2^256 - 617, say). Such a
 	// modulus skips Montgomery form: mul is a plain product with a cheap fold, R is 1, and one, r2 and
 	// r3 are 1, 1 and 2^256 mod m, so the conversions below stay correct unchanged.
@@ -40,7 +42,12 @@ func newMod4(m *big.Int) mod4 {
 	md.one = fe4FromBig(new(big.Int).Mod(r, m))
 	md.r2 = fe4FromBig(new(big.Int).Exp(r, big.NewInt(2), m))
 	md.r3 = fe4FromBig(new(big.Int).Exp(r, big.NewInt(3), m))
-	md.exp = fe4FromBig(new(big.Int).Sub(m, big.NewInt(2)))
+	exp := new(big.Int).Sub(m, big.NewInt(2))
+	md.exp = fe4FromBig(exp)
+	md.expLen = exp.BitLen()
+	for md.ones < md.expLen && exp.Bit(md.expLen-1-md.ones) == 1 {
+		md.ones++
+	}
 	if c := new(big.Int).Sub(r, m); c.BitLen() <= 32 {
 		md.c = c.Uint64()
 		md.one = fe4{1}
@@ -596,9 +603,15 @@ func (md *mod4) reduceWide(z, hi, lo *fe4) {
 	md.add(z, z, &h)
 }
 
-// inv sets z = x⁻¹ mod m by Fermat's little theorem, x^(m-2), with a fixed 4-bit window over the
-// public exponent: the sequence of operations is the same for every x. inv(0) is 0.
+// inv sets z = x⁻¹ mod m by Fermat's little theorem, x^(m-2). The exponent is public, so the
+// sequence of operations is the same for every x: when m-2 starts with a long run of ones (m = 2^n - c),
+// x^(2^ones - 1) comes from an addition chain and the few remaining bits one by one; otherwise a fixed
+// 4-bit window runs over the whole exponent. inv(0) is 0.
 func (md *mod4) inv(z, x *fe4) {
+	if md.ones >= 32 {
+		md.invChain(z, x)
+		return
+	}
 	var table [16]fe4
 	table[0] = md.one
 	table[1] = *x
@@ -611,6 +624,33 @@ func (md *mod4) inv(z, x *fe4) {
 			md.sqr(&r, &r)
 		}
 		md.mul(&r, &r, &table[(md.exp[i/16]>>(4*(i%16)))&15])
+	}
+	*z = r
+}
+
+// invChain is inv for an exponent whose top md.ones bits are ones.
+func (md *mod4) invChain(z, x *fe4) {
+	// r = x^(2^k - 1), k built from the bits of md.ones, most significant first:
+	// k -> 2k is r = r^(2^k)·r, k -> k+1 is r = r²·x.
+	r, k := *x, 1
+	for b := bits.Len(uint(md.ones)) - 2; b >= 0; b-- {
+		t := r
+		for range k {
+			md.sqr(&t, &t)
+		}
+		md.mul(&r, &t, &r)
+		k *= 2
+		if md.ones>>b&1 == 1 {
+			md.sqr(&r, &r)
+			md.mul(&r, &r, x)
+			k++
+		}
+	}
+	for i := md.expLen - 1 - md.ones; i >= 0; i-- {
+		md.sqr(&r, &r)
+		if md.exp[i/64]>>(i%64)&1 == 1 {
+			md.mul(&r, &r, x)
+		}
 	}
 	*z = r
 }

@@ -52,6 +52,17 @@ func (c *curve8) fieldOp(op string, x, y *big.Int) *big.Int {
 	return c.big(&z)
 }
 
+// scalarInv is x⁻¹ mod q through the constant-time inversion (plain values, x < q).
+func (c *curve8) scalarInv(x *big.Int) *big.Int {
+	z := c.plain(x)
+	c.q.toMont(&z, &z)
+	c.q.inv(&z, &z)
+	c.q.fromMont(&z, &z)
+	var b [64]byte
+	z.putBytes(b[:])
+	return new(big.Int).SetBytes(b[:])
+}
+
 // proj maps an affine point to projective coordinates scaled by lambda, so Z is not always 1.
 func (c *curve8) proj(p affine, lambda int64) point8 {
 	if p.inf {

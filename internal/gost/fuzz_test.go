@@ -358,6 +358,16 @@ func TestFieldArithmetic(t *testing.T) {
 					checkField(t, ps, x, y)
 				}
 			}
+			// The inversion mod q too (its exponent's leading ones differ from p's).
+			q := ps.curve.Q
+			for _, x := range []*big.Int{big.NewInt(1), big.NewInt(2), new(big.Int).Sub(q, big.NewInt(1)), new(big.Int).Rsh(q, 1), ps.curve.X} {
+				if x = new(big.Int).Mod(x, q); x.Sign() == 0 {
+					continue
+				}
+				if got, want := fast(ps).scalarInv(x), new(big.Int).ModInverse(x, q); got.Cmp(want) != 0 {
+					t.Errorf("%s: %x⁻¹ mod q = %x, want %x", ps.Name, x, got, want)
+				}
+			}
 		})
 	}
 }

@@ -254,6 +254,7 @@ func (p affine) String() string {
 // results report degenerate when the formulas returned (0:0:0), their one exception.
 type fastCurve interface {
 	fieldOp(op string, x, y *big.Int) *big.Int
+	scalarInv(x *big.Int) *big.Int
 	pointOp(op string, p1, p2 affine) (affine, bool)
 	scalarOp(op string, k *big.Int, p affine) (affine, bool)
 }
