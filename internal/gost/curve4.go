@@ -1192,7 +1192,7 @@ func wnaf4(d *[64*4 + 1]int8, k *fe4, w uint) {
 	var x [4 + 1]uint64
 	copy(x[:], k[:])
 	*d = [64*4 + 1]int8{}
-	for i := 0; ; i++ {
+	for i := 0; ; {
 		nonzero := uint64(0)
 		for _, v := range x {
 			nonzero |= v
@@ -1219,10 +1219,16 @@ func wnaf4(d *[64*4 + 1]int8, k *fe4, w uint) {
 				}
 			}
 		}
-		for j := 0; j < len(x)-1; j++ {
-			x[j] = x[j]>>1 | x[j+1]<<63
+		// Skip to the next one bit: past a digit the low w bits are zero.
+		s := uint(w)
+		if x[0]&1 == 0 {
+			s = min(uint(bits.TrailingZeros64(x[0])), 63)
 		}
-		x[len(x)-1] >>= 1
+		for j := 0; j < len(x)-1; j++ {
+			x[j] = x[j]>>s | x[j+1]<<(64-s)
+		}
+		x[len(x)-1] >>= s
+		i += int(s)
 	}
 }
 
@@ -1508,6 +1514,12 @@ func (e *edwards4) addAffine(r, p1 *edPoint4, p2 *edAffine4) {
 
 // double sets r = 2·p (dbl-2008-hwcd with a = 1: 4M + 4S).
 func (e *edwards4) double(r, p *edPoint4) {
+	e.doubleT(r, p, true)
+}
+
+// doubleT is double, computing T only if withT is set: doubling never reads T, so a doubling followed
+// by another needs none (most of the verification's 256 or 512).
+func (e *edwards4) doubleT(r, p *edPoint4, withT bool) {
 	f := &e.w.p
 	var a, b, cc, ee, ff, gg, hh fe4
 	f.sqr(&a, &p.x)
@@ -1523,7 +1535,9 @@ func (e *edwards4) double(r, p *edPoint4) {
 	f.sub(&hh, &a, &b)
 	f.mul(&r.x, &ee, &ff)
 	f.mul(&r.y, &gg, &hh)
-	f.mul(&r.t, &ee, &hh)
+	if withT {
+		f.mul(&r.t, &ee, &hh)
+	}
 	f.mul(&r.z, &ff, &gg)
 }
 
@@ -1680,7 +1694,7 @@ func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
 	var t edPoint4
 	var ta edAffine4
 	for i := top; i >= 0; i-- {
-		e.double(&acc, &acc)
+		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
 		if d := d2[i]; d > 0 {
 			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {

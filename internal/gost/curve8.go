@@ -2118,7 +2118,7 @@ func wnaf8(d *[64*8 + 1]int8, k *fe8, w uint) {
 	var x [8 + 1]uint64
 	copy(x[:], k[:])
 	*d = [64*8 + 1]int8{}
-	for i := 0; ; i++ {
+	for i := 0; ; {
 		nonzero := uint64(0)
 		for _, v := range x {
 			nonzero |= v
@@ -2145,10 +2145,16 @@ func wnaf8(d *[64*8 + 1]int8, k *fe8, w uint) {
 				}
 			}
 		}
-		for j := 0; j < len(x)-1; j++ {
-			x[j] = x[j]>>1 | x[j+1]<<63
+		// Skip to the next one bit: past a digit the low w bits are zero.
+		s := uint(w)
+		if x[0]&1 == 0 {
+			s = min(uint(bits.TrailingZeros64(x[0])), 63)
 		}
-		x[len(x)-1] >>= 1
+		for j := 0; j < len(x)-1; j++ {
+			x[j] = x[j]>>s | x[j+1]<<(64-s)
+		}
+		x[len(x)-1] >>= s
+		i += int(s)
 	}
 }
 
@@ -2434,6 +2440,12 @@ func (e *edwards8) addAffine(r, p1 *edPoint8, p2 *edAffine8) {
 
 // double sets r = 2·p (dbl-2008-hwcd with a = 1: 4M + 4S).
 func (e *edwards8) double(r, p *edPoint8) {
+	e.doubleT(r, p, true)
+}
+
+// doubleT is double, computing T only if withT is set: doubling never reads T, so a doubling followed
+// by another needs none (most of the verification's 256 or 512).
+func (e *edwards8) doubleT(r, p *edPoint8, withT bool) {
 	f := &e.w.p
 	var a, b, cc, ee, ff, gg, hh fe8
 	f.sqr(&a, &p.x)
@@ -2449,7 +2461,9 @@ func (e *edwards8) double(r, p *edPoint8) {
 	f.sub(&hh, &a, &b)
 	f.mul(&r.x, &ee, &ff)
 	f.mul(&r.y, &gg, &hh)
-	f.mul(&r.t, &ee, &hh)
+	if withT {
+		f.mul(&r.t, &ee, &hh)
+	}
 	f.mul(&r.z, &ff, &gg)
 }
 
@@ -2606,7 +2620,7 @@ func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
 	var t edPoint8
 	var ta edAffine8
 	for i := top; i >= 0; i-- {
-		e.double(&acc, &acc)
+		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
 		if d := d2[i]; d > 0 {
 			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
