@@ -54,3 +54,72 @@ func BenchmarkParseSPKI256(b *testing.B) {
 		}
 	}
 }
+
+// The curve arithmetic alone, without Streebog: what a signature costs once the digest is known.
+func benchSignDigest(b *testing.B, name string) {
+	k, _, _ := benchKey(b, name)
+	digest := make([]byte, k.ps.Size)
+	rand.Read(digest)
+	var entropy [32]byte
+	b.ReportAllocs()
+	for b.Loop() {
+		ns := newNonceSource(k, entropy[:], digest)
+		if _, err := k.signDigest(&ns, digest); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchVerifyDigest(b *testing.B, name string) {
+	k, _, _ := benchKey(b, name)
+	digest := make([]byte, k.ps.Size)
+	rand.Read(digest)
+	ns := newNonceSource(k, make([]byte, 32), digest)
+	sig, err := k.signDigest(&ns, digest)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := k.Public()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := pub.verifyDigest(digest, sig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSignDigest256(b *testing.B)   { benchSignDigest(b, "tc26-256-A") }
+func BenchmarkVerifyDigest256(b *testing.B) { benchVerifyDigest(b, "tc26-256-A") }
+func BenchmarkSignDigest512(b *testing.B)   { benchSignDigest(b, "tc26-512-A") }
+func BenchmarkVerifyDigest512(b *testing.B) { benchVerifyDigest(b, "tc26-512-A") }
+
+// Scalar multiplications: the constant-time comb (key generation, signing), the variable-time
+// double multiplication (verification) and a field multiplication.
+func BenchmarkScalarMult(b *testing.B) {
+	for _, name := range []string{"tc26-256-A", "tc26-256-B", "tc26-512-A", "tc26-512-C"} {
+		ps, _ := ParamSetByName(name)
+		k := make([]byte, ps.Size)
+		rand.Read(k)
+		b.Run(name+"/base", func(b *testing.B) {
+			b.ReportAllocs()
+			out := make([]byte, 2*ps.Size)
+			for b.Loop() {
+				ps.impl.publicKey(out, k)
+			}
+		})
+		b.Run(name+"/field-mul", func(b *testing.B) {
+			switch c := ps.impl.(type) {
+			case *curve4:
+				x := c.g.x
+				for b.Loop() {
+					c.p.mul(&x, &x, &c.g.y)
+				}
+			case *curve8:
+				x := c.g.x
+				for b.Loop() {
+					c.p.mul(&x, &x, &c.g.y)
+				}
+			}
+		})
+	}
+}

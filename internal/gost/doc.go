@@ -2,24 +2,23 @@
 // digests, in the encodings X.509 certificates use (RFC 9215): SubjectPublicKeyInfo, signature values,
 // PKCS#8 private keys and their password-encrypted form.
 //
-// The curve arithmetic and Streebog come from github.com/ddulesov/gogost (GPL-3.0); nothing else in kcr
-// imports it, so swapping it for another implementation (or an HSM behind [Signer]) touches this package
-// only.
+// The curve arithmetic is this package's own (curve4.go and curve8.go, generated from curve.go.tmpl by
+// gen_curve.go): fixed-size Montgomery or pseudo-Mersenne field arithmetic, complete point formulas
+// (Renes–Costello–Batina for the Weierstrass sets, extended twisted Edwards coordinates for tc26-256-A
+// and tc26-512-C), and key generation and signing in constant time (no branch or memory index depends
+// on the private key or the nonce). Streebog still comes from github.com/ddulesov/gogost (GPL-3.0).
 //
 // Byte orders, which are the whole difficulty here and which the tests pin down with the RFC 9215 vectors
 // and with OpenSSL's GOST engine:
 //
 //   - digest: the Streebog output bytes, as the hash function writes them, are read as a LITTLE-endian
-//     integer e (GOST R 34.10-2012 §6.1 step 2 on the RFC 6986 byte string). gogost reads the digest
-//     it is given as big-endian, so this package reverses the digest before handing it over.
+//     integer e (GOST R 34.10-2012 §6.1 step 2 on the RFC 6986 byte string).
 //   - signature: s then r, each big-endian and left-padded to the key size, concatenated with no DER
-//     wrapper. This is both what gogost produces/consumes and what a certificate's BIT STRING holds.
+//     wrapper: what a certificate's BIT STRING holds.
 //   - public key: little-endian X then little-endian Y, each padded to the key size, inside an OCTET
-//     STRING inside the SPKI BIT STRING. gogost's PublicKey.Raw uses the same order.
+//     STRING inside the SPKI BIT STRING.
 //   - private key (PKCS#8): the scalar d as little-endian bytes, directly as the privateKey OCTET STRING's
 //     content, the way the OpenSSL GOST engine writes it.
 //
-// gogost's scalar multiplication is neither constant-time nor safe for concurrent use of one curve value
-// (its Curve keeps scratch big.Ints); this package gives every operation a fresh curve value so keys are
-// safe to share between goroutines, and draws nonces itself (see [PrivateKey.Sign]).
+// Keys are immutable and safe to share between goroutines; nonces are hedged (see [PrivateKey.Sign]).
 package gost

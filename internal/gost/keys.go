@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-
-	"github.com/ddulesov/gogost/gost3410"
 )
 
 // Signer is what the CA signs with: a key in memory today, an HSM tomorrow. Sign has the conventions of
@@ -26,12 +24,14 @@ var _ Signer = (*PrivateKey)(nil)
 type PublicKey struct {
 	ps   *ParamSet
 	x, y *big.Int
+	xy   []byte // big-endian x || y, each Size bytes: what the curve arithmetic reads
 }
 
 // PrivateKey is a GOST R 34.10-2012 private key. It is safe for concurrent use.
 type PrivateKey struct {
 	ps  *ParamSet
-	d   *big.Int // 0 < d < q
+	d   *big.Int // 0 < d < q, for encoding the key
+	db  []byte   // d as Size big-endian bytes: what the curve arithmetic reads
 	pub *PublicKey
 }
 
@@ -49,30 +49,16 @@ func GenerateKey(rand io.Reader, ps *ParamSet) (*PrivateKey, error) {
 	if rand == nil {
 		return nil, errors.New("gost: GenerateKey needs a random source")
 	}
-	// gogost's GenPrivateKey takes Size random bytes as d without reducing them, which on tc26-256-A
-	// (q ~ 2^254) yields d >= q three times in four; draw d uniformly from [1, q-1] instead.
-	d, err := randScalar(rand, ps.curve.Q)
-	if err != nil {
+	// d is twice the key size of random bytes reduced mod q in constant time: uniform in [1, q-1] up
+	// to a bias below 2^-256, with no rejection loop whose length would depend on the key.
+	wide := make([]byte, 2*ps.Size)
+	if _, err := io.ReadFull(rand, wide); err != nil {
 		return nil, fmt.Errorf("gost: generating key: %w", err)
 	}
-	return newPrivateKey(ps, d)
-}
-
-// randScalar draws a uniform integer in [1, q-1] by rejection sampling.
-func randScalar(rand io.Reader, q *big.Int) (*big.Int, error) {
-	buf := make([]byte, (q.BitLen()+7)/8)
-	excess := uint(len(buf)*8 - q.BitLen())
-	for range 1000 { // each try succeeds with probability > 1/2
-		if _, err := io.ReadFull(rand, buf); err != nil {
-			return nil, err
-		}
-		buf[0] &= 0xff >> excess
-		k := new(big.Int).SetBytes(buf)
-		if k.Sign() > 0 && k.Cmp(q) < 0 {
-			return k, nil
-		}
-	}
-	return nil, errors.New("random source keeps returning out-of-range values")
+	db := make([]byte, ps.Size)
+	ps.impl.reduceNonce(db, wide)
+	clear(wide)
+	return newPrivateKeyBytes(ps, db), nil
 }
 
 // newPrivateKey checks d and computes the public key.
@@ -80,12 +66,15 @@ func newPrivateKey(ps *ParamSet, d *big.Int) (*PrivateKey, error) {
 	if d.Sign() <= 0 || d.Cmp(ps.curve.Q) >= 0 {
 		return nil, errors.New("gost: private key is out of range")
 	}
-	prv := &gost3410.PrivateKey{C: ps.newCurve(), Mode: ps.mode(), Key: d}
-	pub, err := prv.PublicKey()
-	if err != nil {
-		return nil, fmt.Errorf("gost: computing public key: %w", err)
-	}
-	return &PrivateKey{ps: ps, d: d, pub: &PublicKey{ps: ps, x: pub.X, y: pub.Y}}, nil
+	return newPrivateKeyBytes(ps, d.FillBytes(make([]byte, ps.Size))), nil
+}
+
+// newPrivateKeyBytes computes the public key for d in [1, q-1], big-endian.
+func newPrivateKeyBytes(ps *ParamSet, db []byte) *PrivateKey {
+	xy := make([]byte, 2*ps.Size)
+	ps.impl.publicKey(xy, db)
+	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy}
+	return &PrivateKey{ps: ps, d: new(big.Int).SetBytes(db), db: db, pub: pub}
 }
 
 // Public returns the public key.
@@ -106,71 +95,76 @@ func (k *PrivateKey) Sign(rand io.Reader, msg []byte) ([]byte, error) {
 		return nil, errors.New("gost: Sign needs a random source")
 	}
 	digest := k.ps.digest(msg)
-	entropy := make([]byte, 32)
-	if _, err := io.ReadFull(rand, entropy); err != nil {
+	var entropy [32]byte
+	if _, err := io.ReadFull(rand, entropy[:]); err != nil {
 		return nil, fmt.Errorf("gost: reading randomness: %w", err)
 	}
-	return k.signDigest(newNonceSource(k, entropy, digest), digest)
+	ns := newNonceSource(k, entropy[:], digest)
+	return k.signDigest(&ns, digest)
 }
 
 // signDigest signs a digest as the hash function output it (little-endian). nonces supplies k as
-// Size big-endian bytes per read, each already in [1, q-1].
+// Size big-endian bytes per read, each already in [1, q-1]; another is read in the (negligibly
+// likely) case that r or s comes out zero.
 func (k *PrivateKey) signDigest(nonces io.Reader, digest []byte) ([]byte, error) {
-	prv := &gost3410.PrivateKey{C: k.ps.newCurve(), Mode: k.ps.mode(), Key: k.d}
-	sig, err := prv.SignDigest(reversed(digest), nonces) // gogost reads the digest big-endian
-	if err != nil {
-		return nil, fmt.Errorf("gost: signing: %w", err)
+	if len(digest) != k.ps.Size {
+		return nil, fmt.Errorf("gost: digest is %d bytes, a %d-bit key signs %d", len(digest), 8*k.ps.Size, k.ps.Size)
 	}
-	return sig, nil
+	sig := make([]byte, 2*k.ps.Size)
+	var buf [64]byte
+	nonce := buf[:k.ps.Size]
+	for range 100 {
+		if _, err := io.ReadFull(nonces, nonce); err != nil {
+			return nil, fmt.Errorf("gost: signing: %w", err)
+		}
+		ok := k.ps.impl.sign(sig, k.db, nonce, digest)
+		clear(nonce)
+		if ok {
+			return sig, nil
+		}
+	}
+	return nil, errors.New("gost: signing: no nonce gives a nonzero signature")
 }
 
-// nonceSource yields GOST nonces k in [1, q-1], each as Size big-endian bytes (how gogost reads them),
-// from HMAC-SHA512 in counter mode keyed by SHA-512(d || entropy || digest). gogost reduces what it reads
-// mod q; feeding it raw random bytes would bias k on curves whose q is far from 2^(8*Size), e.g.
-// CryptoPro-C (q ~ 0.6 * 2^256) where small values would be twice as likely.
+// nonceSource yields GOST nonces k in [1, q-1], each as Size big-endian bytes, from HMAC-SHA512 in
+// counter mode keyed by SHA-512(d || entropy || digest). Each nonce is 2·Size bytes of HMAC output
+// reduced mod q in constant time, so it is uniform up to a bias below 2^-256 on every curve (q is far
+// from 2^(8·Size) on some, e.g. CryptoPro-C, q ~ 0.6 * 2^256) without a rejection loop.
 type nonceSource struct {
-	key     []byte
-	q       *big.Int
-	size    int
+	key     [sha512.Size]byte
+	ps      *ParamSet
 	counter uint64
-	pending []byte
 }
 
-func newNonceSource(k *PrivateKey, entropy, digest []byte) *nonceSource {
+func newNonceSource(k *PrivateKey, entropy, digest []byte) nonceSource {
 	h := sha512.New()
-	h.Write(leBytes(k.d, k.ps.Size))
+	h.Write(k.db)
 	h.Write(entropy)
 	h.Write(digest)
-	return &nonceSource{key: h.Sum(nil), q: k.ps.curve.Q, size: k.ps.Size}
+	n := nonceSource{ps: k.ps}
+	h.Sum(n.key[:0])
+	return n
 }
 
+// Read fills p with one nonce; p must be Size bytes long.
 func (n *nonceSource) Read(p []byte) (int, error) {
-	total := 0
-	for len(p) > 0 {
-		if len(n.pending) == 0 {
-			n.pending = n.next()
-		}
-		c := copy(p, n.pending)
-		n.pending, p, total = n.pending[c:], p[c:], total+c
+	if len(p) != n.ps.Size {
+		return 0, fmt.Errorf("gost: nonce read of %d bytes, want %d", len(p), n.ps.Size)
 	}
-	return total, nil
-}
-
-func (n *nonceSource) next() []byte {
-	excess := uint(n.size*8 - n.q.BitLen())
-	for {
+	var wide [2 * sha512.Size]byte
+	mac := hmac.New(sha512.New, n.key[:])
+	for i := 0; i < 2*n.ps.Size; i += sha512.Size {
 		n.counter++
-		mac := hmac.New(sha512.New, n.key)
 		var ctr [8]byte
 		binary.BigEndian.PutUint64(ctr[:], n.counter)
+		mac.Reset()
 		mac.Write([]byte("kcr gost nonce"))
 		mac.Write(ctr[:])
-		b := mac.Sum(nil)[:n.size] // SHA-512 output is 64 bytes, enough for both sizes
-		b[0] &= 0xff >> excess
-		if k := new(big.Int).SetBytes(b); k.Sign() > 0 && k.Cmp(n.q) < 0 {
-			return b
-		}
+		mac.Sum(wide[i:i])
 	}
+	n.ps.impl.reduceNonce(p, wide[:2*n.ps.Size])
+	clear(wide[:])
+	return len(p), nil
 }
 
 // ParamSet returns the key's parameter set.
@@ -205,12 +199,10 @@ func (p *PublicKey) verifyDigest(digest, sig []byte) error {
 		return fmt.Errorf("%w: signature is %d bytes, a %d-bit key signs with %d", ErrVerification,
 			len(sig), p.ps.Size*8, 2*p.ps.Size)
 	}
-	pub := &gost3410.PublicKey{C: p.ps.newCurve(), Mode: p.ps.mode(), X: p.x, Y: p.y}
-	ok, err := pub.VerifyDigest(reversed(digest), sig)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrVerification, err)
+	if len(digest) != p.ps.Size {
+		return fmt.Errorf("%w: digest is %d bytes, a %d-bit key signs %d", ErrVerification, len(digest), 8*p.ps.Size, p.ps.Size)
 	}
-	if !ok {
+	if !p.ps.impl.verify(p.xy, digest, sig) {
 		return fmt.Errorf("%w: signature does not match the message and %s key", ErrVerification, p.ps.Name)
 	}
 	return nil
@@ -221,12 +213,11 @@ func newPublicKey(ps *ParamSet, raw []byte) (*PublicKey, error) {
 	if len(raw) != 2*ps.Size {
 		return nil, fmt.Errorf("gost: public key is %d bytes, %s needs %d", len(raw), ps.Name, 2*ps.Size)
 	}
-	x := leInt(raw[:ps.Size])
-	y := leInt(raw[ps.Size:])
-	if err := ps.checkPoint(x, y); err != nil {
+	xy := append(reversed(raw[:ps.Size]), reversed(raw[ps.Size:])...)
+	if err := ps.checkPoint(xy); err != nil {
 		return nil, err
 	}
-	return &PublicKey{ps: ps, x: x, y: y}, nil
+	return &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy}, nil
 }
 
 func reversed(b []byte) []byte {
