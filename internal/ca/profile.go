@@ -83,7 +83,7 @@ func CertifiedSignTool(name string) (string, bool) {
 func DefaultProfile() Profile {
 	return Profile{ValidityMonths: 12,
 		SubjectSignTool: SignTools[0],
-		IssuerSignTool: [4]string{"kcr: встроенное средство ЭП (gogost)", "kcr: встроенный удостоверяющий центр",
+		IssuerSignTool: [4]string{"kcr: встроенное средство ЭП", "kcr: встроенный удостоверяющий центр",
 			"Демонстрационный режим: сертификат соответствия не выдавался", "Демонстрационный режим: сертификат соответствия не выдавался"},
 		Class: 1}
 }

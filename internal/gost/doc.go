@@ -6,7 +6,8 @@
 // gen_curve.go): fixed-size Montgomery or pseudo-Mersenne field arithmetic, complete point formulas
 // (Renes–Costello–Batina for the Weierstrass sets, extended twisted Edwards coordinates for tc26-256-A
 // and tc26-512-C), and key generation and signing in constant time (no branch or memory index depends
-// on the private key or the nonce). Streebog still comes from github.com/ddulesov/gogost (GPL-3.0).
+// on the private key or the nonce). Streebog (streebog.go) is table-driven, its tables computed at start-up
+// from the standard's substitution and linear map. No third-party GOST code is involved.
 //
 // Byte orders, which are the whole difficulty here and which the tests pin down with the RFC 9215 vectors
 // and with OpenSSL's GOST engine:

@@ -459,8 +459,8 @@ func TestEncryptedPKCS8(t *testing.T) {
 	})
 }
 
-// Keys are shared by concurrent requests in the CA; run with -race to see gogost's curve scratch space
-// would otherwise be a data race.
+// Keys are shared by concurrent requests in the CA; run with -race to check that signing and verifying
+// keep no shared scratch space (the comb tables are built once, under sync.Once).
 func TestConcurrentUse(t *testing.T) {
 	ps, _ := ParamSetByName("tc26-256-A")
 	k, err := GenerateKey(rand.Reader, ps)
