@@ -103,8 +103,9 @@ func (db *DB) Application(ctx context.Context, s Scope, id string) (*model.Appli
 		append([]any{id}, args...)...))
 }
 
-// AppFilter is a search over applications. Organization fields match exactly except the name, which
-// matches by prefix, case-insensitively; so does the employee's name.
+// AppFilter is a search over applications. Organization fields match exactly except the name: each word of
+// OrgNamePrefix must be part of a word of the organization's name, and each word of EmployeeNamePrefix the
+// start of the employee's surname, given name or patronymic (case-insensitive, ё as е).
 type AppFilter struct {
 	OrgNamePrefix      string
 	INN, KPP, OGRN     string
@@ -183,10 +184,8 @@ func anySlice(ss []string) []any {
 func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
 	var conds []string
 	var args []any
-	if namePrefix != "" {
-		lo, hi := prefixRange(SearchKey(namePrefix))
-		conds = append(conds, "name_search >= ? AND name_search < ?")
-		args = append(args, lo, hi)
+	if c, a := orgNameMatch("id", namePrefix); c != "" {
+		conds, args = append(conds, c), a
 	}
 	for _, c := range []struct{ col, v string }{{"inn", inn}, {"kpp", kpp}, {"ogrn", ogrn}} {
 		if c.v != "" {
@@ -200,10 +199,8 @@ func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
 func employeeSubquery(namePrefix, snils string) (string, []any) {
 	var conds []string
 	var args []any
-	if namePrefix != "" {
-		lo, hi := prefixRange(SearchKey(namePrefix))
-		conds = append(conds, "name_search >= ? AND name_search < ?")
-		args = append(args, lo, hi)
+	if c, a := employeeNameMatch("id", namePrefix); c != "" {
+		conds, args = append(conds, c), a
 	}
 	if snils != "" {
 		conds = append(conds, "snils = ?")

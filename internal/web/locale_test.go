@@ -316,7 +316,7 @@ func TestPagesInEnglish(t *testing.T) {
 		{"manager dashboard", "manager", "/ui/", 200, []string{"Renewal cost forecast for 12 months", "₽ incl. VAT", "(manager)"}},
 		{"applications", "org_admin", "/ui/applications", 200, []string{"<h1>Applications</h1>", "New application",
 			`title="Sort by the “Certificate kind” column"`, "Identity verification", "Certificate kind", "any",
-			"Organization (beginning of the name)", "INN", "KPP", "OGRN", "SNILS (insurance number)"}},
+			"Organization (a word of the name)", "INN", "KPP", "OGRN", "SNILS (insurance number)"}},
 		{"application card", "registrar", "", 200, []string{"<h1>Application</h1>", `aria-label="Application stages"`,
 			`<span class="n">1</span> Employee<span class="sr"> (done)</span>`, `<span class="n">3</span> Identity verification</li>`,
 			"Certificate request", "Approval", "Next step: verify the applicant&#39;s identity",
