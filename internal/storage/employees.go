@@ -120,7 +120,11 @@ func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) 
 		where += " AND e.organization_id = ?"
 		args = append(args, f.OrganizationID)
 	}
-	if c, a := employeeNameMatch("e.id", f.NamePrefix); c != "" {
+	c, a, err := db.nameFilter(ctx, employeeWords, s, "e.id", f.NamePrefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c != "" {
 		where += " AND " + c
 		args = append(args, a...)
 	}

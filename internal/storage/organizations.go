@@ -153,7 +153,11 @@ type OrgFilter struct {
 // Organizations lists organizations within the scope, ordered by id.
 func (db *DB) Organizations(ctx context.Context, s Scope, f OrgFilter, p Page) ([]*model.Organization, error) {
 	where, args := orgScope(s)
-	if c, a := orgNameMatch("o.id", f.NamePrefix); c != "" {
+	c, a, err := db.nameFilter(ctx, organizationWords, s, "o.id", f.NamePrefix)
+	if err != nil {
+		return nil, err
+	}
+	if c != "" {
 		where += " AND " + c
 		args = append(args, a...)
 	}
