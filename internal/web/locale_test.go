@@ -17,11 +17,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// russianOnly reports whether a key is a text of a Russian record, which has no English: the printed
-// application form and the identity checklist's note kept in the history.
+// russianOnly reports whether a key is a text of a Russian record, which has no English: the identity
+// checklist's note kept in the history.
 func russianOnly(key string) bool {
-	return strings.HasPrefix(key, "pdf.") || key == "check.note" ||
-		strings.HasPrefix(key, "check.") && strings.HasSuffix(key, "_note")
+	return key == "check.note" || strings.HasPrefix(key, "check.") && strings.HasSuffix(key, "_note")
 }
 
 // cyrillicKept lists the English texts that keep a Russian word on purpose (a proper name), by key, with the
