@@ -43,7 +43,7 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 	case !s.emp.none():
 		keyCol, primary = s.col("employee_id"), s.emp
 		if !s.org.none() {
-			w, a := s.org.member(s.col("organization_id"), "")
+			w, a := s.org.member(s.col("organization_id"), "", idWalkListCap)
 			where += " AND " + w
 			args = append(args, a...)
 		}
@@ -64,7 +64,7 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 		if db.dialect == SQLite {
 			plus = "+"
 		}
-		w, a := primary.member(keyCol, plus)
+		w, a := primary.member(keyCol, plus, idWalkListCap)
 		q := `SELECT ` + s.col(s.pk) + ` FROM ` + s.table + ` ` + s.alias + ` WHERE ` + w + where + order + ` LIMIT ?`
 		return db.idList(ctx, q, append(append(a, args...), s.limit)...)
 	}
@@ -93,7 +93,7 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 		perKey += " AND " + s.col("organization_id") + " IN (SELECT id FROM scope_orgs)"
 	}
 	if !s.emp.none() && !s.org.none() {
-		w, a := s.org.member(s.col("organization_id"), "")
+		w, a := s.org.member(s.col("organization_id"), "", idWalkListCap)
 		perKey += " AND " + w
 		perArgs = append(append([]any{}, perArgs...), a...)
 	}

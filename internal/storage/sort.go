@@ -255,11 +255,11 @@ func (db *DB) sortedMembership(ctx context.Context, alias string, org, emp owner
 	case len(keys) <= narrowCap:
 		m = membership{where: " AND " + keyCol + " IN (" + placeholders(len(keys)) + ")", args: anySlice(keys), narrow: true}
 	default:
-		w, a := primary.member(keyCol, plus)
+		w, a := primary.member(keyCol, plus, countCap)
 		m = membership{where: " AND " + w, args: a}
 	}
 	if !emp.none() && !org.none() {
-		w, a := org.member(alias+".organization_id", plus)
+		w, a := org.member(alias+".organization_id", plus, countCap)
 		m.where += " AND " + w
 		m.args = append(m.args, a...)
 	}

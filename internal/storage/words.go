@@ -125,10 +125,12 @@ func (m ownerMatch) probe(col, w string) (string, []any) {
 }
 
 // member is the condition that col names a matching owner, for a walk over the rows that name owners; plus
-// prefixes the column where it is compared to a list (see searchKeys). A word matching fewer than countCap
-// stored words is a list of owners (built once); a broader one is probed per row, which costs more per row
-// but meets a match in nearly every row.
-func (m ownerMatch) member(col, plus string) (string, []any) {
+// prefixes the column where it is compared to a list (see searchKeys). A word matching fewer than listCap
+// stored words is a list of owners, built once and cheap to check per row; a broader one is probed per row,
+// which costs more per row but spares building the list. A walk in id order meets matches soon when a word
+// is broad, so it lists only below idWalkListCap; a walk in a joined table's order (sortedMembership) may
+// read far before it meets a match, so it lists below countCap.
+func (m ownerMatch) member(col, plus string, listCap int) (string, []any) {
 	var parts []string
 	var args []any
 	if m.conds != "" {
@@ -140,7 +142,7 @@ func (m ownerMatch) member(col, plus string) (string, []any) {
 		args = append(args, cargs...)
 	}
 	for _, w := range m.words {
-		if n, ok := m.counts[w]; ok && n < countCap {
+		if n, ok := m.counts[w]; ok && n < listCap {
 			lo, hi := prefixRange(w)
 			parts = append(parts, plus+col+" IN (SELECT "+m.table.owner+" FROM "+m.table.words+" WHERE word >= ? AND word < ?)")
 			args = append(args, lo, hi)
@@ -188,7 +190,10 @@ func (db *DB) keys(ctx context.Context, m ownerMatch, n int) ([]string, error) {
 }
 
 // countCap bounds the stored words counted per query word: past it a word is broad (see member).
-const countCap = 1000
+const countCap = 20_000
+
+// idWalkListCap is the listCap of member for walks in id order.
+const idWalkListCap = 1000
 
 // resolve counts the stored words each of m's words matches (up to countCap, through the words index) and
 // orders them fewest first, so that "иванов123 иван" starts from "иванов123", not from the tens of thousands
@@ -229,7 +234,7 @@ func (db *DB) nameFilter(ctx context.Context, table *wordTable, s Scope, idCol, 
 	case len(keys) <= narrowCap:
 		return idCol + " IN (" + placeholders(len(keys)) + ")", anySlice(keys), nil
 	}
-	c, a := m.member(idCol, "")
+	c, a := m.member(idCol, "", idWalkListCap)
 	return c, a, nil
 }
 
