@@ -16,12 +16,12 @@ import (
 
 // staffCP1251 is a staff file as Excel saves "CSV (разделители — запятые)" on a Russian Windows: Windows-1251,
 // «;», Russian headers in the accountant's order, dates ДД.ММ.ГГГГ, the document type in words. The second
-// row's СНИЛС is wrong.
-func staffCP1251(t *testing.T) []byte {
+// row's СНИЛС is wrong; the first row's is snils (written with dashes, ending in 64 for the default).
+func staffCP1251(t *testing.T, snils string) []byte {
 	t.Helper()
 	text := "Фамилия;Имя;Отчество;Дата рождения;СНИЛС;ИНН организации;КПП организации;Должность;Вид документа;Серия;Номер;" +
 		"Дата выдачи;Кем выдан;Код подразделения;Телефон;Эл. почта\r\n" +
-		"Семёнова;Алёна;Петровна;01.02.1990;123-456-789 64;" + orgAINN + ";773601001;Главный бухгалтер;паспорт РФ;4510;654321;" +
+		"Семёнова;Алёна;Петровна;01.02.1990;" + snils + ";" + orgAINN + ";773601001;Главный бухгалтер;паспорт РФ;4510;654321;" +
 		"20.05.2010;ОВД района Арбат г. Москвы;772-001;+79161112233;semenova@example.ru\r\n" +
 		"Тихонов;Олег;Ильич;03.04.1985;123-456-789 65;" + orgAINN + ";773601001;Юрист;паспорт;4511;111222;" +
 		"21.06.2011;ОВД Тверской;770-001;;\r\n"
@@ -37,7 +37,7 @@ func TestEmployeeImportRussianCP1251(t *testing.T) {
 	e := newEnv(t)
 	oa := e.browser()
 	oa.login("org_admin")
-	r := oa.upload("/ui/employees/import/preview", "file", "сотрудники.csv", staffCP1251(t))
+	r := oa.upload("/ui/employees/import/preview", "file", "сотрудники.csv", staffCP1251(t, "123-456-789 64"))
 	wantStatus(t, "preview", r, http.StatusOK)
 	contains(t, "preview", r.body, "Семёнова Алёна Петровна", "готова к импорту", "Тихонов Олег Ильич",
 		"СНИЛС: неверная контрольная сумма СНИЛС", "Без ошибок: 1. С ошибками: 1.", orgAName)
