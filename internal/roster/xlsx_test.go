@@ -1,7 +1,11 @@
 package roster
 
 import (
+	"bytes"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/kcr-project/kcr/internal/model"
 )
@@ -62,5 +66,41 @@ func TestImportXLSXValues(t *testing.T) {
 				t.Errorf("xlsxDate(%+v) = %q, %v; want %q, %v", c.v, got, ok, c.want, c.ok)
 			}
 		})
+	}
+}
+
+// TestReadXLSXRussianHeaders: a workbook headed in Russian gets the same typed cells as one headed in English:
+// a number СНИЛС its leading zero back, a date cell its ISO date, a text date and the document type in
+// words their codes.
+func TestReadXLSXRussianHeaders(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	defer f.Close()
+	header := []any{"Фамилия", "Имя", "Дата рождения", "СНИЛС", "ИНН организации", "Вид документа", "Серия", "Номер",
+		"Дата выдачи", "Кем выдан"}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.SetSheetRow("Sheet1", "A1", &header))
+	row := []any{"Ёжикова", "Анна", time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), 1234567819, "7707083893", "Паспорт РФ",
+		512, 12345, "20.05.2010", "ОВД"}
+	must(f.SetSheetRow("Sheet1", "A2", &row))
+	var buf bytes.Buffer
+	must(f.Write(&buf))
+	file, err := Read(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Rows) != 1 {
+		t.Fatalf("rows %+v", file.Rows)
+	}
+	for code, want := range map[string]string{"surname": "Ёжикова", "birth_date": "1990-01-02", "snils": snilsZero,
+		"doc_type": "passport_rf", "doc_series": "0512", "doc_number": "012345", "doc_issue_date": "2010-05-20"} {
+		if got := file.Rows[0].Get(code); got != want {
+			t.Errorf("%s = %q, want %q", code, got, want)
+		}
 	}
 }
