@@ -105,8 +105,12 @@ func queryDoc(q string) string {
 		return "Page size, 1 to 200 (default 50)"
 	case "sort":
 		return "Order of the list: a sort key, with a leading - for descending; without it the list keeps its default order. A next_cursor continues the order it was made in"
-	case "organization_name", "name", "employee_name":
-		return "Case-insensitive prefix"
+	case "organization_name":
+		return "Words of the organization's name, each matching any part of a word (case-insensitive, ё as е)"
+	case "employee_name":
+		return "Words of the person's name, each matching the start of the surname, given name or patronymic (case-insensitive, ё as е)"
+	case "name":
+		return "Words of the name, each matching any part of a word of an organization's name, or the start of a person's surname, given name or patronymic (case-insensitive, ё as е)"
 	}
 	return "Exact match"
 }

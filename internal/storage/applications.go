@@ -103,8 +103,9 @@ func (db *DB) Application(ctx context.Context, s Scope, id string) (*model.Appli
 		append([]any{id}, args...)...))
 }
 
-// AppFilter is a search over applications. Organization fields match exactly except the name, which
-// matches by prefix, case-insensitively; so does the employee's name.
+// AppFilter is a search over applications. Organization fields match exactly except the name: each word of
+// OrgNamePrefix must be part of a word of the organization's name, and each word of EmployeeNamePrefix the
+// start of the employee's surname, given name or patronymic (case-insensitive, ё as е).
 type AppFilter struct {
 	OrgNamePrefix      string
 	INN, KPP, OGRN     string
@@ -142,10 +143,12 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 			args = append(args, c.v)
 		}
 	}
-	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
-	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	org, emp, err := db.resolveBoth(ctx, orgMatch(s, f.OrgNamePrefix, f.INN, f.KPP, f.OGRN), employeeMatch(s, f.EmployeeNamePrefix, f.SNILS))
+	if err != nil {
+		return nil, nil, err
+	}
 	if p.Order.By != "" {
-		m, err := db.sortedMembership(ctx, "a", s, orgConds, orgArgs, empConds, empArgs)
+		m, err := db.sortedMembership(ctx, "a", org, emp)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -159,10 +162,8 @@ func (db *DB) Applications(ctx context.Context, s Scope, f AppFilter, p Page) ([
 		where += " AND a.id < ?"
 		args = append(args, p.After)
 	}
-	orgConds, orgArgs = inAccount(s, orgConds, orgArgs)
-	empConds, empArgs = inAccount(s, empConds, empArgs)
 	spec := searchSpec{table: "applications", alias: "a", pk: "id", desc: true, where: where, args: args, scope: s, limit: p.Limit,
-		orgConds: orgConds, orgArgs: orgArgs, empConds: empConds, empArgs: empArgs}
+		org: org, emp: emp}
 	keys, err := db.searchKeys(ctx, spec)
 	if err != nil || len(keys) == 0 {
 		return nil, nil, err
@@ -180,36 +181,37 @@ func anySlice(ss []string) []any {
 	return out
 }
 
-func orgSubquery(namePrefix, inn, kpp, ogrn string) (string, []any) {
+// orgMatch is a filter's organization conditions.
+func orgMatch(s Scope, name, inn, kpp, ogrn string) ownerMatch {
 	var conds []string
 	var args []any
-	if namePrefix != "" {
-		lo, hi := prefixRange(SearchKey(namePrefix))
-		conds = append(conds, "name_search >= ? AND name_search < ?")
-		args = append(args, lo, hi)
-	}
 	for _, c := range []struct{ col, v string }{{"inn", inn}, {"kpp", kpp}, {"ogrn", ogrn}} {
 		if c.v != "" {
 			conds = append(conds, c.col+" = ?")
 			args = append(args, c.v)
 		}
 	}
-	return strings.Join(conds, " AND "), args
+	return newOwnerMatch(organizationWords, s.AccountID, name, strings.Join(conds, " AND "), args)
 }
 
-func employeeSubquery(namePrefix, snils string) (string, []any) {
-	var conds []string
+// resolveBoth resolves a filter's organization and employee matches.
+func (db *DB) resolveBoth(ctx context.Context, org, emp ownerMatch) (ownerMatch, ownerMatch, error) {
+	org, err := db.resolve(ctx, org)
+	if err != nil {
+		return org, emp, err
+	}
+	emp, err = db.resolve(ctx, emp)
+	return org, emp, err
+}
+
+// employeeMatch is a filter's employee conditions.
+func employeeMatch(s Scope, name, snils string) ownerMatch {
+	var conds string
 	var args []any
-	if namePrefix != "" {
-		lo, hi := prefixRange(SearchKey(namePrefix))
-		conds = append(conds, "name_search >= ? AND name_search < ?")
-		args = append(args, lo, hi)
-	}
 	if snils != "" {
-		conds = append(conds, "snils = ?")
-		args = append(args, snils)
+		conds, args = "snils = ?", []any{snils}
 	}
-	return strings.Join(conds, " AND "), args
+	return newOwnerMatch(employeeWords, s.AccountID, name, conds, args)
 }
 
 // AddTransition appends one step to an application's history.
@@ -351,10 +353,12 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 		where += " AND c.not_before < ?"
 		args = append(args, micros(f.IssuedBefore))
 	}
-	orgConds, orgArgs := orgSubquery(f.OrgNamePrefix, f.INN, f.KPP, f.OGRN)
-	empConds, empArgs := employeeSubquery(f.EmployeeNamePrefix, f.SNILS)
+	org, emp, err := db.resolveBoth(ctx, orgMatch(s, f.OrgNamePrefix, f.INN, f.KPP, f.OGRN), employeeMatch(s, f.EmployeeNamePrefix, f.SNILS))
+	if err != nil {
+		return nil, nil, err
+	}
 	if p.Order.By != "" {
-		m, err := db.sortedMembership(ctx, "c", s, orgConds, orgArgs, empConds, empArgs)
+		m, err := db.sortedMembership(ctx, "c", org, emp)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -368,10 +372,8 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 		where += " AND c.serial > ?"
 		args = append(args, p.After)
 	}
-	orgConds, orgArgs = inAccount(s, orgConds, orgArgs)
-	empConds, empArgs = inAccount(s, empConds, empArgs)
 	spec := searchSpec{table: "certificates", alias: "c", pk: "serial", where: where, args: args, scope: s, limit: p.Limit,
-		orgConds: orgConds, orgArgs: orgArgs, empConds: empConds, empArgs: empArgs}
+		org: org, emp: emp}
 	keys, err := db.searchKeys(ctx, spec)
 	if err != nil || len(keys) == 0 {
 		return nil, nil, err

@@ -29,6 +29,15 @@ func employeeSearchKey(e *model.Employee) string {
 
 // CreateEmployee stores a new employee. The same СНИЛС twice in one organization is ErrDuplicate.
 func (db *DB) CreateEmployee(ctx context.Context, e *model.Employee) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.insertEmployee(ctx, e); err != nil {
+			return err
+		}
+		return db.indexEmployeeName(ctx, e)
+	})
+}
+
+func (db *DB) insertEmployee(ctx context.Context, e *model.Employee) error {
 	d := e.Document
 	_, err := db.exec(ctx, `INSERT INTO employees (id, account_id, organization_id, surname, given_name, patronymic,
 		name_search, birth_date, snils, inn, email, phone, position, doc_type, doc_series, doc_number, doc_issue_date,
@@ -44,6 +53,15 @@ func (db *DB) CreateEmployee(ctx context.Context, e *model.Employee) error {
 
 // UpdateEmployee rewrites an employee's editable fields.
 func (db *DB) UpdateEmployee(ctx context.Context, e *model.Employee) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.updateEmployee(ctx, e); err != nil {
+			return err
+		}
+		return db.indexEmployeeName(ctx, e)
+	})
+}
+
+func (db *DB) updateEmployee(ctx context.Context, e *model.Employee) error {
 	d := e.Document
 	res, err := db.exec(ctx, `UPDATE employees SET organization_id = ?, surname = ?, given_name = ?, patronymic = ?,
 		name_search = ?, birth_date = ?, snils = ?, inn = ?, email = ?, phone = ?, position = ?, doc_type = ?,
@@ -74,7 +92,7 @@ func (db *DB) Employee(ctx context.Context, s Scope, id string) (*model.Employee
 // EmployeeFilter narrows an employee list.
 type EmployeeFilter struct {
 	OrganizationID string
-	NamePrefix     string
+	NamePrefix     string // every word must start a word of the surname, given name or patronymic
 	SNILS          string
 }
 
@@ -102,10 +120,13 @@ func (db *DB) Employees(ctx context.Context, s Scope, f EmployeeFilter, p Page) 
 		where += " AND e.organization_id = ?"
 		args = append(args, f.OrganizationID)
 	}
-	if f.NamePrefix != "" {
-		lo, hi := prefixRange(SearchKey(f.NamePrefix))
-		where += " AND e.name_search >= ? AND e.name_search < ?"
-		args = append(args, lo, hi)
+	c, a, err := db.nameFilter(ctx, employeeWords, s, "e.id", f.NamePrefix)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c != "" {
+		where += " AND " + c
+		args = append(args, a...)
 	}
 	if f.SNILS != "" {
 		where += " AND e.snils = ?"

@@ -21,6 +21,11 @@ type Migration struct {
 	SQL     string
 }
 
+// migrationFills compute, in the migration's transaction, what SQL alone cannot (text folded in Go).
+var migrationFills = map[int]func(*DB, context.Context) error{
+	13: (*DB).RebuildNameSearch,
+}
+
 // Migrations returns the schema steps the binary knows, in order.
 func Migrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
@@ -113,6 +118,11 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) ([]int, error) 
 			for _, stmt := range splitStatements(db.dialectSQL(m.SQL)) {
 				if _, err := db.q(ctx).ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%w in statement: %.80s", err, stmt)
+				}
+			}
+			if fill := migrationFills[m.Version]; fill != nil {
+				if err := fill(db, ctx); err != nil {
+					return err
 				}
 			}
 			_, err := db.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

@@ -78,6 +78,15 @@ func nullable(s string) any {
 
 // CreateOrganization stores a new organization. A duplicate ИНН+КПП in the account is ErrDuplicate.
 func (db *DB) CreateOrganization(ctx context.Context, o *model.Organization) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.insertOrganization(ctx, o); err != nil {
+			return err
+		}
+		return db.indexOrganizationName(ctx, o.ID, o.Name)
+	})
+}
+
+func (db *DB) insertOrganization(ctx context.Context, o *model.Organization) error {
 	_, err := db.exec(ctx, `INSERT INTO organizations (id, account_id, parent_id, kind, sector, name, name_search, inn, kpp,
 		ogrn, address, region, region_code, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		o.ID, o.AccountID, nullable(o.ParentID), o.Kind, o.Sector, o.Name, SearchKey(o.Name), o.INN, o.KPP, o.OGRN,
@@ -90,6 +99,15 @@ func (db *DB) CreateOrganization(ctx context.Context, o *model.Organization) err
 
 // UpdateOrganization rewrites an organization's editable fields.
 func (db *DB) UpdateOrganization(ctx context.Context, o *model.Organization) error {
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.updateOrganization(ctx, o); err != nil {
+			return err
+		}
+		return db.indexOrganizationName(ctx, o.ID, o.Name)
+	})
+}
+
+func (db *DB) updateOrganization(ctx context.Context, o *model.Organization) error {
 	res, err := db.exec(ctx, `UPDATE organizations SET parent_id = ?, kind = ?, sector = ?, name = ?, name_search = ?, inn = ?,
 		kpp = ?, ogrn = ?, address = ?, region = ?, region_code = ?, updated_at = ? WHERE id = ?`,
 		nullable(o.ParentID), o.Kind, o.Sector, o.Name, SearchKey(o.Name), o.INN, o.KPP, o.OGRN, o.Address, o.Region,
@@ -126,7 +144,7 @@ func (db *DB) Organization(ctx context.Context, s Scope, id string) (*model.Orga
 
 // OrgFilter narrows an organization list.
 type OrgFilter struct {
-	NamePrefix string
+	NamePrefix string // every word must be part of a word of the name (see orgNameMatch)
 	INN, KPP   string
 	OGRN       string
 	ParentID   string
@@ -135,10 +153,13 @@ type OrgFilter struct {
 // Organizations lists organizations within the scope, ordered by id.
 func (db *DB) Organizations(ctx context.Context, s Scope, f OrgFilter, p Page) ([]*model.Organization, error) {
 	where, args := orgScope(s)
-	if f.NamePrefix != "" {
-		lo, hi := prefixRange(SearchKey(f.NamePrefix))
-		where += " AND o.name_search >= ? AND o.name_search < ?"
-		args = append(args, lo, hi)
+	c, a, err := db.nameFilter(ctx, organizationWords, s, "o.id", f.NamePrefix)
+	if err != nil {
+		return nil, err
+	}
+	if c != "" {
+		where += " AND " + c
+		args = append(args, a...)
 	}
 	for _, c := range []struct{ col, v string }{{"o.inn", f.INN}, {"o.kpp", f.KPP}, {"o.ogrn", f.OGRN}, {"o.parent_id", f.ParentID}} {
 		if c.v != "" {

@@ -106,15 +106,14 @@ func DecodeCursor(c string) (key string, ok bool) {
 	return string(b[3:]), true
 }
 
-// Prefix search over name_search columns: names are folded to lower case and compared as a key range, which
-// both engines answer from an index.
+// Prefix search over folded words: compared as a key range, which both engines answer from an index.
 func prefixRange(p string) (lo, hi string) {
 	lo = strings.ToLower(p)
 	return lo, lo + "\U0010FFFF"
 }
 
-// SearchKey folds a name for prefix search.
-func SearchKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+// SearchKey folds a name for sorting by name: lower case, ё as е, single spaces.
+func SearchKey(s string) string { return foldName(strings.Join(strings.Fields(s), " ")) }
 
 // queryAll runs a query and scans every row with scan.
 func queryAll[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {

@@ -13,17 +13,14 @@ const narrowCap = 200
 
 // searchSpec describes a paged search over applications or certificates (both have account_id,
 // organization_id and employee_id columns) whose filter may name organizations or employees indirectly
-// (by name prefix, ИНН, СНИЛС…).
+// (by name words, ИНН, СНИЛС…).
 type searchSpec struct {
 	table, alias, pk string // e.g. "applications", "a", "id"
 	desc             bool   // newest first
 	scope            Scope
 	where            string // conditions on the table itself other than scope (state, cursor…), each starting " AND "
 	args             []any
-	orgConds         string // conditions on organizations, "" for none
-	orgArgs          []any
-	empConds         string // conditions on employees, "" for none
-	empArgs          []any
+	org, emp         ownerMatch // the filter's organization and employee conditions
 	limit            int
 }
 
@@ -40,34 +37,36 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 	scopeWhere, scopeArgs := s.scope.clause(s.col("account_id"), s.col("organization_id"), s.col("employee_id"))
 	where := scopeWhere + s.where
 	args := append(append([]any{}, scopeArgs...), s.args...)
-	var keyCol, sub string
-	var subArgs []any
+	var keyCol string
+	var primary ownerMatch
 	switch {
-	case s.empConds != "":
-		keyCol, sub, subArgs = s.col("employee_id"), `SELECT id FROM employees WHERE `+s.empConds, s.empArgs
-		if s.orgConds != "" {
-			where += " AND " + s.col("organization_id") + " IN (SELECT id FROM organizations WHERE " + s.orgConds + ")"
-			args = append(args, s.orgArgs...)
+	case !s.emp.none():
+		keyCol, primary = s.col("employee_id"), s.emp
+		if !s.org.none() {
+			w, a := s.org.member(s.col("organization_id"), "", idWalkListCap)
+			where += " AND " + w
+			args = append(args, a...)
 		}
-	case s.orgConds != "":
-		keyCol, sub, subArgs = s.col("organization_id"), `SELECT id FROM organizations WHERE `+s.orgConds, s.orgArgs
+	case !s.org.none():
+		keyCol, primary = s.col("organization_id"), s.org
 	default:
 		return db.idList(ctx, `SELECT `+s.col(s.pk)+` FROM `+s.table+` `+s.alias+` WHERE 1 = 1`+where+order+` LIMIT ?`,
 			append(args, s.limit)...)
 	}
-	keys, err := db.idList(ctx, sub+` LIMIT `+strconv.Itoa(narrowCap+1), subArgs...)
+	keys, err := db.keys(ctx, primary, narrowCap+1)
 	if err != nil || len(keys) == 0 {
 		return nil, err
 	}
 	if len(keys) > narrowCap {
 		// Broad: walk in page order. On SQLite the unary + keeps the planner off the per-key index, which
 		// would otherwise collect and sort every matching row.
-		col := keyCol
+		plus := ""
 		if db.dialect == SQLite {
-			col = "+" + keyCol
+			plus = "+"
 		}
-		q := `SELECT ` + s.col(s.pk) + ` FROM ` + s.table + ` ` + s.alias + ` WHERE ` + col + ` IN (` + sub + `)` + where + order + ` LIMIT ?`
-		return db.idList(ctx, q, append(append(append([]any{}, subArgs...), args...), s.limit)...)
+		w, a := primary.member(keyCol, plus, idWalkListCap)
+		q := `SELECT ` + s.col(s.pk) + ` FROM ` + s.table + ` ` + s.alias + ` WHERE ` + w + where + order + ` LIMIT ?`
+		return db.idList(ctx, q, append(append(a, args...), s.limit)...)
 	}
 	// Narrow: the newest page of each key from its index, merged. The scope's organization list is bound
 	// once, in a CTE, rather than in every branch.
@@ -93,9 +92,10 @@ func (db *DB) searchKeys(ctx context.Context, s searchSpec) ([]string, error) {
 		}
 		perKey += " AND " + s.col("organization_id") + " IN (SELECT id FROM scope_orgs)"
 	}
-	if s.empConds != "" && s.orgConds != "" {
-		perKey += " AND " + s.col("organization_id") + " IN (SELECT id FROM organizations WHERE " + s.orgConds + ")"
-		perArgs = append(append([]any{}, perArgs...), s.orgArgs...)
+	if !s.emp.none() && !s.org.none() {
+		w, a := s.org.member(s.col("organization_id"), "", idWalkListCap)
+		perKey += " AND " + w
+		perArgs = append(append([]any{}, perArgs...), a...)
 	}
 	var parts []string
 	for i, k := range keys {

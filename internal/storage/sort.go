@@ -229,21 +229,18 @@ type membership struct {
 // a list of keys, read through the table's per-key index and sorted (narrow); more stay a membership test,
 // which on SQLite carries the unary + so that the planner walks the sort order and checks membership instead
 // of collecting and sorting every match.
-func (db *DB) sortedMembership(ctx context.Context, alias string, s Scope, orgConds string, orgArgs []any, empConds string,
-	empArgs []any) (membership, error) {
-	orgConds, orgArgs = inAccount(s, orgConds, orgArgs)
-	empConds, empArgs = inAccount(s, empConds, empArgs)
-	var keyCol, sub string
-	var subArgs []any
+func (db *DB) sortedMembership(ctx context.Context, alias string, org, emp ownerMatch) (membership, error) {
+	var keyCol string
+	var primary ownerMatch
 	switch {
-	case empConds != "":
-		keyCol, sub, subArgs = alias+".employee_id", `SELECT id FROM employees WHERE `+empConds, empArgs
-	case orgConds != "":
-		keyCol, sub, subArgs = alias+".organization_id", `SELECT id FROM organizations WHERE `+orgConds, orgArgs
+	case !emp.none():
+		keyCol, primary = alias+".employee_id", emp
+	case !org.none():
+		keyCol, primary = alias+".organization_id", org
 	default:
 		return membership{}, nil
 	}
-	keys, err := db.idList(ctx, sub+` LIMIT `+strconv.Itoa(narrowCap+1), subArgs...)
+	keys, err := db.keys(ctx, primary, narrowCap+1)
 	if err != nil {
 		return membership{}, err
 	}
@@ -258,22 +255,15 @@ func (db *DB) sortedMembership(ctx context.Context, alias string, s Scope, orgCo
 	case len(keys) <= narrowCap:
 		m = membership{where: " AND " + keyCol + " IN (" + placeholders(len(keys)) + ")", args: anySlice(keys), narrow: true}
 	default:
-		m = membership{where: " AND " + plus + keyCol + " IN (" + sub + ")", args: slices.Clone(subArgs)}
+		w, a := primary.member(keyCol, plus, countCap)
+		m = membership{where: " AND " + w, args: a}
 	}
-	if empConds != "" && orgConds != "" {
-		m.where += " AND " + plus + alias + ".organization_id IN (SELECT id FROM organizations WHERE " + orgConds + ")"
-		m.args = append(m.args, orgArgs...)
+	if !emp.none() && !org.none() {
+		w, a := org.member(alias+".organization_id", plus, countCap)
+		m.where += " AND " + w
+		m.args = append(m.args, a...)
 	}
 	return m, nil
-}
-
-// inAccount limits organization or employee conditions to the scope's account, so that other accounts'
-// matches neither count towards narrowCap nor slow the membership test.
-func inAccount(s Scope, conds string, args []any) (string, []any) {
-	if conds == "" || s.AccountID == "" {
-		return conds, args
-	}
-	return conds + " AND account_id = ?", append(slices.Clone(args), s.AccountID)
 }
 
 // enumOrder sorts an enumerated column in the order the model lists its values (an application's life, not

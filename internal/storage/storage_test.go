@@ -155,10 +155,12 @@ func testOrganizations(t *testing.T, db *storage.DB) {
 		{"КПП", storage.OrgFilter{KPP: testdb.BranchKPP}, []string{f.BranchOrg}},
 		{"ОГРН", storage.OrgFilter{OGRN: testdb.HeadOGRN}, sorted(f.HeadOrg, f.BranchOrg)},
 		{"ИНН of another account", storage.OrgFilter{INN: f.OrgBINN}, []string{}},
-		{"name prefix, any case", storage.OrgFilter{NamePrefix: "ООО Р"}, []string{f.HeadOrg}},
-		{"name prefix of the branch", storage.OrgFilter{NamePrefix: "филиал ооо"}, []string{f.BranchOrg}},
-		{"name prefix is not a substring", storage.OrgFilter{NamePrefix: "ромашка"}, []string{}},
-		{"name prefix with extra spaces", storage.OrgFilter{NamePrefix: "  ООО   Ромашка"}, []string{f.HeadOrg}},
+		{"name words, any case", storage.OrgFilter{NamePrefix: "ООО Р"}, sorted(f.HeadOrg, f.BranchOrg)},
+		{"name words of the branch", storage.OrgFilter{NamePrefix: "филиал ооо"}, []string{f.BranchOrg}},
+		{"a word inside the name", storage.OrgFilter{NamePrefix: "ромашка"}, sorted(f.HeadOrg, f.BranchOrg)},
+		{"part of a word inside the name", storage.OrgFilter{NamePrefix: "петерб"}, []string{f.BranchOrg}},
+		{"name words with extra spaces", storage.OrgFilter{NamePrefix: "  ООО   Ромашка"}, sorted(f.HeadOrg, f.BranchOrg)},
+		{"a word the name lacks", storage.OrgFilter{NamePrefix: "ромашка москва"}, []string{}},
 	} {
 		t.Run("list/"+c.name, func(t *testing.T) {
 			got, err := db.Organizations(ctx, scopeA, c.f, big)
@@ -260,7 +262,9 @@ func testEmployees(t *testing.T, db *storage.DB) {
 		{"organization", storage.EmployeeFilter{OrganizationID: f.BranchOrg}, []string{f.BranchEmployee}},
 		{"name prefix, upper case", storage.EmployeeFilter{NamePrefix: "ИВАНОВ И"}, []string{f.HeadEmployee}},
 		{"name prefix, extra spaces", storage.EmployeeFilter{NamePrefix: " петрова   мария "}, []string{f.BranchEmployee}},
-		{"name prefix is not a substring", storage.EmployeeFilter{NamePrefix: "мария"}, []string{}},
+		{"given name", storage.EmployeeFilter{NamePrefix: "мария"}, []string{f.BranchEmployee}},
+		{"patronymic, part of a word", storage.EmployeeFilter{NamePrefix: "серг"}, []string{f.BranchEmployee}},
+		{"the inside of a word is not a match", storage.EmployeeFilter{NamePrefix: "етрова"}, []string{}},
 		{"СНИЛС", storage.EmployeeFilter{SNILS: testdb.HeadSNILS}, []string{f.HeadEmployee}},
 		{"СНИЛС of another account", storage.EmployeeFilter{SNILS: f.SNILSB}, []string{}},
 	} {
@@ -887,11 +891,11 @@ func testApplicationSearch(t *testing.T, db *storage.DB) {
 		want []string
 	}{
 		{"no filter", storage.AppFilter{}, newestFirst(f.HeadApp, f.BranchApp, f.AppB)},
-		{"organization name prefix", storage.AppFilter{OrgNamePrefix: "ооо ром"}, []string{f.HeadApp}},
-		{"organization name prefix, upper case", storage.AppFilter{OrgNamePrefix: "ООО РОМАШКА"}, []string{f.HeadApp}},
-		{"organization name prefix, extra spaces", storage.AppFilter{OrgNamePrefix: "  ооо   Ромашка "}, []string{f.HeadApp}},
+		{"organization name words", storage.AppFilter{OrgNamePrefix: "ооо ром"}, newestFirst(f.HeadApp, f.BranchApp)},
+		{"organization name words, upper case", storage.AppFilter{OrgNamePrefix: "ООО РОМАШКА"}, newestFirst(f.HeadApp, f.BranchApp)},
+		{"organization name words, extra spaces", storage.AppFilter{OrgNamePrefix: "  ооо   Ромашка "}, newestFirst(f.HeadApp, f.BranchApp)},
 		{"organization name prefix with ё", storage.AppFilter{OrgNamePrefix: "ао василё"}, []string{f.AppB}},
-		{"organization name: a word inside is not a prefix", storage.AppFilter{OrgNamePrefix: "ромашка"}, []string{}},
+		{"organization name: a word inside", storage.AppFilter{OrgNamePrefix: "ромашка"}, newestFirst(f.HeadApp, f.BranchApp)},
 		{"organization name prefix of the branch", storage.AppFilter{OrgNamePrefix: "филиал ооо ромашка в санкт"}, []string{f.BranchApp}},
 		{"ИНН", storage.AppFilter{INN: testdb.HeadINN}, newestFirst(f.HeadApp, f.BranchApp)},
 		{"КПП", storage.AppFilter{KPP: testdb.BranchKPP}, []string{f.BranchApp}},
@@ -899,7 +903,7 @@ func testApplicationSearch(t *testing.T, db *storage.DB) {
 		{"ИНН and КПП", storage.AppFilter{INN: testdb.HeadINN, KPP: testdb.HeadKPP}, []string{f.HeadApp}},
 		{"employee name prefix", storage.AppFilter{EmployeeNamePrefix: "петрова м"}, []string{f.BranchApp}},
 		{"employee name prefix, upper case", storage.AppFilter{EmployeeNamePrefix: "СИДОРОВ ПЁТР"}, []string{f.AppB}},
-		{"employee name: given name is not a prefix", storage.AppFilter{EmployeeNamePrefix: "мария"}, []string{}},
+		{"employee name: given name", storage.AppFilter{EmployeeNamePrefix: "мария"}, []string{f.BranchApp}},
 		{"СНИЛС", storage.AppFilter{SNILS: testdb.HeadSNILS}, []string{f.HeadApp}},
 		{"state", storage.AppFilter{State: model.StateDocuments}, []string{f.BranchApp}},
 		{"state draft", storage.AppFilter{State: model.StateDraft}, newestFirst(f.HeadApp, f.AppB)},
@@ -1473,7 +1477,7 @@ func testBroadSearch(t *testing.T, db *storage.DB) {
 	}{
 		{"many organizations by name", scopeA, storage.AppFilter{OrgNamePrefix: "ооо вектор-"}, byOrg},
 		{"fewer organizations by name", scopeA, storage.AppFilter{OrgNamePrefix: "ООО Вектор-1"}, byOrg1x},
-		{"many organizations by ИНН", scopeA, storage.AppFilter{INN: testdb.HeadINN, OrgNamePrefix: "ооо в"}, byOrg},
+		{"many organizations by ИНН", scopeA, storage.AppFilter{INN: testdb.HeadINN, OrgNamePrefix: "ооо вект"}, byOrg},
 		{"many employees by name", scopeA, storage.AppFilter{EmployeeNamePrefix: "волков"}, byEmp},
 		{"many employees and organizations", scopeA, storage.AppFilter{EmployeeNamePrefix: "волков", INN: testdb.HeadINN}, byEmp},
 		{"many organizations, scope of 210 of them", scope210, storage.AppFilter{OrgNamePrefix: "ооо вектор"}, want210},

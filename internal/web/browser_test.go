@@ -448,4 +448,66 @@ func TestBrowser(t *testing.T) {
 		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees"), chromedp.WaitVisible(chromedp.CSS("main h1"))))
 		contains(t, "accountant employees", text(t, ctx, "main"), "Недостаточно прав")
 	})
+
+	// Issue 14, parts 5 and 7: the organizations page finds a word inside the name, the employee search a
+	// patronymic; the import page offers the template, and a Windows-1251 file with Russian headers imports.
+	t.Run("websearch", func(t *testing.T) {
+		widths := func(t *testing.T, ctx context.Context, name string) {
+			t.Helper()
+			for _, v := range []struct {
+				w, h int64
+				tag  string
+			}{{1440, 900, "1440"}, {390, 844, "390"}} {
+				must(t, chromedp.Do(ctx, chromedp.EmulateViewport(v.w, v.h)))
+				shot(t, ctx, name+"-"+v.tag)
+			}
+			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)))
+		}
+		t.Run("word search", func(t *testing.T) {
+			ctx, cancel := session(t)
+			defer cancel()
+			login(t, ctx, "account_admin")
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/organizations"), chromedp.WaitVisible(chromedp.CSS("#org-q")),
+				chromedp.SendKeys(chromedp.CSS("#org-q"), "ромаш"), chromedp.Submit(chromedp.CSS("#org-q")),
+				chromedp.WaitVisible(chromedp.CSS(`#org-q[value="ромаш"]`))))
+			found := text(t, ctx, "main")
+			contains(t, "part of a word", found, orgAName, "Филиал ООО «Ромашка» в Санкт-Петербурге")
+			lacks(t, "part of a word", found, orgBName)
+			widths(t, ctx, "organizations-search")
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/organizations?q="+url.QueryEscape("василек")),
+				chromedp.WaitVisible(chromedp.CSS("#org-q"))))
+			contains(t, "ё as е", text(t, ctx, "main"), orgBName)
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees"), chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
+				chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "петрович")))
+			contains(t, "patronymic", waitText(t, ctx, "#results", empAName), empAName)
+			widths(t, ctx, "employees-search-patronymic")
+		})
+		t.Run("cp1251 import", func(t *testing.T) {
+			ctx, cancel := session(t)
+			defer cancel()
+			login(t, ctx, "org_admin")
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees/import"), chromedp.WaitVisible(chromedp.CSS("#import-template"))))
+			contains(t, "format", text(t, ctx, "#import-format"), "Скачать шаблон", "ИНН организации;КПП организации;Фамилия")
+			widths(t, ctx, "employee-import-form")
+			tpl, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch(document.querySelector("#import-template").href).then(r => r.text())`,
+				chromedp.EvalAwaitPromise))
+			must(t, err)
+			// fetch's text() drops the byte order mark (TestImportTemplateDownload checks the bytes).
+			if !strings.HasPrefix(strings.TrimPrefix(tpl, "\ufeff"), "ИНН организации;КПП организации;Фамилия;Имя;Отчество;") {
+				t.Errorf("template: %.80q", tpl)
+			}
+			csvFile := filepath.Join(t.TempDir(), "сотрудники.csv")
+			must(t, os.WriteFile(csvFile, staffCP1251(t, "987-654-321 83"), 0o644))
+			must(t, chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(`#import-upload input[type="file"]`), []string{csvFile}),
+				chromedp.Click(chromedp.CSS(`#import-upload button`)), chromedp.WaitVisible(chromedp.CSS("#import-rows"))))
+			contains(t, "cp1251 preview", text(t, ctx, "#import-result"), "Семёнова Алёна Петровна", "готова к импорту",
+				"Тихонов Олег Ильич", "СНИЛС: неверная контрольная сумма СНИЛС", "Без ошибок: 1. С ошибками: 1.")
+			widths(t, ctx, "employee-import-cp1251-preview")
+			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#import-confirm button"))))
+			waitText(t, ctx, "#import-result", "Создано: 1. Не создано: 1.")
+			must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/employees?q="+url.QueryEscape("алена семенова")),
+				chromedp.WaitVisible(chromedp.CSS("#results"))))
+			contains(t, "imported, found without ё", text(t, ctx, "#results"), "Семёнова Алёна Петровна", "Главный бухгалтер")
+		})
+	})
 }

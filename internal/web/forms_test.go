@@ -173,7 +173,7 @@ func TestEmployeeImport(t *testing.T) {
 	contains(t, "comma", r.body, "Орлова Анна Ивановна", "Без ошибок: 1. С ошибками: 0.")
 	r = oa.upload("/ui/employees/import/preview", "file", "staff.csv", []byte("surname;snils\nИванов;1\n"))
 	wantStatus(t, "columns", r, http.StatusUnprocessableEntity)
-	contains(t, "columns", r.body, `data-field="file">В заголовке нет столбцов: organization_inn`)
+	contains(t, "columns", r.body, `data-field="file">В заголовке нет столбцов: ИНН организации (organization_inn), Имя (given_name)`)
 	r = oa.upload("/ui/employees/import/preview", "file", "big.csv", bytes.Repeat([]byte("a"), 1<<20+10))
 	wantStatus(t, "big", r, http.StatusUnprocessableEntity)
 	contains(t, "big", r.body, "Файл слишком большой")

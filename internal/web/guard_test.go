@@ -89,21 +89,3 @@ func TestBadBytesEveryPage(t *testing.T) {
 		})
 	}
 }
-
-// An imported CSV file is not text when it holds NUL or invalid UTF-8: it is refused as a whole before any
-// cell reaches the organization lookup (PostgreSQL refused the NUL with an internal error).
-func TestImportCSVBadBytes(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct{ name, file string }{
-		{"NUL in a cell", "organization_inn;surname\n7707083893\x00;Иванов\n"},
-		{"invalid UTF-8", "organization_inn;surname\n7707083893;Ив\xffанов\n"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			_, _, err := readCSV([]byte(tc.file))
-			if fe, ok := err.(importFileError); !ok || fe.key != "imp.not_utf8" {
-				t.Fatalf("err %v, want imp.not_utf8", err)
-			}
-		})
-	}
-}

@@ -172,11 +172,13 @@ type orgsData struct {
 	Capped    bool
 	CanCreate bool
 	Done      bool
+	Q         string // the search as entered; the tree then holds the matches (a match whose parent is not one shows at the top)
 }
 
 func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	l := localeOf(r)
-	orgs, capped, err := h.allOrgs(r, p)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	orgs, capped, err := h.findOrgs(r, p, orgSearch(q))
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
@@ -189,6 +191,7 @@ func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *acces
 	d.Capped = capped
 	d.CanCreate = p.Can(access.OrgCreate)
 	d.Done = r.URL.Query().Get("done") != ""
+	d.Q = q
 	for _, o := range orgs {
 		n := nodes[o.ID]
 		parent, ok := nodes[o.ParentID]
@@ -213,7 +216,12 @@ func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *acces
 
 // allOrgs reads the organizations in scope, at most one page of 200, sorted by name.
 func (h *Handler) allOrgs(r *http.Request, p *access.Principal) ([]*model.Organization, bool, error) {
-	pg, err := h.Reg.Organizations(r.Context(), p, storage.OrgFilter{}, registration.PageRequest{Limit: countCap})
+	return h.findOrgs(r, p, storage.OrgFilter{})
+}
+
+// findOrgs is allOrgs narrowed by f.
+func (h *Handler) findOrgs(r *http.Request, p *access.Principal, f storage.OrgFilter) ([]*model.Organization, bool, error) {
+	pg, err := h.Reg.Organizations(r.Context(), p, f, registration.PageRequest{Limit: countCap})
 	if err != nil {
 		return nil, false, err
 	}

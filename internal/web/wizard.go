@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,7 +13,7 @@ import (
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
-	"github.com/kcr-project/kcr/internal/rules"
+	"github.com/kcr-project/kcr/internal/registration/form"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -302,9 +301,10 @@ func checklistNote(m model.VerificationMethod, ticked []string) (note string, ok
 	return ru.T("check.note") + " " + strings.Join(confirmed, "; ") + ".", true
 }
 
-// applicationForm prints the application for a qualified certificate, filled in for the employee's
-// signature. The personal data comes from Reg.Employee, which checks the right to read it and audits the read.
-// The form is a Russian legal document: it is printed in Russian whatever the interface's language.
+// applicationForm sends the printed application for a qualified certificate (package form), filled in for
+// the employee's signature. The personal data comes from Reg.Employee, which checks the right to read it and
+// audits the read. The form is a Russian legal document: it names the kind and document in Russian whatever
+// the interface's language.
 func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	ctx := r.Context()
 	v, err := h.Reg.Application(ctx, p, r.PathValue("id"))
@@ -326,105 +326,13 @@ func (h *Handler) applicationForm(w http.ResponseWriter, r *http.Request, p *acc
 			return
 		}
 	}
-	now := h.Reg.Clock.Now()
-	pdf := document.NewPDF(now)
-	pdf.SetMargins(20, 15, 15)
-	pdf.SetAutoPageBreak(true, 15)
-	pdf.AddPage()
-	pdf.SetFont(document.FontFamily, "B", 13)
-	pdf.MultiCell(0, 6, ru.T("pdf.title"), "", "C", false)
-	pdf.Ln(2)
-	pdf.SetFont(document.FontFamily, "", 9)
-	pdf.MultiCell(0, 4.5, ru.T("pdf.number")+" "+v.ID+" · "+ru.T("app.created")+" "+v.CreatedAt.In(rules.MSK).Format("02.01.2006"), "", "C", false)
-	pdf.Ln(4)
-	pdf.SetFont(document.FontFamily, "", 10)
-	pdf.MultiCell(0, 5, ru.T("pdf.intro")+" «"+ru.kindName(v.Kind)+"».", "", "L", false)
-	pdf.Ln(2)
-	section := func(title string) {
-		pdf.Ln(2)
-		pdf.SetFont(document.FontFamily, "B", 10)
-		pdf.MultiCell(0, 5.5, title, "", "L", false)
-		pdf.SetFont(document.FontFamily, "", 10)
-	}
-	row := func(label, value string) {
-		if value == "" {
-			value = "—"
-		}
-		y := pdf.GetY()
-		pdf.SetFont(document.FontFamily, "", 9)
-		pdf.MultiCell(60, 5.5, label, "", "L", false)
-		y2 := pdf.GetY()
-		pdf.SetXY(80, y)
-		pdf.SetFont(document.FontFamily, "", 10)
-		pdf.MultiCell(0, 5.5, value, "B", "L", false)
-		if pdf.GetY() < y2 {
-			pdf.SetY(y2)
-		}
-	}
-	section(ru.T("pdf.applicant"))
-	row(ru.T("emp.name"), e.FullName())
-	row(ru.T("pdf.birth_date"), ruDate(e.BirthDate))
-	row(ru.T("emp.snils"), formatSNILS(e.SNILS))
-	row(ru.T("pdf.inn"), e.INN)
-	row(ru.T("emp.position"), e.Position)
-	section(ru.T("pdf.document"))
-	row(ru.T("pdf.doc_type"), ru.T("doc."+string(e.Document.Type)))
-	row(ru.T("pdf.series_number"), strings.TrimSpace(e.Document.Series+" "+e.Document.Number))
-	row(ru.T("pdf.issuer"), e.Document.Issuer)
-	row(ru.T("pdf.issue_date"), ruDate(e.Document.IssueDate))
-	row(ru.T("pdf.issuer_code"), e.Document.IssuerCode)
-	if org != nil {
-		section(ru.T("pdf.organization"))
-		row(ru.T("org.name"), org.Name)
-		row(ru.T("org.inn"), org.INN)
-		if org.KPP != "" {
-			row(ru.T("org.kpp"), org.KPP)
-		}
-		if org.Kind == model.OrgSoleProprietor {
-			row(ru.T("org.ogrnip"), org.OGRN)
-		} else {
-			row(ru.T("org.ogrn"), org.OGRN)
-		}
-		row(ru.T("org.address"), org.Address)
-	}
-	section(ru.T("pdf.contacts"))
-	row(ru.T("emp.email"), e.Email)
-	row(ru.T("pdf.phone"), e.Phone)
-	row(ru.T("app.kind"), ru.kindName(v.Kind))
-	pdf.Ln(4)
-	pdf.SetFont(document.FontFamily, "", 9)
-	pdf.MultiCell(0, 4.5, ru.T("pdf.truth"), "", "J", false)
-	pdf.Ln(2)
-	pdf.MultiCell(0, 4.5, ru.T("pdf.consent"), "", "J", false)
-	pdf.Ln(10)
-	pdf.SetFont(document.FontFamily, "", 10)
-	pdf.CellFormat(60, 6, ru.T("pdf.date")+" «____» ____________ 20___ г.", "", 0, "L", false, 0, "")
-	pdf.CellFormat(0, 6, ru.T("pdf.signature")+" ______________ / "+initials(e)+" /", "", 1, "R", false, 0, "")
-	var buf bytes.Buffer
-	if err := pdf.Output(&buf); err != nil {
+	raw, err := form.PDF(form.Application{App: v.Application, KindName: ru.kindName(v.Kind),
+		DocumentName: ru.T("doc." + string(e.Document.Type)), Employee: e, Organization: org}, h.Reg.Clock.Now())
+	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", document.ContentDisposition("inline", "zayavlenie-"+v.ID+".pdf"))
-	_, _ = buf.WriteTo(w)
-}
-
-// ruDate shows ГГГГ-ММ-ДД as ДД.ММ.ГГГГ.
-func ruDate(s string) string {
-	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-		return s[8:] + "." + s[5:7] + "." + s[:4]
-	}
-	return s
-}
-
-// initials is "Иванов И. П.".
-func initials(e *model.Employee) string {
-	out := e.Surname
-	for _, n := range []string{e.GivenName, e.Patronymic} {
-		if r := []rune(n); len(r) > 0 {
-			out += " " + string(r[0]) + "."
-		}
-	}
-	return out
+	w.Header().Set("Content-Disposition", document.ContentDisposition("inline", form.FileName(v.Application)))
+	_, _ = w.Write(raw)
 }
