@@ -181,7 +181,7 @@ func TestApplicationCardProgress(t *testing.T) {
 	contains(t, "employee draft", r.body, `id="documents"`, passA)
 	lacks(t, "employee draft", r.body, `/edit"`)
 
-	r = rg.do("POST", card+"/act/decline", url.Values{"note": {"документ недействителен"}})
+	r = rg.do("POST", card+"/act/decline", url.Values{"note": {"документ недействителен"}, "confirm": {"yes"}})
 	wantStatus(t, "decline", r, http.StatusSeeOther)
 	r = rg.get(card)
 	contains(t, "declined", r.body, `<ol class="steps stopped" id="progress"`, "Заявление отклонено: путь остановлен.")

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/model"
+)
+
+// Russian formats on screen: calendar dates stored as "2006-01-02" text, billing periods, phone numbers and
+// the names of kcr's own codes (certification authorities, issuers). The English interface keeps ISO dates,
+// which are unambiguous there.
+
+// formatFuncs are the template functions of this file, speaking l.
+func formatFuncs(l locale) template.FuncMap {
+	return template.FuncMap{
+		"day":       l.day,
+		"month":     l.month,
+		"phone":     formatPhone,
+		"issuer":    l.issuerName,
+		"authority": l.authorityName,
+		"filtered":  filtered,
+	}
+}
+
+// day is a calendar date kept as "2006-01-02" text (a birth date, a document's issue date, a tariff's
+// bound) as l writes dates; anything else is shown as stored.
+func (l locale) day(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || l == en {
+		return s
+	}
+	return t.Format("02.01.2006")
+}
+
+// month is a "2006-01" billing period as l names it: "декабрь 2026", "December 2026"; anything else is
+// shown as stored.
+func (l locale) month(period string) string {
+	t, err := time.Parse("2006-01", period)
+	if err != nil {
+		return period
+	}
+	return l.T("month."+t.Format("01")) + " " + t.Format("2006")
+}
+
+// isoPeriod accepts a period as "12.2026" (or "12/2026") too and turns it into "2026-12"; anything else is
+// left as entered, for the service to judge.
+func isoPeriod(s string) string {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"01.2006", "1.2006", "01/2006", "1/2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format("2006-01")
+		}
+	}
+	return s
+}
+
+// formatPhone writes a Russian number of 11 digits (+7… or 8…) or 10 digits as "+7 (912) 345-67-89";
+// any other number is shown as stored.
+func formatPhone(s string) string {
+	var d []byte
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			d = append(d, c)
+		case c == '+' || c == ' ' || c == '-' || c == '(' || c == ')':
+		default:
+			return s
+		}
+	}
+	switch {
+	case len(d) == 11 && (d[0] == '7' || d[0] == '8'):
+		d = d[1:]
+	case len(d) != 10:
+		return s
+	}
+	return "+7 (" + string(d[:3]) + ") " + string(d[3:6]) + "-" + string(d[6:8]) + "-" + string(d[8:])
+}
+
+// issuerName names a certificate's issuer: kcr's own CAs and the state CAs' stand-ins by their names in
+// the catalogue ("issuer.<id>"); an issuer the catalogue does not know is shown as recorded.
+func (l locale) issuerName(id string) string {
+	if s, ok := l.text("issuer." + id); ok {
+		return s
+	}
+	return id
+}
+
+// authorityName names the certification authority an application's certificate comes from.
+func (l locale) authorityName(a model.Authority) string {
+	if s, ok := l.text("authority." + string(a)); ok {
+		return s
+	}
+	return string(a)
+}
+
+// filtered reports whether a list's query narrows it (a search or a filter, not only an order or a page):
+// the folded filters of a narrow screen open then, to show what narrowed the list.
+func filtered(q url.Values) bool {
+	for k, v := range q {
+		if k == "sort" || k == "cursor" {
+			continue
+		}
+		for _, x := range v {
+			if strings.TrimSpace(x) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
