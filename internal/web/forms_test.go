@@ -106,7 +106,7 @@ func TestEmployeeCardAndForms(t *testing.T) {
 		t.Fatalf("double submit went to %q, the first to %q", again.location, r.location)
 	}
 	card := oa.get(r.location)
-	contains(t, "new card", card.body, "Сотрудник добавлен.", "Петров Пётр Сергеевич", "1985-04-12")
+	contains(t, "new card", card.body, "Сотрудник добавлен.", "Петров Пётр Сергеевич", "12.04.1985")
 	if n := strings.Count(oa.get("/ui/employees?q=Петров").body, "Петров Пётр"); n != 1 {
 		t.Fatalf("created %d times", n)
 	}
@@ -122,7 +122,7 @@ func TestEmployeeCardAndForms(t *testing.T) {
 	r = oa.do("POST", "/ui/employees/"+id+"/edit", f)
 	wantStatus(t, "edit", r, http.StatusSeeOther)
 	card = oa.get(r.location)
-	contains(t, "edited", html.UnescapeString(card.body), "+79160000000", "Данные сотрудника сохранены.")
+	contains(t, "edited", html.UnescapeString(card.body), "+7 (916) 000-00-00", "Данные сотрудника сохранены.")
 }
 
 const importHeader = "organization_inn;organization_kpp;surname;given_name;patronymic;birth_date;snils;inn;email;phone;position;doc_type;doc_series;doc_number;doc_issue_date;doc_issuer;doc_issuer_code\n"

@@ -137,7 +137,7 @@ var messages = map[string]string{
 	"inv.vat":        "НДС",
 	"inv.total":      "Итого",
 	"inv.act":        "Акт (PDF)",
-	"inv.period_ph":  "ГГГГ-ММ",
+	"inv.period_ph":  "ММ.ГГГГ",
 	"list.find":      "Найти",
 	"list.reset":     "Сбросить",
 	"list.any":       "любой",

@@ -181,7 +181,7 @@ func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
 		return
 	}
-	lines, err := h.Billing.Lines(r.Context(), p, strings.TrimSpace(q.Get("period")))
+	lines, err := h.Billing.Lines(r.Context(), p, isoPeriod(q.Get("period")))
 	if err != nil {
 		h.listFailed(w, r, p, "lines", l.T("lines.title"), d, err)
 		return
