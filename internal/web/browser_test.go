@@ -227,7 +227,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "Сидорова"),
 			chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
 			chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
-		contains(t, "wizard", text(t, ctx, "main"), "шаг 2 из 2", "Сидорова Анна Ивановна", "Физического лица")
+		contains(t, "wizard", text(t, ctx, "main"), "шаг 2 из 2", "Сидорова Анна Ивановна", "Сертификат физического лица")
 		contains(t, "wizard progress", current(t, ctx), "Сотрудник")
 		shot(t, ctx, "application-wizard")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#wizard-create button"))))
@@ -326,7 +326,7 @@ func TestBrowser(t *testing.T) {
 			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#wizard-create input[name="kind"][value="individual"]`)),
 				chromedp.Click(chromedp.CSS("#wizard-create button"))))
 			waitText(t, ctx, ".notice", "заявка создана")
-			contains(t, "new application", text(t, ctx, "main"), newFullName, "Черновик", "Физического лица")
+			contains(t, "new application", text(t, ctx, "main"), newFullName, "Черновик", "Сертификат физического лица")
 			contains(t, "progress draft", current(t, ctx), "Документы")
 			contains(t, "documents step", text(t, ctx, "#documents"), "4512", newPassport, "ОВД района Арбат")
 			loc, err := chromedp.Run(ctx, chromedp.Location())

@@ -158,7 +158,7 @@ func TestCertificateCard(t *testing.T) {
 	card := "/ui/certificates/" + certA
 	r := b.get(card)
 	wantStatus(t, "cert card", r, 200)
-	contains(t, "cert card", r.body, certA, empAName, orgAName, "Действует", "Физического лица",
+	contains(t, "cert card", r.body, certA, empAName, orgAName, "Действует", "Сертификат физического лица",
 		card+"/download.der", card+"/download.pem", `action="`+card+`/revoke"`, `action="`+card+`/reissue"`,
 		"Компрометация ключа", "физическое лицо (сотрудник)")
 	contains(t, "list link", b.get("/ui/certificates").body, `href="`+card+`"`)

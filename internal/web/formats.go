@@ -57,8 +57,8 @@ func isoPeriod(s string) string {
 	return s
 }
 
-// formatPhone writes a Russian number of 11 digits (+7… or 8…) or 10 digits as "+7 (912) 345-67-89";
-// any other number is shown as stored.
+// formatPhone writes a Russian number (+7 and 10 digits, 8 and 10 digits, or 10 digits) as
+// "+7 (912) 345-67-89"; any other number is shown as stored.
 func formatPhone(s string) string {
 	var d []byte
 	for i := 0; i < len(s); i++ {
@@ -70,10 +70,11 @@ func formatPhone(s string) string {
 			return s
 		}
 	}
+	intl := strings.HasPrefix(strings.TrimSpace(s), "+")
 	switch {
-	case len(d) == 11 && (d[0] == '7' || d[0] == '8'):
+	case len(d) == 11 && (d[0] == '7' || d[0] == '8' && !intl):
 		d = d[1:]
-	case len(d) != 10:
+	case len(d) != 10 || intl:
 		return s
 	}
 	return "+7 (" + string(d[:3]) + ") " + string(d[3:6]) + "-" + string(d[6:8]) + "-" + string(d[8:])

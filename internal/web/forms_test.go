@@ -199,7 +199,7 @@ func TestApplicationWizard(t *testing.T) {
 	lacks(t, "search", rg.get("/ui/applications/new?q="+url.QueryEscape(empBName)).body, e.empB, orgBName)
 	r = rg.get("/ui/applications/new?employee=" + e.empA)
 	wantStatus(t, "step 2", r, 200)
-	contains(t, "step 2", r.body, "шаг 2 из 2", `value="individual"`, "Физического лица")
+	contains(t, "step 2", r.body, "шаг 2 из 2", `value="individual"`, "Сертификат физического лица")
 	wantStatus(t, "foreign step 2", rg.get("/ui/applications/new?employee="+e.empB), http.StatusNotFound)
 	r = rg.do("POST", "/ui/applications/new", url.Values{"employee": {e.empB}, "kind": {"individual"}})
 	wantStatus(t, "foreign create", r, http.StatusNotFound)
