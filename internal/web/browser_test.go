@@ -220,7 +220,7 @@ func TestBrowser(t *testing.T) {
 		shot(t, ctx, "employee-import-preview")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#import-confirm button"))))
 		res := waitText(t, ctx, "#import-result", "Создано: 1. Не создано: 1.")
-		contains(t, "import result", res, "создан", "snils: неверная контрольная сумма")
+		contains(t, "import result", res, "создан", "СНИЛС: неверная контрольная сумма")
 		// The wizard: find the imported employee, choose the kind, create.
 		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"), chromedp.WaitVisible(chromedp.CSS("#app-new")),
 			chromedp.Click(chromedp.CSS("#app-new")), chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),

@@ -112,3 +112,19 @@ func filtered(q url.Values) bool {
 	}
 	return false
 }
+
+// importColumnLabels are the catalogue keys of the import file's columns, so that a row's problem names the
+// column as the form does ("СНИЛС: …"), not by its code.
+var importColumnLabels = map[string]string{"organization_inn": "impcol.organization_inn", "organization_kpp": "impcol.organization_kpp",
+	"surname": "emp.surname", "given_name": "emp.given_name", "patronymic": "emp.patronymic", "birth_date": "emp.birth_date",
+	"snils": "emp.snils", "inn": "emp.inn", "email": "emp.email", "phone": "emp.phone", "position": "emp.position",
+	"doc_type": "emp.doc_type", "doc_series": "emp.doc_series", "doc_number": "emp.doc_number", "doc_issue_date": "emp.doc_issued",
+	"doc_issuer": "emp.doc_issuer", "doc_issuer_code": "emp.doc_code"}
+
+// columnName is an import column's name in l; a column without one is named by its code.
+func (l locale) columnName(col string) string {
+	if k, ok := importColumnLabels[col]; ok {
+		return l.T(k)
+	}
+	return col
+}

@@ -146,7 +146,7 @@ func TestEmployeeImport(t *testing.T) {
 	r := oa.upload("/ui/employees/import/preview", "file", "staff.csv", []byte(csv))
 	wantStatus(t, "preview", r, 200)
 	contains(t, "preview", r.body, "Предварительный просмотр", "Сидорова Анна Ивановна", "готова к импорту",
-		"snils: неверная контрольная сумма СНИЛС", "organization_inn: организация не найдена", "surname: обязательное поле",
+		"СНИЛС: неверная контрольная сумма СНИЛС", "ИНН организации: организация не найдена", "Фамилия: обязательное поле",
 		"Без ошибок: 1. С ошибками: 3.", `action="/ui/employees/import"`)
 	lacks(t, "preview", r.body, orgBName)
 	if strings.Contains(oa.get("/ui/employees?q=Сидорова").body, "Сидорова Анна") {
@@ -160,7 +160,7 @@ func TestEmployeeImport(t *testing.T) {
 	r = oa.do("POST", "/ui/employees/import", url.Values{"content": {content}})
 	wantStatus(t, "confirm", r, 200)
 	contains(t, "confirm", r.body, "Результат импорта", "Создано: 1. Не создано: 3.", "создан",
-		"snils: неверная контрольная сумма", "organization_inn: организация не найдена")
+		"СНИЛС: неверная контрольная сумма", "ИНН организации: организация не найдена")
 	contains(t, "imported", oa.get("/ui/employees?q=Сидорова").body, "Сидорова Анна")
 	lacks(t, "foreign", oa.get("/ui/employees?q=Чужая").body, "Чужая Анна")
 	// A repeated confirm creates nothing twice: the СНИЛС is taken.

@@ -180,7 +180,7 @@ func rowErrors(l locale, err error) []string {
 			if c, ok := serviceColumn[col]; ok {
 				col = c
 			}
-			out = append(out, col+": "+ruleText(l, f))
+			out = append(out, l.columnName(col)+": "+ruleText(l, f))
 		}
 		return out
 	}
@@ -328,14 +328,14 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 			SNILS: get("snils")}
 		for _, c := range importRequired {
 			if get(c) == "" {
-				row.Errors = append(row.Errors, c+": "+l.T("rule.required"))
+				row.Errors = append(row.Errors, l.columnName(c)+": "+l.T("rule.required"))
 			}
 		}
 		if s := get("snils"); s != "" && requisites.ValidateSNILS(requisites.NormalizeSNILS(s)) != nil {
-			row.Errors = append(row.Errors, "snils: "+l.T("imp.bad_snils"))
+			row.Errors = append(row.Errors, l.columnName("snils")+": "+l.T("imp.bad_snils"))
 		}
 		if s := get("inn"); s != "" && requisites.ValidateINN12(s) != nil {
-			row.Errors = append(row.Errors, "inn: "+l.T("imp.bad_inn"))
+			row.Errors = append(row.Errors, l.columnName("inn")+": "+l.T("imp.bad_inn"))
 		}
 		k := orgKey{get("organization_inn"), get("organization_kpp")}
 		if k.inn != "" {
@@ -353,7 +353,7 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 			if o := orgs[k]; o != nil {
 				row.Org = o.Name
 			} else {
-				row.Errors = append(row.Errors, "organization_inn: "+l.T("imp.org_not_found"))
+				row.Errors = append(row.Errors, l.columnName("organization_inn")+": "+l.T("imp.org_not_found"))
 			}
 		}
 		row.in = registration.EmployeeInput{Surname: get("surname"), GivenName: get("given_name"),

@@ -6,6 +6,9 @@ var webuiMessages = map[string]string{
 	"nav.menu":     "Меню",
 	"list.filters": "Поиск и фильтры",
 
+	"impcol.organization_inn": "ИНН организации",
+	"impcol.organization_kpp": "КПП организации",
+
 	"confirm.title":           "Подтвердите действие",
 	"confirm.back":            "Отмена, вернуться",
 	"confirm.reason_choose":   "— выберите причину —",
@@ -36,6 +39,9 @@ var webuiMessages = map[string]string{
 var webuiMessagesEN = map[string]string{
 	"nav.menu":     "Menu",
 	"list.filters": "Search and filters",
+
+	"impcol.organization_inn": "Organization INN",
+	"impcol.organization_kpp": "Organization KPP",
 
 	"confirm.title":           "Confirm the action",
 	"confirm.back":            "Cancel, go back",
