@@ -16,6 +16,20 @@ var walkRoles = []string{"account_admin", "org_admin", "org_admin_b", "registrar
 // downloads (a file name with an extension) are not pages and are left out. A parameter the walk does not
 // know fails the test: give it an id here.
 func (e *env) pagePaths(t *testing.T, userID string) []string {
+	var out []string
+	for _, p := range e.pages(t, userID) {
+		out = append(out, p.Path)
+	}
+	return out
+}
+
+// walkPage is a page of the walk: its address and a name for its screenshots, from its route.
+type walkPage struct {
+	Name, Path string
+}
+
+// pages is pagePaths with each page's name.
+func (e *env) pages(t *testing.T, userID string) []walkPage {
 	t.Helper()
 	ids := map[string]string{
 		"/ui/applications/{id}":     e.appA,
@@ -25,14 +39,19 @@ func (e *env) pagePaths(t *testing.T, userID string) []string {
 		"/ui/admin/users/{id}":      userID,
 	}
 	param := regexp.MustCompile(`\{[a-z_]+\}`)
-	var out []string
+	var out []walkPage
 	for _, pat := range e.h.patterns {
 		method, path, _ := strings.Cut(pat, " ")
 		path = strings.TrimSuffix(path, "{$}")
 		last := path[strings.LastIndexByte(path, '/')+1:]
-		if method != "GET" || path == "/ui/lang" || path == "/ui/" && strings.HasSuffix(pat, "/ui/") ||
+		if method != "GET" || path == "/" || path == "/ui/lang" || path == "/ui/" && strings.HasSuffix(pat, "/ui/") ||
 			strings.Contains(last, ".") || strings.Contains(path, "{file}") {
 			continue
+		}
+		name := strings.Trim(strings.TrimPrefix(path, "/ui"), "/")
+		name = strings.NewReplacer("/", "-", "{id}", "card", "{serial}", "card").Replace(name)
+		if name == "" {
+			name = "dashboard"
 		}
 		for prefix, id := range ids {
 			if rest, ok := strings.CutPrefix(path, prefix); ok {
@@ -43,7 +62,7 @@ func (e *env) pagePaths(t *testing.T, userID string) []string {
 			t.Errorf("the page walk has no id for %s: add one to pagePaths", pat)
 			continue
 		}
-		out = append(out, path)
+		out = append(out, walkPage{name, path})
 	}
 	return out
 }
