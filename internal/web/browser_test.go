@@ -463,8 +463,10 @@ func TestBrowser(t *testing.T) {
 		pages := e.pages(t, user[1])
 		e.operator()
 		seenBy := map[string]string{}
+		walked := 0
 		for _, role := range walkRoles {
 			t.Run(role, func(t *testing.T) {
+				walked++
 				ctx, cancel := session(t)
 				defer cancel()
 				login(t, ctx, role)
@@ -508,7 +510,8 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		for _, pg := range pages {
-			if seenBy[pg.Name] == "" {
+			// Checked only when every role walked (not under a -run of one role).
+			if walked == len(walkRoles) && seenBy[pg.Name] == "" {
 				t.Errorf("no role sees %s", pg.Path)
 			}
 		}
