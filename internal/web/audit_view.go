@@ -94,9 +94,15 @@ func viewEvent(l locale, e audit.Event, detail map[string]any, who string, orgs 
 	return v
 }
 
-// auditValuePrefixes are the catalogue prefixes a coded value is looked up under, in order.
-var auditValuePrefixes = []string{"state.", "kind.", "reason.", "method.", "role.", "pos.", "status.", "authority.",
-	"issuer.", "doc.", "auditval.", "act."}
+// auditCodedKeys are the detail entries whose values are codes of a closed set, with the catalogue prefixes
+// the code is looked up under, in order; other values (a login, a name) are shown as recorded.
+var auditCodedKeys = map[string][]string{
+	"from": {"state."}, "to": {"state."}, "state": {"state."},
+	"kind": {"kind.", "auditval."}, "from_kind": {"kind."}, "to_kind": {"kind."},
+	"reason": {"reason."}, "method": {"method."}, "role": {"role."}, "previous_role": {"role."},
+	"position": {"pos."}, "from_position": {"pos."}, "to_position": {"pos."}, "covers": {"pos."},
+	"authority": {"authority."}, "issuer": {"issuer."}, "action": {"act."},
+}
 
 // auditDetailLine is one detail entry in words; ok is false for an entry that says nothing a reader can
 // use (an id of something without a page).
@@ -175,7 +181,7 @@ func auditString(l locale, key, s string, orgs map[string]string) string {
 	if key == "period" {
 		return l.month(s)
 	}
-	for _, p := range auditValuePrefixes {
+	for _, p := range auditCodedKeys[key] {
 		if v, ok := l.text(p + s); ok {
 			return v
 		}

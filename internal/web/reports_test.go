@@ -32,7 +32,7 @@ func TestAuditLogPage(t *testing.T) {
 		t.Fatalf("audit: %d", r.status)
 	}
 	contains(t, "audit", r.body, "Журнал аудита", "Действие", "Время (МСК)", "Добавлена организация", `method="get"`,
-		">Пользователь account_admin</a>", "<li>ИНН: "+orgAINN+"</li>", "<li>вид: юридическое лицо</li>")
+		">Пользователь account_admin</a>", "<li>ИНН: "+orgAINN+"</li>", "<li>вид: юридическое лицо</li>", "<li>логин: employee</li>", "<li>роль: сотрудник</li>")
 	lacks(t, "audit", r.body, ">organization.create<", `{"`, ">user:")
 	r = b.get("/ui/admin/audit?action=employee.")
 	contains(t, "filtered", r.body, "<td>Добавлен сотрудник</td>")
