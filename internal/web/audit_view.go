@@ -178,8 +178,11 @@ func auditString(l locale, key, s string, orgs map[string]string) string {
 	if _, err := time.Parse(time.DateOnly, s); err == nil {
 		return l.day(s)
 	}
-	if key == "period" {
+	switch key {
+	case "period":
 		return l.month(s)
+	case "document":
+		return l.documentText(s)
 	}
 	for _, p := range auditCodedKeys[key] {
 		if v, ok := l.text(p + s); ok {

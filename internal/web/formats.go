@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +23,18 @@ func formatFuncs(l locale) template.FuncMap {
 		"issuer":    l.issuerName,
 		"authority": l.authorityName,
 		"filtered":  filtered,
+		"document":  l.documentText,
 	}
+}
+
+// documentText is a verification's document as recorded ("passport_rf •••• ••••56") with its type named
+// in words ("Паспорт гражданина РФ •••• ••••56").
+func (l locale) documentText(s string) string {
+	code, rest, _ := strings.Cut(s, " ")
+	if name, ok := l.text("doc." + code); ok && slices.Contains(model.DocumentTypes, model.DocumentType(code)) {
+		return strings.TrimSpace(name + " " + rest)
+	}
+	return s
 }
 
 // day is a calendar date kept as "2006-01-02" text (a birth date, a document's issue date, a tariff's

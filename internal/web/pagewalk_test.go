@@ -97,7 +97,15 @@ var codeExceptions = map[string]map[string]string{
 // code in the visible text, in Russian (the English interface writes ISO dates on purpose).
 func TestRussianFormatsEveryPage(t *testing.T) {
 	e := newEnv(t)
-	// Events of every kind in the audit log: a certificate read, a revocation, a declined application.
+	// Events of every kind in the audit log: an identity check, a certificate read, a revocation, a declined
+	// application.
+	reg := e.browser()
+	reg.login("registrar")
+	r := reg.do("POST", "/ui/applications/"+e.appA+"/act/verify-identity", map[string][]string{"method": {"in_person_workplace"},
+		"check": {"presented", "photo", "data", "snils"}})
+	if r.status != 303 {
+		t.Fatalf("verify identity: %d", r.status)
+	}
 	admin := e.browser()
 	admin.login("account_admin")
 	admin.get("/ui/certificates/" + certLegacy + "/download.pem")
