@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/kcr-project/kcr/internal/audit"
@@ -59,5 +60,30 @@ func TestAuditNames(t *testing.T) {
 				t.Errorf("no %s text for %s", l, k)
 			}
 		}
+	}
+}
+
+// TestPeriodAsTyped: the invoices and billing lines take a period as "12.2026" as well as "2026-12"; a wrong
+// one is refused on the field.
+func TestPeriodAsTyped(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.login("accountant")
+	for _, c := range []struct {
+		path   string
+		status int
+	}{
+		{"/ui/invoices?period=12.2026", http.StatusOK},
+		{"/ui/invoices?period=2026-12", http.StatusOK},
+		{"/ui/billing/lines?period=12.2026", http.StatusOK},
+		{"/ui/billing/lines?period=13.2026", http.StatusUnprocessableEntity},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			r := b.get(c.path)
+			wantStatus(t, c.path, r, c.status)
+			if c.status == http.StatusOK {
+				lacks(t, c.path, r.body, `aria-invalid="true"`)
+			}
+		})
 	}
 }
