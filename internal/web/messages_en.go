@@ -513,7 +513,6 @@ var messagesEN = map[string]string{
 	"audit.object_type": "Object type",
 	"audit.object_id":   "Object ID",
 	"audit.actor":       "Who",
-	"audit.actor_ph":    "user:…",
 	"audit.time":        "Time (Moscow)",
 	"audit.object":      "Object",
 	"audit.detail":      "Details",

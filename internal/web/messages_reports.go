@@ -9,7 +9,6 @@ var reportMessages = map[string]string{
 	"audit.object_type": "Тип объекта",
 	"audit.object_id":   "Идентификатор объекта",
 	"audit.actor":       "Кто",
-	"audit.actor_ph":    "user:…",
 	"audit.time":        "Время (МСК)",
 	"audit.object":      "Объект",
 	"audit.detail":      "Подробности",
