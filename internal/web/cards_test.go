@@ -93,7 +93,7 @@ func TestApplicationCardFlow(t *testing.T) {
 		"check": inPersonChecks})
 	wantStatus(t, "verify", r, http.StatusSeeOther)
 	r = b.get(r.location)
-	contains(t, "verified", r.body, "личность подтверждена.", "лично в сервисном центре", "passport_rf •••• ••••56",
+	contains(t, "verified", r.body, "личность подтверждена.", "лично в сервисном центре", "Паспорт гражданина РФ •••• ••••56",
 		"СЦ «Центральный», Москва", "Подтвердить личность")
 	lacks(t, "verified", r.body, passA)
 

@@ -66,7 +66,8 @@ func (h *Handler) certRevokeConfirm(w http.ResponseWriter, r *http.Request, p *a
 			Message: l.T("confirm.reason_missing"), Fields: map[string]string{"reason": msg}, Values: r.PostForm})
 		return false
 	}
-	if confirmed(r) {
+	if confirmed(r) || c.Status == model.CertRevoked {
+		// A certificate revoked meanwhile: the service says so, there is nothing to confirm.
 		return true
 	}
 	h.confirmPage(w, r, p, confirmData{

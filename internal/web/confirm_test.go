@@ -83,6 +83,10 @@ func TestIrreversibleAsksFirst(t *testing.T) {
 	r = orgAdmin.do("POST", cert+"/revoke", url.Values{"reason": {"key_compromise"}, "confirm": {"yes"}})
 	wantStatus(t, "revoke confirmed", r, http.StatusSeeOther)
 	contains(t, "revoked", orgAdmin.get(r.location).body, "сертификат отозван.", "Компрометация ключа")
+	// Revoked already: nothing to confirm, the card says so.
+	r = orgAdmin.do("POST", cert+"/revoke", url.Values{"reason": {"superseded"}})
+	wantStatus(t, "revoke again", r, http.StatusConflict)
+	lacks(t, "revoke again", r.body, "Подтвердите действие")
 	r = registrar.do("POST", app+"/act/decline", url.Values{"note": {"паспорт просрочен"}, "confirm": {"yes"}})
 	wantStatus(t, "decline confirmed", r, http.StatusSeeOther)
 	contains(t, "declined", registrar.get(r.location).body, `id="app-state">Отклонена`)
