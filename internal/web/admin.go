@@ -437,6 +437,9 @@ func (h *Handler) adminKeyCreate(w http.ResponseWriter, r *http.Request, p *acce
 }
 
 func (h *Handler) adminKeyRevoke(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	if !h.keyRevokeConfirm(w, r, p) {
+		return
+	}
 	if _, err := h.Access.RevokeAPIKey(r.Context(), p, r.PathValue("id")); err != nil {
 		h.fail(w, r, p, err)
 		return

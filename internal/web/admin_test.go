@@ -99,7 +99,7 @@ func TestAdminAPIKeys(t *testing.T) {
 		t.Fatalf("the shown secret does not work: %v", err)
 	}
 	id := regexp.MustCompile(`/ui/admin/api-keys/([^/]+)/revoke`).FindStringSubmatch(r.body)[1]
-	r = adm.do("POST", "/ui/admin/api-keys/"+id+"/revoke", url.Values{})
+	r = adm.do("POST", "/ui/admin/api-keys/"+id+"/revoke", url.Values{"confirm": {"yes"}})
 	wantStatus(t, "revoke", r, http.StatusSeeOther)
 	r = adm.get(r.location)
 	contains(t, "revoked", r.body, "API-ключ отозван.", "отозван ")
@@ -178,7 +178,7 @@ func TestAdminTariffs(t *testing.T) {
 	wantStatus(t, "create tariff", r, http.StatusSeeOther)
 	op.do("POST", "/ui/admin/tariffs", good)
 	r = op.get(r.location)
-	contains(t, "after create", r.body, "Цена добавлена.", "1\u00a0500,50\u00a0₽", "2027-01-01")
+	contains(t, "after create", r.body, "Цена добавлена.", "1\u00a0500,50\u00a0₽", "01.01.2027")
 	if n := strings.Count(r.body, "1\u00a0500,50"); n != 1 {
 		t.Fatalf("the new tariff is listed %d times", n)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,14 +221,14 @@ func TestBrowser(t *testing.T) {
 		shot(t, ctx, "employee-import-preview")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#import-confirm button"))))
 		res := waitText(t, ctx, "#import-result", "Создано: 1. Не создано: 1.")
-		contains(t, "import result", res, "создан", "snils: неверная контрольная сумма")
+		contains(t, "import result", res, "создан", "СНИЛС: неверная контрольная сумма")
 		// The wizard: find the imported employee, choose the kind, create.
 		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"), chromedp.WaitVisible(chromedp.CSS("#app-new")),
 			chromedp.Click(chromedp.CSS("#app-new")), chromedp.WaitVisible(chromedp.CSS(`input[name="q"]`)),
 			chromedp.SendKeys(chromedp.CSS(`input[name="q"]`), "Сидорова"),
 			chromedp.Click(chromedp.CSS(`form.search button`)), chromedp.WaitVisible(chromedp.CSS("#wizard-employees a")),
 			chromedp.Click(chromedp.CSS("#wizard-employees a")), chromedp.WaitVisible(chromedp.CSS("#wizard-create"))))
-		contains(t, "wizard", text(t, ctx, "main"), "шаг 2 из 2", "Сидорова Анна Ивановна", "Физического лица")
+		contains(t, "wizard", text(t, ctx, "main"), "шаг 2 из 2", "Сидорова Анна Ивановна", "Сертификат физического лица")
 		contains(t, "wizard progress", current(t, ctx), "Сотрудник")
 		shot(t, ctx, "application-wizard")
 		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#wizard-create button"))))
@@ -326,7 +327,7 @@ func TestBrowser(t *testing.T) {
 			must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#wizard-create input[name="kind"][value="individual"]`)),
 				chromedp.Click(chromedp.CSS("#wizard-create button"))))
 			waitText(t, ctx, ".notice", "заявка создана")
-			contains(t, "new application", text(t, ctx, "main"), newFullName, "Черновик", "Физического лица")
+			contains(t, "new application", text(t, ctx, "main"), newFullName, "Черновик", "Сертификат физического лица")
 			contains(t, "progress draft", current(t, ctx), "Документы")
 			contains(t, "documents step", text(t, ctx, "#documents"), "4512", newPassport, "ОВД района Арбат")
 			loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -509,5 +510,105 @@ func TestBrowser(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS("#results"))))
 			contains(t, "imported, found without ё", text(t, ctx, "#results"), "Семёнова Алёна Петровна", "Главный бухгалтер")
 		})
+	})
+
+	// Issue 14 part 1: every page of the route table, as every role, reflows at 390 px (and 320 px): nothing
+	// wider than the window outside a scroll box of its own, chart labels of 12 px at least. Each page is
+	// photographed at 1440×900 and 390×844 as the first role that may see it.
+	t.Run("webui phone", func(t *testing.T) {
+		adm := e.browser()
+		adm.login("account_admin")
+		user := regexp.MustCompile(`/ui/admin/users/([0-9a-f-]{36})"`).FindStringSubmatch(adm.get("/ui/admin/users").body)
+		if user == nil {
+			t.Fatal("no user on the users page")
+		}
+		pages := e.pages(t, user[1])
+		e.operator()
+		seenBy := map[string]string{}
+		walked := 0
+		for _, role := range walkRoles {
+			t.Run(role, func(t *testing.T) {
+				walked++
+				ctx, cancel := session(t)
+				defer cancel()
+				login(t, ctx, role)
+				must(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+				for _, pg := range pages {
+					must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+pg.Path), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+					phoneCheck(t, ctx, role+" "+pg.Path+" at 390 px")
+					failed, err := chromedp.Run(ctx, chromedp.Evaluate[bool](errorPageJS))
+					must(t, err)
+					if _, ok := seenBy[pg.Name]; !ok && !failed {
+						seenBy[pg.Name] = role
+					}
+				}
+			})
+		}
+		for _, role := range walkRoles {
+			var mine []walkPage
+			for _, pg := range pages {
+				if seenBy[pg.Name] == role {
+					mine = append(mine, pg)
+				}
+			}
+			// A few pages per session: each session has its own time limit.
+			for len(mine) > 0 {
+				batch := mine[:min(5, len(mine))]
+				mine = mine[len(batch):]
+				t.Run(role+" screenshots", func(t *testing.T) {
+					ctx, cancel := session(t)
+					defer cancel()
+					login(t, ctx, role)
+					for _, pg := range batch {
+						must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900), chromedp.Navigate(e.srv.URL+pg.Path),
+							chromedp.WaitVisible(chromedp.CSS("main h1"))))
+						shot(t, ctx, "webui-"+pg.Name+"-1440")
+						must(t, chromedp.Do(ctx, chromedp.EmulateViewport(320, 700)))
+						phoneCheck(t, ctx, role+" "+pg.Path+" at 320 px")
+						must(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+						shot(t, ctx, "webui-"+pg.Name+"-390")
+					}
+				})
+			}
+		}
+		for _, pg := range pages {
+			// Checked only when every role walked (not under a -run of one role).
+			if walked == len(walkRoles) && seenBy[pg.Name] == "" {
+				t.Errorf("no role sees %s", pg.Path)
+			}
+		}
+	})
+
+	// Issue 14 part 2: revoking a certificate asks first, with JavaScript off: the reason has no preset, a
+	// missing one is refused on its field, the confirmation says what will happen, and only then it revokes.
+	t.Run("webui revoke", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "org_admin")
+		card := e.srv.URL + "/ui/certificates/" + certA
+		must(t, chromedp.Do(ctx, noScript, chromedp.EmulateViewport(390, 844), chromedp.Navigate(card),
+			chromedp.WaitVisible(chromedp.CSS("#form-revoke"))))
+		chosen, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#form-revoke select[name="reason"]').value`))
+		must(t, err)
+		if chosen != "" {
+			t.Errorf("the revocation reason is preset to %q", chosen)
+		}
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#form-revoke button")), chromedp.WaitVisible(chromedp.CSS("#form-revoke .field-error"))))
+		contains(t, "no reason", text(t, ctx, "#form-revoke"), "Выберите причину отзыва.")
+		contains(t, "still valid", text(t, ctx, "#cert-status"), "Действует")
+		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#form-revoke select[name="reason"]`), "key_compromise"),
+			chromedp.Click(chromedp.CSS("#form-revoke button")), chromedp.WaitVisible(chromedp.CSS("#confirm"))))
+		contains(t, "confirmation", text(t, ctx, "#confirm"), certA, "Компрометация ключа", "отзыв нельзя отменить")
+		phoneCheck(t, ctx, "revoke confirmation at 390 px")
+		shot(t, ctx, "webui-revoke-confirm-390")
+		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)))
+		shot(t, ctx, "webui-revoke-confirm-1440")
+		// Back first: nothing happened.
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#confirm-back")), chromedp.WaitVisible(chromedp.CSS("#form-revoke"))))
+		contains(t, "after back", text(t, ctx, "#cert-status"), "Действует")
+		must(t, chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS(`#form-revoke select[name="reason"]`), "key_compromise"),
+			chromedp.Click(chromedp.CSS("#form-revoke button")), chromedp.WaitVisible(chromedp.CSS("#confirm-form")),
+			chromedp.Click(chromedp.CSS("#confirm-form button")), chromedp.WaitVisible(chromedp.CSS(".notice"))))
+		contains(t, "revoked", text(t, ctx, "main"), "сертификат отозван.", "Отозван", "Компрометация ключа")
 	})
 }

@@ -207,6 +207,9 @@ func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *acce
 			in.Note = note
 		}
 	}
+	if !h.appActConfirm(w, r, p, act) {
+		return
+	}
 	id := r.PathValue("id")
 	if _, err := h.Reg.Act(r.Context(), p, id, act, in); err != nil {
 		h.cardFailed(w, r, p, string(act), r.PostForm, err)
@@ -351,6 +354,9 @@ func (h *Handler) certificateDownload(format string) pageFunc {
 
 func (h *Handler) certificateRevoke(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	serial := r.PathValue("serial")
+	if !h.certRevokeConfirm(w, r, p) {
+		return
+	}
 	reason := r.PostFormValue("reason")
 	if _, err := h.Reg.RevokeCertificate(r.Context(), p, serial, registration.RevokeInput{Reason: model.RevocationReason(reason)}); err != nil {
 		h.certFailed(w, r, p, "revoke", err)

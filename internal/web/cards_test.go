@@ -93,7 +93,7 @@ func TestApplicationCardFlow(t *testing.T) {
 		"check": inPersonChecks})
 	wantStatus(t, "verify", r, http.StatusSeeOther)
 	r = b.get(r.location)
-	contains(t, "verified", r.body, "личность подтверждена.", "лично в сервисном центре", "passport_rf •••• ••••56",
+	contains(t, "verified", r.body, "личность подтверждена.", "лично в сервисном центре", "Паспорт гражданина РФ •••• ••••56",
 		"СЦ «Центральный», Москва", "Подтвердить личность")
 	lacks(t, "verified", r.body, passA)
 
@@ -158,7 +158,7 @@ func TestCertificateCard(t *testing.T) {
 	card := "/ui/certificates/" + certA
 	r := b.get(card)
 	wantStatus(t, "cert card", r, 200)
-	contains(t, "cert card", r.body, certA, empAName, orgAName, "Действует", "Физического лица",
+	contains(t, "cert card", r.body, certA, empAName, orgAName, "Действует", "Сертификат физического лица",
 		card+"/download.der", card+"/download.pem", `action="`+card+`/revoke"`, `action="`+card+`/reissue"`,
 		"Компрометация ключа", "физическое лицо (сотрудник)")
 	contains(t, "list link", b.get("/ui/certificates").body, `href="`+card+`"`)
@@ -194,7 +194,7 @@ func TestCertificateCard(t *testing.T) {
 	app := b.get(r.location)
 	contains(t, "reissue card", app.body, "создана заявка на перевыпуск.", "Перевыпуск", certA)
 
-	r = b.do("POST", card+"/revoke", url.Values{"reason": {"superseded"}})
+	r = b.do("POST", card+"/revoke", url.Values{"reason": {"superseded"}, "confirm": {"yes"}})
 	wantStatus(t, "revoke", r, http.StatusSeeOther)
 	r = b.get(r.location)
 	contains(t, "revoked", r.body, "сертификат отозван.", "Отозван", "Заменён новым")
@@ -233,11 +233,11 @@ func TestDashboardExpiryChart(t *testing.T) {
 	b := e.browser()
 	b.login("account_admin")
 	r := b.get("/ui/")
-	contains(t, "chart", r.body, "Истечение сертификатов по месяцам", `id="expiry-chart"`, "2026-11", "2027-10",
+	contains(t, "chart", r.body, "Истечение сертификатов по месяцам", `id="expiry-chart"`, "ноябрь 2026", "октябрь 2027",
 		`href="/ui/certificates/`+certLegacy+`"`)
-	lacks(t, "chart", r.body, "2027-11", "Подсчитаны первые")
+	lacks(t, "chart", r.body, "ноябрь 2027", "2026-11", "Подсчитаны первые")
 	// A's certificate ends 2026-12-16, the legacy one 2027-01-26, B's 2027-08-26: one each.
-	for _, m := range []string{"2026-12", "2027-01", "2027-08"} {
+	for _, m := range []string{"декабрь 2026", "январь 2027", "август 2027"} {
 		contains(t, "month", r.body, `<tr><td>`+m+`</td><td class="num">1</td></tr>`)
 	}
 }

@@ -51,7 +51,8 @@ func (c barChart) SVG() template.HTML {
 	y := func(v int64) float64 { return chartTop + plotH - float64(max(v, 0))*plotH/float64(axisTop) }
 
 	var s svgWriter
-	s.raw(`<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + num(chartW) + " " + num(chartH) +
+	// The box scrolls on a narrow screen instead of shrinking the drawing's text below 12 px.
+	s.raw(`<div class="chart-box"><svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ` + num(chartW) + " " + num(chartH) +
 		`" role="img" aria-label="`)
 	s.text(c.Title)
 	s.raw(`"><title>`)
@@ -88,7 +89,7 @@ func (c barChart) SVG() template.HTML {
 		}
 		s.raw(`</text>`)
 	}
-	s.raw(`</g></svg>`)
+	s.raw(`</g></svg></div>`)
 	return template.HTML(s.String())
 }
 

@@ -294,6 +294,10 @@ func (h *Handler) employeeEditForm(w http.ResponseWriter, r *http.Request, p *ac
 		return
 	}
 	d := formData{Action: "/ui/employees/" + url.PathEscape(e.ID) + "/edit", ID: e.ID, Values: employeeValues(e)}
+	// The form shows dates as the interface writes them; isoDate reads them back either way.
+	for _, f := range []string{"birth_date", "document.issue_date"} {
+		d.Values.Set(f, l.day(d.Values.Get(f)))
+	}
 	h.employeeForm(r, p, &d)
 	h.render(w, r, http.StatusOK, "employee_form", l.T("empf.edit_title"), p, d)
 }

@@ -106,7 +106,7 @@ func TestEmployeeCardAndForms(t *testing.T) {
 		t.Fatalf("double submit went to %q, the first to %q", again.location, r.location)
 	}
 	card := oa.get(r.location)
-	contains(t, "new card", card.body, "Сотрудник добавлен.", "Петров Пётр Сергеевич", "1985-04-12")
+	contains(t, "new card", card.body, "Сотрудник добавлен.", "Петров Пётр Сергеевич", "12.04.1985")
 	if n := strings.Count(oa.get("/ui/employees?q=Петров").body, "Петров Пётр"); n != 1 {
 		t.Fatalf("created %d times", n)
 	}
@@ -122,7 +122,7 @@ func TestEmployeeCardAndForms(t *testing.T) {
 	r = oa.do("POST", "/ui/employees/"+id+"/edit", f)
 	wantStatus(t, "edit", r, http.StatusSeeOther)
 	card = oa.get(r.location)
-	contains(t, "edited", html.UnescapeString(card.body), "+79160000000", "Данные сотрудника сохранены.")
+	contains(t, "edited", html.UnescapeString(card.body), "+7 (916) 000-00-00", "Данные сотрудника сохранены.")
 }
 
 const importHeader = "organization_inn;organization_kpp;surname;given_name;patronymic;birth_date;snils;inn;email;phone;position;doc_type;doc_series;doc_number;doc_issue_date;doc_issuer;doc_issuer_code\n"
@@ -146,7 +146,7 @@ func TestEmployeeImport(t *testing.T) {
 	r := oa.upload("/ui/employees/import/preview", "file", "staff.csv", []byte(csv))
 	wantStatus(t, "preview", r, 200)
 	contains(t, "preview", r.body, "Предварительный просмотр", "Сидорова Анна Ивановна", "готова к импорту",
-		"snils: неверная контрольная сумма СНИЛС", "organization_inn: организация не найдена", "surname: обязательное поле",
+		"СНИЛС: неверная контрольная сумма СНИЛС", "ИНН организации: организация не найдена", "Фамилия: обязательное поле",
 		"Без ошибок: 1. С ошибками: 3.", `action="/ui/employees/import"`)
 	lacks(t, "preview", r.body, orgBName)
 	if strings.Contains(oa.get("/ui/employees?q=Сидорова").body, "Сидорова Анна") {
@@ -160,7 +160,7 @@ func TestEmployeeImport(t *testing.T) {
 	r = oa.do("POST", "/ui/employees/import", url.Values{"content": {content}})
 	wantStatus(t, "confirm", r, 200)
 	contains(t, "confirm", r.body, "Результат импорта", "Создано: 1. Не создано: 3.", "создан",
-		"snils: неверная контрольная сумма", "organization_inn: организация не найдена")
+		"СНИЛС: неверная контрольная сумма", "ИНН организации: организация не найдена")
 	contains(t, "imported", oa.get("/ui/employees?q=Сидорова").body, "Сидорова Анна")
 	lacks(t, "foreign", oa.get("/ui/employees?q=Чужая").body, "Чужая Анна")
 	// A repeated confirm creates nothing twice: the СНИЛС is taken.
@@ -199,7 +199,7 @@ func TestApplicationWizard(t *testing.T) {
 	lacks(t, "search", rg.get("/ui/applications/new?q="+url.QueryEscape(empBName)).body, e.empB, orgBName)
 	r = rg.get("/ui/applications/new?employee=" + e.empA)
 	wantStatus(t, "step 2", r, 200)
-	contains(t, "step 2", r.body, "шаг 2 из 2", `value="individual"`, "Физического лица")
+	contains(t, "step 2", r.body, "шаг 2 из 2", `value="individual"`, "Сертификат физического лица")
 	wantStatus(t, "foreign step 2", rg.get("/ui/applications/new?employee="+e.empB), http.StatusNotFound)
 	r = rg.do("POST", "/ui/applications/new", url.Values{"employee": {e.empB}, "kind": {"individual"}})
 	wantStatus(t, "foreign create", r, http.StatusNotFound)

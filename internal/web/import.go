@@ -160,7 +160,7 @@ func rowErrors(l locale, f *roster.File, err error) []string {
 			if c, ok := serviceColumn[col]; ok {
 				col = c
 			}
-			out = append(out, f.Header(col)+": "+ruleText(l, fe))
+			out = append(out, l.importColumn(f, col)+": "+ruleText(l, fe))
 		}
 		return out
 	}
@@ -206,14 +206,14 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 			SNILS: get("snils"), file: file}
 		for _, c := range roster.Required {
 			if get(c) == "" {
-				row.Errors = append(row.Errors, file.Header(c)+": "+l.T("rule.required"))
+				row.Errors = append(row.Errors, l.importColumn(file, c)+": "+l.T("rule.required"))
 			}
 		}
 		if s := get("snils"); s != "" && requisites.ValidateSNILS(requisites.NormalizeSNILS(s)) != nil {
-			row.Errors = append(row.Errors, file.Header("snils")+": "+l.T("imp.bad_snils"))
+			row.Errors = append(row.Errors, l.importColumn(file, "snils")+": "+l.T("imp.bad_snils"))
 		}
 		if s := get("inn"); s != "" && requisites.ValidateINN12(s) != nil {
-			row.Errors = append(row.Errors, file.Header("inn")+": "+l.T("imp.bad_inn"))
+			row.Errors = append(row.Errors, l.importColumn(file, "inn")+": "+l.T("imp.bad_inn"))
 		}
 		k := orgKey{get("organization_inn"), get("organization_kpp")}
 		if k.inn != "" {
@@ -231,7 +231,7 @@ func (h *Handler) parseImport(r *http.Request, p *access.Principal, raw []byte) 
 			if o := orgs[k]; o != nil {
 				row.Org = o.Name
 			} else {
-				row.Errors = append(row.Errors, file.Header("organization_inn")+": "+l.T("imp.org_not_found"))
+				row.Errors = append(row.Errors, l.importColumn(file, "organization_inn")+": "+l.T("imp.org_not_found"))
 			}
 		}
 		row.in = registration.EmployeeInput{Surname: get("surname"), GivenName: get("given_name"),

@@ -182,7 +182,7 @@ func TestEmployeeImportXLSX(t *testing.T) {
 		absent []string
 	}{
 		{"staff.xlsx", []string{"Предварительный просмотр", "Сидорова Анна Ивановна", snilsZero, "готова к импорту",
-			"Орлова Анна Ивановна", "45678901238", "given_name: обязательное поле", "snils: неверная контрольная сумма СНИЛС",
+			"Орлова Анна Ивановна", "45678901238", "Имя: обязательное поле", "СНИЛС: неверная контрольная сумма СНИЛС",
 			`<td class="mono">1234567819</td>`, `<td class="mono">01234567819</td>`, "Без ошибок: 2. С ошибками: 2.", `action="/ui/employees/import"`,
 			"<td>2</td>", "<td>3</td>", "<td>6</td>", "<td>7</td>"},
 			[]string{"<td>4</td>", "<td>5</td>"}},
@@ -212,7 +212,7 @@ func TestEmployeeImportXLSX(t *testing.T) {
 		r := oa.do("POST", "/ui/employees/import", url.Values{"content": {content}})
 		wantStatus(t, "confirm", r, http.StatusOK)
 		contains(t, "confirm", r.body, "Результат импорта", "Создано: 2. Не создано: 2.", "создан",
-			"given_name: обязательное поле", "snils: неверная контрольная сумма")
+			"Имя: обязательное поле", "СНИЛС: неверная контрольная сумма")
 		emps := orgAEmployees(t, e)
 		if len(emps) != before+2 {
 			t.Fatalf("%d employees in A, want %d", len(emps), before+2)

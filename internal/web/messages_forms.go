@@ -64,7 +64,7 @@ var formMessages = map[string]string{
 	"imp.summary_bad":     "С ошибками",
 	"imp.summary_created": "Создано",
 	"imp.summary_failed":  "Не создано",
-	"imp.too_large":       "Файл слишком большой: не больше 1 МиБ.",
+	"imp.too_large":       "Файл слишком большой: не больше 1 МБ.",
 	"imp.empty":           "В файле нет строк с данными.",
 	"imp.bad_csv":         "Файл не читается как CSV: проверьте кавычки и разделители.",
 	"imp.too_many":        "Слишком много строк: не больше 2000 за раз.",

@@ -473,7 +473,7 @@ func (h *Handler) invoices(w http.ResponseWriter, r *http.Request, p *access.Pri
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
 		return
 	}
-	list, err := h.Billing.Invoices(r.Context(), p, strings.TrimSpace(q.Get("period")))
+	list, err := h.Billing.Invoices(r.Context(), p, isoPeriod(q.Get("period")))
 	if err != nil {
 		h.listFailed(w, r, p, "invoices", l.T("inv.title"), d, err)
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,15 +22,19 @@ const auditPageSize = 50
 
 // auditRow is one audit event as the table shows it.
 type auditRow struct {
-	E      audit.Event
-	Detail string // compact JSON, "" when there is none
-	Who    string // the actor's name where it resolves, "" otherwise (the id is shown either way)
+	E audit.Event
+	V auditView
+}
+
+// auditFilters are the audit page's choices: the actions and the object types by name.
+type auditFilters struct {
+	Actions, Types []option
 }
 
 func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	l := localeOf(r)
 	q := r.URL.Query()
-	d := listData{Q: q}
+	d := listData{Q: q, Extra: auditFilters{Actions: auditActionOptions(l), Types: auditTypeOptions(l)}}
 	if !p.Can(access.AuditRead) {
 		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot read the audit log"))
 		return
@@ -56,15 +59,11 @@ func (h *Handler) auditLog(w http.ResponseWriter, r *http.Request, p *access.Pri
 		h.fail(w, r, p, err)
 		return
 	}
+	orgs := h.orgNames(r, p)
 	rows := make([]auditRow, len(events))
 	for i, e := range events {
-		rows[i] = auditRow{E: e, Who: names[e.AccountID][e.Actor]}
-		if len(e.Detail) > 0 {
-			// Events written before details were redacted may still hold a document number.
-			if b, err := json.Marshal(registration.RedactDetail(e.Detail)); err == nil {
-				rows[i].Detail = string(b)
-			}
-		}
+		// Events written before details were redacted may still hold a document number.
+		rows[i] = auditRow{E: e, V: viewEvent(l, e, registration.RedactDetail(e.Detail), names[e.AccountID][e.Actor], orgs)}
 	}
 	d.Rows, d.Empty = rows, len(rows) == 0
 	if len(events) == auditPageSize {
@@ -181,7 +180,7 @@ func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
 		return
 	}
-	lines, err := h.Billing.Lines(r.Context(), p, strings.TrimSpace(q.Get("period")))
+	lines, err := h.Billing.Lines(r.Context(), p, isoPeriod(q.Get("period")))
 	if err != nil {
 		h.listFailed(w, r, p, "lines", l.T("lines.title"), d, err)
 		return

@@ -31,11 +31,12 @@ func TestAuditLogPage(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("audit: %d", r.status)
 	}
-	contains(t, "audit", r.body, "Журнал аудита", "Действие (начало)", "Время (МСК)", "organization.", `method="get"`,
-		"Пользователь account_admin<br>")
+	contains(t, "audit", r.body, "Журнал аудита", "Действие", "Время (МСК)", "Добавлена организация", `method="get"`,
+		">Пользователь account_admin</a>", "<li>ИНН: "+orgAINN+"</li>", "<li>вид: юридическое лицо</li>", "<li>логин: employee</li>", "<li>роль: сотрудник</li>")
+	lacks(t, "audit", r.body, ">organization.create<", `{"`, ">user:")
 	r = b.get("/ui/admin/audit?action=employee.")
-	contains(t, "filtered", r.body, "employee.")
-	lacks(t, "filtered", r.body, ">organization.create<")
+	contains(t, "filtered", r.body, "<td>Добавлен сотрудник</td>")
+	lacks(t, "filtered", r.body, "<td>Добавлена организация</td>")
 	r = b.get("/ui/admin/audit?action=no.such.action")
 	contains(t, "none", r.body, "Записей нет.")
 	if r := b.get("/ui/admin/audit?before=x"); r.status != http.StatusUnprocessableEntity {

@@ -321,6 +321,7 @@ func templateFuncs(l locale) template.FuncMap {
 		"rub":      l.rub,
 	}
 	maps.Copy(f, funcs)
+	maps.Copy(f, formatFuncs(l))
 	return f
 }
 

@@ -72,8 +72,8 @@ func TestNextStep(t *testing.T) {
 		can           []string
 		want          string
 	}{
-		{model.StateDraft, false, false, orgAdmin, "Следующий шаг: сверьте данные и документ сотрудника и передайте заявление дальше (кнопка «Передать дальше»). Запрос на сертификат можно загрузить уже сейчас."},
-		{model.StateDraft, true, false, nil, "Следующий шаг: администратор организации или сотрудник должен сверить данные и передать заявление дальше."},
+		{model.StateDraft, false, false, orgAdmin, "Следующий шаг: сверьте данные и документ сотрудника и передайте заявку дальше (кнопка «Передать дальше»). Запрос на сертификат можно загрузить уже сейчас."},
+		{model.StateDraft, true, false, nil, "Следующий шаг: администратор организации или сотрудник должен сверить данные и передать заявку дальше."},
 		{model.StateDocuments, true, false, orgAdmin, "Следующий шаг: отправьте документы на проверку личности (кнопка «Передать дальше»)."},
 		{model.StateCorrection, false, false, nil, "Следующий шаг: администратор организации или сотрудник должен исправить данные по замечанию и снова отправить документы."},
 		{model.StateIdentityVerification, false, false, registrar, "Следующий шаг: проверьте личность заявителя: отметьте пункты чек-листа и подтвердите личность. Запрос на сертификат можно загрузить уже сейчас."},
@@ -81,13 +81,13 @@ func TestNextStep(t *testing.T) {
 		{model.StateIdentityVerification, true, false, orgAdmin, "Следующий шаг: регистратор должен проверить личность заявителя."},
 		{model.StateIdentityVerification, false, true, orgAdmin, "Следующий шаг: загрузите запрос на сертификат."},
 		{model.StateIdentityVerification, false, true, nil, "Следующий шаг: администратор организации или сотрудник должен загрузить запрос на сертификат."},
-		{model.StateIdentityVerification, true, true, registrar, "Следующий шаг: одобрите заявление."},
-		{model.StateIdentityVerification, true, true, orgAdmin, "Следующий шаг: регистратор должен одобрить заявление."},
+		{model.StateIdentityVerification, true, true, registrar, "Следующий шаг: одобрите заявку."},
+		{model.StateIdentityVerification, true, true, orgAdmin, "Следующий шаг: регистратор должен одобрить заявку."},
 		{model.StateApproved, true, true, registrar, "Следующий шаг: выпустите сертификат."},
 		{model.StateApproved, true, true, nil, "Следующий шаг: регистратор должен выпустить сертификат."},
 		{model.StateIssued, true, true, registrar, "Путь пройден: сертификат выпущен."},
-		{model.StateDeclined, false, false, registrar, "Заявление отклонено: путь остановлен."},
-		{model.StateCancelled, true, false, orgAdmin, "Заявление отменено: путь остановлен."},
+		{model.StateDeclined, false, false, registrar, "Заявка отклонена: путь остановлен."},
+		{model.StateCancelled, true, false, orgAdmin, "Заявка отменена: путь остановлен."},
 	} {
 		got := nextStep(ru, c.st, appProgress(ru, c.st, c.csr, c.verified), func(a string) bool { return slices.Contains(c.can, a) })
 		if got != c.want {
@@ -181,10 +181,10 @@ func TestApplicationCardProgress(t *testing.T) {
 	contains(t, "employee draft", r.body, `id="documents"`, passA)
 	lacks(t, "employee draft", r.body, `/edit"`)
 
-	r = rg.do("POST", card+"/act/decline", url.Values{"note": {"документ недействителен"}})
+	r = rg.do("POST", card+"/act/decline", url.Values{"note": {"документ недействителен"}, "confirm": {"yes"}})
 	wantStatus(t, "decline", r, http.StatusSeeOther)
 	r = rg.get(card)
-	contains(t, "declined", r.body, `<ol class="steps stopped" id="progress"`, "Заявление отклонено: путь остановлен.")
+	contains(t, "declined", r.body, `<ol class="steps stopped" id="progress"`, "Заявка отклонена: путь остановлен.")
 	lacks(t, "declined", r.body, `aria-current="step"`, "Следующий шаг")
 }
 
