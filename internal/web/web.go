@@ -115,6 +115,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("GET /ui/certificates/{serial}", h.auth(h.certificateCard))
 	mux.Handle("GET /ui/certificates/{serial}/download.der", h.auth(h.certificateDownload("der")))
 	mux.Handle("GET /ui/certificates/{serial}/download.pem", h.auth(h.certificateDownload("pem")))
+	mux.Handle("GET /ui/certificates/{serial}/form.pdf", h.auth(h.certificateForm))
 	mux.Handle("POST /ui/certificates/{serial}/revoke", post(h.auth(h.certificateRevoke).ServeHTTP))
 	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
 	mux.Handle("GET /ui/admin/users", h.auth(h.adminUsers))
