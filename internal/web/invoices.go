@@ -11,6 +11,7 @@ import (
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
 )
 
 // The invoices page's account part: the current period and when it is invoiced, and how the account is
@@ -136,7 +137,7 @@ func (h *Handler) invoiceRows(r *http.Request, p *access.Principal, d *listData)
 
 // moscowDate reads a YYYY-MM-DD calendar date as Moscow midnight; the zero time for anything else.
 func moscowDate(s string) time.Time {
-	t, _ := time.ParseInLocation(time.DateOnly, s, time.FixedZone("MSK", 3*60*60))
+	t, _ := time.ParseInLocation(time.DateOnly, s, rules.MSK)
 	return t
 }
 
