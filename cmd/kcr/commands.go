@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -270,16 +271,15 @@ func reconcileIssuances(ctx context.Context, reg *registration.Service, staleAft
 
 func cmdBillingClose(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	c := &dbConfig{}
-	fs := newFlagSet("billing close", stderr)
-	c.register(fs, getenv)
-	period := fs.String("period", "", "the month to close, YYYY-MM (Moscow time)")
+	var period string
+	fs := billingCloseFlags(c, &period, stderr, getenv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := c.validate(); err != nil {
 		return err
 	}
-	if *period == "" {
+	if period == "" {
 		return usageError{"--period YYYY-MM is required"}
 	}
 	clk := clock.Real{}
@@ -289,11 +289,11 @@ func cmdBillingClose(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer db.Close()
 	b := &billing.Service{DB: db, Clock: clk}
-	n, err := b.CloseAll(ctx, &access.Principal{Actor: "system:billing-close", Name: "kcr billing close", Role: model.RoleOperator}, *period)
+	n, err := b.CloseAll(ctx, &access.Principal{Actor: "system:billing-close", Name: "kcr billing close", Role: model.RoleOperator}, period)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "period %s closed: %d invoices\n", *period, n)
+	fmt.Fprintf(stdout, "period %s closed: %d invoices\n", period, n)
 	return nil
 }
 
@@ -362,6 +362,12 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 		}
 		fmt.Fprintln(stdout, "demo: created the built-in GOST CA (kcr-root, kcr-ca) and stand-ins for the state CAs (fns, treasury, cbr)")
 	} else if pass == nil {
+		demoPass := filepath.Join(c.Data, demoPassphraseFile)
+		if _, err := os.Stat(demoPass); err == nil {
+			// A demo folder started without --demo: say where the demo keeps its passphrase.
+			return nil, fmt.Errorf("the CA is initialized but its passphrase is not given: this data folder was made by "+
+				"kcr serve --demo, whose CA passphrase is in %s; start with --demo again, or give --ca-passphrase-file %s", demoPass, demoPass)
+		}
 		return nil, fmt.Errorf("the CA is initialized but its passphrase is not given: set KCR_CA_PASSPHRASE or --ca-passphrase-file")
 	}
 	own, err := ca.Load(ctx, db, clk, c.profile(), c.BaseURL, pass)
@@ -412,9 +418,7 @@ func refreshCRLs(ctx context.Context, set ca.Set, log *slog.Logger) {
 func cmdCarryOver(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	c := &dbConfig{}
 	var tl timelineConfig
-	fs := newFlagSet("applications carry-over", stderr)
-	c.register(fs, getenv)
-	tl.register(fs, getenv)
+	fs := carryOverFlags(c, &tl, stderr, getenv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -487,23 +491,40 @@ func cmdCAInit(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return nil
 }
 
+// demoLoginsFile keeps the demo's logins and passwords in the data folder, so a restart can print them again.
+const demoLoginsFile = "demo-logins.txt"
+
 func loadDemo(ctx context.Context, c *serveConfig, db *storage.DB, acc *access.Service, reg *registration.Service, stdout io.Writer) error {
 	res, err := demo.Load(ctx, db, acc, reg, uint64(time.Now().UnixNano()))
 	if err != nil {
 		return fmt.Errorf("load demo data: %w", err)
 	}
+	loginsFile := filepath.Join(c.Data, demoLoginsFile)
+	keyFile := filepath.Join(c.Data, "demo-api-key")
 	if res == nil {
 		fmt.Fprintln(stdout, "demo: the database already has data; nothing loaded")
+		logins, err := os.ReadFile(loginsFile)
+		if err != nil {
+			fmt.Fprintf(stdout, "demo: the logins were printed at the first start and kept in %s, which cannot be read (%v)\n",
+				loginsFile, err)
+			return nil
+		}
+		fmt.Fprintf(stdout, "demo users (login / password / role, from %s):\n%s", loginsFile, logins)
+		fmt.Fprintf(stdout, "demo API key: in %s\n", keyFile)
 		return nil
 	}
 	fmt.Fprintf(stdout, "demo: loaded %d organizations, %d employees, %d applications\n", res.Organizations, res.Employees, res.Applications)
-	fmt.Fprintln(stdout, "demo users (login / password / role):")
+	var logins strings.Builder
 	for _, u := range res.Users {
-		fmt.Fprintf(stdout, "  %-16s %-22s %s\n", u.Login, u.Password, u.Role)
+		fmt.Fprintf(&logins, "  %-16s %-22s %s\n", u.Login, u.Password, u.Role)
 	}
-	keyFile := filepath.Join(c.Data, "demo-api-key")
+	fmt.Fprintf(stdout, "demo users (login / password / role, also in %s):\n%s", loginsFile, logins.String())
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return err
+	}
+	// The demo's passwords stay beside its CA passphrase and API key, readable by the owner only.
+	if err := os.WriteFile(loginsFile, []byte(logins.String()), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", loginsFile, err)
 	}
 	if err := os.WriteFile(keyFile, []byte(res.APIKey+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", keyFile, err)

@@ -230,6 +230,7 @@ func envBool(getenv func(string) string, key string) (bool, error) {
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("kcr "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { commandHelp(fs.Output(), fs, name) }
 	return fs
 }
 
@@ -248,8 +249,8 @@ func (c *dbConfig) validate() error {
 	return nil
 }
 
-func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*serveConfig, error) {
-	c := &serveConfig{}
+// serveFlags defines the flags of kcr serve on c, their defaults taken from the environment.
+func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*flag.FlagSet, error) {
 	fs := newFlagSet("serve", stderr)
 	c.dbConfig.register(fs, getenv)
 	if err := c.caConfig.register(fs, getenv); err != nil {
@@ -286,6 +287,15 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	fs.DurationVar(&c.IssueStaleAfter, "issue-stale-after", stale,
 		"an issuance in flight this long was interrupted: the reconciler finishes or abandons it (env KCR_ISSUE_STALE_AFTER)")
 	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", every, "how often the reconciler looks for interrupted issuances (env KCR_RECONCILE_EVERY)")
+	return fs, nil
+}
+
+func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs, err := serveFlags(c, stderr, getenv)
+	if err != nil {
+		return nil, err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -363,8 +373,8 @@ type caInitConfig struct {
 	Region                        string // the region's name for ST; the settlement of the address by default
 }
 
-func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*caInitConfig, error) {
-	c := &caInitConfig{}
+// caInitFlags defines the flags of kcr ca init on c, their defaults taken from the environment.
+func caInitFlags(c *caInitConfig, stderr io.Writer, getenv func(string) string) (*flag.FlagSet, error) {
 	fs := newFlagSet("ca init", stderr)
 	c.dbConfig.register(fs, getenv)
 	if err := c.caConfig.register(fs, getenv); err != nil {
@@ -375,6 +385,15 @@ func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*
 	fs.StringVar(&c.StandIn, "stand-in", "", "create a built-in stand-in for a state CA instead: fns, treasury or bank_of_russia")
 	fs.StringVar(&c.Seller, "seller", getenv("KCR_SELLER_FILE"), "JSON file of the CA operator's requisites (as kcr serve --seller): its name, ОГРН, ИНН and address name the CA (env KCR_SELLER_FILE; default: the demonstration operator)")
 	fs.StringVar(&c.Region, "region", "", "the operator's region as ST names it after the code taken from the ИНН, e.g. \"Ивановская область\" (default: the settlement of the address)")
+	return fs, nil
+}
+
+func parseCAInit(args []string, stderr io.Writer, getenv func(string) string) (*caInitConfig, error) {
+	c := &caInitConfig{}
+	fs, err := caInitFlags(c, stderr, getenv)
+	if err != nil {
+		return nil, err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}

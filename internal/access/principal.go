@@ -39,7 +39,8 @@ const (
 	BillingRead     Permission = "billing.read"   // invoices, lines and totals of the account
 	BillingManage   Permission = "billing.manage" // tariffs, agreements, tariff migration (CA operator)
 	ForecastRead    Permission = "billing.forecast"
-	AuditRead       Permission = "audit.read" // the audit log viewer
+	BillingSettings Permission = "billing.settings" // how the account is invoiced (consolidated or per payer)
+	AuditRead       Permission = "audit.read"       // the audit log viewer
 	PasswordOwnSelf Permission = "password.own"
 )
 
@@ -50,9 +51,9 @@ var employeeWork = []Permission{EmployeeRead, EmployeeWrite, AppRead, AppCreate,
 // correction) belong to the registrar and to integrations, which act for a registrar's system.
 var matrix = map[model.Role][]Permission{
 	model.RoleOperator: {AccountManage, OrgRead, OrgCreate, AppRead, CertRead, CertRevoke, UserManage, BillingRead, BillingManage,
-		ForecastRead, AuditRead, PasswordOwnSelf},
+		BillingSettings, ForecastRead, AuditRead, PasswordOwnSelf},
 	model.RoleAccountAdmin: append([]Permission{OrgRead, OrgCreate, OrgWrite, AppDecline, CertRevoke, UserManage, APIKeyManage,
-		EventsRead, BillingRead, ForecastRead, AuditRead, PasswordOwnSelf}, employeeWork...),
+		EventsRead, BillingRead, BillingSettings, ForecastRead, AuditRead, PasswordOwnSelf}, employeeWork...),
 	model.RoleOrgAdmin: append([]Permission{OrgRead, OrgWrite, AppDecline, CertRevoke, EventsRead, PasswordOwnSelf}, employeeWork...),
 	model.RoleRegistrar: {OrgRead, EmployeeRead, EmployeeWrite, AppRead, AppCreate, AppSubmit, AppCSR, AppVerify, AppCorrection,
 		AppApprove, AppDecline, AppIssue, CertRead, PasswordOwnSelf},

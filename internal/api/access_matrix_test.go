@@ -463,6 +463,24 @@ var matrixRoutes = []matrixRoute{
 		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			return matrixReq{path: "/api/v1/accounts/" + m.acctOf(target) + "/billing-period", body: map[string]any{"period_months": 1}}
 		}},
+	{method: "GET", path: "/api/v1/accounts/{id}/invoice-settings", targets: mxAcct, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "200 404",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/accounts/" + m.acctOf(target) + "/invoice-settings"}
+		}},
+	{method: "PUT", path: "/api/v1/accounts/{id}/invoice-settings", targets: mxAcct, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/accounts/" + m.acctOf(target) + "/invoice-settings", body: map[string]any{"mode": "per_payer"}}
+		}},
+	{method: "GET", path: "/api/v1/billing/current", targets: mxOwn, want: map[string]string{
+		"operator": "404", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/billing/current"}
+		}},
 	{method: "GET", path: "/api/v1/billing/lines", targets: mxOwn, want: map[string]string{
 		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
 		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},

@@ -8,7 +8,6 @@ import (
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
-	"github.com/kcr-project/kcr/internal/storage"
 )
 
 // InvoiceView is an invoice with its lines.
@@ -36,6 +35,16 @@ func (s *Server) billingRoutes() []route {
 		{Method: "PUT", Path: "/api/v1/accounts/{id}/billing-period", ID: "setBillingPeriod", Tag: "billing",
 			Summary: "Bill the account monthly (1) or quarterly (3) from the next period on (CA operator)", In: BillingPeriod{},
 			Out: BillingPeriod{}, Status: 200, Handle: (*Server).setBillingPeriod},
+		{Method: "GET", Path: "/api/v1/accounts/{id}/invoice-settings", ID: "getInvoiceSettings", Tag: "billing",
+			Summary: "How the account is invoiced: per paying organization or one consolidated invoice",
+			Out:     billing.InvoiceSettings{}, Status: 200, Handle: (*Server).getInvoiceSettings},
+		{Method: "PUT", Path: "/api/v1/accounts/{id}/invoice-settings", ID: "setInvoiceSettings", Tag: "billing",
+			Summary: "Invoice the account per paying organization or once, paid by its head organization, from the next close on " +
+				"(account administrator or CA operator)",
+			In: billing.InvoiceSettings{}, Out: billing.InvoiceSettings{}, Status: 200, Handle: (*Server).setInvoiceSettings},
+		{Method: "GET", Path: "/api/v1/billing/current", ID: "currentBillingPeriod", Tag: "billing",
+			Summary: "The account's current billing period and the date its invoice will be issued",
+			Out:     billing.CurrentPeriod{}, Status: 200, Handle: (*Server).currentPeriod},
 		{Method: "GET", Path: "/api/v1/billing/lines", ID: "listBillingLines", Tag: "billing",
 			Summary: "Billing lines of the account (employees by initials and certificate serial only)", Query: []string{"period"},
 			Out: pageOf[model.BillingLine]{}, Status: 200, Handle: (*Server).listLines},
@@ -70,6 +79,55 @@ func (s *Server) setBillingPeriod(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	writeJSON(w, http.StatusOK, in)
+	return nil
+}
+
+func (s *Server) getInvoiceSettings(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.billingOrUnavailable()
+	if err != nil {
+		return err
+	}
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	out, err := b.InvoiceSettings(r.Context(), principalOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) setInvoiceSettings(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.billingOrUnavailable()
+	if err != nil {
+		return err
+	}
+	var in billing.InvoiceSettings
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	out, err := b.SetInvoiceSettings(r.Context(), principalOf(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) currentPeriod(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.billingOrUnavailable()
+	if err != nil {
+		return err
+	}
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	out, err := b.Current(r.Context(), principalOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -216,29 +274,15 @@ func (s *Server) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// invoiceDocument assembles what the documents show: both parties' requisites and the lines.
+// invoiceDocument returns an invoice and what its documents show, assembled by billing.
 func (s *Server) invoiceDocument(r *http.Request) (*InvoiceView, *document.Invoice, error) {
 	b, err := s.billingOrUnavailable()
 	if err != nil {
 		return nil, nil, err
 	}
-	inv, lines, err := b.Invoice(r.Context(), principalOf(r), r.PathValue("id"))
+	inv, lines, doc, err := b.Document(r.Context(), principalOf(r), r.PathValue("id"), s.Seller)
 	if err != nil {
 		return nil, nil, err
-	}
-	payer, err := s.DB.Organization(r.Context(), storage.Scope{AccountID: inv.AccountID}, inv.PayerOrganizationID)
-	if err != nil {
-		return nil, nil, err
-	}
-	doc := &document.Invoice{Number: billing.InvoiceNumber(inv), Date: inv.CreatedAt, Period: inv.Period, Seller: s.Seller,
-		Buyer:      document.Party{Name: payer.Name, INN: payer.INN, KPP: payer.KPP, OGRN: payer.OGRN, Address: payer.Address},
-		NetKopecks: inv.NetKopecks, VATKopecks: inv.VATKopecks, TotalKopecks: inv.TotalKopecks, VATRatePercent: inv.VATPercent}
-	for _, l := range lines {
-		doc.Lines = append(doc.Lines, document.Line{Description: billing.Describe(l), Quantity: 1, PriceKopecks: l.PriceKopecks,
-			AmountKopecks: l.PriceKopecks})
-	}
-	if lines == nil {
-		lines = []*model.BillingLine{}
 	}
 	return &InvoiceView{Invoice: inv, Lines: lines}, doc, nil
 }

@@ -79,6 +79,7 @@ func TestOpenAPIValidates(t *testing.T) {
 		{"BillingLine", "position", model.BillingPosition("")},
 		{"BillingLine", "event", model.BillingEvent("")},
 		{"Agreement", "kind", model.AgreementKind("")},
+		{"InvoiceSettings", "mode", model.InvoiceMode("")},
 		{"User", "role", model.Role("")},
 	}
 	for _, f := range fields {

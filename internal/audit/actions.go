@@ -25,6 +25,7 @@ const (
 	ApplicationIdentityReset  Action = "application.identity_reset"
 	BillingClose              Action = "billing.close"
 	BillingPeriodMonths       Action = "billing.period_months"
+	BillingInvoiceMode        Action = "billing.invoice_mode"
 	CertificateIssue          Action = "certificate.issue"
 	CertificateRead           Action = "certificate.read"
 	CertificateRevoke         Action = "certificate.revoke"
@@ -55,7 +56,7 @@ const (
 // Actions lists every audit action.
 var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevoke, ApplicationCreate, ApplicationSubmit,
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
-	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths,
+	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
 	OrganizationCreate, OrganizationUpdate, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,

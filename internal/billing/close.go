@@ -14,7 +14,9 @@ import (
 )
 
 // Close closes one account's period: every open line of the period, and every late line of the account's
-// earlier closed periods, goes into exactly one invoice per payer, numbered without gaps. Closing a closed
+// earlier closed periods, goes into exactly one invoice per payer (or, for an account invoiced
+// consolidated, one invoice paid by its head organization), numbered without gaps. The invoice is dated by
+// the period, not by the day Close runs (model.Invoice.Date). Closing a closed
 // period changes nothing and returns its invoices. Only a period that has ended can be closed. It takes no
 // lock a line writer waits for: it bills the lines committed when it reads them.
 func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, period string) ([]*model.Invoice, error) {
@@ -56,9 +58,19 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 		if err != nil {
 			return err
 		}
+		mode, head, err := s.DB.InvoiceSettings(ctx, accountID)
+		if err != nil {
+			return err
+		}
 		byPayer := map[string][]*model.BillingLine{}
 		for _, l := range lines {
-			byPayer[l.PayerOrganizationID] = append(byPayer[l.PayerOrganizationID], l)
+			payer := l.PayerOrganizationID
+			if mode == model.InvoiceConsolidated && head != "" {
+				// One invoice for the account, paid by its head organization; each line keeps the
+				// organization it was charged to, so the documents group lines by it.
+				payer = head
+			}
+			byPayer[payer] = append(byPayer[payer], l)
 		}
 		payers := make([]string, 0, len(byPayer))
 		for payer := range byPayer {
@@ -73,7 +85,7 @@ func (s *Service) Close(ctx context.Context, p *access.Principal, accountID, per
 		billed := 0
 		for _, payer := range payers {
 			inv := &model.Invoice{ID: access.NewID(), AccountID: accountID, PayerOrganizationID: payer, Period: period,
-				VATPercent: vat, CreatedAt: now}
+				PeriodMonths: months, VATPercent: vat, CreatedAt: now}
 			var ids []string
 			for _, l := range byPayer[payer] {
 				ids = append(ids, l.ID)

@@ -142,6 +142,21 @@ var AgreementKinds = []AgreementKind{AgreementContract, AgreementSupplementary}
 // EnumValues implements Enum.
 func (AgreementKind) EnumValues() []string { return enumValues(AgreementKinds) }
 
+// InvoiceMode is how an account's period is invoiced.
+type InvoiceMode string
+
+// Invoice modes.
+const (
+	InvoicePerPayer     InvoiceMode = "per_payer"    // one invoice per paying organization
+	InvoiceConsolidated InvoiceMode = "consolidated" // one invoice for the whole account, paid by the head organization
+)
+
+// InvoiceModes lists the invoice modes.
+var InvoiceModes = []InvoiceMode{InvoicePerPayer, InvoiceConsolidated}
+
+// EnumValues implements Enum.
+func (InvoiceMode) EnumValues() []string { return enumValues(InvoiceModes) }
+
 // BillingEvent is the chargeable event a billing line records.
 type BillingEvent string
 

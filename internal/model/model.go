@@ -338,4 +338,10 @@ type Invoice struct {
 	VATKopecks          int64     `json:"vat_kopecks"`
 	TotalKopecks        int64     `json:"total_kopecks"`
 	CreatedAt           time.Time `json:"created_at"`
+	// PeriodMonths is the length of the period the invoice closes (1 or 3).
+	PeriodMonths int `json:"period_months"`
+	// Date is the invoice's date, the day after the period ends; ActDate the act's, the period's last day
+	// (YYYY-MM-DD, Moscow): documents are dated by the period they close, not by when the close ran.
+	Date    string `json:"date"`
+	ActDate string `json:"act_date"`
 }

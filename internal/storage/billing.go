@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/model"
 )
@@ -268,11 +269,16 @@ func (db *DB) NextInvoiceNumber(ctx context.Context) (int64, error) {
 // CreateInvoice stores an invoice and assigns the lines to it (none when the caller assigned them with
 // AssignLines).
 func (db *DB) CreateInvoice(ctx context.Context, inv *model.Invoice, lineIDs []string) error {
+	if inv.PeriodMonths == 0 {
+		inv.PeriodMonths = 1
+	}
 	if _, err := db.exec(ctx, `INSERT INTO invoices (id, account_id, payer_organization_id, period, number, net_kopecks, vat_percent,
-		vat_kopecks, total_kopecks, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`, inv.ID, inv.AccountID, inv.PayerOrganizationID,
-		inv.Period, inv.Number, inv.NetKopecks, inv.VATPercent, inv.VATKopecks, inv.TotalKopecks, micros(inv.CreatedAt)); err != nil {
+		vat_kopecks, total_kopecks, period_months, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, inv.ID, inv.AccountID,
+		inv.PayerOrganizationID, inv.Period, inv.Number, inv.NetKopecks, inv.VATPercent, inv.VATKopecks, inv.TotalKopecks,
+		inv.PeriodMonths, micros(inv.CreatedAt)); err != nil {
 		return err
 	}
+	inv.Date, inv.ActDate = InvoiceDates(inv.Period, inv.PeriodMonths)
 	for _, id := range lineIDs {
 		res, err := db.exec(ctx, `UPDATE billing_lines SET invoice_id = ? WHERE id = ? AND invoice_id = ''`, inv.ID, id)
 		if err != nil {
@@ -285,17 +291,31 @@ func (db *DB) CreateInvoice(ctx context.Context, inv *model.Invoice, lineIDs []s
 	return nil
 }
 
-const invoiceColumns = `id, account_id, payer_organization_id, period, number, net_kopecks, vat_percent, vat_kopecks, total_kopecks, created_at`
+const invoiceColumns = `id, account_id, payer_organization_id, period, number, net_kopecks, vat_percent, vat_kopecks, total_kopecks,
+	period_months, created_at`
 
 func scanInvoice(sc interface{ Scan(...any) error }) (*model.Invoice, error) {
 	var inv model.Invoice
 	var at int64
 	if err := sc.Scan(&inv.ID, &inv.AccountID, &inv.PayerOrganizationID, &inv.Period, &inv.Number, &inv.NetKopecks, &inv.VATPercent,
-		&inv.VATKopecks, &inv.TotalKopecks, &at); err != nil {
+		&inv.VATKopecks, &inv.TotalKopecks, &inv.PeriodMonths, &at); err != nil {
 		return nil, err
 	}
 	inv.CreatedAt = fromMicros(at)
+	inv.Date, inv.ActDate = InvoiceDates(inv.Period, inv.PeriodMonths)
 	return &inv, nil
+}
+
+// InvoiceDates returns the dates of the documents closing a period (YYYY-MM, months long): the invoice is
+// dated the day after the period ends, the act the period's last day. Both are calendar dates, so they
+// depend on nothing but the period; "" for a malformed period.
+func InvoiceDates(period string, months int) (invoice, act string) {
+	start, err := time.Parse("2006-01", period)
+	if err != nil || months < 1 {
+		return "", ""
+	}
+	end := start.AddDate(0, months, 0)
+	return end.Format(time.DateOnly), end.AddDate(0, 0, -1).Format(time.DateOnly)
 }
 
 // Invoices lists invoices of an account ("" for all), optionally of one period, by number.
@@ -370,4 +390,32 @@ func (db *DB) SetBillingPeriodMonths(ctx context.Context, accountID string, mont
 		return ErrNoRows
 	}
 	return nil
+}
+
+// InvoiceSettings returns how an account is invoiced: the mode and, when consolidated, the paying
+// organization.
+func (db *DB) InvoiceSettings(ctx context.Context, accountID string) (model.InvoiceMode, string, error) {
+	var mode model.InvoiceMode
+	var payer string
+	err := db.queryRow(ctx, `SELECT invoice_mode, invoice_payer_id FROM accounts WHERE id = ?`, accountID).Scan(&mode, &payer)
+	return mode, payer, err
+}
+
+// SetInvoiceSettings changes how an account is invoiced.
+func (db *DB) SetInvoiceSettings(ctx context.Context, accountID string, mode model.InvoiceMode, payerID string) error {
+	res, err := db.exec(ctx, `UPDATE accounts SET invoice_mode = ?, invoice_payer_id = ? WHERE id = ?`, mode, payerID, accountID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNoRows
+	}
+	return nil
+}
+
+// HeadOrganizations lists an account's legal entities without a parent (at most limit): the organizations
+// that may pay a consolidated invoice.
+func (db *DB) HeadOrganizations(ctx context.Context, accountID string, limit int) ([]*model.Organization, error) {
+	return queryAll(ctx, db, scanOrg, `SELECT `+orgColumns+` FROM organizations o WHERE o.account_id = ? AND o.parent_id IS NULL
+		AND o.kind = ? ORDER BY o.id LIMIT ?`, accountID, model.OrgLegalEntity, limit)
 }

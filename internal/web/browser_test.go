@@ -16,6 +16,11 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/model"
+	"github.com/kcr-project/kcr/internal/rules"
+	"github.com/kcr-project/kcr/internal/storage"
 )
 
 // chromiumPath finds Debian's chromium; without it the browser test skips, except under CI=true.
@@ -610,5 +615,69 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#form-revoke button")), chromedp.WaitVisible(chromedp.CSS("#confirm-form")),
 			chromedp.Click(chromedp.CSS("#confirm-form button")), chromedp.WaitVisible(chromedp.CSS(".notice"))))
 		contains(t, "revoked", text(t, ctx, "main"), "сертификат отозван.", "Отозван", "Компрометация ключа")
+	})
+
+	// Issue 14, parts 8 and 9: a consolidated invoice and the certificate card's details, at both widths.
+	wide := func(t *testing.T, ctx context.Context, name string) {
+		t.Helper()
+		for _, v := range []struct {
+			w, h   int64
+			suffix string
+		}{{1440, 900, "-1440"}, {390, 844, "-390"}} {
+			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(v.w, v.h), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1"))))
+			shot(t, ctx, name+v.suffix)
+			// Only my own blocks are checked: the rest of the page's reflow is part 1's.
+			w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Math.max(0, ...[...document.querySelectorAll(".invoice-account, #cert-details")].map(e => e.scrollWidth - e.clientWidth))`))
+			if err != nil || w > 0 {
+				t.Errorf("%s at %d px: a block scrolls sideways by %d px (%v)", name, v.w, w, err)
+			}
+		}
+	}
+	t.Run("webbill consolidated invoice", func(t *testing.T) {
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "account_admin")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/invoices"), chromedp.WaitVisible(chromedp.CSS(".invoice-account"))))
+		contains(t, "current period", text(t, ctx, ".invoice-account"), "Текущий период — ноябрь 2026, счёт будет выставлен 01.12.2026.")
+		must(t, chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`input[name="mode"][value="consolidated"]`)),
+			chromedp.SetValue(chromedp.CSS(`select[name="payer_organization_id"]`), e.orgA),
+			chromedp.Click(chromedp.CSS(`form.invoice-settings button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.invoice-settings .notice`))))
+		contains(t, "saved", text(t, ctx, ".invoice-account"), "Сохранено.", "одним сводным счётом, плательщик — "+orgAName)
+
+		bctx := context.Background()
+		org, err := e.db.Organization(bctx, storage.Scope{}, e.orgA)
+		must(t, err)
+		tariff, err := e.db.TariffAt(bctx, rules.BillingIndividual, "2026-10-15")
+		must(t, err)
+		for i, payer := range []string{e.orgA, e.orgB} {
+			must(t, e.db.CreateBillingLine(bctx, &model.BillingLine{ID: "browser-line-" + payer, AccountID: org.AccountID,
+				PayerOrganizationID: payer, Position: rules.BillingIndividual, TariffID: tariff.ID, PriceKopecks: tariff.PriceKopecks,
+				Event: "issuance", EventAt: time.Date(2026, 10, 10+i, 9, 0, 0, 0, time.UTC), Period: "2026-10",
+				ApplicationID: "browser-app-" + payer, EmployeeInitials: "И. П. И."}, time.Now().UnixMicro()))
+		}
+		invs, err := e.h.Billing.Close(bctx, &access.Principal{Actor: "system:test", Role: model.RoleOperator}, org.AccountID, "2026-10")
+		if err != nil || len(invs) != 1 {
+			t.Fatalf("consolidated close: %+v, %v", invs, err)
+		}
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/invoices"), chromedp.WaitVisible(chromedp.CSS("table.list"))))
+		rows := text(t, ctx, "table.list tbody")
+		if strings.Count(rows, "\n")+1 != 1 || !strings.Contains(rows, orgAName) {
+			t.Errorf("one consolidated invoice of %s expected, the list shows:\n%s", orgAName, rows)
+		}
+		wide(t, ctx, "webbill-invoices-consolidated")
+	})
+	t.Run("webbill certificate details", func(t *testing.T) {
+		serial := e.issueReal(t)
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "account_admin")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/certificates/"+serial), chromedp.WaitVisible(chromedp.CSS("#cert-details"))))
+		details := text(t, ctx, "#cert-details")
+		contains(t, "certificate details", details, "Отпечаток (SHA-1)", "Срок действия ключа электронной подписи", "ФИО",
+			"***-***-*** 95", "Издатель", "цифровая подпись", "КС1", "при личном присутствии", "Бланк сертификата")
+		lacks(t, "certificate details", details, snilsA)
+		wide(t, ctx, "webbill-certificate-details")
 	})
 }

@@ -467,22 +467,21 @@ type invoiceRow struct {
 }
 
 func (h *Handler) invoices(w http.ResponseWriter, r *http.Request, p *access.Principal) {
-	q, l := r.URL.Query(), localeOf(r)
-	d := listData{Q: q}
+	l := localeOf(r)
+	d := listData{Q: r.URL.Query()}
 	if h.Billing == nil {
 		h.fail(w, r, p, errs.NotFoundf("billing is not configured"))
 		return
 	}
-	list, err := h.Billing.Invoices(r.Context(), p, isoPeriod(q.Get("period")))
-	if err != nil {
+	if err := h.invoiceRows(r, p, &d); err != nil {
 		h.listFailed(w, r, p, "invoices", l.T("inv.title"), d, err)
 		return
 	}
-	names := h.orgNames(r, p)
-	rows := make([]invoiceRow, len(list))
-	for i, inv := range list {
-		rows[i] = invoiceRow{I: inv, Number: billing.InvoiceNumber(inv), Payer: names[inv.PayerOrganizationID]}
+	acc, err := h.invoiceAccountData(r, p, nil)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
-	d.Rows, d.Empty = rows, len(rows) == 0
+	d.Extra = acc
 	h.render(w, r, http.StatusOK, "invoices", l.T("inv.title"), p, d)
 }

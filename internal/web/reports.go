@@ -7,7 +7,6 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/audit"
-	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/model"
@@ -126,29 +125,22 @@ func (h *Handler) invoiceDocument(w http.ResponseWriter, r *http.Request, p *acc
 		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot read billing"))
 		return
 	}
-	inv, lines, err := h.Billing.Invoice(r.Context(), p, id)
-	if err != nil {
-		h.fail(w, r, p, err)
-		return
-	}
 	if h.Seller.Name == "" || h.Seller.INN == "" {
+		// The invoice is looked up first so that one not found stays not found.
+		if _, _, err := h.Billing.Invoice(r.Context(), p, id); err != nil {
+			h.fail(w, r, p, err)
+			return
+		}
 		h.render(w, r, http.StatusServiceUnavailable, "error", l.T("err.title"), p,
 			problem{Status: http.StatusServiceUnavailable, Title: l.T("err.title"), Message: l.T("inv.no_seller")})
 		return
 	}
-	payer, err := h.Reg.Organization(r.Context(), p, inv.PayerOrganizationID)
+	_, _, doc, err := h.Billing.Document(r.Context(), p, id, h.Seller)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
-	doc := document.Invoice{Number: billing.InvoiceNumber(inv), Date: inv.CreatedAt, Period: inv.Period, Seller: h.Seller,
-		Buyer:      document.Party{Name: payer.Name, INN: payer.INN, KPP: payer.KPP, OGRN: payer.OGRN, Address: payer.Address},
-		NetKopecks: inv.NetKopecks, VATKopecks: inv.VATKopecks, TotalKopecks: inv.TotalKopecks, VATRatePercent: inv.VATPercent}
-	for _, l := range lines {
-		doc.Lines = append(doc.Lines, document.Line{Description: billing.Describe(l), Quantity: 1, PriceKopecks: l.PriceKopecks,
-			AmountKopecks: l.PriceKopecks})
-	}
-	pdf, err := render(doc)
+	pdf, err := render(*doc)
 	if err != nil {
 		h.fail(w, r, p, err)
 		return

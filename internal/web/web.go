@@ -30,7 +30,7 @@ import (
 // interface share one session, so a signed-in browser can download invoice documents from the API.
 const sessionCookie = "kcr_session"
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 // static holds the stylesheet and htmx (htmx.org 4.0.1 from the npm registry, dist/htmx.min.js, with its
@@ -91,6 +91,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("GET /ui/invoices", h.auth(h.invoices))
 	mux.Handle("GET /ui/invoices/{file}", h.auth(h.invoicePDF))
 	mux.Handle("GET /ui/invoices/{id}/act.pdf", h.auth(h.actPDF))
+	mux.Handle("POST /ui/invoices/settings", post(h.auth(h.invoiceSettings).ServeHTTP))
 	mux.Handle("GET /ui/billing/lines", h.auth(h.billingLines))
 	mux.Handle("GET /ui/admin/audit", h.auth(h.auditLog))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
@@ -115,6 +116,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("GET /ui/certificates/{serial}", h.auth(h.certificateCard))
 	mux.Handle("GET /ui/certificates/{serial}/download.der", h.auth(h.certificateDownload("der")))
 	mux.Handle("GET /ui/certificates/{serial}/download.pem", h.auth(h.certificateDownload("pem")))
+	mux.Handle("GET /ui/certificates/{serial}/form.pdf", h.auth(h.certificateForm))
 	mux.Handle("POST /ui/certificates/{serial}/revoke", post(h.auth(h.certificateRevoke).ServeHTTP))
 	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
 	mux.Handle("GET /ui/admin/users", h.auth(h.adminUsers))
@@ -288,9 +290,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	_, _ = buf.WriteTo(w)
 }
 
-// parsePages builds one template set per page, the layout plus the page file, whose functions speak l.
+// parsePages builds one template set per page, the layout, the partials (templates/partials) and the page file,
+// whose functions speak l.
 func parsePages(l locale) map[string]*template.Template {
-	base := template.Must(template.New("base").Funcs(templateFuncs(l)).ParseFS(templateFS, "templates/layout.html"))
+	base := template.Must(template.New("base").Funcs(templateFuncs(l)).ParseFS(templateFS, "templates/layout.html",
+		"templates/partials/*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)

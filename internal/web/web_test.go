@@ -266,7 +266,7 @@ func TestInvoicesAndStatic(t *testing.T) {
 	b := e.browser()
 	b.login("accountant")
 	r := b.get("/ui/invoices")
-	contains(t, "invoices", r.body, "Счетов нет.")
+	contains(t, "invoices", r.body, "Текущий период — ноябрь 2026, счёт будет выставлен 01.12.2026.")
 	r = b.get("/ui/invoices?period=2026-13")
 	contains(t, "bad period", r.body, "Проверьте введённые данные.")
 	for _, p := range []string{"/static/style.css", "/static/htmx.min.js", "/static/htmx.LICENSE.txt"} {

@@ -33,8 +33,12 @@ type Party struct {
 
 // Line is one billed item: typically one certificate or one service-center identification.
 type Line struct {
-	Description   string // "Сертификат физического лица, серийный номер 4f3a…, И. И. Иванов"
-	Quantity      int
+	Description string // "Сертификат физического лица, серийный номер 4f3a…, И. И. Иванов"
+	Quantity    int
+	Unit        string // unit of measure as printed: "шт." or "усл."; empty prints "шт."
+	// Group is the organization the line was charged to on a consolidated invoice ("ООО «Ромашка», ИНН …"):
+	// consecutive lines of one group are printed under its name with a subtotal. Empty on a per-payer invoice.
+	Group         string
 	PriceKopecks  int64
 	AmountKopecks int64 // Quantity × PriceKopecks
 }
@@ -48,7 +52,8 @@ type Line struct {
 //	with VAT:    Итого: total / В том числе НДС 22%: vat  / Всего к оплате: total
 type Invoice struct {
 	Number         string    // "КЦР-2026-000123"; the act carries the same number
-	Date           time.Time // issue date, shown as 30.11.2026 in Moscow time; also the PDF creation date
+	Date           time.Time // the invoice's date, shown as 01.12.2026 in Moscow time; also the PDF creation date
+	ActDate        time.Time // the act's date (the period's last day); zero means Date
 	Period         string    // "2026-11", shown as "ноябрь 2026 г."
 	Seller, Buyer  Party
 	Lines          []Line
@@ -62,6 +67,22 @@ type Invoice struct {
 // time.LoadLocation("Europe/Moscow"): Moscow has had no daylight saving since 2014, and a fixed zone
 // does not depend on the tzdata of the machine rendering the document.
 var msk = time.FixedZone("MSK", 3*60*60)
+
+// actDate is the date the act carries.
+func (inv Invoice) actDate() time.Time {
+	if inv.ActDate.IsZero() {
+		return inv.Date
+	}
+	return inv.ActDate
+}
+
+// unit is a line's unit of measure as printed.
+func (l Line) unit() string {
+	if l.Unit == "" {
+		return "шт."
+	}
+	return l.Unit
+}
 
 // docDate formats a document date the Russian way, in Moscow time: 30.11.2026.
 func docDate(t time.Time) string { return t.In(msk).Format("02.01.2006") }

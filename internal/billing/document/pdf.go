@@ -39,8 +39,11 @@ const (
 	cellPadV = 0.8 // vertical padding inside a table cell, above and below the text
 )
 
-// The items table: №, description, quantity, price, amount.
-var colW = [5]float64{9, 105, 16, 25, 25}
+// The items table: №, description, quantity, unit, price, amount.
+var colW = [6]float64{9, 92, 14, 13, 26, 26}
+
+// amountCol is the amount column, under which the totals are aligned.
+const amountCol = len(colW) - 1
 
 // docKind is what differs between the invoice and the act.
 type docKind struct {
@@ -124,10 +127,14 @@ func render(inv Invoice, kind docKind) (out []byte, err error) {
 	// different bytes on every render; the issue date is the honest creation date anyway. fpdf writes
 	// the date without a zone, so it gets UTC: the same instant then gives the same bytes whatever
 	// location inv.Date carries.
-	pdf.SetCreationDate(inv.Date.UTC())
-	pdf.SetModificationDate(inv.Date.UTC())
+	date := inv.Date
+	if !kind.invoice {
+		date = inv.actDate()
+	}
+	pdf.SetCreationDate(date.UTC())
+	pdf.SetModificationDate(date.UTC())
 	pdf.SetCatalogSort(true)
-	title := fmt.Sprintf("%s № %s от %s", kind.title, clean(inv.Number), docDate(inv.Date))
+	title := fmt.Sprintf("%s № %s от %s", kind.title, clean(inv.Number), docDate(date))
 	pdf.SetTitle(title, true)
 	pdf.SetAuthor(clean(inv.Seller.Name), true)
 	pdf.SetCreator("kcr", true)
@@ -312,17 +319,47 @@ func partyText(p Party, withBank bool) string {
 }
 
 // table writes the items table, breaking pages between rows and repeating the header row.
+// On a consolidated invoice each organization's lines come under its name and end with its subtotal.
 func (r *renderer) table() {
 	r.tableHeader()
-	for i, l := range r.inv.Lines {
+	lines := r.inv.Lines
+	for i, l := range lines {
+		if l.Group != "" && (i == 0 || lines[i-1].Group != l.Group) {
+			r.groupRow(l.Group, "L", "B")
+		}
 		r.itemRow(i+1, l)
+		if l.Group != "" && (i == len(lines)-1 || lines[i+1].Group != l.Group) {
+			var sum int64
+			for j := i; j >= 0 && lines[j].Group == l.Group; j-- {
+				sum += lines[j].AmountKopecks
+			}
+			r.groupRow("Итого по организации: "+FormatRubles(sum), "R", "")
+		}
 	}
+}
+
+// groupRow writes a row spanning the table: an organization's name over its lines or its subtotal under
+// them. It moves to a new page when the page is full, so a name never stands alone at a page's foot.
+func (r *renderer) groupRow(text, align, style string) {
+	p := r.pdf
+	r.font(style, bodyPt)
+	chunk := p.SplitText(clean(text), contentW-2)
+	h := float64(len(chunk))*lineH + 2*cellPadV
+	if p.GetY()+h+lineH+2*cellPadV > bottom {
+		r.newPage(true)
+	}
+	y := p.GetY()
+	p.Rect(marginL, y, contentW, h, "D")
+	r.font(style, bodyPt)
+	r.lines(marginL+1, y+cellPadV, contentW-2, chunk, align)
+	p.SetXY(marginL, y+h)
+	r.font("", bodyPt)
 }
 
 func (r *renderer) tableHeader() {
 	p := r.pdf
 	r.font("B", bodyPt)
-	heads := [5]string{"№", r.kind.descHeader, "Кол-во", "Цена", "Сумма"}
+	heads := [len(colW)]string{"№", r.kind.descHeader, "Кол-во", "Ед.", "Цена", "Сумма"}
 	y := p.GetY()
 	h := lineH + 2*cellPadV
 	x := marginL
@@ -365,11 +402,12 @@ func (r *renderer) itemRow(n int, l Line) {
 		h := float64(k)*lineH + 2*cellPadV
 		y := p.GetY()
 		x := marginL
-		cells := [5]string{"", "", "", "", ""}
+		var cells [len(colW)]string
 		if first {
-			cells = [5]string{strconv.Itoa(n), "", strconv.Itoa(l.Quantity), FormatRubles(l.PriceKopecks), FormatRubles(l.AmountKopecks)}
+			cells = [len(colW)]string{strconv.Itoa(n), "", strconv.Itoa(l.Quantity), l.unit(), FormatRubles(l.PriceKopecks),
+				FormatRubles(l.AmountKopecks)}
 		}
-		aligns := [5]string{"C", "L", "C", "R", "R"}
+		aligns := [len(colW)]string{"C", "L", "C", "C", "R", "R"}
 		for i := range cells {
 			p.Rect(x, y, colW[i], h, "D")
 			if i == 1 {
@@ -458,10 +496,10 @@ func (r *renderer) closing() {
 
 	y := p.GetY() + 1.5
 	r.font("B", bodyPt)
-	wLabel := contentW - colW[4]
+	wLabel := contentW - colW[amountCol]
 	for _, t := range totals {
 		r.lines(marginL, y, wLabel, []string{t.label}, "R")
-		r.fitCell(marginL+wLabel, y, colW[4], t.value, "R", "B")
+		r.fitCell(marginL+wLabel, y, colW[amountCol], t.value, "R", "B")
 		y += lineH
 	}
 	y += 3
