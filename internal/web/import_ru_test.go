@@ -70,9 +70,9 @@ func TestImportTemplateDownload(t *testing.T) {
 	e := newEnv(t)
 	oa := e.browser()
 	oa.login("org_admin")
-	contains(t, "import page", oa.get("/ui/employees/import").body, `href="/ui/employees/import/template"`,
+	contains(t, "import page", oa.get("/ui/employees/import").body, `href="/ui/employees/import/template.csv"`,
 		"Скачать шаблон", "ИНН организации;КПП организации;Фамилия;Имя;Отчество")
-	r := oa.get("/ui/employees/import/template")
+	r := oa.get("/ui/employees/import/template.csv")
 	wantStatus(t, "template", r, http.StatusOK)
 	if ct := r.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
@@ -88,5 +88,5 @@ func TestImportTemplateDownload(t *testing.T) {
 	contains(t, "template preview", r.body, "Иванов Иван Иванович", orgAName)
 	acc := e.browser()
 	acc.login("accountant")
-	wantStatus(t, "accountant", acc.get("/ui/employees/import/template"), http.StatusForbidden)
+	wantStatus(t, "accountant", acc.get("/ui/employees/import/template.csv"), http.StatusForbidden)
 }

@@ -108,7 +108,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("GET /ui/employees/{id}/edit", h.auth(h.employeeEditForm))
 	mux.Handle("POST /ui/employees/{id}/edit", post(h.auth(h.employeeUpdate).ServeHTTP))
 	mux.Handle("GET /ui/employees/import", h.auth(h.importForm))
-	mux.Handle("GET /ui/employees/import/template", h.auth(h.importTemplate))
+	mux.Handle("GET /ui/employees/import/template.csv", h.auth(h.importTemplate))
 	mux.Handle("POST /ui/employees/import/preview", post(h.auth(h.importPreview).ServeHTTP))
 	mux.Handle("POST /ui/employees/import", post(h.auth(h.importConfirm).ServeHTTP))
 	mux.Handle("POST /ui/applications/{id}/act/{action}", post(h.auth(h.applicationAct).ServeHTTP))
