@@ -549,17 +549,19 @@ func buildChain(signer *x509gost.Certificate, pool, roots []*x509gost.Certificat
 		if err := validAt(cur, t); err != nil {
 			return nil, err
 		}
+		for _, r := range roots {
+			if bytes.Equal(r.Raw, cur.Raw) { // a trusted certificate is its own anchor
+				return chain, nil
+			}
+		}
 		if root := issuerIn(cur, roots); root != nil {
 			if err := validAt(root, t); err != nil {
 				return nil, err
 			}
-			if root.Raw != nil && bytes.Equal(root.Raw, cur.Raw) {
-				return chain, nil
-			}
 			return append(chain, root), nil
 		}
 		next := issuerIn(cur, pool)
-		if next == nil || bytes.Equal(next.Raw, cur.Raw) {
+		if next == nil {
 			return nil, ErrUntrusted
 		}
 		chain = append(chain, next)
@@ -568,15 +570,10 @@ func buildChain(signer *x509gost.Certificate, pool, roots []*x509gost.Certificat
 	return nil, fmt.Errorf("%w: chain longer than %d", ErrUntrusted, maxChainLength)
 }
 
-// issuerIn returns the certificate in cands that signed c, or c itself when it is among cands.
+// issuerIn returns the certificate among cands, other than c, that signed c.
 func issuerIn(c *x509gost.Certificate, cands []*x509gost.Certificate) *x509gost.Certificate {
 	for _, cand := range cands {
-		if bytes.Equal(cand.Raw, c.Raw) {
-			return cand
-		}
-	}
-	for _, cand := range cands {
-		if bytes.Equal(cand.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(cand) == nil {
+		if !bytes.Equal(cand.Raw, c.Raw) && bytes.Equal(cand.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(cand) == nil {
 			return cand
 		}
 	}

@@ -152,3 +152,57 @@ func TestVerifyRevocationHookArguments(t *testing.T) {
 		t.Fatalf("hook saw %q, want %q", got, want)
 	}
 }
+
+// TestVerifyChain covers chains through an intermediate CA, found in the signature or in the options.
+func TestVerifyChain(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	at := p.now.Add(-time.Minute)
+	roots := []*x509gost.Certificate{p.root}
+	bare, err := Sign(document, p.head256Key, p.viaSub, nil, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSub, err := Sign(document, p.head256Key, p.viaSub, []*x509gost.Certificate{p.sub}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		sig  []byte
+		opts VerifyOptions
+		want error
+		len  int
+	}{
+		{"intermediate in the signature", withSub, VerifyOptions{Roots: roots}, nil, 3},
+		{"intermediate in the options", bare, VerifyOptions{Roots: roots, Intermediates: []*x509gost.Certificate{p.sub}}, nil, 3},
+		{"intermediate missing", bare, VerifyOptions{Roots: roots}, ErrUntrusted, 0},
+		{"intermediate trusted as a root", bare, VerifyOptions{Roots: []*x509gost.Certificate{p.sub}}, nil, 2},
+		{"intermediate is not a trust anchor for another root", withSub, VerifyOptions{Roots: []*x509gost.Certificate{p.other}}, ErrUntrusted, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Verify(c.sig, document, c.opts)
+			if !errors.Is(err, c.want) || (err == nil) != (c.want == nil) {
+				t.Fatalf("Verify = %v; want %v", err, c.want)
+			}
+			if err == nil && len(res.Chain) != c.len {
+				t.Fatalf("chain of %d, want %d", len(res.Chain), c.len)
+			}
+		})
+	}
+}
+
+// TestVerifyUnsignedAttributes checks that a CAdES-T style unsigned attribute (a timestamp token) is
+// tolerated: it is not part of what the head signed.
+func TestVerifyUnsignedAttributes(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	// Attribute { id-aa-signatureTimeStampToken, SET { NULL } }: the content is not read.
+	unsigned := []byte{0x30, 0x10, 0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e, 0x31, 0x02, 0x05, 0x00}
+	sig := mustSign(t, document, p.head256Key, p.head256, p.now, signOptions{unsigned: unsigned})
+	if _, err := Verify(sig, document, VerifyOptions{Roots: []*x509gost.Certificate{p.root}}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -26,6 +26,9 @@ type testPKI struct {
 	head256, head512              *x509gost.Certificate // issued by root
 	stranger                      *x509gost.Certificate // head256Key, issued by other
 	expired, notYet, encipherOnly *x509gost.Certificate // head256Key, issued by root
+	subKey                        *gost.PrivateKey
+	sub                           *x509gost.Certificate // an intermediate CA under root
+	viaSub                        *x509gost.Certificate // head256Key, issued by sub
 }
 
 var (
@@ -112,7 +115,7 @@ func buildPKI() (*testPKI, error) {
 	for _, k := range []struct {
 		dst *(*gost.PrivateKey)
 		set string
-	}{{&p.rootKey, "tc26-512-A"}, {&p.otherKey, "tc26-256-A"}, {&p.head256Key, "tc26-256-A"}, {&p.head512Key, "tc26-512-A"}} {
+	}{{&p.rootKey, "tc26-512-A"}, {&p.otherKey, "tc26-256-A"}, {&p.head256Key, "tc26-256-A"}, {&p.head512Key, "tc26-512-A"}, {&p.subKey, "tc26-256-B"}} {
 		if *k.dst, err = mustKey(k.set); err != nil {
 			return nil, err
 		}
@@ -137,6 +140,8 @@ func buildPKI() (*testPKI, error) {
 		{&p.stranger, "Чужой руководитель", p.head256Key, &p.other, p.otherKey, from, to, false, sign},
 		{&p.expired, "Истёкший", p.head256Key, &p.root, p.rootKey, p.now.AddDate(-2, 0, 0), p.now.AddDate(-1, 0, 0), false, sign},
 		{&p.notYet, "Будущий", p.head256Key, &p.root, p.rootKey, p.now.AddDate(0, 1, 0), p.now.AddDate(1, 0, 0), false, sign},
+		{&p.sub, "Подчинённый УЦ", p.subKey, &p.root, p.rootKey, from, p.now.AddDate(5, 0, 0), true, caUse},
+		{&p.viaSub, "Руководитель через подчинённый УЦ", p.head256Key, &p.sub, p.subKey, from, to, false, sign},
 		{&p.encipherOnly, "Шифрование", p.head256Key, &p.root, p.rootKey, from, to, false, []int{x509gost.KeyUsageKeyEncipherment}},
 	}
 	for _, s := range steps {

@@ -27,6 +27,7 @@ type signOptions struct {
 	attached bool                     // carry the content inside
 	omit     encasn1.ObjectIdentifier // leave this signed attribute out
 	certHash []byte                   // put this in signingCertificateV2 instead of cert's hash
+	unsigned []byte                   // the contents of unsignedAttrs, e.g. a CAdES-T timestamp
 }
 
 func sign(content []byte, signer gost.Signer, cert *x509gost.Certificate, chain []*x509gost.Certificate, at time.Time, o signOptions) ([]byte, error) {
@@ -125,6 +126,9 @@ func sign(content []byte, signer gost.Signer, cert *x509gost.Certificate, chain 
 						b.AddBytes(append([]byte{byte(asn1.Tag(0).ContextSpecific().Constructed())}, signedAttrs[1:]...))
 						addAlgorithm(b, sigAlg)
 						b.AddASN1OctetString(sig)
+						if o.unsigned != nil {
+							b.AddASN1(asn1.Tag(1).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) { b.AddBytes(o.unsigned) })
+						}
 					})
 				})
 			})
@@ -154,7 +158,10 @@ func addAlgorithm(b *cryptobyte.Builder, oid encasn1.ObjectIdentifier) {
 // addTime writes UTCTime for 1950–2049 and GeneralizedTime otherwise (RFC 5652 11.3), in UTC seconds.
 func addTime(b *cryptobyte.Builder, t time.Time) {
 	t = t.UTC().Truncate(time.Second)
-	if y := t.Year(); y >= 1950 && y < 2050 {
+	if y := t.Year(); y < 0 || y > 9999 {
+		b.SetError(errors.New("cms: signing time out of range"))
+		return
+	} else if y >= 1950 && y < 2050 {
 		b.AddASN1(asn1.UTCTime, func(b *cryptobyte.Builder) { b.AddBytes([]byte(t.Format("060102150405Z"))) })
 		return
 	}
