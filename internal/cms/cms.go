@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/gost"
@@ -115,6 +116,7 @@ type signedData struct {
 	digestAlg  encasn1.ObjectIdentifier
 	sigAlg     encasn1.ObjectIdentifier
 	signedAttr []byte // the [0] IMPLICIT element as received
+	sortedAttr []byte // the same attributes as a DER SET OF, when the received order is not DER's
 	attrs      map[string]cryptobyte.String
 	signature  []byte
 }
@@ -159,9 +161,13 @@ func Verify(sig, content []byte, opts VerifyOptions) (*Result, error) {
 	if err := checkAlgorithms(signer.PublicKey, sd.digestAlg, sd.sigAlg); err != nil {
 		return nil, err
 	}
-	input := append([]byte{byte(asn1.SET)}, sd.signedAttr[1:]...) // RFC 5652 5.4: signed over as a SET OF
+	// RFC 5652 5.4: the signature is over the DER SET OF. Tools send that encoding under the [0] tag;
+	// one that sends the attributes out of DER order still signed the sorted form.
+	input := append([]byte{byte(asn1.SET)}, sd.signedAttr[1:]...)
 	if err := signer.PublicKey.Verify(input, sd.signature); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+		if sd.sortedAttr == nil || signer.PublicKey.Verify(sd.sortedAttr, sd.signature) != nil {
+			return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+		}
 	}
 	if signer.KeyUsage != 0 && signer.KeyUsage&(1<<x509gost.KeyUsageDigitalSignature|1<<x509gost.KeyUsageNonRepudiation) == 0 {
 		return nil, ErrKeyUsage
@@ -345,13 +351,18 @@ func (sd *signedData) readAttributes() error {
 		return malformed("bad signed attributes")
 	}
 	sd.attrs = make(map[string]cryptobyte.String, 8)
+	raws := make([][]byte, 0, 8)
 	for n := 0; !set.Empty(); n++ {
 		if n == maxAttributes {
 			return malformed("more than %d signed attributes", maxAttributes)
 		}
-		var attr, values cryptobyte.String
+		var raw, attr, values cryptobyte.String
 		var oid encasn1.ObjectIdentifier
-		if !set.ReadASN1(&attr, asn1.SEQUENCE) || !attr.ReadASN1ObjectIdentifier(&oid) ||
+		if !set.ReadASN1Element(&raw, asn1.SEQUENCE) {
+			return malformed("bad signed attribute")
+		}
+		elem := raw
+		if !elem.ReadASN1(&attr, asn1.SEQUENCE) || !attr.ReadASN1ObjectIdentifier(&oid) ||
 			!attr.ReadASN1(&values, asn1.SET) || !attr.Empty() {
 			return malformed("bad signed attribute")
 		}
@@ -360,6 +371,17 @@ func (sd *signedData) readAttributes() error {
 			return malformed("duplicate signed attribute %s", oid)
 		}
 		sd.attrs[key] = values
+		raws = append(raws, raw)
+	}
+	if !slices.IsSortedFunc(raws, bytes.Compare) {
+		slices.SortFunc(raws, bytes.Compare)
+		b := cryptobyte.NewBuilder(make([]byte, 0, len(sd.signedAttr)))
+		b.AddASN1(asn1.SET, func(b *cryptobyte.Builder) {
+			for _, r := range raws {
+				b.AddBytes(r)
+			}
+		})
+		sd.sortedAttr = b.BytesOrPanic()
 	}
 	for _, oid := range requiredSignedAttributes {
 		values, ok := sd.attrs[oid.String()]
@@ -582,7 +604,8 @@ func issuerIn(c *x509gost.Certificate, cands []*x509gost.Certificate) *x509gost.
 
 func validAt(c *x509gost.Certificate, t time.Time) error {
 	if t.Before(c.NotBefore) || t.After(c.NotAfter) {
-		return fmt.Errorf("%w: %q is valid from %s to %s, signed at %s", ErrExpired, c.Subject,
+		// The serial, not the subject: errors end up in logs, which hold no personal data.
+		return fmt.Errorf("%w: certificate %X is valid from %s to %s, signed at %s", ErrExpired, c.SerialNumber,
 			c.NotBefore.Format(time.RFC3339), c.NotAfter.Format(time.RFC3339), t.Format(time.RFC3339))
 	}
 	return nil

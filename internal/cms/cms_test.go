@@ -206,3 +206,17 @@ func TestVerifyUnsignedAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyUnsortedSignedAttributes checks a signature whose signed attributes travel out of DER
+// order: RFC 5652 signs their DER encoding, so the sorted form is what verifies.
+func TestVerifyUnsortedSignedAttributes(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	sig := mustSign(t, document, p.head256Key, p.head256, p.now, signOptions{unsorted: true})
+	if _, err := Verify(sig, document, VerifyOptions{Roots: []*x509gost.Certificate{p.root}}); err != nil {
+		t.Fatal(err)
+	}
+	if sd, err := parse(sig); err != nil || sd.sortedAttr == nil {
+		t.Fatalf("the test signature is not out of DER order (%v)", err)
+	}
+}

@@ -28,6 +28,7 @@ type signOptions struct {
 	omit     encasn1.ObjectIdentifier // leave this signed attribute out
 	certHash []byte                   // put this in signingCertificateV2 instead of cert's hash
 	unsigned []byte                   // the contents of unsignedAttrs, e.g. a CAdES-T timestamp
+	unsorted bool                     // send the signed attributes out of DER order (still signing DER)
 }
 
 func sign(content []byte, signer gost.Signer, cert *x509gost.Certificate, chain []*x509gost.Certificate, at time.Time, o signOptions) ([]byte, error) {
@@ -123,7 +124,15 @@ func sign(content []byte, signer gost.Signer, cert *x509gost.Certificate, chain 
 						})
 						addAlgorithm(b, digestAlg)
 						// The same bytes as signed, under the [0] IMPLICIT tag SignerInfo gives them.
-						b.AddBytes(append([]byte{byte(asn1.Tag(0).ContextSpecific().Constructed())}, signedAttrs[1:]...))
+						if o.unsorted {
+							b.AddASN1(asn1.Tag(0).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) {
+								for i := len(attrs) - 1; i >= 0; i-- {
+									b.AddBytes(attrs[i])
+								}
+							})
+						} else {
+							b.AddBytes(append([]byte{byte(asn1.Tag(0).ContextSpecific().Constructed())}, signedAttrs[1:]...))
+						}
 						addAlgorithm(b, sigAlg)
 						b.AddASN1OctetString(sig)
 						if o.unsigned != nil {
