@@ -1,6 +1,6 @@
 // Package cms verifies and makes detached CMS SignedData signatures (RFC 5652) in the CAdES-BES profile
-// (ETSI EN 319 122-1) with GOST R 34.10-2012 and Streebog (RFC 4490 conventions as updated for 2012 by
-// R 1323565.1.024-2019): what CryptoPro and OpenSSL's GOST engine write for a signed file.
+// (ETSI EN 319 122-1) with GOST R 34.10-2012 and Streebog, in the RFC 4490 conventions the 2012 tools
+// keep: what CryptoPro and OpenSSL's GOST engine write for a signed file.
 //
 // Only the shape kcr needs is accepted: a detached id-data content, exactly one signer, the four signed
 // attributes CAdES-BES requires (contentType, messageDigest, signingTime, signingCertificateV2). The
