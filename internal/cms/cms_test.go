@@ -220,3 +220,30 @@ func TestVerifyUnsortedSignedAttributes(t *testing.T) {
 		t.Fatalf("the test signature is not out of DER order (%v)", err)
 	}
 }
+
+// TestVerifySignatureAlgorithm checks the signatureAlgorithm names: CryptoPro's bare key OID and the
+// signature-with-digest OID are both taken, one of the other key size is not.
+func TestVerifySignatureAlgorithm(t *testing.T) {
+	t.Parallel()
+	p := getPKI(t)
+	for _, c := range []struct {
+		name string
+		alg  []int
+		want error
+	}{
+		{"signwithdigest 256", gost.OIDSignature256, nil},
+		{"bare key OID 256", gost.OIDPublicKey256, nil},
+		{"signwithdigest 512 for a 256-bit key", gost.OIDSignature512, ErrUnsupported},
+		{"bare key OID 512 for a 256-bit key", gost.OIDPublicKey512, ErrUnsupported},
+		{"ECDSA with SHA-256", []int{1, 2, 840, 10045, 4, 3, 2}, ErrUnsupported},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sig := mustSign(t, document, p.head256Key, p.head256, p.now, signOptions{sigAlg: c.alg})
+			_, err := Verify(sig, document, VerifyOptions{Roots: []*x509gost.Certificate{p.root}})
+			if !errors.Is(err, c.want) || (err == nil) != (c.want == nil) {
+				t.Fatalf("Verify = %v; want %v", err, c.want)
+			}
+		})
+	}
+}

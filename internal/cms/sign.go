@@ -29,6 +29,7 @@ type signOptions struct {
 	certHash []byte                   // put this in signingCertificateV2 instead of cert's hash
 	unsigned []byte                   // the contents of unsignedAttrs, e.g. a CAdES-T timestamp
 	unsorted bool                     // send the signed attributes out of DER order (still signing DER)
+	sigAlg   encasn1.ObjectIdentifier // name this signature algorithm instead of the key's
 }
 
 func sign(content []byte, signer gost.Signer, cert *x509gost.Certificate, chain []*x509gost.Certificate, at time.Time, o signOptions) ([]byte, error) {
@@ -133,7 +134,11 @@ func sign(content []byte, signer gost.Signer, cert *x509gost.Certificate, chain 
 						} else {
 							b.AddBytes(append([]byte{byte(asn1.Tag(0).ContextSpecific().Constructed())}, signedAttrs[1:]...))
 						}
-						addAlgorithm(b, sigAlg)
+						if o.sigAlg != nil {
+							addAlgorithm(b, o.sigAlg)
+						} else {
+							addAlgorithm(b, sigAlg)
+						}
 						b.AddASN1OctetString(sig)
 						if o.unsigned != nil {
 							b.AddASN1(asn1.Tag(1).ContextSpecific().Constructed(), func(b *cryptobyte.Builder) { b.AddBytes(o.unsigned) })
