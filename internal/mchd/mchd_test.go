@@ -151,6 +151,40 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestValidateAt(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		now    time.Time
+		edit   func(d *Document)
+		fields []string
+	}{
+		{"issued today", day(2026, time.December, 7), func(*Document) {}, nil},
+		// 21:30 UTC on 6 Dec is 00:30 on 7 Dec in Moscow: already the issue day.
+		{"issued today in Moscow", time.Date(2026, time.December, 6, 21, 30, 0, 0, time.UTC), func(*Document) {}, nil},
+		{"issued tomorrow", time.Date(2026, time.December, 6, 20, 59, 0, 0, time.UTC), func(*Document) {}, []string{"issue_date"}},
+		{"future and other problems", day(2026, time.January, 1), func(d *Document) { d.Grantor.Name = "" },
+			[]string{"grantor.name", "issue_date"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			d := validDoc(1)
+			c.edit(d)
+			err := ValidateAt(d, c.now)
+			if c.fields == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if got := fieldsOf(t, err); !reflect.DeepEqual(got, c.fields) {
+				t.Fatalf("fields %v, want %v", got, c.fields)
+			}
+		})
+	}
+}
+
 func TestValidateTextOnlyAndNoOptional(t *testing.T) {
 	t.Parallel()
 	d := validDoc(2)
@@ -410,6 +444,8 @@ func TestParseRefuses(t *testing.T) {
 		{"no namespace", replace(` xmlns="`+Namespace+`"`, ""), errs.Malformed},
 		{"other version", replace(`ВерсФорм="EMCHD_1"`, `ВерсФорм="EMCHD_2"`), errs.Malformed},
 		{"other root", []byte(`<?xml version="1.0"?><Другое xmlns="urn://x-artefacts/EMCHD_1"/>`), errs.Malformed},
+		{"external entity", bytes.Replace(replace(`ВнНомДовер="МЧД-2026/15"`, `ВнНомДовер="&xxe;"`),
+			[]byte("?>\n"), []byte("?>\n<!DOCTYPE Доверенность [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n"), 1), errs.Malformed},
 		{"representative not a person", replace(`ТипПред="3"`, `ТипПред="1"`), errs.Malformed},
 		{"oversized", append(bytes.Repeat([]byte(" "), MaxFileSize), good...), errs.TooLarge},
 		{"tampered end date", replace(`СрокДейст="2027-12-06"`, `СрокДейст="2026-01-01"`), errs.Invalid},

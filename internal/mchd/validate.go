@@ -1,6 +1,7 @@
 package mchd
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -90,6 +91,21 @@ func yearRange(f *errs.Fields, field string, t time.Time) {
 	if y := t.In(rules.MSK).Year(); !t.IsZero() && (y < 1000 || y > 9999) {
 		f.Add(field, "range", "must have a four-digit year")
 	}
+}
+
+// ValidateAt is Validate plus the rule that needs today: a power of attorney is not issued in the future.
+// now comes from the injected clock; both dates are compared as Moscow calendar dates.
+func ValidateAt(doc *Document, now time.Time) error {
+	err := Validate(doc)
+	if doc.IssueDate.IsZero() || mskDate(doc.IssueDate) <= mskDate(now) {
+		return err
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		return errs.Field("issue_date", "in_future", "must not be after today")
+	}
+	e.Fields = append(e.Fields, errs.FieldError{Field: "issue_date", Rule: "in_future", Message: "must not be after today"})
+	return e
 }
 
 func validateGrantor(f *errs.Fields, o *Organization) {
