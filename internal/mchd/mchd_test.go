@@ -453,6 +453,8 @@ func TestParseRefuses(t *testing.T) {
 		{"unknown power", replace(`КодПолн="DEMO_INVOICE_SIGN"`, `КодПолн="UNKNOWN_POWER"`), errs.Invalid},
 		{"file id differs", replace(`ИдФайл="ON_EMCHD_20261207_`, `ИдФайл="ON_EMCHD_20261208_`), errs.Invalid},
 		{"bad SNILS spelling", replace(`СНИЛС="`, `СНИЛС="1`), errs.Invalid},
+		{"SNILS with letters for dashes", replace(`СНИЛС="`+formatSNILS(validDoc(1).Head.SNILS), `СНИЛС="`+strings.ReplaceAll(formatSNILS(validDoc(1).Head.SNILS), "-", "x")), errs.Invalid},
+		{"machine powers typed as text", replace(`ТипПолн="1"`, `ТипПолн="0"`), errs.Invalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -466,6 +468,30 @@ func TestParseRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParse: any input is either refused with a kcr error or read into a document that marshals again.
+func FuzzParse(f *testing.F) {
+	for _, d := range variants() {
+		_, data, err := Marshal(d)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("<Доверенность xmlns=\"urn://x-artefacts/EMCHD_1\" ВерсФорм=\"EMCHD_1\"><Документ><Довер/></Документ></Доверенность>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse(data)
+		if err != nil {
+			if k := errs.KindOf(err); k == errs.Internal {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		if _, _, err := Marshal(doc); err != nil {
+			t.Fatalf("parsed document does not marshal: %v", err)
+		}
+	})
 }
 
 func TestNewNumber(t *testing.T) {

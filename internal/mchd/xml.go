@@ -3,6 +3,7 @@ package mchd
 import (
 	"bytes"
 	"encoding/xml"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -275,6 +276,14 @@ func Parse(data []byte) (*Document, error) {
 	if doc.Representative, err = fromFL("representative", d.Representative.Person); err != nil {
 		return nil, err
 	}
+	// ТипПолн must say which powers follow: the XSD leaves the pairing to us.
+	want := powersTextOnly
+	if len(d.Powers.Machine) > 0 {
+		want = powersMachine
+	}
+	if d.Powers.Type != want {
+		return nil, errs.Field("powers", "type_mismatch", "ТипПолн must be "+want+" for the powers given")
+	}
 	for _, p := range d.Powers.Machine {
 		power := Power{Code: p.Code, Name: p.Name}
 		for _, r := range p.Restrictions {
@@ -291,13 +300,16 @@ func Parse(data []byte) (*Document, error) {
 	return doc, nil
 }
 
+// snilsRe is the СНИЛС spelling the XSD allows.
+var snilsRe = regexp.MustCompile(`^[0-9]{3}-[0-9]{3}-[0-9]{3}[- ][0-9]{2}$`)
+
 func fromFL(prefix string, x *xFL) (Person, error) {
 	p := Person{
 		LastName: x.Details.Name.Last, FirstName: x.Details.Name.First, MiddleName: x.Details.Name.Middle,
 		Position: x.Position, INN: x.INN, SNILS: x.SNILS,
 	}
 	if x.SNILS != "" {
-		if len(x.SNILS) != 14 {
+		if !snilsRe.MatchString(x.SNILS) {
 			return p, errs.Field(prefix+".snils", "format", "must be spelled 123-456-789 01")
 		}
 		p.SNILS = x.SNILS[0:3] + x.SNILS[4:7] + x.SNILS[8:11] + x.SNILS[12:14]
