@@ -1,0 +1,81 @@
+package mchd
+
+import (
+	_ "embed"
+	"slices"
+	"strings"
+)
+
+// powersTSV is the classifier kcr ships; its header comment names the source and says it is a demo subset.
+//
+//go:embed powers.tsv
+var powersTSV string
+
+// ClassifiedPower is one entry of the powers classifier.
+type ClassifiedPower struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+var classifier, byCode = loadClassifier()
+
+func loadClassifier() ([]ClassifiedPower, map[string]*ClassifiedPower) {
+	var list []ClassifiedPower
+	for line := range strings.Lines(powersTSV) {
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		code, name, ok := strings.Cut(line, "\t")
+		if !ok || len([]rune(code)) < minPowerCode || name == "" {
+			panic("mchd: bad classifier line: " + line)
+		}
+		list = append(list, ClassifiedPower{Code: code, Name: name})
+	}
+	slices.SortFunc(list, func(a, b ClassifiedPower) int { return strings.Compare(a.Code, b.Code) })
+	index := make(map[string]*ClassifiedPower, len(list))
+	for i := range list {
+		if index[list[i].Code] != nil {
+			panic("mchd: duplicate classifier code " + list[i].Code)
+		}
+		index[list[i].Code] = &list[i]
+	}
+	return list, index
+}
+
+// Powers returns the classifier sorted by code; the caller owns the copy.
+func Powers() []ClassifiedPower { return slices.Clone(classifier) }
+
+// PowerByCode returns the power with exactly this code, or nil. Codes are compared exactly, as authorization does.
+func PowerByCode(code string) *ClassifiedPower {
+	p, ok := byCode[code]
+	if !ok {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+// SearchPowers returns the powers whose code or name contains any word of query, ignoring case and treating
+// ё as е, sorted by code. An empty query returns them all.
+func SearchPowers(query string) []ClassifiedPower {
+	words := strings.Fields(fold(query))
+	if len(words) == 0 {
+		return Powers()
+	}
+	var out []ClassifiedPower
+	for _, p := range classifier {
+		hay := fold(p.Code + " " + p.Name)
+		for _, w := range words {
+			if strings.Contains(hay, w) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+var yoFolder = strings.NewReplacer("ё", "е")
+
+func fold(s string) string { return yoFolder.Replace(strings.ToLower(s)) }
