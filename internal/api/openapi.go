@@ -107,6 +107,8 @@ func queryDoc(q string) string {
 		return "Order of the list: a sort key, with a leading - for descending; without it the list keeps its default order. A next_cursor continues the order it was made in"
 	case "organization_name", "name", "employee_name":
 		return "Case-insensitive prefix"
+	case "expires_within_days":
+		return "Valid certificates ending within this many days from now, 1 to 3650"
 	}
 	return "Exact match"
 }
@@ -127,12 +129,12 @@ var (
 	enumType = reflect.TypeOf((*model.Enum)(nil)).Elem()
 )
 
-// queryEnums are the closed sets list filters take; the certificate status filter knows valid and revoked
-// (an expired certificate is a valid one past its end).
+// queryEnums are the closed sets list filters take; the certificate status filter takes the statuses a
+// certificate shows (expired: a valid one past its end).
 var queryEnums = map[string][]string{
 	"state":  model.State("").EnumValues(),
 	"kind":   model.CertKind("").EnumValues(),
-	"status": {string(model.CertValid), string(model.CertRevoked)},
+	"status": model.CertStatus("").EnumValues(),
 }
 
 // ref returns a schema for t, registering named struct types as components.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/pem"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ var appQuery = []string{"cursor", "limit", "sort", "organization_name", "inn", "
 	"employee_name", "snils", "state", "kind"}
 
 var certQuery = []string{"cursor", "limit", "sort", "organization_name", "inn", "kpp", "ogrn", "organization_id", "employee_name",
-	"snils", "status", "kind"}
+	"snils", "status", "kind", "expires_within_days"}
 
 func pageReq(q query) (registration.PageRequest, error) {
 	n, err := q.limit()
@@ -540,10 +541,20 @@ func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	page, err := s.Reg.Certificates(r.Context(), principalOf(r), storage.CertFilter{OrgNamePrefix: q.get("organization_name"),
+	f := storage.CertFilter{OrgNamePrefix: q.get("organization_name"),
 		INN: q.get("inn"), KPP: q.get("kpp"), OGRN: q.get("ogrn"), OrganizationID: q.get("organization_id"),
 		EmployeeNamePrefix: q.get("employee_name"), SNILS: q.get("snils"), Status: model.CertStatus(q.get("status")),
-		Kind: model.CertKind(q.get("kind"))}, pr)
+		Kind: model.CertKind(q.get("kind"))}
+	if v := q.get("expires_within_days"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil {
+			return errs.Field("expires_within_days", "type", "must be a whole number of days")
+		}
+		if f, err = s.Reg.ExpiringWithin(f, days); err != nil {
+			return err
+		}
+	}
+	page, err := s.Reg.Certificates(r.Context(), principalOf(r), f, pr)
 	if err != nil {
 		return err
 	}
