@@ -287,9 +287,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	_, _ = buf.WriteTo(w)
 }
 
-// parsePages builds one template set per page, the layout plus the page file, whose functions speak l.
+// parsePages builds one template set per page, the layout, the partials (part_*.html, shared by pages) plus
+// the page file, whose functions speak l.
 func parsePages(l locale) map[string]*template.Template {
-	base := template.Must(template.New("base").Funcs(templateFuncs(l)).ParseFS(templateFS, "templates/layout.html"))
+	base := template.Must(template.New("base").Funcs(templateFuncs(l)).ParseFS(templateFS, "templates/layout.html",
+		"templates/part_*.html"))
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -297,7 +299,7 @@ func parsePages(l locale) map[string]*template.Template {
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "part_") {
 			continue
 		}
 		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
