@@ -468,6 +468,28 @@ func (s *Service) wave(ctx context.Context, p *access.Principal, in WaveInput, w
 	return res, nil
 }
 
+// CertificateSerials lists the serials a register search finds, in serial order, at most max: the "all
+// matching" selection of a renewal wave. more is true when the search finds more than max.
+func (s *Service) CertificateSerials(ctx context.Context, p *access.Principal, f storage.CertFilter, max int) (serials []string, more bool, err error) {
+	pr := PageRequest{Limit: MaxPageSize}
+	for {
+		pg, err := s.Certificates(ctx, p, f, pr)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range pg.Items {
+			if len(serials) == max {
+				return serials, true, nil
+			}
+			serials = append(serials, c.Serial)
+		}
+		if pg.NextCursor == "" {
+			return serials, false, nil
+		}
+		pr.Cursor = pg.NextCursor
+	}
+}
+
 // skip counts a refused reissue under its rule and reports whether err was such a refusal.
 func skip(res *WaveResult, err error) bool {
 	var e *errs.Error

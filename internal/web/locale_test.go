@@ -287,7 +287,7 @@ func TestLangSwitch(t *testing.T) {
 // pageData are the env's own Russian data, which English pages show as entered.
 var pageData = []string{"Филиал ООО «Ромашка» в Санкт-Петербурге", orgAName, orgBName, empAName + " Иван Петрович",
 	empBName + " Иван Петрович", "Пользователь", "СЦ «Центральный», Москва, ул. Тверская, 1", "СЦ «Центральный»",
-	"Москва, ул. Тверская, 1", "Москва", "Тестовый холдинг"}
+	"Москва, ул. Тверская, 1", "Москва", "Тестовый холдинг", "ОВД района Арбат г. Москвы"}
 
 // chromeCyrillic is what remains in Russian of a page once its data and its language switch are taken out.
 func chromeCyrillic(body string) []string {
@@ -310,7 +310,7 @@ func TestPagesInEnglish(t *testing.T) {
 	}{
 		{"login", "", "/login", 200, []string{"<title>Sign in — KCR</title>", "Login", "Password", `<button type="submit">Sign in</button>`}},
 		{"login expired", "", "/login?expired=1", 200, []string{"Your session has ended. Please sign in again."}},
-		{"registrar dashboard", "registrar", "/ui/", 200, []string{"<h1>Dashboard</h1>", "Identity verification queue",
+		{"registrar dashboard", "registrar", "/ui/", 200, []string{"<h1>Dashboard</h1>", "Registrar&#39;s queue",
 			"within 30 days", "Legacy employee certificates", "Signed in as <b>registrar</b> (registrar)", "Sign out",
 			`aria-label="Certificates expiring per month (12 months)"`, "Nov", "Individual"}},
 		{"manager dashboard", "manager", "/ui/", 200, []string{"Renewal cost forecast for 12 months", "₽ incl. VAT", "(manager)"}},
