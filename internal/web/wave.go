@@ -79,6 +79,9 @@ func expiryOptions(l locale) []option {
 	return out
 }
 
+// waveListed is how many certificates and created applications the wave's pages list by name.
+const waveListed = 20
+
 // waveData is the renewal wave's confirmation (Done false: what would be created, with the run button) or
 // its summary (Done true: what was created and skipped).
 type waveData struct {
@@ -87,6 +90,7 @@ type waveData struct {
 	Serials  []string
 	Skipped  []skipRow
 	Created  []*registration.ApplicationView // the first created applications, for links
+	Certs    []*model.Certificate            // the first selected certificates, in the confirmation
 	Full     int                             // applications that need the full identity check
 	Back     string                          // the register with the filter the wave came from
 	Filter   url.Values
@@ -149,6 +153,12 @@ func (h *Handler) waveConfirm(w http.ResponseWriter, r *http.Request, p *access.
 		return
 	}
 	d.fill(l, res)
+	// The first certificates by name, so that the caller sees what the wave is about.
+	for _, serial := range d.Serials[:min(len(d.Serials), waveListed)] {
+		if c, err := h.Reg.Certificate(r.Context(), p, serial); err == nil {
+			d.Certs = append(d.Certs, c)
+		}
+	}
 	h.render(w, r, http.StatusOK, "wave", l.T("wave.title"), p, d)
 }
 
@@ -169,7 +179,7 @@ func (h *Handler) waveRun(w http.ResponseWriter, r *http.Request, p *access.Prin
 		return
 	}
 	d.fill(l, res)
-	for _, id := range res.ApplicationIDs[:min(len(res.ApplicationIDs), 20)] {
+	for _, id := range res.ApplicationIDs[:min(len(res.ApplicationIDs), waveListed)] {
 		if v, err := h.Reg.Application(r.Context(), p, id); err == nil {
 			d.Created = append(d.Created, v)
 		}

@@ -56,7 +56,7 @@ func TestRegisterRenewalWave(t *testing.T) {
 	wantStatus(t, "confirm", r, 200)
 	contains(t, "confirm", r.body, "Подтвердите перевыпуск", `id="wave-created">2<`, `id="wave-remote">2<`,
 		`name="serial" value="`+certA+`"`, `name="serial" value="`+certLegacy+`"`, "Создать заявки на перевыпуск (2)",
-		`href="/ui/certificates?expires=90"`)
+		`href="/ui/certificates?expires=90"`, `id="wave-certs"`, empAName+" Иван Петрович")
 	lacks(t, "confirm", r.body, certB)
 	if n := len(e.allApps(t)); n != 2 {
 		t.Fatalf("the confirmation created applications: %d", n)
