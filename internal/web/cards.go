@@ -161,10 +161,10 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		for _, m := range model.VerificationMethods {
 			d.Methods = append(d.Methods, option{string(m), l.methodName(m)})
 		}
-		if err := h.identityCheck(r, p, v, &d); err != nil {
-			h.fail(w, r, p, err)
-			return
-		}
+	}
+	if err := h.identityCheck(r, p, v, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
 	h.render(w, r, status, "application", l.T("card.app_title"), p, d)
 }

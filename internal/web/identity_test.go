@@ -38,6 +38,10 @@ func TestIdentityCheckShowsDocument(t *testing.T) {
 		t.Fatal("the registrar's read of the document was not audited")
 	}
 
+	// The organization administrator may read personal data too; the manager reads the application only.
+	oa := e.browser()
+	oa.login("org_admin")
+	contains(t, "org admin card", oa.get(card).body, `id="identity-doc"`, passA, "112-233-445 95")
 	// The manager reads the application, not the personal data.
 	m := e.browser()
 	m.login("manager")
