@@ -165,7 +165,7 @@ func (s *Server) routes() []route {
 			In:      registration.ReissueInput{}, BodyOptional: true, Out: registration.ApplicationView{}, Status: 201,
 			Handle: (*Server).reissueCertificate},
 		{Method: "POST", Path: "/api/v1/renewal-waves", ID: "runRenewalWave", Tag: "certificates",
-			Summary: "Create reissue applications for every certificate expiring before a date, or every legacy one; idempotent",
+			Summary: "Create reissue applications for every certificate expiring before a date, every legacy one, or the ones named by serial; idempotent",
 			In:      registration.WaveInput{}, Out: registration.WaveResult{}, Status: 200, Handle: (*Server).renewalWave},
 		{Method: "GET", Path: "/api/v1/organizations/{id}/allowed-kinds", ID: "allowedKinds", Tag: "organizations",
 			Summary: "The certificate kinds the law allows for the organization today", Out: registration.KindsOffer{}, Status: 200,
