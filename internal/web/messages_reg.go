@@ -97,7 +97,7 @@ var regMessagesEN = map[string]string{
 	"err.not_ready":           "The application is not ready for approval yet.",
 	"card.remote_hint":        "The identity is confirmed remotely with the valid qualified certificate: no new check is needed.",
 	"dash.legacy_all":         "All legacy certificates in the register",
-	"first.queue":             "Registrar's queue",
+	"first.queue":             "Registrar queue",
 	"first.todo":              "To do",
 	"first.todo_verify":       "Verify the identity",
 	"first.todo_approve":      "Approve",
