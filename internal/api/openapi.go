@@ -111,6 +111,8 @@ func queryDoc(q string) string {
 		return "Words of the person's name, each matching the start of the surname, given name or patronymic (case-insensitive, ё as е)"
 	case "name":
 		return "Words of the name, each matching any part of a word of an organization's name, or the start of a person's surname, given name or patronymic (case-insensitive, ё as е)"
+	case "expires_within_days":
+		return "Valid certificates ending within this many days from now, 1 to 3650"
 	}
 	return "Exact match"
 }
@@ -131,12 +133,12 @@ var (
 	enumType = reflect.TypeOf((*model.Enum)(nil)).Elem()
 )
 
-// queryEnums are the closed sets list filters take; the certificate status filter knows valid and revoked
-// (an expired certificate is a valid one past its end).
+// queryEnums are the closed sets list filters take; the certificate status filter takes the statuses a
+// certificate shows (expired: a valid one past its end).
 var queryEnums = map[string][]string{
 	"state":  model.State("").EnumValues(),
 	"kind":   model.CertKind("").EnumValues(),
-	"status": {string(model.CertValid), string(model.CertRevoked)},
+	"status": model.CertStatus("").EnumValues(),
 }
 
 // ref returns a schema for t, registering named struct types as components.

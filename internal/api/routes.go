@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/pem"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +88,7 @@ var appQuery = []string{"cursor", "limit", "sort", "organization_name", "inn", "
 	"employee_name", "snils", "state", "kind"}
 
 var certQuery = []string{"cursor", "limit", "sort", "organization_name", "inn", "kpp", "ogrn", "organization_id", "employee_name",
-	"snils", "status", "kind"}
+	"snils", "status", "kind", "expires_within_days"}
 
 func pageReq(q query) (registration.PageRequest, error) {
 	n, err := q.limit()
@@ -164,7 +165,7 @@ func (s *Server) routes() []route {
 			In:      registration.ReissueInput{}, BodyOptional: true, Out: registration.ApplicationView{}, Status: 201,
 			Handle: (*Server).reissueCertificate},
 		{Method: "POST", Path: "/api/v1/renewal-waves", ID: "runRenewalWave", Tag: "certificates",
-			Summary: "Create reissue applications for every certificate expiring before a date, or every legacy one; idempotent",
+			Summary: "Create reissue applications for every certificate expiring before a date, every legacy one, or the ones named by serial; idempotent",
 			In:      registration.WaveInput{}, Out: registration.WaveResult{}, Status: 200, Handle: (*Server).renewalWave},
 		{Method: "GET", Path: "/api/v1/organizations/{id}/allowed-kinds", ID: "allowedKinds", Tag: "organizations",
 			Summary: "The certificate kinds the law allows for the organization today", Out: registration.KindsOffer{}, Status: 200,
@@ -540,10 +541,20 @@ func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	page, err := s.Reg.Certificates(r.Context(), principalOf(r), storage.CertFilter{OrgNamePrefix: q.get("organization_name"),
+	f := storage.CertFilter{OrgNamePrefix: q.get("organization_name"),
 		INN: q.get("inn"), KPP: q.get("kpp"), OGRN: q.get("ogrn"), OrganizationID: q.get("organization_id"),
 		EmployeeNamePrefix: q.get("employee_name"), SNILS: q.get("snils"), Status: model.CertStatus(q.get("status")),
-		Kind: model.CertKind(q.get("kind"))}, pr)
+		Kind: model.CertKind(q.get("kind"))}
+	if v := q.get("expires_within_days"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil {
+			return errs.Field("expires_within_days", "type", "must be a whole number of days")
+		}
+		if f, err = s.Reg.ExpiringWithin(f, days); err != nil {
+			return err
+		}
+	}
+	page, err := s.Reg.Certificates(r.Context(), principalOf(r), f, pr)
 	if err != nil {
 		return err
 	}

@@ -91,9 +91,10 @@ func (s *Service) Certificates(ctx context.Context, p *access.Principal, f stora
 	if f.Kind != "" && !slices.Contains(model.CertKinds, f.Kind) {
 		return out, errs.Field("kind", "enum", "is not a certificate kind")
 	}
-	if f.Status != "" && !slices.Contains([]model.CertStatus{model.CertValid, model.CertRevoked}, f.Status) {
-		return out, errs.Field("status", "enum", "must be valid or revoked")
+	if f.Status != "" && !slices.Contains(model.CertStatuses, f.Status) {
+		return out, errs.Field("status", "enum", "must be valid, expired or revoked")
 	}
+	f = s.statusByDate(f)
 	f.SNILS = requisitesNormalize(f.SNILS)
 	pg, err := pr.page(storage.CertificateSorts...)
 	if err != nil {
@@ -107,6 +108,42 @@ func (s *Service) Certificates(ctx context.Context, p *access.Principal, f stora
 		s.present(c)
 	}
 	return paginateKeys(rows, keys, pg), nil
+}
+
+// statusByDate turns the status a certificate shows into what the database stores: "expired" is a valid
+// row past its end, and "valid" excludes those, as the register shows them.
+func (s *Service) statusByDate(f storage.CertFilter) storage.CertFilter {
+	now := s.Clock.Now()
+	switch f.Status {
+	case model.CertValid:
+		if f.ExpiresAfter.Before(now) {
+			f.ExpiresAfter = now
+		}
+	case model.CertExpired:
+		f.Status = model.CertValid
+		if end := now.Add(time.Microsecond); f.ExpiresBefore.IsZero() || end.Before(f.ExpiresBefore) {
+			f.ExpiresBefore = end
+		}
+	}
+	return f
+}
+
+// MaxExpiryDays bounds the expiry window of a certificate search.
+const MaxExpiryDays = 3650
+
+// ExpiringWithin narrows a certificate search to the valid certificates ending within the next days days
+// (the dashboard's 30/60/90-day figures). A status other than valid, or days outside 1..MaxExpiryDays, is
+// an error naming the field.
+func (s *Service) ExpiringWithin(f storage.CertFilter, days int) (storage.CertFilter, error) {
+	if days < 1 || days > MaxExpiryDays {
+		return f, errs.Field("expires_within_days", "range", "must be between 1 and "+strconv.Itoa(MaxExpiryDays))
+	}
+	if f.Status != "" && f.Status != model.CertValid {
+		return f, errs.Field("status", "conflict", "an expiry window finds valid certificates only")
+	}
+	now := s.Clock.Now()
+	f.Status, f.ExpiresAfter, f.ExpiresBefore = model.CertValid, now, now.AddDate(0, 0, days)
+	return f, nil
 }
 
 // LegacyOnly narrows a certificate search to today's legacy certificates: valid legal_entity_employee
@@ -198,22 +235,33 @@ func (s *Service) ReissueCertificate(ctx context.Context, p *access.Principal, s
 	return view, err
 }
 
+// reissuePlan decides the reissue application of one certificate on today's date: the rules and the
+// account's agreement. A refusal is an *errs.Error of kind Refused naming the rule.
+func (s *Service) reissuePlan(ctx context.Context, c *model.Certificate, in ReissueInput) (rules.Previous, rules.Decision, error) {
+	now := s.Clock.Now()
+	withStatus(c, now)
+	prev := rules.Previous{Kind: c.Kind, Status: c.Status, NotAfter: c.NotAfter}
+	o, err := s.DB.Organization(ctx, storage.Scope{AccountID: c.AccountID}, c.OrganizationID)
+	if err != nil {
+		return prev, rules.Decision{}, err
+	}
+	d, r := rules.Reissue(s.timeline(), now, prev, in.Recipient, o.Sector, o.Kind)
+	if r != nil {
+		return prev, d, refused(r)
+	}
+	if err := s.checkAgreement(ctx, c.AccountID, d.BillingPosition); err != nil {
+		return prev, d, err
+	}
+	return prev, d, nil
+}
+
 // reissue creates the reissue application of one certificate in the caller's transaction.
 func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Certificate, in ReissueInput) (*model.Application, error) {
-	withStatus(c, s.Clock.Now())
-	o, err := s.DB.Organization(ctx, storage.Scope{AccountID: c.AccountID}, c.OrganizationID)
+	prev, d, err := s.reissuePlan(ctx, c, in)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
-	prev := rules.Previous{Kind: c.Kind, Status: c.Status, NotAfter: c.NotAfter}
-	d, r := rules.Reissue(s.timeline(), now, prev, in.Recipient, o.Sector, o.Kind)
-	if r != nil {
-		return nil, refused(r)
-	}
-	if err := s.checkAgreement(ctx, c.AccountID, d.BillingPosition); err != nil {
-		return nil, err
-	}
 	a := &model.Application{ID: access.NewID(), AccountID: c.AccountID, OrganizationID: c.OrganizationID,
 		EmployeeID: c.EmployeeID, Kind: d.Kind, State: model.StateDraft, ReissueOf: c.Serial, Authority: d.Authority,
 		BillingPosition: d.BillingPosition, CreatedBy: p.Actor, CreatedAt: now, UpdatedAt: now}
@@ -225,48 +273,83 @@ func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Cer
 			return nil, err
 		}
 	}
-	if prev.ValidOn(now) && slices.Contains(d.Identification, model.VerifiedRemoteQualified) {
-		// Renewal with a valid qualified certificate needs no visit (identificationKind 1). Only a caller who
-		// may verify identity records that check; for others the registrar confirms it.
+	note := "перевыпуск сертификата " + c.Serial
+	detail := map[string]any{"kind": string(a.Kind), "reissue_of": c.Serial}
+	if remoteRenewal(prev, now, d) {
+		// Renewal with a valid qualified certificate needs no visit (identificationKind 1): the certificate
+		// being replaced identifies the holder, so the check is recorded here, whoever starts the reissue, and
+		// the application waits only for the new request and the approval.
 		a.State = model.StateIdentityVerification
-		if p.Can(access.AppVerify) {
-			a.Verification = &model.Verification{Method: model.VerifiedRemoteQualified,
-				Document: "квалифицированный сертификат " + c.Serial, VerifiedBy: p.Actor, VerifiedAt: now}
-		}
+		a.Verification = &model.Verification{Method: model.VerifiedRemoteQualified,
+			Document: "квалифицированный сертификат " + c.Serial, VerifiedBy: RemoteIdentificationActor, VerifiedAt: now}
+		note += "; личность подтверждена удалённо действующим квалифицированным сертификатом"
+		detail["method"] = string(model.VerifiedRemoteQualified)
 	}
 	if err := s.DB.CreateApplication(ctx, a); err != nil {
 		return nil, err
 	}
 	if err := s.DB.AddTransition(ctx, a.ID, model.Transition{Action: "reissue", To: a.State, Actor: p.Actor,
-		At: now, Note: "перевыпуск сертификата " + c.Serial}); err != nil {
+		At: now, Note: note}); err != nil {
 		return nil, err
 	}
 	if err := s.record(ctx, p, "application.create", "application", a.ID, a.AccountID, a.OrganizationID,
-		map[string]any{"kind": string(a.Kind), "reissue_of": c.Serial}, "application.created",
+		detail, "application.created",
 		map[string]any{"kind": string(a.Kind), "state": string(a.State), "reissue_of": c.Serial}); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// WaveInput selects the certificates of a renewal wave: those of the listed organizations (all in scope
-// when empty) expiring before a date, or every legacy legal_entity_employee certificate.
+// RemoteIdentificationActor is the verifier recorded for a reissue identified by the holder's valid
+// qualified certificate: no person checked the identity, the certificate did.
+const RemoteIdentificationActor = "system:remote-identification"
+
+// remoteRenewal reports whether a reissue of prev on now is identified remotely by prev itself: prev is
+// valid (not expired, not revoked) and the rules accept a remote check for the new application.
+func remoteRenewal(prev rules.Previous, now time.Time, d rules.Decision) bool {
+	return prev.ValidOn(now) && slices.Contains(d.Identification, model.VerifiedRemoteQualified)
+}
+
+// MaxWaveSerials is how many certificates a renewal wave may name one by one.
+const MaxWaveSerials = 5000
+
+// WaveInput selects the certificates of a renewal wave, one of three ways: those of the listed
+// organizations (all in scope when empty) expiring before a date, every legacy legal_entity_employee
+// certificate, or the certificates named by serial (a selection in the register).
 type WaveInput struct {
 	OrganizationIDs []string `json:"organization_ids,omitempty"`
 	ExpiresBefore   string   `json:"expires_before,omitempty"` // YYYY-MM-DD, Moscow time
 	Legacy          bool     `json:"legacy,omitempty"`
+	// Serials names the certificates (at most MaxWaveSerials); one outside the caller's scope is skipped
+	// as not_found, a revoked or already replaced one by its reason, an expired one is reissued with a full
+	// identity check.
+	Serials []string `json:"serials,omitempty"`
 }
 
-// WaveResult counts what a renewal wave did.
+// WaveResult counts what a renewal wave did (or, previewed, would do).
 type WaveResult struct {
-	Created        int            `json:"created"`
-	Skipped        map[string]int `json:"skipped"` // by reason: already_has_reissue_application, or a rule id
+	Created int `json:"created"`
+	// IdentifiedRemotely counts the created applications whose holder is identified by the valid
+	// certificate being replaced: they wait only for the new request and the approval.
+	IdentifiedRemotely int `json:"identified_remotely"`
+	// Skipped counts by reason: already_has_reissue_application, already_replaced, not_found, or a rule id.
+	Skipped        map[string]int `json:"skipped"`
 	ApplicationIDs []string       `json:"application_ids"`
 }
 
 // RenewalWave creates reissue applications for every selected certificate that has none yet, in one
 // transaction; running it again creates nothing new.
 func (s *Service) RenewalWave(ctx context.Context, p *access.Principal, in WaveInput) (*WaveResult, error) {
+	return s.wave(ctx, p, in, true)
+}
+
+// PreviewRenewalWave tells what RenewalWave would create and skip, and why, without writing anything: the
+// confirmation before a wave.
+func (s *Service) PreviewRenewalWave(ctx context.Context, p *access.Principal, in WaveInput) (*WaveResult, error) {
+	return s.wave(ctx, p, in, false)
+}
+
+func (s *Service) wave(ctx context.Context, p *access.Principal, in WaveInput, write bool) (*WaveResult, error) {
 	if !p.Can(access.CertReissue) {
 		return nil, forbidden("reissue certificates")
 	}
@@ -279,8 +362,20 @@ func (s *Service) RenewalWave(ctx context.Context, p *access.Principal, in WaveI
 		}
 		before = t
 	}
-	if in.Legacy == (in.ExpiresBefore != "") {
-		f.Add("expires_before", "choice", "give either expires_before or legacy: true")
+	ways := 0
+	for _, given := range []bool{in.ExpiresBefore != "", in.Legacy, len(in.Serials) > 0} {
+		if given {
+			ways++
+		}
+	}
+	if ways != 1 {
+		f.Add("expires_before", "choice", "give one of expires_before, legacy: true or serials")
+	}
+	if len(in.Serials) > MaxWaveSerials {
+		f.Add("serials", "too_many", "at most "+strconv.Itoa(MaxWaveSerials)+" certificates")
+	}
+	if len(in.Serials) > 0 && len(in.OrganizationIDs) > 0 {
+		f.Add("organization_ids", "not_allowed", "certificates named by serial are not filtered by organization")
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -301,11 +396,20 @@ func (s *Service) RenewalWave(ctx context.Context, p *access.Principal, in WaveI
 		kind = model.KindLegalEntityEmployee
 	}
 	res := &WaveResult{Skipped: map[string]int{}, ApplicationIDs: []string{}}
-	err := s.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := s.DB.LockAccountWaves(ctx, p.AccountID); err != nil {
-			return err
+	now := s.Clock.Now()
+	run := func(ctx context.Context) error {
+		if write {
+			if err := s.DB.LockAccountWaves(ctx, p.AccountID); err != nil {
+				return err
+			}
 		}
-		certs, err := s.DB.RenewalCandidates(ctx, p.Scope(), orgs, before, kind)
+		var certs []*model.Certificate
+		var err error
+		if len(in.Serials) > 0 {
+			certs, err = s.waveSerials(ctx, p, in.Serials, res)
+		} else {
+			certs, err = s.DB.RenewalCandidates(ctx, p.Scope(), orgs, before, kind)
+		}
 		if err != nil {
 			return err
 		}
@@ -316,25 +420,110 @@ func (s *Service) RenewalWave(ctx context.Context, p *access.Principal, in WaveI
 				res.Skipped["already_has_reissue_application"]++
 				continue
 			}
-			a, err := s.reissue(ctx, p, c, ReissueInput{})
-			var e *errs.Error
-			if errors.As(err, &e) && e.Kind == errs.Refused {
-				res.Skipped[e.Rule]++
-				continue
-			}
-			if err != nil {
-				return err
+			var remote bool
+			var id string
+			if write {
+				a, err := s.reissue(ctx, p, c, ReissueInput{})
+				if err == nil {
+					remote, id = a.Verification != nil, a.ID
+				} else if skip(res, err) {
+					continue
+				} else {
+					return err
+				}
+			} else {
+				prev, d, err := s.reissuePlan(ctx, c, ReissueInput{})
+				if err == nil {
+					remote = remoteRenewal(prev, now, d)
+				} else if skip(res, err) {
+					continue
+				} else {
+					return err
+				}
 			}
 			res.Created++
-			res.ApplicationIDs = append(res.ApplicationIDs, a.ID)
+			if remote {
+				res.IdentifiedRemotely++
+			}
+			if id != "" {
+				res.ApplicationIDs = append(res.ApplicationIDs, id)
+			}
+		}
+		if !write {
+			return nil
 		}
 		return s.record(ctx, p, "renewal_wave.run", "renewal_wave", "", p.AccountID, "",
-			map[string]any{"created": res.Created, "skipped": res.Skipped, "expires_before": in.ExpiresBefore, "legacy": in.Legacy}, "", nil)
-	})
+			map[string]any{"created": res.Created, "skipped": res.Skipped, "expires_before": in.ExpiresBefore, "legacy": in.Legacy,
+				"selected": len(in.Serials)}, "", nil)
+	}
+	var err error
+	if write {
+		err = s.DB.InTx(ctx, run)
+	} else {
+		err = run(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// CertificateSerials lists the serials a register search finds, in serial order, at most max: the "all
+// matching" selection of a renewal wave. more is true when the search finds more than max.
+func (s *Service) CertificateSerials(ctx context.Context, p *access.Principal, f storage.CertFilter, max int) (serials []string, more bool, err error) {
+	pr := PageRequest{Limit: MaxPageSize}
+	for {
+		pg, err := s.Certificates(ctx, p, f, pr)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range pg.Items {
+			if len(serials) == max {
+				return serials, true, nil
+			}
+			serials = append(serials, c.Serial)
+		}
+		if pg.NextCursor == "" {
+			return serials, false, nil
+		}
+		pr.Cursor = pg.NextCursor
+	}
+}
+
+// skip counts a refused reissue under its rule and reports whether err was such a refusal.
+func skip(res *WaveResult, err error) bool {
+	var e *errs.Error
+	if errors.As(err, &e) && e.Kind == errs.Refused {
+		res.Skipped[e.Rule]++
+		return true
+	}
+	return false
+}
+
+// waveSerials reads the named certificates in scope, each once; those not found or already replaced are
+// counted as skipped.
+func (s *Service) waveSerials(ctx context.Context, p *access.Principal, serials []string, res *WaveResult) ([]*model.Certificate, error) {
+	seen := map[string]bool{}
+	var out []*model.Certificate
+	for _, serial := range serials {
+		c, err := s.DB.Certificate(ctx, p.Scope(), strings.TrimSpace(serial))
+		if storage.IsNoRows(err) {
+			res.Skipped["not_found"]++
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if seen[c.Serial] {
+			continue
+		}
+		seen[c.Serial] = true
+		if c.ReplacedBy != "" {
+			res.Skipped["already_replaced"]++
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // ServiceCenterInput registers a service center.

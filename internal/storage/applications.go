@@ -315,6 +315,9 @@ type CertFilter struct {
 	Status             model.CertStatus
 	Kind               model.CertKind
 	IssuedBefore       time.Time // valid from (not_before) earlier than this; zero for any
+	// ExpiresAfter and ExpiresBefore bound the end of validity (not_after > ExpiresAfter, not_after <
+	// ExpiresBefore); zero for no bound.
+	ExpiresAfter, ExpiresBefore time.Time
 }
 
 // certificateList is how certificates sort. "Expired" is not stored (a valid certificate past its end is
@@ -352,6 +355,14 @@ func (db *DB) Certificates(ctx context.Context, s Scope, f CertFilter, p Page) (
 	if !f.IssuedBefore.IsZero() {
 		where += " AND c.not_before < ?"
 		args = append(args, micros(f.IssuedBefore))
+	}
+	if !f.ExpiresAfter.IsZero() {
+		where += " AND c.not_after > ?"
+		args = append(args, micros(f.ExpiresAfter))
+	}
+	if !f.ExpiresBefore.IsZero() {
+		where += " AND c.not_after < ?"
+		args = append(args, micros(f.ExpiresBefore))
 	}
 	org, emp, err := db.resolveBoth(ctx, orgMatch(s, f.OrgNamePrefix, f.INN, f.KPP, f.OGRN), employeeMatch(s, f.EmployeeNamePrefix, f.SNILS))
 	if err != nil {

@@ -148,7 +148,7 @@ func TestBrowser(t *testing.T) {
 		ctx, cancel := session(t)
 		defer cancel()
 		login(t, ctx, "registrar")
-		contains(t, "dashboard", text(t, ctx, "main"), "Сводка", "Очередь проверки личности", orgAName)
+		contains(t, "dashboard", text(t, ctx, "main"), "Сводка", "Очередь регистратора", orgAName)
 		shot(t, ctx, "dashboard-registrar")
 		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/applications"),
 			chromedp.WaitVisible(chromedp.CSS(`input[name="inn"]`))))

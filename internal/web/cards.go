@@ -46,7 +46,9 @@ type appCardData struct {
 	Next           string                  // who must do what next, for this viewer
 	Doc            *model.IdentityDocument // the employee's document in docStates; nil without EmployeeRead
 	CanEditEmp     bool
-	Checklist      []checkItem
+	Check          *identityView // the data to compare at the identity check; nil without EmployeeRead
+	Remote         bool          // identified by the valid certificate a reissue replaces: no check to repeat
+	Checklist      []checkRow
 	History        []historyRow
 	Actions        []string // allowed for this state and this caller, in registration.Actions order
 	CanCSR         bool
@@ -114,6 +116,7 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 	}
 	if v.Verification != nil {
 		d.VerifiedBy = who(l, p, v.Verification.VerifiedBy, names)
+		d.Remote = v.Verification.VerifiedBy == registration.RemoteIdentificationActor
 	}
 	for _, t := range v.History {
 		d.History = append(d.History, historyRow{T: t, Who: who(l, p, t.Actor, names)})
@@ -123,6 +126,7 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 			d.Actions = append(d.Actions, string(a))
 		}
 	}
+	d.Actions = neededActions(d.Actions, v)
 	d.CanCSR = p.Can(access.AppCSR) && slices.Contains(csrStates, v.State)
 	d.CanPDF = p.Can(access.EmployeeRead)
 	d.Progress = appProgress(l, v.State, v.HasCSR, v.Verification != nil)
@@ -157,7 +161,10 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		for _, m := range model.VerificationMethods {
 			d.Methods = append(d.Methods, option{string(m), l.methodName(m)})
 		}
-		d.Checklist = identityChecklist
+	}
+	if err := h.identityCheck(r, p, v, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
 	h.render(w, r, status, "application", l.T("card.app_title"), p, d)
 }
@@ -201,7 +208,8 @@ func (h *Handler) applicationAct(w http.ResponseWriter, r *http.Request, p *acce
 			note, ok := checklistNote(in.Method, r.PostForm["check"])
 			if !ok {
 				h.showApplication(w, r, p, http.StatusUnprocessableEntity, appCardData{Failed: string(act),
-					Message: l.T("err.invalid"), Fields: map[string]string{"check": l.T("check.missing")}, Values: r.PostForm})
+					Message: l.T("err.invalid"), Fields: map[string]string{"check": l.T("check.missing") + " " +
+						l.T("check.unticked") + " " + missingChecks(l, in.Method, r.PostForm["check"]) + "."}, Values: r.PostForm})
 				return
 			}
 			in.Note = note
@@ -263,9 +271,13 @@ func cardProblem(l locale, err error) problem {
 		pr.Message = refusalText(l, e)
 	case errs.Conflict:
 		if len(e.Fields) > 0 {
+			// A conflict naming fields is an application not ready for the action, not a concurrent change:
+			// the message says what is missing, as the action's form is no longer offered.
+			pr.Message = l.T("err.not_ready")
 			pr.Fields = map[string]string{}
 			for _, f := range e.Fields {
 				pr.Fields[f.Field] = fieldMessage(l, f)
+				pr.Message += " " + pr.Fields[f.Field]
 			}
 		}
 	}

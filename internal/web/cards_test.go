@@ -66,9 +66,10 @@ func TestApplicationCardFlow(t *testing.T) {
 	wantStatus(t, "card", r, 200)
 	contains(t, "card", r.body, "Заявка", orgAName, empAName, "Проверка личности", "Личность ещё не подтверждена.",
 		"История", "Создание", "Черновик → Сбор документов", `action="`+card+`/act/verify-identity"`,
-		`action="`+card+`/act/approve"`, `action="`+card+`/act/decline"`, `action="`+card+`/act/request-correction"`,
+		`action="`+card+`/act/decline"`, `action="`+card+`/act/request-correction"`,
 		`action="`+card+`/csr"`, `enctype="multipart/form-data"`, "СЦ «Центральный»", "лично в сервисном центре")
 	lacks(t, "registrar card", r.body, `/act/cancel"`, `/act/submit"`) // not the registrar's actions
+	lacks(t, "registrar card", r.body, `/act/approve"`)                // not before the check and the request
 	// The lists link to the card.
 	contains(t, "list link", b.get("/ui/applications").body, `href="`+card+`"`)
 	contains(t, "dashboard link", b.get("/ui/").body, `href="`+card+`"`)
@@ -86,8 +87,9 @@ func TestApplicationCardFlow(t *testing.T) {
 	// Approval before verification and CSR: the missing pieces, in Russian.
 	r = b.do("POST", card+"/act/approve", url.Values{})
 	wantStatus(t, "early approve", r, http.StatusConflict)
-	contains(t, "early approve", r.body, "Личность заявителя ещё не подтверждена.", "Запрос на сертификат не загружен.")
-	lacks(t, "early approve", r.body, "verify-identity first", "conflict")
+	contains(t, "early approve", r.body, "Заявление ещё не готово к одобрению.", "Личность заявителя ещё не подтверждена.",
+		"Запрос на сертификат не загружен.")
+	lacks(t, "early approve", r.body, "verify-identity first", "conflict", "Данные изменились")
 
 	r = b.do("POST", card+"/act/verify-identity", url.Values{"method": {"in_person_service_center"}, "service_center_id": {e.center},
 		"check": inPersonChecks})

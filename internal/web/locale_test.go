@@ -286,7 +286,7 @@ func TestLangSwitch(t *testing.T) {
 // pageData are the env's own Russian data, which English pages show as entered.
 var pageData = []string{"Филиал ООО «Ромашка» в Санкт-Петербурге", orgAName, orgBName, empAName + " Иван Петрович",
 	empBName + " Иван Петрович", "Пользователь", "СЦ «Центральный», Москва, ул. Тверская, 1", "СЦ «Центральный»",
-	"Москва, ул. Тверская, 1", "Москва", "Тестовый холдинг"}
+	"Москва, ул. Тверская, 1", "Москва", "Тестовый холдинг", "ОВД района Арбат г. Москвы"}
 
 // chromeCyrillic is what remains in Russian of a page once its data and its language switch are taken out.
 func chromeCyrillic(body string) []string {
@@ -309,7 +309,7 @@ func TestPagesInEnglish(t *testing.T) {
 	}{
 		{"login", "", "/login", 200, []string{"<title>Sign in — KCR</title>", "Login", "Password", `<button type="submit">Sign in</button>`}},
 		{"login expired", "", "/login?expired=1", 200, []string{"Your session has ended. Please sign in again."}},
-		{"registrar dashboard", "registrar", "/ui/", 200, []string{"<h1>Dashboard</h1>", "Identity verification queue",
+		{"registrar dashboard", "registrar", "/ui/", 200, []string{"<h1>Dashboard</h1>", "Registrar queue",
 			"within 30 days", "Legacy employee certificates", "Signed in as <b>registrar</b> (registrar)", "Sign out",
 			`aria-label="Certificates expiring per month (12 months)"`, "Nov", "Individual"}},
 		{"manager dashboard", "manager", "/ui/", 200, []string{"Renewal cost forecast for 12 months", "₽ incl. VAT", "(manager)"}},
@@ -389,6 +389,6 @@ func TestBrowserLangSwitch(t *testing.T) {
 	load(t, steps{chromedp.SendKeys(chromedp.CSS(`input[name="login"]`), "registrar"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), testPassword),
 		chromedp.Submit(chromedp.CSS(`form[action="/login"]`))},
-		`<html lang="en">`, "<h1>Dashboard</h1>", "Identity verification queue")
+		`<html lang="en">`, "<h1>Dashboard</h1>", "Registrar queue")
 	load(t, steps{chromedp.Click(chromedp.CSS("#lang-ru"))}, `<html lang="ru">`, "<h1>Сводка</h1>")
 }

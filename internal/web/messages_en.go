@@ -605,7 +605,7 @@ var messagesEN = map[string]string{
 	"docs.edit":             "Edit the employee's data",
 	"check.legend":          "Registrar's checklist",
 	"check.hint":            "Tick every point that applies to the chosen method. A remote check with a valid qualified certificate has no document to present: the signature and the SNILS are ticked.",
-	"check.in_person":       "in person",
+	"check.in_person":       "in person only",
 	"check.remote":          "remote",
 	"check.presented":       "The document was presented in person and shows no signs of forgery",
 	"check.photo":           "The photo in the document matches the applicant",

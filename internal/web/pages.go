@@ -36,10 +36,9 @@ type dashboardData struct {
 	CertStatus    []count
 	CertKind      []count
 	Expiring      []count
-	Queue         []*model.Application
-	QueueMore     bool
-	ShowQueue     bool
+	First         *firstScreen         // what the role does next, shown first
 	Legacy        []*model.Certificate // the first legacy certificates to reissue, soonest ending first
+	LegacyCount   []count              // all of them, linked to the register; nil when there are none
 	LegacyMore    bool
 	ShowCerts     bool
 	Forecast      []billing.ForecastMonth
@@ -71,7 +70,7 @@ func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashbo
 	}
 	d.CertStatus = []count{
 		{Label: l.statusName(model.CertValid), N: st.Valid, Href: "/ui/certificates?status=valid"},
-		{Label: l.statusName(model.CertExpired), N: st.Expired},
+		{Label: l.statusName(model.CertExpired), N: st.Expired, Href: "/ui/certificates?status=expired"},
 		{Label: l.statusName(model.CertRevoked), N: st.Revoked, Href: "/ui/certificates?status=revoked"},
 	}
 	scale(d.CertStatus)
@@ -80,8 +79,12 @@ func (h *Handler) dashboardCerts(r *http.Request, p *access.Principal, d *dashbo
 			Href: "/ui/certificates?status=valid&kind=" + string(k)})
 	}
 	scale(d.CertKind)
-	d.Expiring = []count{{Label: l.T("dash.in30"), N: st.Expiring30}, {Label: l.T("dash.in60"), N: st.Expiring60},
-		{Label: l.T("dash.in90"), N: st.Expiring90}}
+	d.Expiring = []count{{Label: l.T("dash.in30"), N: st.Expiring30, Href: "/ui/certificates?expires=30"},
+		{Label: l.T("dash.in60"), N: st.Expiring60, Href: "/ui/certificates?expires=60"},
+		{Label: l.T("dash.in90"), N: st.Expiring90, Href: "/ui/certificates?expires=90"}}
+	if st.Legacy > 0 {
+		d.LegacyCount = []count{{Label: l.T("dash.legacy_all"), N: st.Legacy, Href: "/ui/certificates?legacy=1&sort=not_after", Pct: 100}}
+	}
 	scale(d.Expiring)
 	d.Expiry = st.ExpiringByMonth
 	d.ExpiryChart = expiryChart(l, d.Expiry)
@@ -99,6 +102,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 	ctx, l := r.Context(), localeOf(r)
 	var d dashboardData
 	full := registration.PageRequest{Limit: countCap}
+	byState := map[model.State][]*model.Application{}
 	if p.Can(access.AppRead) {
 		for _, st := range model.States {
 			pg, err := h.Reg.Applications(ctx, p, storage.AppFilter{State: st}, full)
@@ -108,13 +112,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 			}
 			d.Apps = append(d.Apps, count{Label: l.stateName(st), N: len(pg.Items), Capped: pg.NextCursor != "",
 				Href: "/ui/applications?state=" + string(st)})
-			if st == model.StateIdentityVerification && p.Can(access.AppVerify) {
-				d.ShowQueue = true
-				d.Queue = pg.Items
-				if len(d.Queue) > 20 {
-					d.Queue, d.QueueMore = d.Queue[:20], true
-				}
-			}
+			byState[st] = pg.Items
 		}
 		scale(d.Apps)
 	}
@@ -134,6 +132,12 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 		d.Forecast = months
 		d.ForecastChart = forecastChart(l, months)
 	}
+	first, err := h.firstScreen(r, p, &d, byState)
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	d.First = first
 	h.render(w, r, http.StatusOK, "dashboard", l.T("dash.title"), p, d)
 }
 
@@ -391,6 +395,11 @@ type searchForm struct {
 	States, Kinds, Statuses []option
 	CanSNILS                bool
 	CanCreate               bool
+	// The certificate register's expiry windows, and its renewal wave: who may start one and the filter
+	// "all found" carries.
+	Expiry     []option
+	CanReissue bool
+	Filter     url.Values
 }
 
 func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -425,24 +434,22 @@ type certRow struct {
 func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q, l := r.URL.Query(), localeOf(r)
 	d := listData{Q: q, Extra: searchForm{Kinds: kindOptions(l), CanSNILS: p.Can(access.EmployeeRead),
-		Statuses: []option{{"valid", l.statusName(model.CertValid)}, {"revoked", l.statusName(model.CertRevoked)}}}, Base: "/ui/certificates"}
-	f := storage.CertFilter{OrgNamePrefix: strings.TrimSpace(q.Get("org")), INN: strings.TrimSpace(q.Get("inn")),
-		KPP: strings.TrimSpace(q.Get("kpp")), OGRN: strings.TrimSpace(q.Get("ogrn")),
-		EmployeeNamePrefix: strings.TrimSpace(q.Get("employee")), SNILS: strings.TrimSpace(q.Get("snils")),
-		Status: model.CertStatus(q.Get("status")), Kind: model.CertKind(q.Get("kind"))}
-	if f.SNILS != "" && !p.Can(access.EmployeeRead) {
+		Statuses: enumOptions(l, "status.", model.CertStatuses), Expiry: expiryOptions(l),
+		CanReissue: p.Can(access.CertReissue), Filter: registerQuery(q)}, Base: "/ui/certificates"}
+	if strings.TrimSpace(q.Get("snils")) != "" && !p.Can(access.EmployeeRead) {
 		d.Fields, d.Message, d.Empty = map[string]string{"snils": l.T("err.snils_denied")}, l.T("err.snils_denied"), true
 		h.render(w, r, http.StatusUnprocessableEntity, "certificates", l.T("certs.title"), p, d)
 		return
 	}
-	if q.Get("legacy") != "" {
-		// Only today's legacy certificates, found by the database; none when the law has none (yet).
-		var ok bool
-		if f, ok = h.Reg.LegacyOnly(f); !ok {
-			d.Empty = true
-			h.render(w, r, http.StatusOK, "certificates", l.T("certs.title"), p, d)
-			return
-		}
+	f, ok, err := h.registerFilter(q)
+	if err != nil {
+		h.listFailed(w, r, p, "certificates", l.T("certs.title"), d, err)
+		return
+	}
+	if !ok {
+		d.Empty = true
+		h.render(w, r, http.StatusOK, "certificates", l.T("certs.title"), p, d)
+		return
 	}
 	pg, err := h.Reg.Certificates(r.Context(), p, f, registration.PageRequest{Cursor: q.Get("cursor"), Sort: q.Get("sort")})
 	if err != nil {

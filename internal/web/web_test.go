@@ -163,14 +163,14 @@ func TestDashboardContent(t *testing.T) {
 	b := e.browser()
 	b.login("registrar")
 	r := b.get("/ui/")
-	contains(t, "registrar dashboard", r.body, "Очередь проверки личности", orgAName, "Проверка личности",
+	contains(t, "registrar dashboard", r.body, "Очередь регистратора", orgAName, "Проверка личности",
 		"в течение 30 дней", "Устаревшие сертификаты", "0a0b0c0d0e0f10111213141516171811")
 	lacks(t, "registrar dashboard", r.body, "Прогноз затрат")
 	b = e.browser()
 	b.login("manager")
 	r = b.get("/ui/")
 	contains(t, "manager dashboard", r.body, "Прогноз затрат на перевыпуск", "₽", `class="chart"`)
-	lacks(t, "manager dashboard", r.body, "Очередь проверки личности")
+	lacks(t, "manager dashboard", r.body, "Очередь регистратора")
 	b = e.browser()
 	b.login("accountant")
 	r = b.get("/ui/")
