@@ -3,14 +3,12 @@ package web
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
-	"github.com/kcr-project/kcr/internal/rules"
 )
 
 // The first screens, by what the signed-in role does next.
@@ -205,31 +203,10 @@ func (h *Handler) openPeriod(r *http.Request, p *access.Principal) (*periodView,
 	if err != nil {
 		return nil, err
 	}
-	pv := &periodView{Name: periodName(l, cur.Period, cur.Months), Ends: l.date(cur.Ends.Add(-time.Nanosecond)),
+	pv := &periodView{Name: l.period(cur.Period, cur.Months), Ends: l.date(cur.Ends.Add(-time.Nanosecond)),
 		Lines: len(lines), LinesHref: "/ui/billing/lines?period=" + cur.Period}
 	for _, line := range lines {
 		pv.Net += line.PriceKopecks
 	}
 	return pv, nil
-}
-
-// monthNames are the months as a period is named: "декабрь 2026", "December 2026".
-var monthNames = map[locale][12]string{
-	ru: {"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"},
-	en: {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-}
-
-// periodName names a billing period in l: "декабрь 2026", or "октябрь — декабрь 2026" for a quarter.
-func periodName(l locale, period string, months int) string {
-	start, err := time.ParseInLocation("2006-01", period, rules.MSK)
-	if err != nil {
-		return period
-	}
-	names := monthNames[l]
-	name := names[start.Month()-1]
-	if months > 1 {
-		// Quarters start in January, April, July and October: they never span two years.
-		name += " — " + names[start.AddDate(0, months-1, 0).Month()-1]
-	}
-	return name + " " + strconv.Itoa(start.Year())
 }

@@ -63,7 +63,7 @@ func TestFirstScreenByRole(t *testing.T) {
 	contains(t, "approved", first("registrar"), "<strong>Выпустить сертификат</strong>")
 }
 
-func TestPeriodName(t *testing.T) {
+func TestPeriodNames(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		l      locale
@@ -75,9 +75,11 @@ func TestPeriodName(t *testing.T) {
 		{ru, "2026-10", 3, "октябрь — декабрь 2026"},
 		{en, "2027-01", 1, "January 2027"},
 		{ru, "bad", 1, "bad"},
+		{ru, "2026-12", 3, "декабрь 2026 — февраль 2027"},
+		{en, "2026-04", 3, "April — June 2026"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
-			if got := periodName(tc.l, tc.period, tc.months); got != tc.want {
+			if got := tc.l.period(tc.period, tc.months); got != tc.want {
 				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})

@@ -58,6 +58,22 @@ func (l locale) month(period string) string {
 	return l.T("month."+t.Format("01")) + " " + t.Format("2006")
 }
 
+// period names a billing period of months months starting at "2006-01" as l says it: "декабрь 2026", a
+// quarter as "октябрь — декабрь 2026" (a span across a new year names both years); anything else is shown
+// as stored.
+func (l locale) period(period string, months int) string {
+	start, err := time.Parse("2006-01", period)
+	if err != nil || months <= 1 {
+		return l.month(period)
+	}
+	name := func(t time.Time) string { return l.T("month." + t.Format("01")) }
+	end := start.AddDate(0, months-1, 0)
+	if end.Year() != start.Year() {
+		return l.month(period) + " — " + l.month(end.Format("2006-01"))
+	}
+	return name(start) + " — " + name(end) + " " + start.Format("2006")
+}
+
 // isoPeriod accepts a period as "12.2026" (or "12/2026") too and turns it into "2026-12"; anything else is
 // left as entered, for the service to judge.
 func isoPeriod(s string) string {

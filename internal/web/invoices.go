@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +45,7 @@ func (h *Handler) invoiceAccountData(r *http.Request, p *access.Principal, form 
 	if err != nil {
 		return nil, err
 	}
-	out := &invoiceAccount{Current: strings.NewReplacer("{period}", periodLabel(l, cur.Period, cur.Months),
+	out := &invoiceAccount{Current: strings.NewReplacer("{period}", l.period(cur.Period, cur.Months),
 		"{date}", l.date(moscowDate(cur.InvoiceDate))).Replace(l.T("invb.current"))}
 	set, err := h.Billing.InvoiceSettings(ctx, p, p.AccountID)
 	if err != nil {
@@ -140,30 +139,3 @@ func moscowDate(s string) time.Time {
 	t, _ := time.ParseInLocation(time.DateOnly, s, rules.MSK)
 	return t
 }
-
-// periodLabel names a billing period as people say it: "декабрь 2026", a quarter as "октябрь — декабрь 2026".
-func periodLabel(l locale, period string, months int) string {
-	start, err := time.Parse("2006-01", period)
-	if err != nil {
-		return period
-	}
-	month := func(t time.Time) string {
-		if l == en {
-			return t.Format("January")
-		}
-		return ruMonths[t.Month()-1]
-	}
-	year := " " + strconv.Itoa(start.Year())
-	if months <= 1 {
-		return month(start) + year
-	}
-	end := start.AddDate(0, months-1, 0)
-	if end.Year() != start.Year() {
-		return month(start) + year + " — " + month(end) + " " + strconv.Itoa(end.Year())
-	}
-	return month(start) + " — " + month(end) + year
-}
-
-// ruMonths are the month names in the nominative, as a period is named.
-var ruMonths = [12]string{"январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
-	"ноябрь", "декабрь"}
