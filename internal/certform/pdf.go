@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-pdf/fpdf"
 
@@ -124,7 +123,7 @@ func (f *form) section(title string) {
 	f.pdf.Ln(1.2)
 	f.pdf.SetFont(document.FontFamily, "B", 9.5)
 	f.pdf.SetFillColor(235, 235, 235)
-	f.pdf.CellFormat(contentW, lineH+1.5, clean(title), "", 1, "L", true, 0, "")
+	f.pdf.CellFormat(contentW, lineH+1.5, document.Clean(title), "", 1, "L", true, 0, "")
 	f.pdf.SetFont(document.FontFamily, "", bodyPt)
 }
 
@@ -134,10 +133,10 @@ func (f *form) row(label, value string) {
 		return
 	}
 	p := f.pdf
-	labels := p.SplitText(clean(label), labelW-2)
+	labels := p.SplitText(document.Clean(label), labelW-2)
 	var values []string
 	for _, part := range strings.Split(value, "\n") {
-		values = append(values, p.SplitText(clean(part), contentW-labelW-2)...)
+		values = append(values, p.SplitText(document.Clean(part), contentW-labelW-2)...)
 	}
 	h := float64(max(len(labels), len(values)))*lineH + 1
 	f.ensure(h)
@@ -175,7 +174,7 @@ func (f *form) signatures(holder string) {
 		p.SetXY(marginL+78, y)
 		p.CellFormat(4, lineH, "/", "", 0, "C", false, 0, "")
 		p.SetXY(marginL+82, y)
-		p.CellFormat(44, lineH, clean(name), "B", 0, "C", false, 0, "")
+		p.CellFormat(44, lineH, document.Clean(name), "B", 0, "C", false, 0, "")
 		p.SetXY(marginL+126, y)
 		p.CellFormat(4, lineH, "/", "", 0, "C", false, 0, "")
 		p.SetXY(marginL+130, y)
@@ -233,21 +232,4 @@ func period(from, to time.Time) string {
 		parts = append(parts, "по "+to.In(msk).Format("02.01.2006 15:04"))
 	}
 	return strings.Join(parts, " ") + " (МСК)"
-}
-
-// clean makes certificate text safe to draw: control characters become spaces and characters outside the
-// Basic Multilingual Plane U+FFFD (fpdf's UTF-8 fonts index glyphs by 16-bit codes).
-func clean(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		switch {
-		case c > 0xFFFF:
-			b.WriteRune('\uFFFD')
-		case unicode.IsControl(c):
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return strings.TrimSpace(b.String())
 }

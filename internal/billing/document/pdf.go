@@ -134,9 +134,9 @@ func render(inv Invoice, kind docKind) (out []byte, err error) {
 	pdf.SetCreationDate(date.UTC())
 	pdf.SetModificationDate(date.UTC())
 	pdf.SetCatalogSort(true)
-	title := fmt.Sprintf("%s № %s от %s", kind.title, clean(inv.Number), docDate(date))
+	title := fmt.Sprintf("%s № %s от %s", kind.title, Clean(inv.Number), docDate(date))
 	pdf.SetTitle(title, true)
-	pdf.SetAuthor(clean(inv.Seller.Name), true)
+	pdf.SetAuthor(Clean(inv.Seller.Name), true)
 	pdf.SetCreator("kcr", true)
 	pdf.SetLang("ru-RU")
 	pdf.AliasNbPages("{nb}")
@@ -188,8 +188,8 @@ func (r *renderer) bankBlock() {
 	)
 	x0, y0 := marginL, p.GetY()
 	r.font("", bodyPt)
-	bankLines := p.SplitText(clean(s.Bank), wLeft)
-	nameLines := p.SplitText(clean(s.Name), wLeft)
+	bankLines := p.SplitText(Clean(s.Bank), wLeft)
+	nameLines := p.SplitText(Clean(s.Name), wLeft)
 	// The bank cell is at least as tall as the two rows beside it (БИК, correspondent account).
 	topH := max(float64(len(bankLines))*lineH+small+2*cellPadV, 2*(lineH+2*cellPadV))
 	midH := lineH + 2*cellPadV
@@ -203,8 +203,8 @@ func (r *renderer) bankBlock() {
 	yMid := y0 + topH
 	p.Rect(x0, yMid, wLeft/2, midH, "D")
 	p.Rect(x0+wLeft/2, yMid, wLeft/2, midH, "D")
-	r.lines(x0, yMid+cellPadV, wLeft/2, []string{"ИНН " + clean(s.INN)}, "L")
-	r.lines(x0+wLeft/2, yMid+cellPadV, wLeft/2, []string{"КПП " + clean(s.KPP)}, "L")
+	r.lines(x0, yMid+cellPadV, wLeft/2, []string{"ИНН " + Clean(s.INN)}, "L")
+	r.lines(x0+wLeft/2, yMid+cellPadV, wLeft/2, []string{"КПП " + Clean(s.KPP)}, "L")
 
 	yBot := yMid + midH
 	p.Rect(x0, yBot, wLeft, botH, "D")
@@ -217,16 +217,16 @@ func (r *renderer) bankBlock() {
 	p.Rect(xl, y0, wLabel, lineH+2*cellPadV, "D")
 	p.Rect(xv, y0, wValue, lineH+2*cellPadV, "D")
 	r.lines(xl, y0+cellPadV, wLabel, []string{"БИК"}, "L")
-	r.lines(xv, y0+cellPadV, wValue, []string{clean(s.BIC)}, "L")
+	r.lines(xv, y0+cellPadV, wValue, []string{Clean(s.BIC)}, "L")
 	yc := y0 + lineH + 2*cellPadV
 	p.Rect(xl, yc, wLabel, yMid-yc, "D")
 	p.Rect(xv, yc, wValue, yMid-yc, "D")
 	r.lines(xl, yc+cellPadV, wLabel, []string{"Сч. №"}, "L")
-	r.lines(xv, yc+cellPadV, wValue, []string{clean(s.CorrAccount)}, "L")
+	r.lines(xv, yc+cellPadV, wValue, []string{Clean(s.CorrAccount)}, "L")
 	p.Rect(xl, yMid, wLabel, midH+botH, "D")
 	p.Rect(xv, yMid, wValue, midH+botH, "D")
 	r.lines(xl, yMid+cellPadV, wLabel, []string{"Сч. №"}, "L")
-	r.lines(xv, yMid+cellPadV, wValue, []string{clean(s.Account)}, "L")
+	r.lines(xv, yMid+cellPadV, wValue, []string{Clean(s.Account)}, "L")
 
 	p.SetXY(marginL, yBot+botH+6)
 }
@@ -299,9 +299,9 @@ func (r *renderer) labelled(label, value string) {
 
 // partyText is a party's requisites on one (wrapped) line, empty fields left out.
 func partyText(p Party, withBank bool) string {
-	parts := []string{clean(p.Name)}
+	parts := []string{Clean(p.Name)}
 	add := func(prefix, v string) {
-		if v = clean(v); v != "" {
+		if v = Clean(v); v != "" {
 			parts = append(parts, prefix+v)
 		}
 	}
@@ -343,7 +343,7 @@ func (r *renderer) table() {
 func (r *renderer) groupRow(text, align, style string) {
 	p := r.pdf
 	r.font(style, bodyPt)
-	chunk := p.SplitText(clean(text), contentW-2)
+	chunk := p.SplitText(Clean(text), contentW-2)
 	h := float64(len(chunk))*lineH + 2*cellPadV
 	if p.GetY()+h+lineH+2*cellPadV > bottom {
 		r.newPage(true)
@@ -378,7 +378,7 @@ func (r *renderer) tableHeader() {
 func (r *renderer) itemRow(n int, l Line) {
 	p := r.pdf
 	r.font("", bodyPt)
-	desc := p.SplitText(clean(l.Description), colW[1])
+	desc := p.SplitText(Clean(l.Description), colW[1])
 	if len(desc) == 0 {
 		desc = []string{""}
 	}
@@ -531,7 +531,7 @@ func (r *renderer) signaturesHeight() float64 {
 	}
 	r.font("", bodyPt)
 	w := contentW/2 - 5
-	n := max(len(r.pdf.SplitText(clean(r.inv.Seller.Name), w)), len(r.pdf.SplitText(clean(r.inv.Buyer.Name), w)))
+	n := max(len(r.pdf.SplitText(Clean(r.inv.Seller.Name), w)), len(r.pdf.SplitText(Clean(r.inv.Buyer.Name), w)))
 	return 6 + lineH*float64(n+1) + 8 + 4 + lineH
 }
 
@@ -576,7 +576,7 @@ func (r *renderer) actSignatures() {
 		r.font("B", bodyPt)
 		r.lines(x, y, w, []string{role}, "L")
 		r.font("", bodyPt)
-		nameLines := p.SplitText(clean(name), w)
+		nameLines := p.SplitText(Clean(name), w)
 		r.lines(x, y+lineH, w, nameLines, "L")
 		ys := y + lineH*float64(len(nameLines)+1) + 8
 		r.signLine(x, ys, "", 0)
@@ -588,10 +588,10 @@ func (r *renderer) actSignatures() {
 	p.SetXY(marginL, max(y1, y2))
 }
 
-// clean makes arbitrary text safe to draw: control characters (a newline pasted into a name) become
+// Clean makes arbitrary text safe to draw: control characters (a newline pasted into a name) become
 // spaces, and characters outside the Basic Multilingual Plane (emoji) become U+FFFD, because fpdf's
 // UTF-8 fonts index glyph widths by a 16-bit code and would fail on them.
-func clean(s string) string {
+func Clean(s string) string {
 	var b strings.Builder
 	for _, c := range s {
 		switch {
