@@ -1233,49 +1233,94 @@ func wnaf4(d *[64*4 + 1]int8, k *fe4, w uint) {
 }
 
 // doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
-// multiples from a table built once, p's built here; both scalars plain < R). Variable-time:
-// verification only.
-func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
+// multiples from a table built once; p's built here, or taken from pre, a table precompute made for
+// a long-lived key, when that is not nil; both scalars plain < R). Variable-time: verification only.
+func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre any) {
 	if c.ed != nil {
-		c.ed.doubleMultVartime(r, k1, k2, p)
+		pe, _ := pre.(*[oddG4]edAffine4)
+		c.ed.doubleMultVartime(r, k1, k2, p, pe)
 		return
 	}
 	c.baseTable()
 	g := c.gOdd
-	var table [oddP4]point4
-	var p2 point4
-	table[0] = *p
-	c.double(&p2, p)
-	for j := 1; j < oddP4; j++ {
-		c.add(&table[j], &table[j-1], &p2)
-	}
+	pt, _ := pre.(*[oddG4]affine4)
 	var d1, d2 [64*4 + 1]int8
 	wnaf4(&d1, k1, 7)
-	wnaf4(&d2, k2, 5)
+	var table [oddP4]point4
+	if pt != nil {
+		wnaf4(&d2, k2, 7)
+	} else {
+		var p2 point4
+		table[0] = *p
+		c.double(&p2, p)
+		for j := 1; j < oddP4; j++ {
+			c.add(&table[j], &table[j-1], &p2)
+		}
+		wnaf4(&d2, k2, 5)
+	}
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
 	acc := c.id
 	var t point4
-	var ta affine4
 	for i := top; i >= 0; i-- {
 		c.double(&acc, &acc)
-		if d := d2[i]; d > 0 {
+		if d := d2[i]; d != 0 && pt != nil {
+			c.addOdd(&acc, pt, d)
+		} else if d > 0 {
 			c.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			c.neg(&t, &table[-d/2])
 			c.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			c.addMixed(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.x = g[-d/2].x
-			c.p.neg(&ta.y, &g[-d/2].y)
-			c.addMixed(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			c.addOdd(&acc, g, d)
 		}
 	}
 	*r = acc
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (c *curve4) addOdd(acc *point4, odd *[oddG4]affine4, d int8) {
+	if d > 0 {
+		c.addMixed(acc, acc, &odd[d/2])
+		return
+	}
+	var ta affine4
+	ta.x = odd[-d/2].x
+	c.p.neg(&ta.y, &odd[-d/2].y)
+	c.addMixed(acc, acc, &ta)
+}
+
+// precompute returns the odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
+// x || y), affine, for verify's pre: built once for a long-lived key, they spare each verification
+// its table of P and let P's scalar take the wider window of G's.
+func (c *curve4) precompute(xy []byte) any {
+	var p point4
+	c.pointFromBytes(&p, xy)
+	if c.ed != nil {
+		return c.ed.oddMultiples(&p)
+	}
+	var odd [oddG4]point4
+	var p2 point4
+	odd[0] = p
+	c.double(&p2, &p)
+	for j := 1; j < oddG4; j++ {
+		c.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG4]affine4)
+	c.normalize(t[:], odd[:])
+	return t
+}
+
+// pointFromBytes sets p to the affine point big-endian x || y (coordinates below p), projectively.
+func (c *curve4) pointFromBytes(p *point4, xy []byte) {
+	p.x.setBytes(xy[:32])
+	p.y.setBytes(xy[32:])
+	c.p.toMont(&p.x, &p.x)
+	c.p.toMont(&p.y, &p.y)
+	p.z = c.p.one
 }
 
 // digestScalar sets e to the digest (little-endian) mod q in Montgomery form, 1 if that is zero
@@ -1325,7 +1370,7 @@ func (c *curve4) sign(sig, d, k, digest []byte) bool {
 
 // verify checks s || r against the public key (big-endian x || y, already validated) and the digest,
 // GOST R 34.10-2012 §6.2. Variable-time: everything here is public.
-func (c *curve4) verify(xy, digest, sig []byte) bool {
+func (c *curve4) verify(xy []byte, pre any, digest, sig []byte) bool {
 	var s, r fe4
 	s.setBytes(sig[:32])
 	r.setBytes(sig[32:])
@@ -1343,12 +1388,8 @@ func (c *curve4) verify(xy, digest, sig []byte) bool {
 	c.q.mul(&z2, &z2, &v)
 	c.q.neg(&z2, &z2)
 	var q, sum point4
-	q.x.setBytes(xy[:32])
-	q.y.setBytes(xy[32:])
-	c.p.toMont(&q.x, &q.x)
-	c.p.toMont(&q.y, &q.y)
-	q.z = c.p.one
-	c.doubleMultVartime(&sum, &z1, &z2, &q)
+	c.pointFromBytes(&q, xy)
+	c.doubleMultVartime(&sum, &z1, &z2, &q, pre)
 	if isZero4(&sum.z) == 1 {
 		return false
 	}
@@ -1671,44 +1712,72 @@ func (e *edwards4) baseMult(r *point4, k *fe4) {
 	e.toWeierstrass(r, &acc)
 }
 
+// oddMultiples returns the odd multiples P, 3P, 5P, … of a finite point p of the prime-order subgroup
+// on the Edwards form, affine: curve4.precompute's table.
+func (e *edwards4) oddMultiples(p *point4) *[oddG4]edAffine4 {
+	var odd [oddG4]edPoint4
+	var p2 edPoint4
+	e.fromWeierstrass(&odd[0], p)
+	e.double(&p2, &odd[0])
+	for j := 1; j < oddG4; j++ {
+		e.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG4]edAffine4)
+	e.normalize(t[:], odd[:])
+	return t
+}
+
 // doubleMultVartime is curve4.doubleMultVartime on the Edwards form; p must be a finite point
-// of the prime-order subgroup (a validated public key).
-func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
+// of the prime-order subgroup (a validated public key); pre, when not nil, is its oddMultiples.
+func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre *[oddG4]edAffine4) {
 	e.baseTable()
 	g := e.gOdd
-	var table [oddP4]edPoint4
-	var p2 edPoint4
-	e.fromWeierstrass(&table[0], p)
-	e.double(&p2, &table[0])
-	for j := 1; j < oddP4; j++ {
-		e.add(&table[j], &table[j-1], &p2)
-	}
 	var d1, d2 [64*4 + 1]int8
 	wnaf4(&d1, k1, 7)
-	wnaf4(&d2, k2, 5)
+	var table [oddP4]edPoint4
+	if pre != nil {
+		wnaf4(&d2, k2, 7)
+	} else {
+		var p2 edPoint4
+		e.fromWeierstrass(&table[0], p)
+		e.double(&p2, &table[0])
+		for j := 1; j < oddP4; j++ {
+			e.add(&table[j], &table[j-1], &p2)
+		}
+		wnaf4(&d2, k2, 5)
+	}
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
 	acc := edPoint4{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint4
-	var ta edAffine4
 	for i := top; i >= 0; i-- {
 		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
-		if d := d2[i]; d > 0 {
+		if d := d2[i]; d != 0 && pre != nil {
+			e.addOdd(&acc, pre, d)
+		} else if d > 0 {
 			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			e.neg(&t, &table[-d/2])
 			e.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			e.addAffine(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.v = g[-d/2].v
-			e.w.p.neg(&ta.u, &g[-d/2].u)
-			e.w.p.neg(&ta.duv, &g[-d/2].duv)
-			e.addAffine(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			e.addOdd(&acc, g, d)
 		}
 	}
 	e.toWeierstrass(r, &acc)
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (e *edwards4) addOdd(acc *edPoint4, odd *[oddG4]edAffine4, d int8) {
+	if d > 0 {
+		e.addAffine(acc, acc, &odd[d/2])
+		return
+	}
+	var ta edAffine4
+	ta.v = odd[-d/2].v
+	e.w.p.neg(&ta.u, &odd[-d/2].u)
+	e.w.p.neg(&ta.duv, &odd[-d/2].duv)
+	e.addAffine(acc, acc, &ta)
 }

@@ -124,7 +124,7 @@ func (c *curve4) scalarOp(op string, k *big.Int, p affine) (affine, bool) {
 		// k·G + 1·p through the verification path
 		a := c.proj(p, 3)
 		one := fe4{1}
-		c.doubleMultVartime(&r, &kk, &one, &a)
+		c.doubleMultVartime(&r, &kk, &one, &a, nil)
 	default:
 		panic(op)
 	}

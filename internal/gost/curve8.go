@@ -2159,49 +2159,94 @@ func wnaf8(d *[64*8 + 1]int8, k *fe8, w uint) {
 }
 
 // doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
-// multiples from a table built once, p's built here; both scalars plain < R). Variable-time:
-// verification only.
-func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
+// multiples from a table built once; p's built here, or taken from pre, a table precompute made for
+// a long-lived key, when that is not nil; both scalars plain < R). Variable-time: verification only.
+func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre any) {
 	if c.ed != nil {
-		c.ed.doubleMultVartime(r, k1, k2, p)
+		pe, _ := pre.(*[oddG8]edAffine8)
+		c.ed.doubleMultVartime(r, k1, k2, p, pe)
 		return
 	}
 	c.baseTable()
 	g := c.gOdd
-	var table [oddP8]point8
-	var p2 point8
-	table[0] = *p
-	c.double(&p2, p)
-	for j := 1; j < oddP8; j++ {
-		c.add(&table[j], &table[j-1], &p2)
-	}
+	pt, _ := pre.(*[oddG8]affine8)
 	var d1, d2 [64*8 + 1]int8
 	wnaf8(&d1, k1, 7)
-	wnaf8(&d2, k2, 5)
+	var table [oddP8]point8
+	if pt != nil {
+		wnaf8(&d2, k2, 7)
+	} else {
+		var p2 point8
+		table[0] = *p
+		c.double(&p2, p)
+		for j := 1; j < oddP8; j++ {
+			c.add(&table[j], &table[j-1], &p2)
+		}
+		wnaf8(&d2, k2, 5)
+	}
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
 	acc := c.id
 	var t point8
-	var ta affine8
 	for i := top; i >= 0; i-- {
 		c.double(&acc, &acc)
-		if d := d2[i]; d > 0 {
+		if d := d2[i]; d != 0 && pt != nil {
+			c.addOdd(&acc, pt, d)
+		} else if d > 0 {
 			c.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			c.neg(&t, &table[-d/2])
 			c.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			c.addMixed(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.x = g[-d/2].x
-			c.p.neg(&ta.y, &g[-d/2].y)
-			c.addMixed(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			c.addOdd(&acc, g, d)
 		}
 	}
 	*r = acc
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (c *curve8) addOdd(acc *point8, odd *[oddG8]affine8, d int8) {
+	if d > 0 {
+		c.addMixed(acc, acc, &odd[d/2])
+		return
+	}
+	var ta affine8
+	ta.x = odd[-d/2].x
+	c.p.neg(&ta.y, &odd[-d/2].y)
+	c.addMixed(acc, acc, &ta)
+}
+
+// precompute returns the odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
+// x || y), affine, for verify's pre: built once for a long-lived key, they spare each verification
+// its table of P and let P's scalar take the wider window of G's.
+func (c *curve8) precompute(xy []byte) any {
+	var p point8
+	c.pointFromBytes(&p, xy)
+	if c.ed != nil {
+		return c.ed.oddMultiples(&p)
+	}
+	var odd [oddG8]point8
+	var p2 point8
+	odd[0] = p
+	c.double(&p2, &p)
+	for j := 1; j < oddG8; j++ {
+		c.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG8]affine8)
+	c.normalize(t[:], odd[:])
+	return t
+}
+
+// pointFromBytes sets p to the affine point big-endian x || y (coordinates below p), projectively.
+func (c *curve8) pointFromBytes(p *point8, xy []byte) {
+	p.x.setBytes(xy[:64])
+	p.y.setBytes(xy[64:])
+	c.p.toMont(&p.x, &p.x)
+	c.p.toMont(&p.y, &p.y)
+	p.z = c.p.one
 }
 
 // digestScalar sets e to the digest (little-endian) mod q in Montgomery form, 1 if that is zero
@@ -2251,7 +2296,7 @@ func (c *curve8) sign(sig, d, k, digest []byte) bool {
 
 // verify checks s || r against the public key (big-endian x || y, already validated) and the digest,
 // GOST R 34.10-2012 §6.2. Variable-time: everything here is public.
-func (c *curve8) verify(xy, digest, sig []byte) bool {
+func (c *curve8) verify(xy []byte, pre any, digest, sig []byte) bool {
 	var s, r fe8
 	s.setBytes(sig[:64])
 	r.setBytes(sig[64:])
@@ -2269,12 +2314,8 @@ func (c *curve8) verify(xy, digest, sig []byte) bool {
 	c.q.mul(&z2, &z2, &v)
 	c.q.neg(&z2, &z2)
 	var q, sum point8
-	q.x.setBytes(xy[:64])
-	q.y.setBytes(xy[64:])
-	c.p.toMont(&q.x, &q.x)
-	c.p.toMont(&q.y, &q.y)
-	q.z = c.p.one
-	c.doubleMultVartime(&sum, &z1, &z2, &q)
+	c.pointFromBytes(&q, xy)
+	c.doubleMultVartime(&sum, &z1, &z2, &q, pre)
 	if isZero8(&sum.z) == 1 {
 		return false
 	}
@@ -2597,44 +2638,72 @@ func (e *edwards8) baseMult(r *point8, k *fe8) {
 	e.toWeierstrass(r, &acc)
 }
 
+// oddMultiples returns the odd multiples P, 3P, 5P, … of a finite point p of the prime-order subgroup
+// on the Edwards form, affine: curve8.precompute's table.
+func (e *edwards8) oddMultiples(p *point8) *[oddG8]edAffine8 {
+	var odd [oddG8]edPoint8
+	var p2 edPoint8
+	e.fromWeierstrass(&odd[0], p)
+	e.double(&p2, &odd[0])
+	for j := 1; j < oddG8; j++ {
+		e.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG8]edAffine8)
+	e.normalize(t[:], odd[:])
+	return t
+}
+
 // doubleMultVartime is curve8.doubleMultVartime on the Edwards form; p must be a finite point
-// of the prime-order subgroup (a validated public key).
-func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
+// of the prime-order subgroup (a validated public key); pre, when not nil, is its oddMultiples.
+func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre *[oddG8]edAffine8) {
 	e.baseTable()
 	g := e.gOdd
-	var table [oddP8]edPoint8
-	var p2 edPoint8
-	e.fromWeierstrass(&table[0], p)
-	e.double(&p2, &table[0])
-	for j := 1; j < oddP8; j++ {
-		e.add(&table[j], &table[j-1], &p2)
-	}
 	var d1, d2 [64*8 + 1]int8
 	wnaf8(&d1, k1, 7)
-	wnaf8(&d2, k2, 5)
+	var table [oddP8]edPoint8
+	if pre != nil {
+		wnaf8(&d2, k2, 7)
+	} else {
+		var p2 edPoint8
+		e.fromWeierstrass(&table[0], p)
+		e.double(&p2, &table[0])
+		for j := 1; j < oddP8; j++ {
+			e.add(&table[j], &table[j-1], &p2)
+		}
+		wnaf8(&d2, k2, 5)
+	}
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
 	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint8
-	var ta edAffine8
 	for i := top; i >= 0; i-- {
 		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
-		if d := d2[i]; d > 0 {
+		if d := d2[i]; d != 0 && pre != nil {
+			e.addOdd(&acc, pre, d)
+		} else if d > 0 {
 			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			e.neg(&t, &table[-d/2])
 			e.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			e.addAffine(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.v = g[-d/2].v
-			e.w.p.neg(&ta.u, &g[-d/2].u)
-			e.w.p.neg(&ta.duv, &g[-d/2].duv)
-			e.addAffine(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			e.addOdd(&acc, g, d)
 		}
 	}
 	e.toWeierstrass(r, &acc)
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (e *edwards8) addOdd(acc *edPoint8, odd *[oddG8]edAffine8, d int8) {
+	if d > 0 {
+		e.addAffine(acc, acc, &odd[d/2])
+		return
+	}
+	var ta edAffine8
+	ta.v = odd[-d/2].v
+	e.w.p.neg(&ta.u, &odd[-d/2].u)
+	e.w.p.neg(&ta.duv, &odd[-d/2].duv)
+	e.addAffine(acc, acc, &ta)
 }

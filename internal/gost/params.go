@@ -55,7 +55,8 @@ type domain struct {
 type curveImpl interface {
 	publicKey(out, d []byte)
 	sign(sig, d, k, digest []byte) bool
-	verify(xy, digest, sig []byte) bool
+	verify(xy []byte, pre any, digest, sig []byte) bool
+	precompute(xy []byte) any
 	checkPoint(xy []byte, subgroup bool) error
 	reduceNonce(out, wide []byte)
 }
