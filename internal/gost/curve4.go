@@ -729,16 +729,17 @@ const (
 
 // curve4 is a short Weierstrass curve y² = x³ + ax + b with 256-bit parameters.
 type curve4 struct {
-	p, q  mod4
-	a, b  fe4
-	b3    fe4  // 3b, for the complete formulas
-	am3   bool // a = -3: the cheaper formulas apply
-	g     affine4
-	id    point4 // the identity (0:1:0)
-	once  sync.Once
-	table *[combWindows4][16]affine4 // see baseTable
-	gOdd  *[oddG4]affine4            // G, 3G, 5G, …: the verification's wNAF table
-	ed    *edwards4                  // the twisted Edwards form, for the sets that have one
+	p, q   mod4
+	a, b   fe4
+	b3     fe4  // 3b, for the complete formulas
+	am3    bool // a = -3: the cheaper formulas apply
+	g      affine4
+	id     point4 // the identity (0:1:0)
+	once   sync.Once
+	table  *[combWindows4][16]affine4 // see baseTable
+	gOdd   *[oddG4]affine4            // G, 3G, 5G, …: the verification's wNAF table
+	gOddHi *[oddG4]affine4            // the same for 2^half·G, for precomputed keys
+	ed     *edwards4                  // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve4(d *domain) *curve4 {
@@ -1087,6 +1088,7 @@ func (c *curve4) baseTable() *[combWindows4][16]affine4 {
 		}
 		c.gOdd = new([oddG4]affine4)
 		c.normalize(c.gOdd[:], odd[:])
+		c.gOddHi = c.oddMultiples(&odd[0], half4)
 	})
 	return c.table
 }
@@ -1181,6 +1183,7 @@ func (c *curve4) scalarMultVartime(r *point4, k *fe4, p *point4) {
 // oddG4 and oddP4 are the sizes of the verification's odd-multiple tables: wNAF of width 7 for G
 // (built once) and of width 5 for the public key (built per verification).
 const (
+	half4 = 32 * 4 // precomputed keys split scalars at 2^half4
 	oddG4 = 1 << (7 - 2)
 	oddP4 = 1 << (5 - 2)
 )
@@ -1233,31 +1236,31 @@ func wnaf4(d *[64*4 + 1]int8, k *fe4, w uint) {
 }
 
 // doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
-// multiples from a table built once; p's built here, or taken from pre, a table precompute made for
-// a long-lived key, when that is not nil; both scalars plain < R). Variable-time: verification only.
+// multiples from a table built once, p's built here; both scalars plain < R), or with pre, the tables
+// precompute made for a long-lived p, splitScalars's four half-length scalars. Variable-time:
+// verification only.
 func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre any) {
 	if c.ed != nil {
-		pe, _ := pre.(*[oddG4]edAffine4)
+		pe, _ := pre.(*[2][oddG4]edAffine4)
 		c.ed.doubleMultVartime(r, k1, k2, p, pe)
 		return
 	}
 	c.baseTable()
+	if pt, ok := pre.(*[2][oddG4]affine4); ok {
+		c.doubleMultPre(r, k1, k2, pt)
+		return
+	}
 	g := c.gOdd
-	pt, _ := pre.(*[oddG4]affine4)
+	var table [oddP4]point4
+	var p2 point4
+	table[0] = *p
+	c.double(&p2, p)
+	for j := 1; j < oddP4; j++ {
+		c.add(&table[j], &table[j-1], &p2)
+	}
 	var d1, d2 [64*4 + 1]int8
 	wnaf4(&d1, k1, 7)
-	var table [oddP4]point4
-	if pt != nil {
-		wnaf4(&d2, k2, 7)
-	} else {
-		var p2 point4
-		table[0] = *p
-		c.double(&p2, p)
-		for j := 1; j < oddP4; j++ {
-			c.add(&table[j], &table[j-1], &p2)
-		}
-		wnaf4(&d2, k2, 5)
-	}
+	wnaf4(&d2, k2, 5)
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
@@ -1266,9 +1269,7 @@ func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre any) {
 	var t point4
 	for i := top; i >= 0; i-- {
 		c.double(&acc, &acc)
-		if d := d2[i]; d != 0 && pt != nil {
-			c.addOdd(&acc, pt, d)
-		} else if d > 0 {
+		if d := d2[i]; d > 0 {
 			c.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			c.neg(&t, &table[-d/2])
@@ -1276,6 +1277,41 @@ func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre any) {
 		}
 		if d := d1[i]; d != 0 {
 			c.addOdd(&acc, g, d)
+		}
+	}
+	*r = acc
+}
+
+// splitScalars writes the width-7 wNAFs of k1 and k2 split in halves k = lo + hi·2^half4:
+// d[0], d[1] for k1's lo and hi, d[2], d[3] for k2's; it returns the highest nonzero position.
+func splitScalars4(d *[4][64*4 + 1]int8, k1, k2 *fe4) int {
+	for j, k := range [2]*fe4{k1, k2} {
+		var lo, hi fe4
+		copy(lo[:4/2], k[:4/2])
+		copy(hi[:4/2], k[4/2:])
+		wnaf4(&d[2*j], &lo, 7)
+		wnaf4(&d[2*j+1], &hi, 7)
+	}
+	top := half4
+	for top > 0 && d[0][top]|d[1][top]|d[2][top]|d[3][top] == 0 {
+		top--
+	}
+	return top
+}
+
+// doubleMultPre is doubleMultVartime for a precomputed p: with 2^half·G and 2^half·p tabulated too,
+// Straus runs over four half-length scalars, so half the doublings.
+func (c *curve4) doubleMultPre(r *point4, k1, k2 *fe4, pre *[2][oddG4]affine4) {
+	tabs := [4]*[oddG4]affine4{c.gOdd, c.gOddHi, &pre[0], &pre[1]}
+	var d [4][64*4 + 1]int8
+	top := splitScalars4(&d, k1, k2)
+	acc := c.id
+	for i := top; i >= 0; i-- {
+		c.double(&acc, &acc)
+		for j, t := range tabs {
+			if d[j][i] != 0 {
+				c.addOdd(&acc, t, d[j][i])
+			}
 		}
 	}
 	*r = acc
@@ -1293,19 +1329,30 @@ func (c *curve4) addOdd(acc *point4, odd *[oddG4]affine4, d int8) {
 	c.addMixed(acc, acc, &ta)
 }
 
-// precompute returns the odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
-// x || y), affine, for verify's pre: built once for a long-lived key, they spare each verification
-// its table of P and let P's scalar take the wider window of G's.
+// precompute returns the affine odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
+// x || y) and those of 2^half·P, for verify's pre: built once for a long-lived key, they spare each
+// verification its table of P and half its doublings (see doubleMultPre).
 func (c *curve4) precompute(xy []byte) any {
 	var p point4
 	c.pointFromBytes(&p, xy)
 	if c.ed != nil {
-		return c.ed.oddMultiples(&p)
+		var ep edPoint4
+		c.ed.fromWeierstrass(&ep, &p)
+		return &[2][oddG4]edAffine4{*c.ed.oddMultiples(&ep, 0), *c.ed.oddMultiples(&ep, half4)}
 	}
+	return &[2][oddG4]affine4{*c.oddMultiples(&p, 0), *c.oddMultiples(&p, half4)}
+}
+
+// oddMultiples returns the affine odd multiples Q, 3Q, 5Q, … of Q = 2^shift·p for a finite point p
+// of the prime-order subgroup (public data).
+func (c *curve4) oddMultiples(p *point4, shift int) *[oddG4]affine4 {
 	var odd [oddG4]point4
 	var p2 point4
-	odd[0] = p
-	c.double(&p2, &p)
+	odd[0] = *p
+	for range shift {
+		c.double(&odd[0], &odd[0])
+	}
+	c.double(&p2, &odd[0])
 	for j := 1; j < oddG4; j++ {
 		c.add(&odd[j], &odd[j-1], &p2)
 	}
@@ -1480,6 +1527,7 @@ type edwards4 struct {
 	once    sync.Once
 	table   *[combWindows4][16]edAffine4
 	gOdd    *[oddG4]edAffine4
+	gOddHi  *[oddG4]edAffine4
 }
 
 // edPoint4 is an Edwards point in extended coordinates (X:Y:T:Z): u = X/Z, v = Y/Z, T = X·Y/Z.
@@ -1650,6 +1698,7 @@ func (e *edwards4) baseTable() *[combWindows4][16]edAffine4 {
 		}
 		e.gOdd = new([oddG4]edAffine4)
 		e.normalize(e.gOdd[:], odd[:])
+		e.gOddHi = e.oddMultiples(&odd[0], half4)
 	})
 	return e.table
 }
@@ -1712,12 +1761,14 @@ func (e *edwards4) baseMult(r *point4, k *fe4) {
 	e.toWeierstrass(r, &acc)
 }
 
-// oddMultiples returns the odd multiples P, 3P, 5P, … of a finite point p of the prime-order subgroup
-// on the Edwards form, affine: curve4.precompute's table.
-func (e *edwards4) oddMultiples(p *point4) *[oddG4]edAffine4 {
+// oddMultiples is curve4.oddMultiples on the Edwards form.
+func (e *edwards4) oddMultiples(p *edPoint4, shift int) *[oddG4]edAffine4 {
 	var odd [oddG4]edPoint4
 	var p2 edPoint4
-	e.fromWeierstrass(&odd[0], p)
+	odd[0] = *p
+	for range shift {
+		e.double(&odd[0], &odd[0])
+	}
 	e.double(&p2, &odd[0])
 	for j := 1; j < oddG4; j++ {
 		e.add(&odd[j], &odd[j-1], &p2)
@@ -1728,35 +1779,44 @@ func (e *edwards4) oddMultiples(p *point4) *[oddG4]edAffine4 {
 }
 
 // doubleMultVartime is curve4.doubleMultVartime on the Edwards form; p must be a finite point
-// of the prime-order subgroup (a validated public key); pre, when not nil, is its oddMultiples.
-func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre *[oddG4]edAffine4) {
+// of the prime-order subgroup (a validated public key); pre, when not nil, is its precompute tables.
+func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre *[2][oddG4]edAffine4) {
 	e.baseTable()
+	acc := edPoint4{y: e.w.p.one, z: e.w.p.one}
+	if pre != nil {
+		tabs := [4]*[oddG4]edAffine4{e.gOdd, e.gOddHi, &pre[0], &pre[1]}
+		var d [4][64*4 + 1]int8
+		top := splitScalars4(&d, k1, k2)
+		for i := top; i >= 0; i-- {
+			e.doubleT(&acc, &acc, d[0][i]|d[1][i]|d[2][i]|d[3][i] != 0)
+			for j, t := range tabs {
+				if d[j][i] != 0 {
+					e.addOdd(&acc, t, d[j][i])
+				}
+			}
+		}
+		e.toWeierstrass(r, &acc)
+		return
+	}
 	g := e.gOdd
+	var table [oddP4]edPoint4
+	var p2 edPoint4
+	e.fromWeierstrass(&table[0], p)
+	e.double(&p2, &table[0])
+	for j := 1; j < oddP4; j++ {
+		e.add(&table[j], &table[j-1], &p2)
+	}
 	var d1, d2 [64*4 + 1]int8
 	wnaf4(&d1, k1, 7)
-	var table [oddP4]edPoint4
-	if pre != nil {
-		wnaf4(&d2, k2, 7)
-	} else {
-		var p2 edPoint4
-		e.fromWeierstrass(&table[0], p)
-		e.double(&p2, &table[0])
-		for j := 1; j < oddP4; j++ {
-			e.add(&table[j], &table[j-1], &p2)
-		}
-		wnaf4(&d2, k2, 5)
-	}
+	wnaf4(&d2, k2, 5)
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
-	acc := edPoint4{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint4
 	for i := top; i >= 0; i-- {
 		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
-		if d := d2[i]; d != 0 && pre != nil {
-			e.addOdd(&acc, pre, d)
-		} else if d > 0 {
+		if d := d2[i]; d > 0 {
 			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			e.neg(&t, &table[-d/2])

@@ -1655,16 +1655,17 @@ const (
 
 // curve8 is a short Weierstrass curve y² = x³ + ax + b with 512-bit parameters.
 type curve8 struct {
-	p, q  mod8
-	a, b  fe8
-	b3    fe8  // 3b, for the complete formulas
-	am3   bool // a = -3: the cheaper formulas apply
-	g     affine8
-	id    point8 // the identity (0:1:0)
-	once  sync.Once
-	table *[combWindows8][16]affine8 // see baseTable
-	gOdd  *[oddG8]affine8            // G, 3G, 5G, …: the verification's wNAF table
-	ed    *edwards8                  // the twisted Edwards form, for the sets that have one
+	p, q   mod8
+	a, b   fe8
+	b3     fe8  // 3b, for the complete formulas
+	am3    bool // a = -3: the cheaper formulas apply
+	g      affine8
+	id     point8 // the identity (0:1:0)
+	once   sync.Once
+	table  *[combWindows8][16]affine8 // see baseTable
+	gOdd   *[oddG8]affine8            // G, 3G, 5G, …: the verification's wNAF table
+	gOddHi *[oddG8]affine8            // the same for 2^half·G, for precomputed keys
+	ed     *edwards8                  // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve8(d *domain) *curve8 {
@@ -2013,6 +2014,7 @@ func (c *curve8) baseTable() *[combWindows8][16]affine8 {
 		}
 		c.gOdd = new([oddG8]affine8)
 		c.normalize(c.gOdd[:], odd[:])
+		c.gOddHi = c.oddMultiples(&odd[0], half8)
 	})
 	return c.table
 }
@@ -2107,6 +2109,7 @@ func (c *curve8) scalarMultVartime(r *point8, k *fe8, p *point8) {
 // oddG8 and oddP8 are the sizes of the verification's odd-multiple tables: wNAF of width 7 for G
 // (built once) and of width 5 for the public key (built per verification).
 const (
+	half8 = 32 * 8 // precomputed keys split scalars at 2^half8
 	oddG8 = 1 << (7 - 2)
 	oddP8 = 1 << (5 - 2)
 )
@@ -2159,31 +2162,31 @@ func wnaf8(d *[64*8 + 1]int8, k *fe8, w uint) {
 }
 
 // doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
-// multiples from a table built once; p's built here, or taken from pre, a table precompute made for
-// a long-lived key, when that is not nil; both scalars plain < R). Variable-time: verification only.
+// multiples from a table built once, p's built here; both scalars plain < R), or with pre, the tables
+// precompute made for a long-lived p, splitScalars's four half-length scalars. Variable-time:
+// verification only.
 func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre any) {
 	if c.ed != nil {
-		pe, _ := pre.(*[oddG8]edAffine8)
+		pe, _ := pre.(*[2][oddG8]edAffine8)
 		c.ed.doubleMultVartime(r, k1, k2, p, pe)
 		return
 	}
 	c.baseTable()
+	if pt, ok := pre.(*[2][oddG8]affine8); ok {
+		c.doubleMultPre(r, k1, k2, pt)
+		return
+	}
 	g := c.gOdd
-	pt, _ := pre.(*[oddG8]affine8)
+	var table [oddP8]point8
+	var p2 point8
+	table[0] = *p
+	c.double(&p2, p)
+	for j := 1; j < oddP8; j++ {
+		c.add(&table[j], &table[j-1], &p2)
+	}
 	var d1, d2 [64*8 + 1]int8
 	wnaf8(&d1, k1, 7)
-	var table [oddP8]point8
-	if pt != nil {
-		wnaf8(&d2, k2, 7)
-	} else {
-		var p2 point8
-		table[0] = *p
-		c.double(&p2, p)
-		for j := 1; j < oddP8; j++ {
-			c.add(&table[j], &table[j-1], &p2)
-		}
-		wnaf8(&d2, k2, 5)
-	}
+	wnaf8(&d2, k2, 5)
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
@@ -2192,9 +2195,7 @@ func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre any) {
 	var t point8
 	for i := top; i >= 0; i-- {
 		c.double(&acc, &acc)
-		if d := d2[i]; d != 0 && pt != nil {
-			c.addOdd(&acc, pt, d)
-		} else if d > 0 {
+		if d := d2[i]; d > 0 {
 			c.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			c.neg(&t, &table[-d/2])
@@ -2202,6 +2203,41 @@ func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre any) {
 		}
 		if d := d1[i]; d != 0 {
 			c.addOdd(&acc, g, d)
+		}
+	}
+	*r = acc
+}
+
+// splitScalars writes the width-7 wNAFs of k1 and k2 split in halves k = lo + hi·2^half8:
+// d[0], d[1] for k1's lo and hi, d[2], d[3] for k2's; it returns the highest nonzero position.
+func splitScalars8(d *[4][64*8 + 1]int8, k1, k2 *fe8) int {
+	for j, k := range [2]*fe8{k1, k2} {
+		var lo, hi fe8
+		copy(lo[:8/2], k[:8/2])
+		copy(hi[:8/2], k[8/2:])
+		wnaf8(&d[2*j], &lo, 7)
+		wnaf8(&d[2*j+1], &hi, 7)
+	}
+	top := half8
+	for top > 0 && d[0][top]|d[1][top]|d[2][top]|d[3][top] == 0 {
+		top--
+	}
+	return top
+}
+
+// doubleMultPre is doubleMultVartime for a precomputed p: with 2^half·G and 2^half·p tabulated too,
+// Straus runs over four half-length scalars, so half the doublings.
+func (c *curve8) doubleMultPre(r *point8, k1, k2 *fe8, pre *[2][oddG8]affine8) {
+	tabs := [4]*[oddG8]affine8{c.gOdd, c.gOddHi, &pre[0], &pre[1]}
+	var d [4][64*8 + 1]int8
+	top := splitScalars8(&d, k1, k2)
+	acc := c.id
+	for i := top; i >= 0; i-- {
+		c.double(&acc, &acc)
+		for j, t := range tabs {
+			if d[j][i] != 0 {
+				c.addOdd(&acc, t, d[j][i])
+			}
 		}
 	}
 	*r = acc
@@ -2219,19 +2255,30 @@ func (c *curve8) addOdd(acc *point8, odd *[oddG8]affine8, d int8) {
 	c.addMixed(acc, acc, &ta)
 }
 
-// precompute returns the odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
-// x || y), affine, for verify's pre: built once for a long-lived key, they spare each verification
-// its table of P and let P's scalar take the wider window of G's.
+// precompute returns the affine odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
+// x || y) and those of 2^half·P, for verify's pre: built once for a long-lived key, they spare each
+// verification its table of P and half its doublings (see doubleMultPre).
 func (c *curve8) precompute(xy []byte) any {
 	var p point8
 	c.pointFromBytes(&p, xy)
 	if c.ed != nil {
-		return c.ed.oddMultiples(&p)
+		var ep edPoint8
+		c.ed.fromWeierstrass(&ep, &p)
+		return &[2][oddG8]edAffine8{*c.ed.oddMultiples(&ep, 0), *c.ed.oddMultiples(&ep, half8)}
 	}
+	return &[2][oddG8]affine8{*c.oddMultiples(&p, 0), *c.oddMultiples(&p, half8)}
+}
+
+// oddMultiples returns the affine odd multiples Q, 3Q, 5Q, … of Q = 2^shift·p for a finite point p
+// of the prime-order subgroup (public data).
+func (c *curve8) oddMultiples(p *point8, shift int) *[oddG8]affine8 {
 	var odd [oddG8]point8
 	var p2 point8
-	odd[0] = p
-	c.double(&p2, &p)
+	odd[0] = *p
+	for range shift {
+		c.double(&odd[0], &odd[0])
+	}
+	c.double(&p2, &odd[0])
 	for j := 1; j < oddG8; j++ {
 		c.add(&odd[j], &odd[j-1], &p2)
 	}
@@ -2406,6 +2453,7 @@ type edwards8 struct {
 	once    sync.Once
 	table   *[combWindows8][16]edAffine8
 	gOdd    *[oddG8]edAffine8
+	gOddHi  *[oddG8]edAffine8
 }
 
 // edPoint8 is an Edwards point in extended coordinates (X:Y:T:Z): u = X/Z, v = Y/Z, T = X·Y/Z.
@@ -2576,6 +2624,7 @@ func (e *edwards8) baseTable() *[combWindows8][16]edAffine8 {
 		}
 		e.gOdd = new([oddG8]edAffine8)
 		e.normalize(e.gOdd[:], odd[:])
+		e.gOddHi = e.oddMultiples(&odd[0], half8)
 	})
 	return e.table
 }
@@ -2638,12 +2687,14 @@ func (e *edwards8) baseMult(r *point8, k *fe8) {
 	e.toWeierstrass(r, &acc)
 }
 
-// oddMultiples returns the odd multiples P, 3P, 5P, … of a finite point p of the prime-order subgroup
-// on the Edwards form, affine: curve8.precompute's table.
-func (e *edwards8) oddMultiples(p *point8) *[oddG8]edAffine8 {
+// oddMultiples is curve8.oddMultiples on the Edwards form.
+func (e *edwards8) oddMultiples(p *edPoint8, shift int) *[oddG8]edAffine8 {
 	var odd [oddG8]edPoint8
 	var p2 edPoint8
-	e.fromWeierstrass(&odd[0], p)
+	odd[0] = *p
+	for range shift {
+		e.double(&odd[0], &odd[0])
+	}
 	e.double(&p2, &odd[0])
 	for j := 1; j < oddG8; j++ {
 		e.add(&odd[j], &odd[j-1], &p2)
@@ -2654,35 +2705,44 @@ func (e *edwards8) oddMultiples(p *point8) *[oddG8]edAffine8 {
 }
 
 // doubleMultVartime is curve8.doubleMultVartime on the Edwards form; p must be a finite point
-// of the prime-order subgroup (a validated public key); pre, when not nil, is its oddMultiples.
-func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre *[oddG8]edAffine8) {
+// of the prime-order subgroup (a validated public key); pre, when not nil, is its precompute tables.
+func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre *[2][oddG8]edAffine8) {
 	e.baseTable()
+	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
+	if pre != nil {
+		tabs := [4]*[oddG8]edAffine8{e.gOdd, e.gOddHi, &pre[0], &pre[1]}
+		var d [4][64*8 + 1]int8
+		top := splitScalars8(&d, k1, k2)
+		for i := top; i >= 0; i-- {
+			e.doubleT(&acc, &acc, d[0][i]|d[1][i]|d[2][i]|d[3][i] != 0)
+			for j, t := range tabs {
+				if d[j][i] != 0 {
+					e.addOdd(&acc, t, d[j][i])
+				}
+			}
+		}
+		e.toWeierstrass(r, &acc)
+		return
+	}
 	g := e.gOdd
+	var table [oddP8]edPoint8
+	var p2 edPoint8
+	e.fromWeierstrass(&table[0], p)
+	e.double(&p2, &table[0])
+	for j := 1; j < oddP8; j++ {
+		e.add(&table[j], &table[j-1], &p2)
+	}
 	var d1, d2 [64*8 + 1]int8
 	wnaf8(&d1, k1, 7)
-	var table [oddP8]edPoint8
-	if pre != nil {
-		wnaf8(&d2, k2, 7)
-	} else {
-		var p2 edPoint8
-		e.fromWeierstrass(&table[0], p)
-		e.double(&p2, &table[0])
-		for j := 1; j < oddP8; j++ {
-			e.add(&table[j], &table[j-1], &p2)
-		}
-		wnaf8(&d2, k2, 5)
-	}
+	wnaf8(&d2, k2, 5)
 	top := len(d1) - 1
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
-	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint8
 	for i := top; i >= 0; i-- {
 		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
-		if d := d2[i]; d != 0 && pre != nil {
-			e.addOdd(&acc, pre, d)
-		} else if d > 0 {
+		if d := d2[i]; d > 0 {
 			e.add(&acc, &acc, &table[d/2])
 		} else if d < 0 {
 			e.neg(&t, &table[-d/2])
