@@ -313,6 +313,11 @@ func (md *mod4) mul(z, x, y *fe4) {
 
 // mulSpecial sets z = x·y mod m for m = 2^256 - c, any x, y < 2^256; the result is < m.
 func (md *mod4) mulSpecial(z, x, y *fe4) {
+	md.mulSpecialGo(z, x, y)
+}
+
+// mulSpecialGo is mulSpecial in Go.
+func (md *mod4) mulSpecialGo(z, x, y *fe4) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], y[0])
@@ -461,6 +466,11 @@ func (md *mod4) sqr(z, x *fe4) {
 
 // sqrSpecial is mulSpecial for x·x.
 func (md *mod4) sqrSpecial(z, x *fe4) {
+	md.sqrSpecialGo(z, x)
+}
+
+// sqrSpecialGo is sqrSpecial in Go.
+func (md *mod4) sqrSpecialGo(z, x *fe4) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], x[1])

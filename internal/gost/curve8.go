@@ -805,6 +805,15 @@ func (md *mod8) mul(z, x, y *fe8) {
 
 // mulSpecial sets z = x·y mod m for m = 2^512 - c, any x, y < 2^512; the result is < m.
 func (md *mod8) mulSpecial(z, x, y *fe8) {
+	if useADX {
+		mulSpecial8ADX(z, x, y, md.c)
+		return
+	}
+	md.mulSpecialGo(z, x, y)
+}
+
+// mulSpecialGo is mulSpecial in Go, for CPUs without ADX and BMI2 and for the purego build.
+func (md *mod8) mulSpecialGo(z, x, y *fe8) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], y[0])
@@ -1225,6 +1234,15 @@ func (md *mod8) sqr(z, x *fe8) {
 
 // sqrSpecial is mulSpecial for x·x.
 func (md *mod8) sqrSpecial(z, x *fe8) {
+	if useADX {
+		mulSpecial8ADX(z, x, x, md.c)
+		return
+	}
+	md.sqrSpecialGo(z, x)
+}
+
+// sqrSpecialGo is sqrSpecial in Go.
+func (md *mod8) sqrSpecialGo(z, x *fe8) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], x[1])

@@ -48,6 +48,7 @@ type domain struct {
 }
 
 //go:generate go run gen_curve.go
+//go:generate go run gen_asm.go
 
 // curveImpl is the fixed-size arithmetic of one curve (curve4 for 256-bit sets, curve8 for 512-bit
 // ones, generated from curve.go.tmpl). Scalars and coordinates cross it as big-endian byte strings
