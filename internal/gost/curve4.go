@@ -568,26 +568,38 @@ func (md *mod4) sqrSpecialGo(z, x *fe4) {
 
 // add sets z = x + y mod m for x, y < m.
 func (md *mod4) add(z, x, y *fe4) {
-	var t fe4
-	var c uint64
-	for i := range 4 {
-		t[i], c = bits.Add64(x[i], y[i], c)
-	}
-	md.reduceOnce(z, &t, c)
+	var t0, t1, t2, t3, r0, r1, r2, r3, c, bw uint64
+	t0, c = bits.Add64(x[0], y[0], c)
+	t1, c = bits.Add64(x[1], y[1], c)
+	t2, c = bits.Add64(x[2], y[2], c)
+	t3, c = bits.Add64(x[3], y[3], c)
+	r0, bw = bits.Sub64(t0, md.m[0], bw)
+	r1, bw = bits.Sub64(t1, md.m[1], bw)
+	r2, bw = bits.Sub64(t2, md.m[2], bw)
+	r3, bw = bits.Sub64(t3, md.m[3], bw)
+	_, bw = bits.Sub64(c, 0, bw)
+	mask := -bw // all ones when x + y < m: keep the sum
+	z[0] = t0&mask | r0&^mask
+	z[1] = t1&mask | r1&^mask
+	z[2] = t2&mask | r2&^mask
+	z[3] = t3&mask | r3&^mask
+
 }
 
 // sub sets z = x - y mod m for x, y < m.
 func (md *mod4) sub(z, x, y *fe4) {
-	var t fe4
-	var b uint64
-	for i := range 4 {
-		t[i], b = bits.Sub64(x[i], y[i], b)
-	}
-	mask := -b
-	var c uint64
-	for i := range 4 {
-		z[i], c = bits.Add64(t[i], md.m[i]&mask, c)
-	}
+	var t0, t1, t2, t3, c, bw uint64
+	t0, bw = bits.Sub64(x[0], y[0], bw)
+	t1, bw = bits.Sub64(x[1], y[1], bw)
+	t2, bw = bits.Sub64(x[2], y[2], bw)
+	t3, bw = bits.Sub64(x[3], y[3], bw)
+	mask := -bw
+	z[0], c = bits.Add64(t0, md.m[0]&mask, c)
+	z[1], c = bits.Add64(t1, md.m[1]&mask, c)
+	z[2], c = bits.Add64(t2, md.m[2]&mask, c)
+	z[3], c = bits.Add64(t3, md.m[3]&mask, c)
+	_ = c
+
 }
 
 // neg sets z = -x mod m for x < m.

@@ -1502,26 +1502,58 @@ func (md *mod8) sqrSpecialGo(z, x *fe8) {
 
 // add sets z = x + y mod m for x, y < m.
 func (md *mod8) add(z, x, y *fe8) {
-	var t fe8
-	var c uint64
-	for i := range 8 {
-		t[i], c = bits.Add64(x[i], y[i], c)
-	}
-	md.reduceOnce(z, &t, c)
+	var t0, t1, t2, t3, t4, t5, t6, t7, r0, r1, r2, r3, r4, r5, r6, r7, c, bw uint64
+	t0, c = bits.Add64(x[0], y[0], c)
+	t1, c = bits.Add64(x[1], y[1], c)
+	t2, c = bits.Add64(x[2], y[2], c)
+	t3, c = bits.Add64(x[3], y[3], c)
+	t4, c = bits.Add64(x[4], y[4], c)
+	t5, c = bits.Add64(x[5], y[5], c)
+	t6, c = bits.Add64(x[6], y[6], c)
+	t7, c = bits.Add64(x[7], y[7], c)
+	r0, bw = bits.Sub64(t0, md.m[0], bw)
+	r1, bw = bits.Sub64(t1, md.m[1], bw)
+	r2, bw = bits.Sub64(t2, md.m[2], bw)
+	r3, bw = bits.Sub64(t3, md.m[3], bw)
+	r4, bw = bits.Sub64(t4, md.m[4], bw)
+	r5, bw = bits.Sub64(t5, md.m[5], bw)
+	r6, bw = bits.Sub64(t6, md.m[6], bw)
+	r7, bw = bits.Sub64(t7, md.m[7], bw)
+	_, bw = bits.Sub64(c, 0, bw)
+	mask := -bw // all ones when x + y < m: keep the sum
+	z[0] = t0&mask | r0&^mask
+	z[1] = t1&mask | r1&^mask
+	z[2] = t2&mask | r2&^mask
+	z[3] = t3&mask | r3&^mask
+	z[4] = t4&mask | r4&^mask
+	z[5] = t5&mask | r5&^mask
+	z[6] = t6&mask | r6&^mask
+	z[7] = t7&mask | r7&^mask
+
 }
 
 // sub sets z = x - y mod m for x, y < m.
 func (md *mod8) sub(z, x, y *fe8) {
-	var t fe8
-	var b uint64
-	for i := range 8 {
-		t[i], b = bits.Sub64(x[i], y[i], b)
-	}
-	mask := -b
-	var c uint64
-	for i := range 8 {
-		z[i], c = bits.Add64(t[i], md.m[i]&mask, c)
-	}
+	var t0, t1, t2, t3, t4, t5, t6, t7, c, bw uint64
+	t0, bw = bits.Sub64(x[0], y[0], bw)
+	t1, bw = bits.Sub64(x[1], y[1], bw)
+	t2, bw = bits.Sub64(x[2], y[2], bw)
+	t3, bw = bits.Sub64(x[3], y[3], bw)
+	t4, bw = bits.Sub64(x[4], y[4], bw)
+	t5, bw = bits.Sub64(x[5], y[5], bw)
+	t6, bw = bits.Sub64(x[6], y[6], bw)
+	t7, bw = bits.Sub64(x[7], y[7], bw)
+	mask := -bw
+	z[0], c = bits.Add64(t0, md.m[0]&mask, c)
+	z[1], c = bits.Add64(t1, md.m[1]&mask, c)
+	z[2], c = bits.Add64(t2, md.m[2]&mask, c)
+	z[3], c = bits.Add64(t3, md.m[3]&mask, c)
+	z[4], c = bits.Add64(t4, md.m[4]&mask, c)
+	z[5], c = bits.Add64(t5, md.m[5]&mask, c)
+	z[6], c = bits.Add64(t6, md.m[6]&mask, c)
+	z[7], c = bits.Add64(t7, md.m[7]&mask, c)
+	_ = c
+
 }
 
 // neg sets z = -x mod m for x < m.
