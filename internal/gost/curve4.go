@@ -313,10 +313,14 @@ func (md *mod4) mul(z, x, y *fe4) {
 
 // mulSpecial sets z = x·y mod m for m = 2^256 - c, any x, y < 2^256; the result is < m.
 func (md *mod4) mulSpecial(z, x, y *fe4) {
+	if useADX {
+		mulSpecial4ADX(z, x, y, md.c)
+		return
+	}
 	md.mulSpecialGo(z, x, y)
 }
 
-// mulSpecialGo is mulSpecial in Go.
+// mulSpecialGo is mulSpecial in Go, for CPUs without ADX and BMI2 and for the purego build.
 func (md *mod4) mulSpecialGo(z, x, y *fe4) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, carry, hi, lo, cc uint64
 	carry = 0
@@ -466,6 +470,10 @@ func (md *mod4) sqr(z, x *fe4) {
 
 // sqrSpecial is mulSpecial for x·x.
 func (md *mod4) sqrSpecial(z, x *fe4) {
+	if useADX {
+		mulSpecial4ADX(z, x, x, md.c)
+		return
+	}
 	md.sqrSpecialGo(z, x)
 }
 
