@@ -28,9 +28,6 @@ type PublicKey struct {
 	x, y *big.Int
 	xy   []byte // big-endian x || y, each Size bytes: what the curve arithmetic reads
 	pre  *precomputed
-	// auto is set on a private key's own public key: the signer verifies what it signs (the CA its
-	// certificates, CRLs and OCSP answers), so its first Verify builds the table for all later ones.
-	auto bool
 }
 
 // precomputed holds a public key's verification table, built at most once by Precompute.
@@ -85,7 +82,7 @@ func newPrivateKey(ps *ParamSet, d *big.Int) (*PrivateKey, error) {
 func newPrivateKeyBytes(ps *ParamSet, db []byte) *PrivateKey {
 	xy := make([]byte, 2*ps.Size)
 	ps.impl.publicKey(xy, db)
-	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed), auto: true}
+	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed)}
 	return &PrivateKey{ps: ps, d: new(big.Int).SetBytes(db), db: db, pub: pub}
 }
 
@@ -207,10 +204,9 @@ func (p *PublicKey) Verify(msg, sig []byte) error {
 }
 
 // Precompute builds, once, a table of the key's multiples that every later Verify uses: worth it for
-// a long-lived key that verifies many signatures; it costs about one verification and up to 12 KiB.
-// A private key's own public key ([PrivateKey.Public]) does it by itself at its first Verify, since
-// a signer checking what it signs (the CA's certificates, CRLs and OCSP answers) is that case. It is
-// safe for concurrent use, with Verify too.
+// a long-lived key that verifies many signatures (the CA checking its own OCSP answers, CRLs and
+// certificates); it costs about one verification and a few KiB. It is safe for concurrent use, with
+// Verify too.
 func (p *PublicKey) Precompute() {
 	if p.pre == nil {
 		return
@@ -225,9 +221,6 @@ func (p *PublicKey) verifyDigest(digest, sig []byte) error {
 	}
 	if len(digest) != p.ps.Size {
 		return fmt.Errorf("%w: digest is %d bytes, a %d-bit key signs %d", ErrVerification, len(digest), 8*p.ps.Size, p.ps.Size)
-	}
-	if p.auto {
-		p.Precompute()
 	}
 	var pre any
 	if p.pre != nil {
