@@ -205,8 +205,9 @@ func (p *PublicKey) Verify(msg, sig []byte) error {
 
 // Precompute builds, once, a table of the key's multiples that every later Verify uses: worth it for
 // a long-lived key that verifies many signatures (the CA checking its own OCSP answers, CRLs and
-// certificates); it costs about one verification and a few KiB. It is safe for concurrent use, with
-// Verify too.
+// certificates); it costs about one verification and up to 12 KiB. It is safe for concurrent use,
+// with Verify too. The table is a cache: the key stays [PublicKey.Equal] to an unprecomputed copy, but
+// not reflect.DeepEqual.
 func (p *PublicKey) Precompute() {
 	if p.pre == nil {
 		return
