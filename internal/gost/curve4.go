@@ -313,6 +313,15 @@ func (md *mod4) mul(z, x, y *fe4) {
 
 // mulSpecial sets z = x·y mod m for m = 2^256 - c, any x, y < 2^256; the result is < m.
 func (md *mod4) mulSpecial(z, x, y *fe4) {
+	if useADX {
+		mulSpecial4ADX(z, x, y, md.c)
+		return
+	}
+	md.mulSpecialGo(z, x, y)
+}
+
+// mulSpecialGo is mulSpecial in Go, for CPUs without ADX and BMI2 and for the purego build.
+func (md *mod4) mulSpecialGo(z, x, y *fe4) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], y[0])
@@ -461,6 +470,15 @@ func (md *mod4) sqr(z, x *fe4) {
 
 // sqrSpecial is mulSpecial for x·x.
 func (md *mod4) sqrSpecial(z, x *fe4) {
+	if useADX {
+		mulSpecial4ADX(z, x, x, md.c)
+		return
+	}
+	md.sqrSpecialGo(z, x)
+}
+
+// sqrSpecialGo is sqrSpecial in Go.
+func (md *mod4) sqrSpecialGo(z, x *fe4) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], x[1])
@@ -558,26 +576,38 @@ func (md *mod4) sqrSpecial(z, x *fe4) {
 
 // add sets z = x + y mod m for x, y < m.
 func (md *mod4) add(z, x, y *fe4) {
-	var t fe4
-	var c uint64
-	for i := range 4 {
-		t[i], c = bits.Add64(x[i], y[i], c)
-	}
-	md.reduceOnce(z, &t, c)
+	var t0, t1, t2, t3, r0, r1, r2, r3, c, bw uint64
+	t0, c = bits.Add64(x[0], y[0], c)
+	t1, c = bits.Add64(x[1], y[1], c)
+	t2, c = bits.Add64(x[2], y[2], c)
+	t3, c = bits.Add64(x[3], y[3], c)
+	r0, bw = bits.Sub64(t0, md.m[0], bw)
+	r1, bw = bits.Sub64(t1, md.m[1], bw)
+	r2, bw = bits.Sub64(t2, md.m[2], bw)
+	r3, bw = bits.Sub64(t3, md.m[3], bw)
+	_, bw = bits.Sub64(c, 0, bw)
+	mask := -bw // all ones when x + y < m: keep the sum
+	z[0] = t0&mask | r0&^mask
+	z[1] = t1&mask | r1&^mask
+	z[2] = t2&mask | r2&^mask
+	z[3] = t3&mask | r3&^mask
+
 }
 
 // sub sets z = x - y mod m for x, y < m.
 func (md *mod4) sub(z, x, y *fe4) {
-	var t fe4
-	var b uint64
-	for i := range 4 {
-		t[i], b = bits.Sub64(x[i], y[i], b)
-	}
-	mask := -b
-	var c uint64
-	for i := range 4 {
-		z[i], c = bits.Add64(t[i], md.m[i]&mask, c)
-	}
+	var t0, t1, t2, t3, c, bw uint64
+	t0, bw = bits.Sub64(x[0], y[0], bw)
+	t1, bw = bits.Sub64(x[1], y[1], bw)
+	t2, bw = bits.Sub64(x[2], y[2], bw)
+	t3, bw = bits.Sub64(x[3], y[3], bw)
+	mask := -bw
+	z[0], c = bits.Add64(t0, md.m[0]&mask, c)
+	z[1], c = bits.Add64(t1, md.m[1]&mask, c)
+	z[2], c = bits.Add64(t2, md.m[2]&mask, c)
+	z[3], c = bits.Add64(t3, md.m[3]&mask, c)
+	_ = c
+
 }
 
 // neg sets z = -x mod m for x < m.
@@ -729,16 +759,17 @@ const (
 
 // curve4 is a short Weierstrass curve y² = x³ + ax + b with 256-bit parameters.
 type curve4 struct {
-	p, q  mod4
-	a, b  fe4
-	b3    fe4  // 3b, for the complete formulas
-	am3   bool // a = -3: the cheaper formulas apply
-	g     affine4
-	id    point4 // the identity (0:1:0)
-	once  sync.Once
-	table *[combWindows4][16]affine4 // see baseTable
-	gOdd  *[oddG4]affine4            // G, 3G, 5G, …: the verification's wNAF table
-	ed    *edwards4                  // the twisted Edwards form, for the sets that have one
+	p, q   mod4
+	a, b   fe4
+	b3     fe4  // 3b, for the complete formulas
+	am3    bool // a = -3: the cheaper formulas apply
+	g      affine4
+	id     point4 // the identity (0:1:0)
+	once   sync.Once
+	table  *[combWindows4][16]affine4 // see baseTable
+	gOdd   *[oddG4]affine4            // G, 3G, 5G, …: the verification's wNAF table
+	gOddHi *[oddG4]affine4            // the same for 2^half·G, for precomputed keys
+	ed     *edwards4                  // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve4(d *domain) *curve4 {
@@ -1087,6 +1118,7 @@ func (c *curve4) baseTable() *[combWindows4][16]affine4 {
 		}
 		c.gOdd = new([oddG4]affine4)
 		c.normalize(c.gOdd[:], odd[:])
+		c.gOddHi = c.oddMultiples(&odd[0], half4)
 	})
 	return c.table
 }
@@ -1181,6 +1213,7 @@ func (c *curve4) scalarMultVartime(r *point4, k *fe4, p *point4) {
 // oddG4 and oddP4 are the sizes of the verification's odd-multiple tables: wNAF of width 7 for G
 // (built once) and of width 5 for the public key (built per verification).
 const (
+	half4 = 32 * 4 // precomputed keys split scalars at 2^half4
 	oddG4 = 1 << (7 - 2)
 	oddP4 = 1 << (5 - 2)
 )
@@ -1233,14 +1266,20 @@ func wnaf4(d *[64*4 + 1]int8, k *fe4, w uint) {
 }
 
 // doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
-// multiples from a table built once, p's built here; both scalars plain < R). Variable-time:
+// multiples from a table built once, p's built here; both scalars plain < R), or with pre, the tables
+// precompute made for a long-lived p, splitScalars's four half-length scalars. Variable-time:
 // verification only.
-func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
+func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre any) {
 	if c.ed != nil {
-		c.ed.doubleMultVartime(r, k1, k2, p)
+		pe, _ := pre.(*[2][oddG4]edAffine4)
+		c.ed.doubleMultVartime(r, k1, k2, p, pe)
 		return
 	}
 	c.baseTable()
+	if pt, ok := pre.(*[2][oddG4]affine4); ok {
+		c.doubleMultPre(r, k1, k2, pt)
+		return
+	}
 	g := c.gOdd
 	var table [oddP4]point4
 	var p2 point4
@@ -1258,7 +1297,6 @@ func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
 	}
 	acc := c.id
 	var t point4
-	var ta affine4
 	for i := top; i >= 0; i-- {
 		c.double(&acc, &acc)
 		if d := d2[i]; d > 0 {
@@ -1267,15 +1305,99 @@ func (c *curve4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
 			c.neg(&t, &table[-d/2])
 			c.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			c.addMixed(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.x = g[-d/2].x
-			c.p.neg(&ta.y, &g[-d/2].y)
-			c.addMixed(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			c.addOdd(&acc, g, d)
 		}
 	}
 	*r = acc
+}
+
+// splitScalars writes the width-7 wNAFs of k1 and k2 split in halves k = lo + hi·2^half4:
+// d[0], d[1] for k1's lo and hi, d[2], d[3] for k2's; it returns the highest nonzero position.
+func splitScalars4(d *[4][64*4 + 1]int8, k1, k2 *fe4) int {
+	for j, k := range [2]*fe4{k1, k2} {
+		var lo, hi fe4
+		copy(lo[:4/2], k[:4/2])
+		copy(hi[:4/2], k[4/2:])
+		wnaf4(&d[2*j], &lo, 7)
+		wnaf4(&d[2*j+1], &hi, 7)
+	}
+	top := half4
+	for top > 0 && d[0][top]|d[1][top]|d[2][top]|d[3][top] == 0 {
+		top--
+	}
+	return top
+}
+
+// doubleMultPre is doubleMultVartime for a precomputed p: with 2^half·G and 2^half·p tabulated too,
+// Straus runs over four half-length scalars, so half the doublings.
+func (c *curve4) doubleMultPre(r *point4, k1, k2 *fe4, pre *[2][oddG4]affine4) {
+	tabs := [4]*[oddG4]affine4{c.gOdd, c.gOddHi, &pre[0], &pre[1]}
+	var d [4][64*4 + 1]int8
+	top := splitScalars4(&d, k1, k2)
+	acc := c.id
+	for i := top; i >= 0; i-- {
+		c.double(&acc, &acc)
+		for j, t := range tabs {
+			if d[j][i] != 0 {
+				c.addOdd(&acc, t, d[j][i])
+			}
+		}
+	}
+	*r = acc
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (c *curve4) addOdd(acc *point4, odd *[oddG4]affine4, d int8) {
+	if d > 0 {
+		c.addMixed(acc, acc, &odd[d/2])
+		return
+	}
+	var ta affine4
+	ta.x = odd[-d/2].x
+	c.p.neg(&ta.y, &odd[-d/2].y)
+	c.addMixed(acc, acc, &ta)
+}
+
+// precompute returns the affine odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
+// x || y) and those of 2^half·P, for verify's pre: built once for a long-lived key, they spare each
+// verification its table of P and half its doublings (see doubleMultPre).
+func (c *curve4) precompute(xy []byte) any {
+	var p point4
+	c.pointFromBytes(&p, xy)
+	if c.ed != nil {
+		var ep edPoint4
+		c.ed.fromWeierstrass(&ep, &p)
+		return &[2][oddG4]edAffine4{*c.ed.oddMultiples(&ep, 0), *c.ed.oddMultiples(&ep, half4)}
+	}
+	return &[2][oddG4]affine4{*c.oddMultiples(&p, 0), *c.oddMultiples(&p, half4)}
+}
+
+// oddMultiples returns the affine odd multiples Q, 3Q, 5Q, … of Q = 2^shift·p for a finite point p
+// of the prime-order subgroup (public data).
+func (c *curve4) oddMultiples(p *point4, shift int) *[oddG4]affine4 {
+	var odd [oddG4]point4
+	var p2 point4
+	odd[0] = *p
+	for range shift {
+		c.double(&odd[0], &odd[0])
+	}
+	c.double(&p2, &odd[0])
+	for j := 1; j < oddG4; j++ {
+		c.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG4]affine4)
+	c.normalize(t[:], odd[:])
+	return t
+}
+
+// pointFromBytes sets p to the affine point big-endian x || y (coordinates below p), projectively.
+func (c *curve4) pointFromBytes(p *point4, xy []byte) {
+	p.x.setBytes(xy[:32])
+	p.y.setBytes(xy[32:])
+	c.p.toMont(&p.x, &p.x)
+	c.p.toMont(&p.y, &p.y)
+	p.z = c.p.one
 }
 
 // digestScalar sets e to the digest (little-endian) mod q in Montgomery form, 1 if that is zero
@@ -1325,7 +1447,7 @@ func (c *curve4) sign(sig, d, k, digest []byte) bool {
 
 // verify checks s || r against the public key (big-endian x || y, already validated) and the digest,
 // GOST R 34.10-2012 §6.2. Variable-time: everything here is public.
-func (c *curve4) verify(xy, digest, sig []byte) bool {
+func (c *curve4) verify(xy []byte, pre any, digest, sig []byte) bool {
 	var s, r fe4
 	s.setBytes(sig[:32])
 	r.setBytes(sig[32:])
@@ -1343,12 +1465,8 @@ func (c *curve4) verify(xy, digest, sig []byte) bool {
 	c.q.mul(&z2, &z2, &v)
 	c.q.neg(&z2, &z2)
 	var q, sum point4
-	q.x.setBytes(xy[:32])
-	q.y.setBytes(xy[32:])
-	c.p.toMont(&q.x, &q.x)
-	c.p.toMont(&q.y, &q.y)
-	q.z = c.p.one
-	c.doubleMultVartime(&sum, &z1, &z2, &q)
+	c.pointFromBytes(&q, xy)
+	c.doubleMultVartime(&sum, &z1, &z2, &q, pre)
 	if isZero4(&sum.z) == 1 {
 		return false
 	}
@@ -1439,6 +1557,7 @@ type edwards4 struct {
 	once    sync.Once
 	table   *[combWindows4][16]edAffine4
 	gOdd    *[oddG4]edAffine4
+	gOddHi  *[oddG4]edAffine4
 }
 
 // edPoint4 is an Edwards point in extended coordinates (X:Y:T:Z): u = X/Z, v = Y/Z, T = X·Y/Z.
@@ -1609,6 +1728,7 @@ func (e *edwards4) baseTable() *[combWindows4][16]edAffine4 {
 		}
 		e.gOdd = new([oddG4]edAffine4)
 		e.normalize(e.gOdd[:], odd[:])
+		e.gOddHi = e.oddMultiples(&odd[0], half4)
 	})
 	return e.table
 }
@@ -1671,10 +1791,43 @@ func (e *edwards4) baseMult(r *point4, k *fe4) {
 	e.toWeierstrass(r, &acc)
 }
 
+// oddMultiples is curve4.oddMultiples on the Edwards form.
+func (e *edwards4) oddMultiples(p *edPoint4, shift int) *[oddG4]edAffine4 {
+	var odd [oddG4]edPoint4
+	var p2 edPoint4
+	odd[0] = *p
+	for range shift {
+		e.double(&odd[0], &odd[0])
+	}
+	e.double(&p2, &odd[0])
+	for j := 1; j < oddG4; j++ {
+		e.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG4]edAffine4)
+	e.normalize(t[:], odd[:])
+	return t
+}
+
 // doubleMultVartime is curve4.doubleMultVartime on the Edwards form; p must be a finite point
-// of the prime-order subgroup (a validated public key).
-func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
+// of the prime-order subgroup (a validated public key); pre, when not nil, is its precompute tables.
+func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4, pre *[2][oddG4]edAffine4) {
 	e.baseTable()
+	acc := edPoint4{y: e.w.p.one, z: e.w.p.one}
+	if pre != nil {
+		tabs := [4]*[oddG4]edAffine4{e.gOdd, e.gOddHi, &pre[0], &pre[1]}
+		var d [4][64*4 + 1]int8
+		top := splitScalars4(&d, k1, k2)
+		for i := top; i >= 0; i-- {
+			e.doubleT(&acc, &acc, d[0][i]|d[1][i]|d[2][i]|d[3][i] != 0)
+			for j, t := range tabs {
+				if d[j][i] != 0 {
+					e.addOdd(&acc, t, d[j][i])
+				}
+			}
+		}
+		e.toWeierstrass(r, &acc)
+		return
+	}
 	g := e.gOdd
 	var table [oddP4]edPoint4
 	var p2 edPoint4
@@ -1690,9 +1843,7 @@ func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
-	acc := edPoint4{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint4
-	var ta edAffine4
 	for i := top; i >= 0; i-- {
 		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
 		if d := d2[i]; d > 0 {
@@ -1701,14 +1852,22 @@ func (e *edwards4) doubleMultVartime(r *point4, k1, k2 *fe4, p *point4) {
 			e.neg(&t, &table[-d/2])
 			e.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			e.addAffine(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.v = g[-d/2].v
-			e.w.p.neg(&ta.u, &g[-d/2].u)
-			e.w.p.neg(&ta.duv, &g[-d/2].duv)
-			e.addAffine(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			e.addOdd(&acc, g, d)
 		}
 	}
 	e.toWeierstrass(r, &acc)
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (e *edwards4) addOdd(acc *edPoint4, odd *[oddG4]edAffine4, d int8) {
+	if d > 0 {
+		e.addAffine(acc, acc, &odd[d/2])
+		return
+	}
+	var ta edAffine4
+	ta.v = odd[-d/2].v
+	e.w.p.neg(&ta.u, &odd[-d/2].u)
+	e.w.p.neg(&ta.duv, &odd[-d/2].duv)
+	e.addAffine(acc, acc, &ta)
 }

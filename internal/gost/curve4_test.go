@@ -124,7 +124,14 @@ func (c *curve4) scalarOp(op string, k *big.Int, p affine) (affine, bool) {
 		// k·G + 1·p through the verification path
 		a := c.proj(p, 3)
 		one := fe4{1}
-		c.doubleMultVartime(&r, &kk, &one, &a)
+		c.doubleMultVartime(&r, &kk, &one, &a, nil)
+	case "double-pre":
+		// k·G + k·p through the precomputed-key verification path (split scalars)
+		xy := make([]byte, 2*32)
+		p.x.FillBytes(xy[:32])
+		p.y.FillBytes(xy[32:])
+		a := c.proj(p, 3)
+		c.doubleMultVartime(&r, &kk, &kk, &a, c.precompute(xy))
 	default:
 		panic(op)
 	}

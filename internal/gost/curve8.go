@@ -805,6 +805,15 @@ func (md *mod8) mul(z, x, y *fe8) {
 
 // mulSpecial sets z = x·y mod m for m = 2^512 - c, any x, y < 2^512; the result is < m.
 func (md *mod8) mulSpecial(z, x, y *fe8) {
+	if useADX {
+		mulSpecial8ADX(z, x, y, md.c)
+		return
+	}
+	md.mulSpecialGo(z, x, y)
+}
+
+// mulSpecialGo is mulSpecial in Go, for CPUs without ADX and BMI2 and for the purego build.
+func (md *mod8) mulSpecialGo(z, x, y *fe8) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], y[0])
@@ -1225,6 +1234,15 @@ func (md *mod8) sqr(z, x *fe8) {
 
 // sqrSpecial is mulSpecial for x·x.
 func (md *mod8) sqrSpecial(z, x *fe8) {
+	if useADX {
+		mulSpecial8ADX(z, x, x, md.c)
+		return
+	}
+	md.sqrSpecialGo(z, x)
+}
+
+// sqrSpecialGo is sqrSpecial in Go.
+func (md *mod8) sqrSpecialGo(z, x *fe8) {
 	var t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, carry, hi, lo, cc uint64
 	carry = 0
 	hi, lo = bits.Mul64(x[0], x[1])
@@ -1484,26 +1502,58 @@ func (md *mod8) sqrSpecial(z, x *fe8) {
 
 // add sets z = x + y mod m for x, y < m.
 func (md *mod8) add(z, x, y *fe8) {
-	var t fe8
-	var c uint64
-	for i := range 8 {
-		t[i], c = bits.Add64(x[i], y[i], c)
-	}
-	md.reduceOnce(z, &t, c)
+	var t0, t1, t2, t3, t4, t5, t6, t7, r0, r1, r2, r3, r4, r5, r6, r7, c, bw uint64
+	t0, c = bits.Add64(x[0], y[0], c)
+	t1, c = bits.Add64(x[1], y[1], c)
+	t2, c = bits.Add64(x[2], y[2], c)
+	t3, c = bits.Add64(x[3], y[3], c)
+	t4, c = bits.Add64(x[4], y[4], c)
+	t5, c = bits.Add64(x[5], y[5], c)
+	t6, c = bits.Add64(x[6], y[6], c)
+	t7, c = bits.Add64(x[7], y[7], c)
+	r0, bw = bits.Sub64(t0, md.m[0], bw)
+	r1, bw = bits.Sub64(t1, md.m[1], bw)
+	r2, bw = bits.Sub64(t2, md.m[2], bw)
+	r3, bw = bits.Sub64(t3, md.m[3], bw)
+	r4, bw = bits.Sub64(t4, md.m[4], bw)
+	r5, bw = bits.Sub64(t5, md.m[5], bw)
+	r6, bw = bits.Sub64(t6, md.m[6], bw)
+	r7, bw = bits.Sub64(t7, md.m[7], bw)
+	_, bw = bits.Sub64(c, 0, bw)
+	mask := -bw // all ones when x + y < m: keep the sum
+	z[0] = t0&mask | r0&^mask
+	z[1] = t1&mask | r1&^mask
+	z[2] = t2&mask | r2&^mask
+	z[3] = t3&mask | r3&^mask
+	z[4] = t4&mask | r4&^mask
+	z[5] = t5&mask | r5&^mask
+	z[6] = t6&mask | r6&^mask
+	z[7] = t7&mask | r7&^mask
+
 }
 
 // sub sets z = x - y mod m for x, y < m.
 func (md *mod8) sub(z, x, y *fe8) {
-	var t fe8
-	var b uint64
-	for i := range 8 {
-		t[i], b = bits.Sub64(x[i], y[i], b)
-	}
-	mask := -b
-	var c uint64
-	for i := range 8 {
-		z[i], c = bits.Add64(t[i], md.m[i]&mask, c)
-	}
+	var t0, t1, t2, t3, t4, t5, t6, t7, c, bw uint64
+	t0, bw = bits.Sub64(x[0], y[0], bw)
+	t1, bw = bits.Sub64(x[1], y[1], bw)
+	t2, bw = bits.Sub64(x[2], y[2], bw)
+	t3, bw = bits.Sub64(x[3], y[3], bw)
+	t4, bw = bits.Sub64(x[4], y[4], bw)
+	t5, bw = bits.Sub64(x[5], y[5], bw)
+	t6, bw = bits.Sub64(x[6], y[6], bw)
+	t7, bw = bits.Sub64(x[7], y[7], bw)
+	mask := -bw
+	z[0], c = bits.Add64(t0, md.m[0]&mask, c)
+	z[1], c = bits.Add64(t1, md.m[1]&mask, c)
+	z[2], c = bits.Add64(t2, md.m[2]&mask, c)
+	z[3], c = bits.Add64(t3, md.m[3]&mask, c)
+	z[4], c = bits.Add64(t4, md.m[4]&mask, c)
+	z[5], c = bits.Add64(t5, md.m[5]&mask, c)
+	z[6], c = bits.Add64(t6, md.m[6]&mask, c)
+	z[7], c = bits.Add64(t7, md.m[7]&mask, c)
+	_ = c
+
 }
 
 // neg sets z = -x mod m for x < m.
@@ -1655,16 +1705,17 @@ const (
 
 // curve8 is a short Weierstrass curve y² = x³ + ax + b with 512-bit parameters.
 type curve8 struct {
-	p, q  mod8
-	a, b  fe8
-	b3    fe8  // 3b, for the complete formulas
-	am3   bool // a = -3: the cheaper formulas apply
-	g     affine8
-	id    point8 // the identity (0:1:0)
-	once  sync.Once
-	table *[combWindows8][16]affine8 // see baseTable
-	gOdd  *[oddG8]affine8            // G, 3G, 5G, …: the verification's wNAF table
-	ed    *edwards8                  // the twisted Edwards form, for the sets that have one
+	p, q   mod8
+	a, b   fe8
+	b3     fe8  // 3b, for the complete formulas
+	am3    bool // a = -3: the cheaper formulas apply
+	g      affine8
+	id     point8 // the identity (0:1:0)
+	once   sync.Once
+	table  *[combWindows8][16]affine8 // see baseTable
+	gOdd   *[oddG8]affine8            // G, 3G, 5G, …: the verification's wNAF table
+	gOddHi *[oddG8]affine8            // the same for 2^half·G, for precomputed keys
+	ed     *edwards8                  // the twisted Edwards form, for the sets that have one
 }
 
 func newCurve8(d *domain) *curve8 {
@@ -2013,6 +2064,7 @@ func (c *curve8) baseTable() *[combWindows8][16]affine8 {
 		}
 		c.gOdd = new([oddG8]affine8)
 		c.normalize(c.gOdd[:], odd[:])
+		c.gOddHi = c.oddMultiples(&odd[0], half8)
 	})
 	return c.table
 }
@@ -2107,6 +2159,7 @@ func (c *curve8) scalarMultVartime(r *point8, k *fe8, p *point8) {
 // oddG8 and oddP8 are the sizes of the verification's odd-multiple tables: wNAF of width 7 for G
 // (built once) and of width 5 for the public key (built per verification).
 const (
+	half8 = 32 * 8 // precomputed keys split scalars at 2^half8
 	oddG8 = 1 << (7 - 2)
 	oddP8 = 1 << (5 - 2)
 )
@@ -2159,14 +2212,20 @@ func wnaf8(d *[64*8 + 1]int8, k *fe8, w uint) {
 }
 
 // doubleMultVartime sets r = k1·G + k2·p (Straus over wNAF digits: one doubling per bit, G's odd
-// multiples from a table built once, p's built here; both scalars plain < R). Variable-time:
+// multiples from a table built once, p's built here; both scalars plain < R), or with pre, the tables
+// precompute made for a long-lived p, splitScalars's four half-length scalars. Variable-time:
 // verification only.
-func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
+func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre any) {
 	if c.ed != nil {
-		c.ed.doubleMultVartime(r, k1, k2, p)
+		pe, _ := pre.(*[2][oddG8]edAffine8)
+		c.ed.doubleMultVartime(r, k1, k2, p, pe)
 		return
 	}
 	c.baseTable()
+	if pt, ok := pre.(*[2][oddG8]affine8); ok {
+		c.doubleMultPre(r, k1, k2, pt)
+		return
+	}
 	g := c.gOdd
 	var table [oddP8]point8
 	var p2 point8
@@ -2184,7 +2243,6 @@ func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
 	}
 	acc := c.id
 	var t point8
-	var ta affine8
 	for i := top; i >= 0; i-- {
 		c.double(&acc, &acc)
 		if d := d2[i]; d > 0 {
@@ -2193,15 +2251,99 @@ func (c *curve8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
 			c.neg(&t, &table[-d/2])
 			c.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			c.addMixed(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.x = g[-d/2].x
-			c.p.neg(&ta.y, &g[-d/2].y)
-			c.addMixed(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			c.addOdd(&acc, g, d)
 		}
 	}
 	*r = acc
+}
+
+// splitScalars writes the width-7 wNAFs of k1 and k2 split in halves k = lo + hi·2^half8:
+// d[0], d[1] for k1's lo and hi, d[2], d[3] for k2's; it returns the highest nonzero position.
+func splitScalars8(d *[4][64*8 + 1]int8, k1, k2 *fe8) int {
+	for j, k := range [2]*fe8{k1, k2} {
+		var lo, hi fe8
+		copy(lo[:8/2], k[:8/2])
+		copy(hi[:8/2], k[8/2:])
+		wnaf8(&d[2*j], &lo, 7)
+		wnaf8(&d[2*j+1], &hi, 7)
+	}
+	top := half8
+	for top > 0 && d[0][top]|d[1][top]|d[2][top]|d[3][top] == 0 {
+		top--
+	}
+	return top
+}
+
+// doubleMultPre is doubleMultVartime for a precomputed p: with 2^half·G and 2^half·p tabulated too,
+// Straus runs over four half-length scalars, so half the doublings.
+func (c *curve8) doubleMultPre(r *point8, k1, k2 *fe8, pre *[2][oddG8]affine8) {
+	tabs := [4]*[oddG8]affine8{c.gOdd, c.gOddHi, &pre[0], &pre[1]}
+	var d [4][64*8 + 1]int8
+	top := splitScalars8(&d, k1, k2)
+	acc := c.id
+	for i := top; i >= 0; i-- {
+		c.double(&acc, &acc)
+		for j, t := range tabs {
+			if d[j][i] != 0 {
+				c.addOdd(&acc, t, d[j][i])
+			}
+		}
+	}
+	*r = acc
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (c *curve8) addOdd(acc *point8, odd *[oddG8]affine8, d int8) {
+	if d > 0 {
+		c.addMixed(acc, acc, &odd[d/2])
+		return
+	}
+	var ta affine8
+	ta.x = odd[-d/2].x
+	c.p.neg(&ta.y, &odd[-d/2].y)
+	c.addMixed(acc, acc, &ta)
+}
+
+// precompute returns the affine odd multiples P, 3P, 5P, … of the validated public key xy (big-endian
+// x || y) and those of 2^half·P, for verify's pre: built once for a long-lived key, they spare each
+// verification its table of P and half its doublings (see doubleMultPre).
+func (c *curve8) precompute(xy []byte) any {
+	var p point8
+	c.pointFromBytes(&p, xy)
+	if c.ed != nil {
+		var ep edPoint8
+		c.ed.fromWeierstrass(&ep, &p)
+		return &[2][oddG8]edAffine8{*c.ed.oddMultiples(&ep, 0), *c.ed.oddMultiples(&ep, half8)}
+	}
+	return &[2][oddG8]affine8{*c.oddMultiples(&p, 0), *c.oddMultiples(&p, half8)}
+}
+
+// oddMultiples returns the affine odd multiples Q, 3Q, 5Q, … of Q = 2^shift·p for a finite point p
+// of the prime-order subgroup (public data).
+func (c *curve8) oddMultiples(p *point8, shift int) *[oddG8]affine8 {
+	var odd [oddG8]point8
+	var p2 point8
+	odd[0] = *p
+	for range shift {
+		c.double(&odd[0], &odd[0])
+	}
+	c.double(&p2, &odd[0])
+	for j := 1; j < oddG8; j++ {
+		c.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG8]affine8)
+	c.normalize(t[:], odd[:])
+	return t
+}
+
+// pointFromBytes sets p to the affine point big-endian x || y (coordinates below p), projectively.
+func (c *curve8) pointFromBytes(p *point8, xy []byte) {
+	p.x.setBytes(xy[:64])
+	p.y.setBytes(xy[64:])
+	c.p.toMont(&p.x, &p.x)
+	c.p.toMont(&p.y, &p.y)
+	p.z = c.p.one
 }
 
 // digestScalar sets e to the digest (little-endian) mod q in Montgomery form, 1 if that is zero
@@ -2251,7 +2393,7 @@ func (c *curve8) sign(sig, d, k, digest []byte) bool {
 
 // verify checks s || r against the public key (big-endian x || y, already validated) and the digest,
 // GOST R 34.10-2012 §6.2. Variable-time: everything here is public.
-func (c *curve8) verify(xy, digest, sig []byte) bool {
+func (c *curve8) verify(xy []byte, pre any, digest, sig []byte) bool {
 	var s, r fe8
 	s.setBytes(sig[:64])
 	r.setBytes(sig[64:])
@@ -2269,12 +2411,8 @@ func (c *curve8) verify(xy, digest, sig []byte) bool {
 	c.q.mul(&z2, &z2, &v)
 	c.q.neg(&z2, &z2)
 	var q, sum point8
-	q.x.setBytes(xy[:64])
-	q.y.setBytes(xy[64:])
-	c.p.toMont(&q.x, &q.x)
-	c.p.toMont(&q.y, &q.y)
-	q.z = c.p.one
-	c.doubleMultVartime(&sum, &z1, &z2, &q)
+	c.pointFromBytes(&q, xy)
+	c.doubleMultVartime(&sum, &z1, &z2, &q, pre)
 	if isZero8(&sum.z) == 1 {
 		return false
 	}
@@ -2365,6 +2503,7 @@ type edwards8 struct {
 	once    sync.Once
 	table   *[combWindows8][16]edAffine8
 	gOdd    *[oddG8]edAffine8
+	gOddHi  *[oddG8]edAffine8
 }
 
 // edPoint8 is an Edwards point in extended coordinates (X:Y:T:Z): u = X/Z, v = Y/Z, T = X·Y/Z.
@@ -2535,6 +2674,7 @@ func (e *edwards8) baseTable() *[combWindows8][16]edAffine8 {
 		}
 		e.gOdd = new([oddG8]edAffine8)
 		e.normalize(e.gOdd[:], odd[:])
+		e.gOddHi = e.oddMultiples(&odd[0], half8)
 	})
 	return e.table
 }
@@ -2597,10 +2737,43 @@ func (e *edwards8) baseMult(r *point8, k *fe8) {
 	e.toWeierstrass(r, &acc)
 }
 
+// oddMultiples is curve8.oddMultiples on the Edwards form.
+func (e *edwards8) oddMultiples(p *edPoint8, shift int) *[oddG8]edAffine8 {
+	var odd [oddG8]edPoint8
+	var p2 edPoint8
+	odd[0] = *p
+	for range shift {
+		e.double(&odd[0], &odd[0])
+	}
+	e.double(&p2, &odd[0])
+	for j := 1; j < oddG8; j++ {
+		e.add(&odd[j], &odd[j-1], &p2)
+	}
+	t := new([oddG8]edAffine8)
+	e.normalize(t[:], odd[:])
+	return t
+}
+
 // doubleMultVartime is curve8.doubleMultVartime on the Edwards form; p must be a finite point
-// of the prime-order subgroup (a validated public key).
-func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
+// of the prime-order subgroup (a validated public key); pre, when not nil, is its precompute tables.
+func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8, pre *[2][oddG8]edAffine8) {
 	e.baseTable()
+	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
+	if pre != nil {
+		tabs := [4]*[oddG8]edAffine8{e.gOdd, e.gOddHi, &pre[0], &pre[1]}
+		var d [4][64*8 + 1]int8
+		top := splitScalars8(&d, k1, k2)
+		for i := top; i >= 0; i-- {
+			e.doubleT(&acc, &acc, d[0][i]|d[1][i]|d[2][i]|d[3][i] != 0)
+			for j, t := range tabs {
+				if d[j][i] != 0 {
+					e.addOdd(&acc, t, d[j][i])
+				}
+			}
+		}
+		e.toWeierstrass(r, &acc)
+		return
+	}
 	g := e.gOdd
 	var table [oddP8]edPoint8
 	var p2 edPoint8
@@ -2616,9 +2789,7 @@ func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
 	for top > 0 && d1[top] == 0 && d2[top] == 0 {
 		top--
 	}
-	acc := edPoint8{y: e.w.p.one, z: e.w.p.one}
 	var t edPoint8
-	var ta edAffine8
 	for i := top; i >= 0; i-- {
 		e.doubleT(&acc, &acc, d1[i] != 0 || d2[i] != 0)
 		if d := d2[i]; d > 0 {
@@ -2627,14 +2798,22 @@ func (e *edwards8) doubleMultVartime(r *point8, k1, k2 *fe8, p *point8) {
 			e.neg(&t, &table[-d/2])
 			e.add(&acc, &acc, &t)
 		}
-		if d := d1[i]; d > 0 {
-			e.addAffine(&acc, &acc, &g[d/2])
-		} else if d < 0 {
-			ta.v = g[-d/2].v
-			e.w.p.neg(&ta.u, &g[-d/2].u)
-			e.w.p.neg(&ta.duv, &g[-d/2].duv)
-			e.addAffine(&acc, &acc, &ta)
+		if d := d1[i]; d != 0 {
+			e.addOdd(&acc, g, d)
 		}
 	}
 	e.toWeierstrass(r, &acc)
+}
+
+// addOdd adds d·P to acc for an odd wNAF digit d and the table of P's odd multiples (public data).
+func (e *edwards8) addOdd(acc *edPoint8, odd *[oddG8]edAffine8, d int8) {
+	if d > 0 {
+		e.addAffine(acc, acc, &odd[d/2])
+		return
+	}
+	var ta edAffine8
+	ta.v = odd[-d/2].v
+	e.w.p.neg(&ta.u, &odd[-d/2].u)
+	e.w.p.neg(&ta.duv, &odd[-d/2].duv)
+	e.addAffine(acc, acc, &ta)
 }

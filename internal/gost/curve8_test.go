@@ -124,7 +124,14 @@ func (c *curve8) scalarOp(op string, k *big.Int, p affine) (affine, bool) {
 		// k·G + 1·p through the verification path
 		a := c.proj(p, 3)
 		one := fe8{1}
-		c.doubleMultVartime(&r, &kk, &one, &a)
+		c.doubleMultVartime(&r, &kk, &one, &a, nil)
+	case "double-pre":
+		// k·G + k·p through the precomputed-key verification path (split scalars)
+		xy := make([]byte, 2*64)
+		p.x.FillBytes(xy[:64])
+		p.y.FillBytes(xy[64:])
+		a := c.proj(p, 3)
+		c.doubleMultVartime(&r, &kk, &kk, &a, c.precompute(xy))
 	default:
 		panic(op)
 	}

@@ -219,7 +219,7 @@ func (d *diffRun) run() {
 
 	// OpenSSL's keys: the PKCS#8 and the SPKI parse here to one point (kcr's scalar multiplication of
 	// OpenSSL's scalar gives OpenSSL's point).
-	var theirs []*PublicKey
+	var theirs, theirsPre []*PublicKey // theirsPre: the same keys, precomputed
 	var theirP8 [][]byte
 	for _, r := range res {
 		pub, err := ParseSPKI(r.pub)
@@ -234,7 +234,10 @@ func (d *diffRun) run() {
 			t.Errorf("(b) kcr derives another public key from OpenSSL's private key\nPKCS#8 %x\nOpenSSL %x\nkcr     %x",
 				r.key, pub.Raw(), prv.Public().Raw())
 		}
+		pre, _ := ParseSPKI(r.pub)
+		pre.Precompute()
 		theirs = append(theirs, pub)
+		theirsPre = append(theirsPre, pre)
 		theirP8 = append(theirP8, r.key)
 	}
 
@@ -261,6 +264,13 @@ func (d *diffRun) run() {
 		}
 		if err := pub.Verify(s.badMsg, s.badSig); !errors.Is(err, ErrVerification) {
 			t.Errorf("(c) kcr accepts OpenSSL's signature with %s flipped: %v", s.flipped, err)
+		}
+		if err := theirsPre[s.key].Verify(s.msg, s.sig); err != nil {
+			t.Errorf("(b) kcr refuses OpenSSL's signature with the precomputed key: %v\nPKCS#8 %x\nmessage %x\nsignature %x",
+				err, theirP8[s.key], s.msg, s.sig)
+		}
+		if err := theirsPre[s.key].Verify(s.badMsg, s.badSig); !errors.Is(err, ErrVerification) {
+			t.Errorf("(c) kcr accepts OpenSSL's signature with %s flipped with the precomputed key: %v", s.flipped, err)
 		}
 		spki, _ := pub.MarshalSPKI()
 		ops = append(ops, diffOp{kind: "verify", md: d.md, pub: spki, msg: s.badMsg, sig: s.badSig})

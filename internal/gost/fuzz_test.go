@@ -307,8 +307,8 @@ func checkPointOps(t *testing.T, ps *ParamSet, p1, p2 affine) {
 	}
 }
 
-// checkScalarOps compares k·G (constant-time comb), k·P (variable-time windows) and k·G + P (the
-// verification path) with the reference. Outside the subgroup k·P may meet the formulas' exception;
+// checkScalarOps compares k·G (constant-time comb), k·P (variable-time windows), k·G + P (the
+// verification path) and k·G + k·P (that of a precomputed key) with the reference. Outside the subgroup k·P may meet the formulas' exception;
 // it must then end in (0:0:0), never in a wrong point (the subgroup check depends on it). k·G + P
 // takes validated public keys only, so it is checked on subgroup points.
 func checkScalarOps(t *testing.T, ps *ParamSet, k *big.Int, p affine, inGroup bool) {
@@ -328,6 +328,12 @@ func checkScalarOps(t *testing.T, ps *ParamSet, k *big.Int, p affine, inGroup bo
 		}
 		if degenerate || !equalPoints(got, want) {
 			t.Errorf("%s: %s(%x, %v) = %v (degenerate %v), want %v", ps.Name, op, k, p, got, degenerate, want)
+		}
+	}
+	if inGroup && !p.inf {
+		want := ps.add(want, ps.scalarMult(k, p))
+		if got, degenerate := fast(ps).scalarOp("double-pre", k, p); degenerate || !equalPoints(got, want) {
+			t.Errorf("%s: double-pre(%x, %v) = %v (degenerate %v), want %v", ps.Name, k, p, got, degenerate, want)
 		}
 	}
 }

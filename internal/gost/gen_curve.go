@@ -23,7 +23,7 @@ func main() {
 		tmpl := template.Must(template.ParseFiles(f.tmpl))
 		for _, n := range []int{4, 8} {
 			var b bytes.Buffer
-			data := map[string]any{"N": n, "Bits": 64 * n, "Size": 8 * n, "MulBody": mulBody(n), "MulSpecialBody": mulSpecialBody(n), "SqrSpecialBody": sqrSpecialBody(n)}
+			data := map[string]any{"N": n, "Bits": 64 * n, "Size": 8 * n, "MulBody": mulBody(n), "MulSpecialBody": mulSpecialBody(n), "SqrSpecialBody": sqrSpecialBody(n), "AddBody": addBody(n), "SubBody": subBody(n)}
 			if err := tmpl.Execute(&b, data); err != nil {
 				log.Fatal(err)
 			}
@@ -188,4 +188,49 @@ func fold(w func(string, ...any), n int) {
 	for j := range n {
 		w("z[%d] = t%d&^mask | r[%d]&mask", j, j, j)
 	}
+}
+
+// addBody is z = x + y mod m unrolled, the sum and the difference with m in locals (an array would
+// live in memory), then one branch-free selection.
+func addBody(n int) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var ts, rs []string
+	for i := range n {
+		ts = append(ts, fmt.Sprintf("t%d", i))
+		rs = append(rs, fmt.Sprintf("r%d", i))
+	}
+	w("var %s, %s, c, bw uint64", strings.Join(ts, ", "), strings.Join(rs, ", "))
+	for i := range n {
+		w("t%d, c = bits.Add64(x[%d], y[%d], c)", i, i, i)
+	}
+	for i := range n {
+		w("r%d, bw = bits.Sub64(t%d, md.m[%d], bw)", i, i, i)
+	}
+	w("_, bw = bits.Sub64(c, 0, bw)")
+	w("mask := -bw // all ones when x + y < m: keep the sum")
+	for i := range n {
+		w("z[%d] = t%d&mask | r%d&^mask", i, i, i)
+	}
+	return b.String()
+}
+
+// subBody is z = x - y mod m unrolled: the difference, plus m if it borrowed.
+func subBody(n int) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var ts []string
+	for i := range n {
+		ts = append(ts, fmt.Sprintf("t%d", i))
+	}
+	w("var %s, c, bw uint64", strings.Join(ts, ", "))
+	for i := range n {
+		w("t%d, bw = bits.Sub64(x[%d], y[%d], bw)", i, i, i)
+	}
+	w("mask := -bw")
+	for i := range n {
+		w("z[%d], c = bits.Add64(t%d, md.m[%d]&mask, c)", i, i, i)
+	}
+	w("_ = c")
+	return b.String()
 }

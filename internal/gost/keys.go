@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sync"
+	"sync/atomic"
 )
 
 // Signer is what the CA signs with: a key in memory today, an HSM tomorrow. Sign has the conventions of
@@ -25,6 +27,13 @@ type PublicKey struct {
 	ps   *ParamSet
 	x, y *big.Int
 	xy   []byte // big-endian x || y, each Size bytes: what the curve arithmetic reads
+	pre  *precomputed
+}
+
+// precomputed holds a public key's verification table, built at most once by Precompute.
+type precomputed struct {
+	once  sync.Once
+	table atomic.Value // the curve's odd-multiples table, once built
 }
 
 // PrivateKey is a GOST R 34.10-2012 private key. It is safe for concurrent use.
@@ -73,7 +82,7 @@ func newPrivateKey(ps *ParamSet, d *big.Int) (*PrivateKey, error) {
 func newPrivateKeyBytes(ps *ParamSet, db []byte) *PrivateKey {
 	xy := make([]byte, 2*ps.Size)
 	ps.impl.publicKey(xy, db)
-	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy}
+	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed)}
 	return &PrivateKey{ps: ps, d: new(big.Int).SetBytes(db), db: db, pub: pub}
 }
 
@@ -194,6 +203,18 @@ func (p *PublicKey) Verify(msg, sig []byte) error {
 	return p.verifyDigest(p.ps.digest(msg), sig)
 }
 
+// Precompute builds, once, a table of the key's multiples that every later Verify uses: worth it for
+// a long-lived key that verifies many signatures (the CA checking its own OCSP answers, CRLs and
+// certificates); it costs about one verification and up to 12 KiB. It is safe for concurrent use,
+// with Verify too. The table is a cache: the key stays [PublicKey.Equal] to an unprecomputed copy, but
+// not reflect.DeepEqual.
+func (p *PublicKey) Precompute() {
+	if p.pre == nil {
+		return
+	}
+	p.pre.once.Do(func() { p.pre.table.Store(p.ps.impl.precompute(p.xy)) })
+}
+
 func (p *PublicKey) verifyDigest(digest, sig []byte) error {
 	if len(sig) != 2*p.ps.Size {
 		return fmt.Errorf("%w: signature is %d bytes, a %d-bit key signs with %d", ErrVerification,
@@ -202,7 +223,11 @@ func (p *PublicKey) verifyDigest(digest, sig []byte) error {
 	if len(digest) != p.ps.Size {
 		return fmt.Errorf("%w: digest is %d bytes, a %d-bit key signs %d", ErrVerification, len(digest), 8*p.ps.Size, p.ps.Size)
 	}
-	if !p.ps.impl.verify(p.xy, digest, sig) {
+	var pre any
+	if p.pre != nil {
+		pre = p.pre.table.Load()
+	}
+	if !p.ps.impl.verify(p.xy, pre, digest, sig) {
 		return fmt.Errorf("%w: signature does not match the message and %s key", ErrVerification, p.ps.Name)
 	}
 	return nil
@@ -217,7 +242,7 @@ func newPublicKey(ps *ParamSet, raw []byte) (*PublicKey, error) {
 	if err := ps.checkPoint(xy); err != nil {
 		return nil, err
 	}
-	return &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy}, nil
+	return &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed)}, nil
 }
 
 func reversed(b []byte) []byte {

@@ -509,3 +509,54 @@ func TestSignNeedsRandomness(t *testing.T) {
 		t.Error("same r (same nonce) for two messages under a constant random source")
 	}
 }
+
+// A precomputed key accepts and refuses exactly what the same key does without the table, on every
+// set (Weierstrass and Edwards forms), with Precompute racing Verify.
+func TestPrecomputedVerify(t *testing.T) {
+	for _, ps := range productionSets() {
+		t.Run(ps.Name, func(t *testing.T) {
+			t.Parallel()
+			k, err := GenerateKey(rand.Reader, ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := newPublicKey(ps, k.Public().Raw())
+			if err != nil {
+				t.Fatal(err)
+			}
+			pre, _ := newPublicKey(ps, k.Public().Raw())
+			other, _ := GenerateKey(rand.Reader, ps)
+			var wg sync.WaitGroup
+			for i := range 8 {
+				msg := make([]byte, 100+i)
+				_, _ = rand.Read(msg)
+				sig, err := k.Sign(rand.Reader, msg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wrongKey, _ := other.Sign(rand.Reader, msg)
+				bad := bytes.Clone(msg)
+				bad[i] ^= 1
+				wg.Go(func() {
+					if i%2 == 0 {
+						pre.Precompute()
+					}
+					for _, c := range []struct {
+						msg, sig []byte
+						ok       bool
+					}{{msg, sig, true}, {bad, sig, false}, {msg, wrongKey, false}} {
+						for name, pub := range map[string]*PublicKey{"plain": plain, "precomputed": pre} {
+							if err := pub.Verify(c.msg, c.sig); (err == nil) != c.ok {
+								t.Errorf("%s key: Verify = %v, want ok %v", name, err, c.ok)
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if pre.pre.table.Load() == nil {
+				t.Fatal("Precompute built no table")
+			}
+		})
+	}
+}

@@ -48,6 +48,7 @@ type domain struct {
 }
 
 //go:generate go run gen_curve.go
+//go:generate go run gen_asm.go
 
 // curveImpl is the fixed-size arithmetic of one curve (curve4 for 256-bit sets, curve8 for 512-bit
 // ones, generated from curve.go.tmpl). Scalars and coordinates cross it as big-endian byte strings
@@ -55,7 +56,8 @@ type domain struct {
 type curveImpl interface {
 	publicKey(out, d []byte)
 	sign(sig, d, k, digest []byte) bool
-	verify(xy, digest, sig []byte) bool
+	verify(xy []byte, pre any, digest, sig []byte) bool
+	precompute(xy []byte) any
 	checkPoint(xy []byte, subgroup bool) error
 	reduceNonce(out, wide []byte)
 }

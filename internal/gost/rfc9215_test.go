@@ -99,6 +99,21 @@ func TestRFC9215Examples(t *testing.T) {
 					t.Error("big-endian coordinates parsed as a valid key")
 				}
 			})
+			t.Run("precomputed", func(t *testing.T) {
+				pre, err := ParseSPKI(spki)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pre.Precompute()
+				if err := pre.Verify(cert.tbs, cert.sig); err != nil {
+					t.Fatal(err)
+				}
+				n := pre.ParamSet().Size
+				swapped := append(append([]byte{}, cert.sig[n:]...), cert.sig[:n]...)
+				if err := pre.Verify(cert.tbs, swapped); !errors.Is(err, ErrVerification) {
+					t.Errorf("r||s verified: %v", err)
+				}
+			})
 			t.Run("resign", func(t *testing.T) {
 				if ex.k == "" {
 					t.Skip("RFC 9215 publishes no nonce for this example")
