@@ -79,8 +79,10 @@ func OpenSQLiteFile(ctx context.Context, path string) (*DB, error) {
 	}
 	// The path goes into a file: URI, where '%', '?' and '#' would be read as URI syntax.
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	// A page cache of 32 MiB per connection (SQLite's default is 2 MiB): with several pooled connections
+	// each one re-reads pages another one wrote, and issuance spent a tenth of its time in those reads.
 	dsn := "file:" + escaped + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
