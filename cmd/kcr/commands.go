@@ -23,6 +23,7 @@ import (
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/demo"
+	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
@@ -171,7 +172,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	mux := http.NewServeMux()
 	ui.Register(mux)
 	mux.Handle("/", srv.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	adm := edge.Admission{Max: c.MaxActive, Wait: c.AdmitWait, Bypass: publicRequest}
+	handler := adm.Handler(mux, func(w http.ResponseWriter, r *http.Request, err error) {
+		if webRequest(r) {
+			ui.Refuse(w, r, err)
+			return
+		}
+		srv.Refuse(w, r, err)
+	})
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	fmt.Fprintf(stdout, "kcr listening on http://%s (database: %s)\n", ln.Addr(), db.Dialect())
 	errc := make(chan error, 2)
@@ -531,4 +540,18 @@ func loadDemo(ctx context.Context, c *serveConfig, db *storage.DB, acc *access.S
 	}
 	fmt.Fprintf(stdout, "demo API key (account-wide, also in %s):\n  %s\n", keyFile, res.APIKey)
 	return nil
+}
+
+// publicRequest reports whether r is one of the cheap public answers that relying parties fetch (OCSP, CRLs,
+// CA certificates) or a health or static-file request: none of them waits behind the admission bound.
+func publicRequest(r *http.Request) bool {
+	p := r.URL.Path
+	return p == "/ocsp" || p == "/healthz" || p == "/metrics" || strings.HasPrefix(p, "/ocsp/") || strings.HasPrefix(p, "/crl/") ||
+		strings.HasPrefix(p, "/ca/") || strings.HasPrefix(p, "/static/")
+}
+
+// webRequest reports whether r belongs to the web interface, whose refusals are pages, not problem documents.
+func webRequest(r *http.Request) bool {
+	p := r.URL.Path
+	return p == "/login" || p == "/logout" || strings.HasPrefix(p, "/ui/")
 }

@@ -194,7 +194,15 @@ type serveConfig struct {
 	// IssueStaleAfter is how long an issuance may stay in flight before the reconciler finishes or abandons
 	// it; ReconcileEvery is how often the reconciler looks.
 	IssueStaleAfter, ReconcileEvery time.Duration
+	// MaxActive bounds the API and web requests that run at once (0: no bound); a request over it waits up
+	// to AdmitWait. OCSP, CRLs, CA certificates, /healthz and static files are never bounded.
+	MaxActive int
+	AdmitWait time.Duration
 }
+
+// defaultMaxActive is --max-active's default: enough requests at once to keep two cores and the database
+// busy, few enough that the public PKI answers find a core free (see README "Load over HTTP").
+const defaultMaxActive = 16
 
 func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
 	v := getenv(key)
@@ -287,6 +295,17 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	fs.DurationVar(&c.IssueStaleAfter, "issue-stale-after", stale,
 		"an issuance in flight this long was interrupted: the reconciler finishes or abandons it (env KCR_ISSUE_STALE_AFTER)")
 	fs.DurationVar(&c.ReconcileEvery, "reconcile-every", every, "how often the reconciler looks for interrupted issuances (env KCR_RECONCILE_EVERY)")
+	active, err := envInt(getenv, "KCR_MAX_ACTIVE", defaultMaxActive)
+	if err != nil {
+		return nil, err
+	}
+	wait, err := envDuration(getenv, "KCR_ADMIT_WAIT", 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&c.MaxActive, "max-active", active, "API and web requests run at once; more wait their turn, so that OCSP and CRL "+
+		"answers never queue behind them; 0: no bound (env KCR_MAX_ACTIVE)")
+	fs.DurationVar(&c.AdmitWait, "admit-wait", wait, "how long a request over --max-active waits before a 503 (env KCR_ADMIT_WAIT)")
 	return fs, nil
 }
 
@@ -316,6 +335,12 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	}
 	if c.ReconcileEvery < 100*time.Millisecond {
 		return nil, usageError{fmt.Sprintf("--reconcile-every %s: must be at least 100ms", c.ReconcileEvery)}
+	}
+	if c.MaxActive < 0 {
+		return nil, usageError{fmt.Sprintf("--max-active %d: must be 0 (no bound) or more", c.MaxActive)}
+	}
+	if c.MaxActive > 0 && c.AdmitWait < 100*time.Millisecond {
+		return nil, usageError{fmt.Sprintf("--admit-wait %s: must be at least 100ms", c.AdmitWait)}
 	}
 	if err := c.limitsConfig.validate(); err != nil {
 		return nil, err

@@ -74,6 +74,12 @@ func RetryAfterSeconds(d time.Duration) int {
 	return int((d + time.Second - 1) / time.Second)
 }
 
+// Refuse answers a request turned away before any route ran (the admission bound of kcr serve) with the
+// problem err maps to.
+func (s *Server) Refuse(w http.ResponseWriter, r *http.Request, err error) {
+	writeProblem(w, r, s.Log, err)
+}
+
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	p := ProblemOf(err, r, log)
 	if p.Status == http.StatusUnauthorized {

@@ -50,7 +50,7 @@ type Error struct {
 	// Rule is the stable id of the rule that refused, and RuleDate the cutoff (YYYY-MM-DD) that decided it,
 	// for Refused.
 	Rule, RuleDate string
-	// RetryAfter is how long the caller must wait before trying again, for TooManyRequests.
+	// RetryAfter is how long the caller must wait before trying again, for TooManyRequests and Unavailable.
 	RetryAfter time.Duration
 }
 

@@ -114,10 +114,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, p *access.Princip
 	h.render(w, r, pr.Status, "error", pr.Title, p, pr)
 }
 
-// setRetryAfter tells a throttled browser, as the API does, how many seconds to wait.
+// Refuse shows the error page, in the visitor's language, for a request turned away before any page
+// handler ran (the admission bound of kcr serve).
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, err error) {
+	localized(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.fail(w, r, nil, err) })).ServeHTTP(w, r)
+}
+
+// setRetryAfter tells a throttled browser, or one turned away by a busy server, as the API does, how many
+// seconds to wait.
 func setRetryAfter(w http.ResponseWriter, err error) {
 	var e *errs.Error
-	if errors.As(err, &e) && e.Kind == errs.TooManyRequests && e.RetryAfter > 0 {
+	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
 	}
 }
