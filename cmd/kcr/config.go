@@ -202,7 +202,7 @@ type serveConfig struct {
 
 // defaultMaxActive is --max-active's default: enough requests at once to keep two cores and the database
 // busy, few enough that the public PKI answers find a core free (see README "Load over HTTP").
-const defaultMaxActive = 16
+const defaultMaxActive = 8
 
 func envDuration(getenv func(string) string, key string, def time.Duration) (time.Duration, error) {
 	v := getenv(key)
