@@ -51,7 +51,7 @@ func FuzzParsePKCS8(f *testing.F) {
 			t.Fatal(err)
 		}
 		back, err := ParsePKCS8(again)
-		if err != nil || back.d.Cmp(k.d) != 0 || !back.Public().Equal(k.Public()) {
+		if err != nil || back.dInt().Cmp(k.dInt()) != 0 || !back.Public().Equal(k.Public()) {
 			t.Fatalf("accepted key does not survive a round trip: %v", err)
 		}
 	})
@@ -121,14 +121,14 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		write("FuzzParsePKCS8", name, der)
 	}
 	inner := cryptobyte.NewBuilder(nil)
-	inner.AddASN1OctetString(leBytes(k256.d, 32))
+	inner.AddASN1OctetString(leBytes(k256.dInt(), 32))
 	write("FuzzParsePKCS8", "octet-string", buildPKCS8(k256.ps, 0, inner.BytesOrPanic(), nil))
 	integer := cryptobyte.NewBuilder(nil)
-	integer.AddASN1BigInt(kCP.d)
+	integer.AddASN1BigInt(kCP.dInt())
 	write("FuzzParsePKCS8", "integer", buildPKCS8(kCP.ps, 0, integer.BytesOrPanic(), nil))
 	masked := cryptobyte.NewBuilder(nil)
 	masked.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1OctetString(append(leBytes(k256.d, 32), leBytes(bigOne, 32)...))
+		b.AddASN1OctetString(append(leBytes(k256.dInt(), 32), leBytes(bigOne, 32)...))
 		b.AddASN1OctetString(k256.Public().Raw())
 	})
 	write("FuzzParsePKCS8", "masked-sequence", buildPKCS8(k256.ps, 0, masked.BytesOrPanic(), nil))

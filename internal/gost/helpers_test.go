@@ -260,3 +260,6 @@ type fastCurve interface {
 }
 
 func fast(ps *ParamSet) fastCurve { return ps.impl.(fastCurve) }
+
+// dInt is the private scalar as a big.Int, for the tests' reference arithmetic only.
+func (k *PrivateKey) dInt() *big.Int { return new(big.Int).SetBytes(k.db) }

@@ -39,8 +39,7 @@ type precomputed struct {
 // PrivateKey is a GOST R 34.10-2012 private key. It is safe for concurrent use.
 type PrivateKey struct {
 	ps  *ParamSet
-	d   *big.Int // 0 < d < q, for encoding the key
-	db  []byte   // d as Size big-endian bytes: what the curve arithmetic reads
+	db  []byte // 0 < d < q as Size big-endian bytes: never a big.Int, whose length would follow d's value
 	pub *PublicKey
 }
 
@@ -83,7 +82,7 @@ func newPrivateKeyBytes(ps *ParamSet, db []byte) *PrivateKey {
 	xy := make([]byte, 2*ps.Size)
 	ps.impl.publicKey(xy, db)
 	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed)}
-	return &PrivateKey{ps: ps, d: new(big.Int).SetBytes(db), db: db, pub: pub}
+	return &PrivateKey{ps: ps, db: db, pub: pub}
 }
 
 // Public returns the public key.

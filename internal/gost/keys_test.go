@@ -176,7 +176,7 @@ func TestKeyRoundTrips(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !back.Public().Equal(pub) || back.d.Cmp(k.d) != 0 {
+				if !back.Public().Equal(pub) || back.dInt().Cmp(k.dInt()) != 0 {
 					t.Fatal("PKCS#8 round trip changed the key")
 				}
 				testPKCS8Encodings(t, k)
@@ -326,22 +326,22 @@ func buildPKCS8(ps *ParamSet, version int64, priv []byte, extra func(*cryptobyte
 
 func testPKCS8Encodings(t *testing.T, k *PrivateKey) {
 	ps := k.ps
-	le := leBytes(k.d, ps.Size)
+	le := leBytes(k.dInt(), ps.Size)
 	wrap := func(tag cbasn1.Tag, body []byte) []byte {
 		b := cryptobyte.NewBuilder(nil)
 		b.AddASN1(tag, func(b *cryptobyte.Builder) { b.AddBytes(body) })
 		return b.BytesOrPanic()
 	}
 	intDER := cryptobyte.NewBuilder(nil)
-	intDER.AddASN1BigInt(k.d)
+	intDER.AddASN1BigInt(k.dInt())
 	qDER := cryptobyte.NewBuilder(nil)
 	qDER.AddASN1BigInt(ps.curve.Q)
 	// A mask m: store d*m^-1 mod q and m, which multiply back to d.
 	m := big.NewInt(0x1234567)
 	masked := new(big.Int).ModInverse(m, ps.curve.Q)
-	masked.Mul(masked, k.d).Mod(masked, ps.curve.Q)
+	masked.Mul(masked, k.dInt()).Mod(masked, ps.curve.Q)
 	maskedRaw := append(leBytes(masked, ps.Size), leBytes(m, ps.Size)...)
-	dPlusQ := new(big.Int).Add(k.d, ps.curve.Q)
+	dPlusQ := new(big.Int).Add(k.dInt(), ps.curve.Q)
 
 	good := []struct {
 		name string
@@ -368,7 +368,7 @@ func testPKCS8Encodings(t *testing.T, k *PrivateKey) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.d.Cmp(k.d) != 0 || !got.Public().Equal(k.Public()) {
+			if got.dInt().Cmp(k.dInt()) != 0 || !got.Public().Equal(k.Public()) {
 				t.Fatal("different key")
 			}
 		})
@@ -419,7 +419,7 @@ func TestEncryptedPKCS8(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back.d.Cmp(k.d) != 0 {
+		if back.dInt().Cmp(k.dInt()) != 0 {
 			t.Fatal("different key")
 		}
 	})

@@ -52,7 +52,7 @@ func (k *PrivateKey) MarshalPKCS8() ([]byte, error) {
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1Int64(0)
 		k.ps.addAlgorithmIdentifier(b)
-		b.AddASN1OctetString(leBytes(k.d, k.ps.Size))
+		b.AddASN1OctetString(reversed(k.db))
 	})
 	return b.Bytes()
 }
