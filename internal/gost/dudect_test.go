@@ -278,10 +278,12 @@ func newDudectKeygen(t *testing.T, ps *ParamSet) *dudectKeygen {
 }
 
 func (d *dudectKeygen) prepare(class int) any {
-	stream := d.fixed
+	// Both classes read from a fresh copy, so that neither has its input at one cache-warm address.
+	stream := make([]byte, len(d.fixed))
 	if class == 1 {
-		stream = make([]byte, len(d.fixed))
 		_, _ = d.rng.Read(stream)
+	} else {
+		copy(stream, d.fixed)
 	}
 	return &dudectCountingReader{r: bytes.NewReader(stream)}
 }

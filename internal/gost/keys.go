@@ -1,6 +1,7 @@
 package gost
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/asn1"
@@ -24,10 +25,9 @@ var _ Signer = (*PrivateKey)(nil)
 
 // PublicKey is a GOST R 34.10-2012 public key: a validated point of a named curve.
 type PublicKey struct {
-	ps   *ParamSet
-	x, y *big.Int
-	xy   []byte // big-endian x || y, each Size bytes: what the curve arithmetic reads
-	pre  *precomputed
+	ps  *ParamSet
+	xy  []byte // big-endian x || y, each Size bytes: what the curve arithmetic reads
+	pre *precomputed
 }
 
 // precomputed holds a public key's verification table, built at most once by Precompute.
@@ -81,7 +81,7 @@ func newPrivateKey(ps *ParamSet, d *big.Int) (*PrivateKey, error) {
 func newPrivateKeyBytes(ps *ParamSet, db []byte) *PrivateKey {
 	xy := make([]byte, 2*ps.Size)
 	ps.impl.publicKey(xy, db)
-	pub := &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed)}
+	pub := &PublicKey{ps: ps, xy: xy, pre: new(precomputed)}
 	return &PrivateKey{ps: ps, db: db, pub: pub}
 }
 
@@ -187,13 +187,13 @@ func (p *PublicKey) Equal(q *PublicKey) bool {
 	if p == nil || q == nil {
 		return p == q
 	}
-	return p.ps == q.ps && p.x.Cmp(q.x) == 0 && p.y.Cmp(q.y) == 0
+	return p.ps == q.ps && bytes.Equal(p.xy, q.xy)
 }
 
 // Raw returns the key as the SPKI's inner OCTET STRING holds it: little-endian X then little-endian Y,
 // each padded to the key size.
 func (p *PublicKey) Raw() []byte {
-	return append(leBytes(p.x, p.ps.Size), leBytes(p.y, p.ps.Size)...)
+	return append(reversed(p.xy[:p.ps.Size]), reversed(p.xy[p.ps.Size:])...)
 }
 
 // Verify checks sig (s then r, big-endian, as in a certificate) over msg with the conventions of
@@ -241,7 +241,7 @@ func newPublicKey(ps *ParamSet, raw []byte) (*PublicKey, error) {
 	if err := ps.checkPoint(xy); err != nil {
 		return nil, err
 	}
-	return &PublicKey{ps: ps, x: new(big.Int).SetBytes(xy[:ps.Size]), y: new(big.Int).SetBytes(xy[ps.Size:]), xy: xy, pre: new(precomputed)}, nil
+	return &PublicKey{ps: ps, xy: xy, pre: new(precomputed)}, nil
 }
 
 func reversed(b []byte) []byte {

@@ -141,7 +141,7 @@ func TestSignatureLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := new(big.Int).Mod(kG.Public().x, key.ps.curve.Q)
+	r := new(big.Int).Mod(new(big.Int).SetBytes(kG.Public().xy[:key.ps.Size]), key.ps.curve.Q)
 	if got := new(big.Int).SetBytes(cert.sig[32:]); got.Cmp(r) != 0 {
 		t.Fatalf("second half of the signature is %x, want r = %x", got, r)
 	}
