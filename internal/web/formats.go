@@ -166,3 +166,14 @@ func (l locale) columnName(col string) string {
 	}
 	return col
 }
+
+// fieldName names a request field as the forms label it: the search box, or the employee, organization or
+// import column label the catalogue has for it; a field no form labels is "одно из полей" rather than its code.
+func (l locale) fieldName(field string) string {
+	for _, key := range []string{"field." + field, "emp." + field, "org." + field, importColumnLabels[field]} {
+		if s, ok := l.text(key); key != "" && ok {
+			return "«" + s + "»"
+		}
+	}
+	return l.T("field.unknown")
+}

@@ -87,3 +87,23 @@ func TestPeriodAsTyped(t *testing.T) {
 		})
 	}
 }
+
+func TestFieldName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		l           locale
+		field, want string
+	}{
+		{ru, "q", "«строка поиска»"},
+		{ru, "surname", "«Фамилия»"},
+		{ru, "organization_inn", "«" + ru.T("impcol.organization_inn") + "»"},
+		{ru, "x_internal_code", "одно из полей формы"},
+		{en, "q", "«search box»"},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			if got := tc.l.fieldName(tc.field); got != tc.want {
+				t.Errorf("fieldName(%q) = %q, want %q", tc.field, got, tc.want)
+			}
+		})
+	}
+}

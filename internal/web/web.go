@@ -164,7 +164,7 @@ func (h *Handler) refuseBytes(w http.ResponseWriter, r *http.Request, err error)
 	pr.Message = l.T("err.encoding")
 	var e *errs.Error
 	if errors.As(err, &e) && len(e.Fields) > 0 {
-		pr.Message += " " + e.Fields[0].Field
+		pr.Message += " " + l.fieldName(e.Fields[0].Field)
 	}
 	h.render(w, r, pr.Status, "error", pr.Title, nil, pr)
 }
