@@ -185,8 +185,8 @@ func (h *Handler) billingLines(w http.ResponseWriter, r *http.Request, p *access
 		g := byPayer[line.PayerOrganizationID]
 		if g == nil {
 			name := names[line.PayerOrganizationID]
-			if name == "" {
-				name = line.PayerOrganizationID
+			if name == "" { // the viewer may not read that organization's card: no id on screen either
+				name = l.T("lines.payer_unnamed")
 			}
 			g = &lineGroup{Payer: name}
 			byPayer[line.PayerOrganizationID] = g
