@@ -200,14 +200,6 @@ func wLE(n *big.Int, size int) []byte {
 
 func wRaw(x, y *big.Int, size int) []byte { return append(wLE(x, size), wLE(y, size)...) }
 
-// psDigest is the digest Sign uses with ps's keys.
-func psDigest(ps *ParamSet, msg []byte) []byte {
-	if ps.Size == 64 {
-		return Digest512(msg)
-	}
-	return Digest256(msg)
-}
-
 // wSPKI is an SPKI holding raw as the key of ps, however wrong raw is.
 func wSPKI(ps *ParamSet, raw []byte) []byte {
 	keyOID := OIDPublicKey256
