@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -43,6 +44,60 @@ func TestLimitsConfig(t *testing.T) {
 	} {
 		if _, err := parseServe(tc.args, io.Discard, env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v %v: %v, want an error naming %s", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
+
+func TestAdmissionConfig(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := parseServe(nil, io.Discard, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxActive != defaultMaxActive || c.AdmitWait != 30*time.Second {
+		t.Errorf("defaults: --max-active %d, --admit-wait %s", c.MaxActive, c.AdmitWait)
+	}
+	c, err = parseServe([]string{"--admit-wait", "5s"}, io.Discard, env(map[string]string{"KCR_MAX_ACTIVE": "0"}))
+	if err != nil || c.MaxActive != 0 || c.AdmitWait != 5*time.Second {
+		t.Errorf("--max-active 0 (no bound), --admit-wait 5s: %+v %v", c, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--max-active", "-1"}, nil, "--max-active"},
+		{[]string{"--admit-wait", "10ms"}, nil, "--admit-wait"},
+		{nil, map[string]string{"KCR_MAX_ACTIVE": "many"}, "KCR_MAX_ACTIVE"},
+		{nil, map[string]string{"KCR_ADMIT_WAIT": "a while"}, "KCR_ADMIT_WAIT"},
+	} {
+		if _, err := parseServe(tc.args, io.Discard, env(tc.env)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: %v, want an error naming %s", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
+
+func TestPublicAndWebRequests(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		path        string
+		public, web bool
+	}{
+		{"/ocsp", true, false},
+		{"/ocsp/MEIwQDA", true, false},
+		{"/crl/kcr-ca.crl", true, false},
+		{"/ca/kcr-root.crt", true, false},
+		{"/healthz", true, false},
+		{"/static/style.css", true, false},
+		{"/api/v1/applications", false, false},
+		{"/ui/certificates", false, true},
+		{"/login", false, true},
+		{"/ocspx", false, false},
+	} {
+		r := httptest.NewRequest("GET", tc.path, nil)
+		if publicRequest(r) != tc.public || webRequest(r) != tc.web {
+			t.Errorf("%s: public %v, web %v; want %v, %v", tc.path, publicRequest(r), webRequest(r), tc.public, tc.web)
 		}
 	}
 }
