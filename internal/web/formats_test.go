@@ -2,9 +2,13 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/audit"
+	"github.com/kcr-project/kcr/internal/errs"
 )
 
 func TestRussianFormats(t *testing.T) {
@@ -105,5 +109,18 @@ func TestFieldName(t *testing.T) {
 				t.Errorf("fieldName(%q) = %q, want %q", tc.field, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRefuseBusy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	busy := errs.New(errs.Unavailable, "the server is busy: try again shortly")
+	busy.RetryAfter = time.Second
+	rec := httptest.NewRecorder()
+	e.h.Refuse(rec, httptest.NewRequest("GET", "/ui/applications", nil), busy)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" ||
+		!strings.Contains(rec.Body.String(), "Сервис временно недоступен") || strings.Contains(rec.Body.String(), "busy") {
+		t.Errorf("refusal: %d, Retry-After %q\n%.400s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
 	}
 }
