@@ -75,8 +75,39 @@ type Employee struct {
 	Phone          string           `json:"phone,omitempty"`
 	Position       string           `json:"position,omitempty"`
 	Document       IdentityDocument `json:"document"`
-	CreatedAt      time.Time        `json:"created_at"`
-	UpdatedAt      time.Time        `json:"updated_at"`
+	// DismissedAt is set once the employee has left the organization; DismissalReason says why.
+	DismissedAt     *time.Time `json:"dismissed_at,omitempty"`
+	DismissalReason string     `json:"dismissal_reason,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// Dismissed tells whether the employee has left the organization.
+func (e *Employee) Dismissed() bool { return e.DismissedAt != nil }
+
+// Head is an organization's sole executive (единоличный исполнительный орган): the person who acts for it
+// without a power of attorney and signs its powers of attorney. Validated like an employee.
+type Head struct {
+	OrganizationID string `json:"organization_id"`
+	AccountID      string `json:"account_id"`
+	Surname        string `json:"surname"`
+	GivenName      string `json:"given_name"`
+	Patronymic     string `json:"patronymic,omitempty"`
+	Position       string `json:"position"`
+	INN            string `json:"inn"`
+	SNILS          string `json:"snils"`
+	// Since is the date the head took office, YYYY-MM-DD.
+	Since     string    `json:"since"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// FullName is "Surname Given Patronymic".
+func (h *Head) FullName() string {
+	n := h.Surname + " " + h.GivenName
+	if h.Patronymic != "" {
+		n += " " + h.Patronymic
+	}
+	return n
 }
 
 // FullName is "Surname Given Patronymic".

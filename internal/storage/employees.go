@@ -8,18 +8,22 @@ import (
 
 const employeeColumns = `e.id, e.account_id, e.organization_id, e.surname, e.given_name, e.patronymic, e.birth_date, e.snils,
 	e.inn, e.email, e.phone, e.position, e.doc_type, e.doc_series, e.doc_number, e.doc_issue_date, e.doc_issuer,
-	e.doc_issuer_code, e.created_at, e.updated_at`
+	e.doc_issuer_code, e.dismissed_at, e.dismissal_reason, e.created_at, e.updated_at`
 
 func scanEmployee(sc interface{ Scan(...any) error }) (*model.Employee, error) {
 	var e model.Employee
-	var created, updated int64
+	var created, updated, dismissed int64
 	d := &e.Document
 	if err := sc.Scan(&e.ID, &e.AccountID, &e.OrganizationID, &e.Surname, &e.GivenName, &e.Patronymic, &e.BirthDate,
 		&e.SNILS, &e.INN, &e.Email, &e.Phone, &e.Position, &d.Type, &d.Series, &d.Number, &d.IssueDate, &d.Issuer,
-		&d.IssuerCode, &created, &updated); err != nil {
+		&d.IssuerCode, &dismissed, &e.DismissalReason, &created, &updated); err != nil {
 		return nil, err
 	}
 	e.CreatedAt, e.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if dismissed != 0 {
+		t := fromMicros(dismissed)
+		e.DismissedAt = &t
+	}
 	return &e, nil
 }
 

@@ -34,6 +34,8 @@ func TestStorage(t *testing.T) {
 			}{
 				{"organizations", testOrganizations},
 				{"employees", testEmployees},
+				{"heads", testHeads},
+				{"dismissal", testDismissal},
 				{"users", testUsers},
 				{"sessions", testSessions},
 				{"api keys", testAPIKeys},
