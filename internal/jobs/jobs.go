@@ -59,7 +59,7 @@ type Config struct {
 	// JobTimeout cancels a job's context after this long (default 10 minutes).
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may stay running before the leader takes it for dead and retries it
-	// (default one hour past JobTimeout). It must exceed JobTimeout.
+	// (default five minutes past JobTimeout). It must exceed JobTimeout.
 	RescueAfter time.Duration
 	// Backoff gives the delay before retry number attempt (1 after the first failure); nil uses River's
 	// (attempt⁴ seconds with jitter, so hours apart after a dozen failures).
@@ -139,7 +139,10 @@ func New(db *storage.DB, cfg Config) (*Queue, error) {
 	if cfg.StopTimeout <= 0 {
 		cfg.StopTimeout = 10 * time.Second
 	}
-	if cfg.RescueAfter > 0 && cfg.RescueAfter <= cfg.JobTimeout {
+	if cfg.RescueAfter == 0 {
+		cfg.RescueAfter = cfg.JobTimeout + 5*time.Minute
+	}
+	if cfg.RescueAfter <= cfg.JobTimeout {
 		return nil, fmt.Errorf("jobs: RescueAfter %s must exceed JobTimeout %s", cfg.RescueAfter, cfg.JobTimeout)
 	}
 	insert, err := river.NewClient(driver(db), &river.Config{Logger: cfg.Logger})
@@ -254,4 +257,15 @@ func (q *Queue) Enqueue(ctx context.Context, args Args, opts *InsertOpts) (*JobR
 // Get returns a job's row by id.
 func (q *Queue) Get(ctx context.Context, id int64) (*JobRow, error) {
 	return q.insert.JobGet(ctx, id)
+}
+
+// snoozeStep is the longest put-back that River keeps available: a longer one waits for the leader's
+// scheduler (every 5 seconds), so it would stall while no replica leads, as after a crash.
+const snoozeStep = 5 * time.Second
+
+// NotYet is what a worker returns for a job that must not run before t (now by the worker's clock): the job
+// is put back without using an attempt and taken again, by any replica, from t on. It waits in steps any
+// replica picks up without a leader.
+func NotYet(now, t time.Time) error {
+	return river.JobSnooze(min(max(t.Sub(now), 0), snoozeStep))
 }

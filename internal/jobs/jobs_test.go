@@ -321,3 +321,32 @@ func TestRescueDeadWorker(t *testing.T) {
 		})
 	}
 }
+
+// TestNotYetWithoutLeader: a job put back with NotYet is taken again and completes, without using an
+// attempt, on a replica that never leads (as while a dead process still holds the leadership).
+func TestNotYetWithoutLeader(t *testing.T) {
+	t.Parallel()
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			db := migrated(t, eng)
+			var done runs
+			notBefore := time.Now().Add(300 * time.Millisecond)
+			q := start(t, db, jobs.Config{Follower: true}, 0, func(_ context.Context, job *jobs.Job[noteArgs]) error {
+				done.add("q", job.JobRow)
+				if now := time.Now(); now.Before(notBefore) {
+					return jobs.NotYet(now, notBefore)
+				}
+				return nil
+			}, nil)
+			row, _, err := q.Enqueue(context.Background(), noteArgs{N: 1}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row = waitState(t, q, row.ID, "completed")
+			if row.Attempt != 1 || len(row.Errors) != 0 || done.len() < 2 {
+				t.Fatalf("attempt %d, %d errors, %d runs; want 1, 0, at least 2", row.Attempt, len(row.Errors), done.len())
+			}
+		})
+	}
+}
