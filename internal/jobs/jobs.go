@@ -167,7 +167,8 @@ func RegisterFunc[T Args](q *Queue, work func(ctx context.Context, job *Job[T]) 
 
 // Every makes args' job periodic: the leader among the replicas inserts it every interval, and once at
 // start-up when runOnStart. Each insert is unique for its interval (from one second up), so a change of
-// leader within one interval does not run it twice. Call it before Start.
+// leader within one interval does not run it twice. A failed run gets periodicAttempts attempts in all.
+// Call it before Start.
 func (q *Queue) Every(interval time.Duration, args func() Args, runOnStart bool) error {
 	if q.client != nil {
 		return errors.New("jobs: Every after Start")
@@ -178,7 +179,8 @@ func (q *Queue) Every(interval time.Duration, args func() Args, runOnStart bool)
 	if interval <= 0 {
 		return fmt.Errorf("jobs: periodic interval %s must be positive", interval)
 	}
-	var opts river.InsertOpts
+	// A failed run is retried a few times only: the next period runs it again anyway.
+	opts := river.InsertOpts{MaxAttempts: periodicAttempts}
 	if interval >= time.Second { // River's shortest unique period; shorter intervals rely on the one leader alone
 		opts.UniqueOpts.ByPeriod = interval
 	}
@@ -186,6 +188,9 @@ func (q *Queue) Every(interval time.Duration, args func() Args, runOnStart bool)
 		func() (river.JobArgs, *river.InsertOpts) { return args(), &opts }, &river.PeriodicJobOpts{RunOnStart: runOnStart}))
 	return nil
 }
+
+// periodicAttempts is how many attempts a periodic job's run gets.
+const periodicAttempts = 3
 
 // backoff adapts Config.Backoff to River's retry policy.
 type backoff func(attempt int) time.Duration
@@ -238,7 +243,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 }
 
 // Enqueue inserts a job. Inside storage.DB.InTx it joins that transaction: the job exists if and only if
-// the caller's writes commit. It returns the job's row and whether an equal unique job existed already (then
+// the caller's writes commit. The arguments are stored in clear: ids, never personal data. It returns the job's row and whether an equal unique job existed already (then
 // nothing was inserted).
 func (q *Queue) Enqueue(ctx context.Context, args Args, opts *InsertOpts) (*JobRow, bool, error) {
 	var res *rivertype.JobInsertResult
