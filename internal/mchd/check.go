@@ -193,9 +193,6 @@ type Checker struct {
 // MaxCertificateSize bounds the certificate a check reads; real ones are a few kilobytes.
 const MaxCertificateSize = 64 << 10
 
-// maxPowerCodeInput is the longest КодПолн the XSD allows.
-const maxPowerCodeInput = maxPowerField
-
 // Check answers whether the certificate's holder may sign for the organization with the power on the date.
 // Bad input is an errs.Invalid naming the field; a certificate that is present but unreadable is an answer
 // (certificate_malformed), not an error.
@@ -316,8 +313,8 @@ func validateQuery(q *CheckQuery) error {
 	switch n := utf8.RuneCountInString(q.PowerCode); {
 	case n == 0:
 		f.Add("power_code", "required", "is required")
-	case n > maxPowerCodeInput || !utf8.ValidString(q.PowerCode) || strings.TrimSpace(q.PowerCode) != q.PowerCode:
-		f.Add("power_code", "format", fmt.Sprintf("must be a power code of at most %d characters without surrounding spaces", maxPowerCodeInput))
+	case n > maxPowerField || !utf8.ValidString(q.PowerCode) || strings.TrimSpace(q.PowerCode) != q.PowerCode:
+		f.Add("power_code", "format", fmt.Sprintf("must be a power code of at most %d characters without surrounding spaces", maxPowerField))
 	}
 	if q.At.IsZero() {
 		f.Add("at", "required", "is required: the moment of the signature")
