@@ -55,22 +55,22 @@ func authzSetup(t testing.TB) {
 	}
 }
 
-// subject is what a test certificate names; empty fields are left out.
-type subject struct {
+// holderSubject is what a test certificate names; empty fields are left out.
+type holderSubject struct {
 	snils, inn, surname, given, cn string
 }
 
 // subjectOf names the representative of doc as an individual certificate does.
-func subjectOf(p *Person) subject {
+func subjectOf(p *Person) holderSubject {
 	given := p.FirstName
 	if p.MiddleName != "" {
 		given += " " + p.MiddleName
 	}
-	return subject{snils: p.SNILS, inn: p.INN, surname: p.LastName, given: given, cn: p.LastName + " " + given}
+	return holderSubject{snils: p.SNILS, inn: p.INN, surname: p.LastName, given: given, cn: p.LastName + " " + given}
 }
 
 // certFor issues a certificate naming s, valid from..to.
-func certFor(t testing.TB, s subject, from, to time.Time) *x509gost.Certificate {
+func certFor(t testing.TB, s holderSubject, from, to time.Time) *x509gost.Certificate {
 	t.Helper()
 	cert, err := x509gost.ParseCertificate(certDER(t, s, from, to))
 	if err != nil {
@@ -79,7 +79,7 @@ func certFor(t testing.TB, s subject, from, to time.Time) *x509gost.Certificate 
 	return cert
 }
 
-func certDER(t testing.TB, s subject, from, to time.Time) []byte {
+func certDER(t testing.TB, s holderSubject, from, to time.Time) []byte {
 	t.Helper()
 	authzSetup(t)
 	var name x509gost.Name
@@ -185,15 +185,15 @@ func TestAuthorize(t *testing.T) {
 		{name: "issue day by the Moscow date, not the UTC one", rec: recordOf(t, doc, StateRegistered), at: time.Date(2026, time.December, 6, 22, 0, 0, 0, time.UTC)},
 		{name: "day before the issue", rec: recordOf(t, doc, StateRegistered), at: msk(2026, time.December, 6, 23, 59), want: []Reason{ReasonNotYetValid}},
 		{name: "another person", cert: certFor(t, subjectOf(&other), certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
-		{name: "same ИНН and name, other СНИЛС: СНИЛС decides", cert: certFor(t, subject{snils: other.SNILS, inn: rep.inn, surname: rep.surname, given: rep.given}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
-		{name: "same СНИЛС, other name", cert: certFor(t, subject{snils: rep.snils, surname: "Другая", given: "Фамилия"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
-		{name: "no СНИЛС in the certificate, same ИНН", cert: certFor(t, subject{inn: rep.inn, surname: "Другая", given: "Фамилия"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
-		{name: "no СНИЛС in the certificate, other ИНН", cert: certFor(t, subject{inn: other.INN, surname: rep.surname, given: rep.given}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
-		{name: "only the name, spelled differently", cert: certFor(t, subject{surname: "СМИРНОВА", given: " анна "}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
-		{name: "only the name in CN", cert: certFor(t, subject{cn: "Смирнова  Анна"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
-		{name: "only a different name", cert: certFor(t, subject{surname: "Смирнова", given: "Анна Петровна"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
-		{name: "ИНН in the certificate, none in the file: the name decides", cert: certFor(t, subject{inn: other.INN, surname: "Смирнова", given: "Анна"}, certFrom, certTo), rec: recordOf(t, noINN, StateRegistered)},
-		{name: "no identifier at all", cert: certFor(t, subject{inn: other.INN}, certFrom, certTo), rec: recordOf(t, noINN, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
+		{name: "same ИНН and name, other СНИЛС: СНИЛС decides", cert: certFor(t, holderSubject{snils: other.SNILS, inn: rep.inn, surname: rep.surname, given: rep.given}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
+		{name: "same СНИЛС, other name", cert: certFor(t, holderSubject{snils: rep.snils, surname: "Другая", given: "Фамилия"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
+		{name: "no СНИЛС in the certificate, same ИНН", cert: certFor(t, holderSubject{inn: rep.inn, surname: "Другая", given: "Фамилия"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
+		{name: "no СНИЛС in the certificate, other ИНН", cert: certFor(t, holderSubject{inn: other.INN, surname: rep.surname, given: rep.given}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
+		{name: "only the name, spelled differently", cert: certFor(t, holderSubject{surname: "СМИРНОВА", given: " анна "}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
+		{name: "only the name in CN", cert: certFor(t, holderSubject{cn: "Смирнова  Анна"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered)},
+		{name: "only a different name", cert: certFor(t, holderSubject{surname: "Смирнова", given: "Анна Петровна"}, certFrom, certTo), rec: recordOf(t, doc, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
+		{name: "ИНН in the certificate, none in the file: the name decides", cert: certFor(t, holderSubject{inn: other.INN, surname: "Смирнова", given: "Анна"}, certFrom, certTo), rec: recordOf(t, noINN, StateRegistered)},
+		{name: "no identifier at all", cert: certFor(t, holderSubject{inn: other.INN}, certFrom, certTo), rec: recordOf(t, noINN, StateRegistered), want: []Reason{ReasonRepresentativeMismatch}},
 		{name: "power not granted", rec: recordOf(t, doc, StateRegistered), code: "DEMO_TAX_REPORTS", want: []Reason{ReasonPowerNotGranted}},
 		{name: "codes compare exactly", rec: recordOf(t, doc, StateRegistered), code: "demo_invoice_sign", want: []Reason{ReasonPowerNotGranted}},
 		{name: "a code prefix is not the code", rec: recordOf(t, doc, StateRegistered), code: "DEMO_INVOICE", want: []Reason{ReasonPowerNotGranted}},
