@@ -69,7 +69,8 @@ const SigningTimeSkew = 5 * time.Minute
 type SignatureChecker struct {
 	// Roots are the trusted state CA certificates; Intermediates help build chains the signature leaves short.
 	Roots, Intermediates []*x509gost.Certificate
-	// IsRevoked tells whether a signer certificate is revoked; nil means revocation is not checked.
+	// IsRevoked tells whether a signer certificate is revoked at a time (Check asks about now); nil means
+	// revocation is not checked.
 	IsRevoked func(cert *x509gost.Certificate, at time.Time) (bool, error)
 	// Clock is the time a signing time is compared with; nil means the real clock.
 	Clock clock.Clock
@@ -157,14 +158,14 @@ func checkHead(cert *x509gost.Certificate, head HeadIdentity) error {
 	switch {
 	case innLE == "" || ogrn == "":
 		return signatureRefusal(CheckOrganization, "the signer's certificate names no organization (ИНН ЮЛ and ОГРН): it is not a head's certificate")
-	case digitsOf(innLE) != head.OrgINN:
+	case compactNumber(innLE) != head.OrgINN:
 		return signatureRefusal(CheckOrganization, "the ИНН ЮЛ in the signer's certificate is not the organization's: the signer heads another organization")
-	case digitsOf(ogrn) != head.OrgOGRN:
+	case compactNumber(ogrn) != head.OrgOGRN:
 		return signatureRefusal(CheckOrganization, "the ОГРН in the signer's certificate is not the organization's: the signer heads another organization")
 	}
 	snils, _ := cert.Subject.Get(x509gost.OIDSNILS)
 	inn, _ := cert.Subject.Get(x509gost.OIDINN)
-	snils, inn = digitsOf(snils), digitsOf(inn)
+	snils, inn = compactNumber(snils), compactNumber(inn)
 	switch {
 	case snils != "" && head.SNILS != "":
 		if snils != head.SNILS {
@@ -180,8 +181,8 @@ func checkHead(cert *x509gost.Certificate, head HeadIdentity) error {
 	return nil
 }
 
-// digitsOf drops the separators some CAs write into СНИЛС ("123-456-789 01") and spaces around numbers.
-func digitsOf(s string) string {
+// compactNumber drops the separators some CAs write into СНИЛС ("123-456-789 01") and spaces around numbers.
+func compactNumber(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '-' || r == ' ' {
 			return -1
