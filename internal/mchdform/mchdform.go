@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,15 +198,17 @@ func (f *form) powers(list []mchd.Power) {
 			desc = append(desc, "Ограничение «"+r.Name+"» ("+r.Code+"): "+r.Value)
 		}
 		f.block([]column{
-			{x: 0, w: numW, text: []string{fmt.Sprint(i + 1)}},
+			{x: 0, w: numW, text: []string{strconv.Itoa(i + 1)}},
 			{x: numW, w: codeW, text: []string{pw.Code}},
 			{x: numW + codeW, w: contentW - numW - codeW, text: desc},
 		})
 	}
 }
 
+// status draws the status box; the URL becomes a link and a QR code only when it is a web address, so a
+// stored value of another scheme can never make the printed form open something else.
 func (f *form) status(st Status, url string) {
-	qr := qrMatrix(url)
+	web, qr := webURL(url), qrMatrix(url)
 	valueW := contentW - labelW
 	if qr != nil {
 		valueW -= qrSide + 4
@@ -239,7 +242,7 @@ func (f *form) status(st Status, url string) {
 	// A long URL wraps in its column, so it is a link too: copying it from the page would split it.
 	urlTop, urlPage := f.pdf.GetY(), f.pdf.PageNo()
 	f.rowW("Проверка статуса", url, valueW)
-	if url != "" && f.pdf.PageNo() == urlPage {
+	if web && f.pdf.PageNo() == urlPage {
 		f.pdf.LinkString(marginL+labelW, urlTop, valueW, f.pdf.GetY()-urlTop, url)
 	}
 	if qr != nil && f.pdf.PageNo() == page {

@@ -2,6 +2,7 @@ package mchdform_test
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"image/png"
 	"math/rand/v2"
@@ -20,6 +21,8 @@ import (
 	"github.com/kcr-project/kcr/internal/requisites"
 	"github.com/kcr-project/kcr/internal/rules"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files")
 
 const (
 	number      = "0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42"
@@ -419,6 +422,72 @@ func TestRenderUndated(t *testing.T) {
 	pdf := render(t, doc, mchdform.Status{State: mchd.StateDraft})
 	if !bytes.Contains(pdf, []byte("/CreationDate (D:19700101000000")) {
 		t.Errorf("an undated form is not dated at the epoch: %q", regexp.MustCompile(`/CreationDate \([^)]*\)`).Find(pdf))
+	}
+}
+
+// TestRenderLinks: a web status URL is a link on the page; any other scheme stays plain text with no QR code,
+// so a stored value can never make the form open something else.
+func TestRenderLinks(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		url  string
+		link bool
+	}{
+		{"https://kcr.example.ru/registry/mchd/status?guid=" + number, true},
+		{"http://127.0.0.1:8080/registry/mchd/status?guid=" + number, true},
+		{"javascript:alert(1)", false},
+		{"file:///etc/passwd", false},
+		{"https:no-host", false},
+	}
+	for _, c := range cases {
+		t.Run(c.url, func(t *testing.T) {
+			t.Parallel()
+			pdf := render(t, validDoc(t), mchdform.Status{State: mchd.StateSigned, StatusURL: c.url})
+			links := regexp.MustCompile(`/URI \(([^)]*)\)`).FindAllSubmatch(pdf, -1)
+			if !c.link {
+				if len(links) != 0 {
+					t.Errorf("links %q", links)
+				}
+				if !hasURL(strings.Join(pages(t, pdf), " "), c.url) {
+					t.Errorf("the form lacks the URL as text")
+				}
+				return
+			}
+			// One link on the URL's text and one on the QR code.
+			if len(links) != 2 || string(links[0][1]) != c.url || string(links[1][1]) != c.url {
+				t.Errorf("links %q, want two to %s", links, c.url)
+			}
+		})
+	}
+}
+
+// TestRenderGolden compares the text of a registered power of attorney with testdata/registered.txt, so a
+// change of the form's wording or order shows in review; -update rewrites it.
+func TestRenderGolden(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(need(t, "pdftotext"), "-layout", "-", "-")
+	cmd.Stdin = bytes.NewReader(render(t, validDoc(t), registered()))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	var lines []string
+	for line := range strings.Lines(strings.TrimRight(string(out), "\f\n")) {
+		lines = append(lines, strings.TrimRight(line, " \n"))
+	}
+	got := strings.Join(lines, "\n") + "\n"
+	golden := filepath.Join("testdata", "registered.txt")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("the form's text differs from %s (go test -run TestRenderGolden -update to accept):\n%s", golden, got)
 	}
 }
 

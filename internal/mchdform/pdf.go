@@ -1,6 +1,7 @@
 package mchdform
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -196,13 +197,19 @@ func (f *form) block(cols []column) {
 	p.SetXY(marginL, y)
 }
 
-// qrMatrix encodes the status URL; nil when there is none or it cannot be encoded, and the form shows the
-// URL as text only.
-func qrMatrix(url string) *qr.QrCode {
-	if url == "" {
+// webURL reports whether s is an absolute http(s) URL.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// qrMatrix encodes the status URL; nil when it is not a web address or cannot be encoded, and the form shows
+// it as text only.
+func qrMatrix(s string) *qr.QrCode {
+	if !webURL(s) {
 		return nil
 	}
-	code, err := qr.EncodeText(url, qr.Medium)
+	code, err := qr.EncodeText(s, qr.Medium)
 	if err != nil {
 		return nil
 	}
