@@ -104,6 +104,35 @@ func Render(doc *mchd.Document, st Status) (out []byte, err error) {
 	return buf.Bytes(), nil
 }
 
+// StatusOf is the status of a stored power of attorney as read at the moment at: its state, when its history
+// first shows it registered, its revocation date, and the reason of a revocation or a rejection.
+func StatusOf(rec *mchd.Record, history []mchd.HistoryEntry, at time.Time) Status {
+	st := Status{State: rec.State, At: at}
+	for _, h := range history {
+		if h.To == mchd.StateRegistered && (st.RegisteredAt.IsZero() || h.At.Before(st.RegisteredAt)) {
+			st.RegisteredAt = h.At
+		}
+	}
+	if rec.RevokedAt != nil {
+		st.RevokedAt = *rec.RevokedAt
+	}
+	if rec.State == mchd.StateRevoked || rec.State == mchd.StateRejected {
+		st.Reason = rec.Reason
+	}
+	return st
+}
+
+// RenderRecord prints a stored power of attorney from its exact file bytes, so the form shows what the head
+// signed (or will sign), with the status StatusOf gives. A file that does not read back is an error of the
+// kind mchd.Parse gives.
+func RenderRecord(rec *mchd.Record, history []mchd.HistoryEntry, at time.Time) ([]byte, error) {
+	doc, err := mchd.Parse(rec.XML)
+	if err != nil {
+		return nil, fmt.Errorf("mchdform: reading the file of the power of attorney %s: %w", rec.Number, err)
+	}
+	return Render(doc, StatusOf(rec, history, at))
+}
+
 func (f *form) title(doc *mchd.Document, st Status) {
 	p := f.pdf
 	p.SetFont(document.FontFamily, "B", 15)

@@ -16,6 +16,7 @@ import (
 
 	qr "github.com/piglig/go-qr"
 
+	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/mchdform"
 	"github.com/kcr-project/kcr/internal/requisites"
@@ -489,6 +490,71 @@ func TestRenderGolden(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("the form's text differs from %s (go test -run TestRenderGolden -update to accept):\n%s", golden, got)
 	}
+}
+
+// TestRenderRecord prints stored powers of attorney from their file bytes: the status comes from the record
+// and its history; a file that does not read back is refused with mchd.Parse's error.
+func TestRenderRecord(t *testing.T) {
+	t.Parallel()
+	doc := validDoc(t)
+	_, file, err := mchd.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2027, time.March, 2, 7, 0, 0, 0, time.UTC)
+	revokedAt := time.Date(2027, time.March, 1, 21, 30, 0, 0, time.UTC)
+	history := []mchd.HistoryEntry{
+		{At: time.Date(2026, time.December, 7, 9, 0, 0, 0, time.UTC), To: mchd.StateDraft},
+		{At: time.Date(2026, time.December, 8, 10, 0, 0, 0, time.UTC), From: mchd.StateSigned, To: mchd.StateRegistered},
+		{At: revokedAt, From: mchd.StateRegistered, To: mchd.StateRevoked},
+	}
+	cases := []struct {
+		name    string
+		rec     mchd.Record
+		history []mchd.HistoryEntry
+		status  mchdform.Status
+		want    []string
+		not     []string
+	}{
+		{"revoked", mchd.Record{Number: number, State: mchd.StateRevoked, Reason: "Увольнение работника", RevokedAt: &revokedAt, XML: file}, history,
+			mchdform.Status{State: mchd.StateRevoked, At: at, RegisteredAt: history[1].At, RevokedAt: revokedAt, Reason: "Увольнение работника"},
+			[]string{"Статус: отозвана", "ФИО Иванов Пётр Сергеевич", "Дата регистрации в реестре 08.12.2026", "Дата отзыва 02.03.2027",
+				"Причина отзыва Увольнение работника"}, nil},
+		{"registered", mchd.Record{Number: number, State: mchd.StateRegistered, XML: file}, history[:2],
+			mchdform.Status{State: mchd.StateRegistered, At: at, RegisteredAt: history[1].At},
+			[]string{"Статус: зарегистрирована", "Дата регистрации в реестре 08.12.2026"}, []string{"Причина"}},
+		{"a draft keeps no reason", mchd.Record{Number: number, State: mchd.StateDraft, Reason: "stale", XML: file}, history[:1],
+			mchdform.Status{State: mchd.StateDraft, At: at}, []string{"Статус: черновик"}, []string{"stale"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if got := mchdform.StatusOf(&c.rec, c.history, at); got != c.status {
+				t.Errorf("StatusOf = %+v, want %+v", got, c.status)
+			}
+			pdf, err := mchdform.RenderRecord(&c.rec, c.history, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := strings.Join(pages(t, pdf), " ")
+			if miss := inOrder(text, c.want); miss != "" {
+				t.Errorf("the form lacks %q\n%s", miss, text)
+			}
+			for _, n := range c.not {
+				if strings.Contains(text, n) {
+					t.Errorf("the form shows %q", n)
+				}
+			}
+		})
+	}
+	t.Run("tampered file", func(t *testing.T) {
+		t.Parallel()
+		bad := bytes.Replace(file, []byte(doc.Grantor.INN), []byte("7707083890"), 1)
+		_, err := mchdform.RenderRecord(&mchd.Record{Number: number, State: mchd.StateSigned, XML: bad}, nil, at)
+		if !errs.Is(err, errs.Invalid) {
+			t.Errorf("a file breaking the rules: %v", err)
+		}
+	})
 }
 
 func TestRenderRefuses(t *testing.T) {
