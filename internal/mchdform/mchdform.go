@@ -19,7 +19,7 @@ import (
 )
 
 // Status is what the form shows that is not in the document itself: where the power of attorney is in its
-// life. The zero Status prints no state; the status URL still comes from the document.
+// life. The zero Status prints the state as not given; the status URL still comes from the document.
 type Status struct {
 	// State is printed in Russian words (see StateWord).
 	State mchd.State
@@ -157,7 +157,8 @@ func (f *form) title(doc *mchd.Document, st Status) {
 	p.Ln(2)
 }
 
-// stateColor marks the states in which the power of attorney does not (yet) authorize anybody.
+// stateColor is green for a registered power of attorney, red for one that authorizes nobody any more, and
+// amber for one that does not yet.
 func stateColor(s mchd.State) (r, g, b int) {
 	switch s {
 	case mchd.StateRegistered:
