@@ -41,7 +41,9 @@ func TestSignatureCheckRevokedBy(t *testing.T) {
 			var asked []*x509gost.Certificate
 			ch := p.checker()
 			byCert := ch.IsRevoked
-			ch.IsRevoked = func(*x509gost.Certificate, time.Time) (bool, error) { return false, errors.New("IsRevoked must not be asked") }
+			ch.IsRevoked = func(*x509gost.Certificate, time.Time) (bool, error) {
+				return false, errors.New("IsRevoked must not be asked")
+			}
 			ch.IsRevokedBy = func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error) {
 				mu.Lock()
 				asked = append(asked, cert, issuer)
