@@ -28,7 +28,7 @@ const (
 	DefaultMaxSize      = 20 << 20         // the ФНС CA's CRLs are a few MiB
 	DefaultFailureTTL   = time.Minute      // a failed URL is not asked again sooner
 	DefaultRefreshAfter = time.Hour        // a cached CRL is fetched again, to see revocations before its nextUpdate
-	DefaultMaxURLs      = 64               // cached CRLs; the least recently used is dropped
+	DefaultMaxURLs      = 16               // cached CRLs
 	maxRedirects        = 5
 	// thisUpdateSkew is how far in the future a CRL's thisUpdate may be: the CA's clock may run ahead.
 	thisUpdateSkew = 5 * time.Minute
@@ -58,7 +58,8 @@ type CRLs struct {
 	Timeout time.Duration
 	MaxSize int64
 	// FailureTTL is how long a failed URL is answered from memory; RefreshAfter is how old a cached CRL
-	// may be before it is fetched again; MaxURLs is how many CRLs the cache holds.
+	// may be before it is fetched again; MaxURLs is how many CRLs the cache holds (the least recently used
+	// goes first; URLs come only from certificates that chain to a trusted root, so a few are enough).
 	FailureTTL, RefreshAfter time.Duration
 	MaxURLs                  int
 	// Log receives failed fetches (the URL and why; no personal data); nil discards them.
@@ -147,8 +148,8 @@ func (s *CRLs) now() time.Time {
 }
 
 // list returns the valid CRL of u verified against issuer: the cached one while it is fresh, else the
-// result of a fetch, which concurrent callers share. A caller whose ctx ends stops waiting; the fetch
-// goes on for the others.
+// result of a fetch, which concurrent callers share (while a refresh runs, a CRL still valid answers
+// without waiting). A caller whose ctx ends stops waiting; the fetch goes on for the others.
 func (s *CRLs) list(ctx context.Context, u string, issuer *x509gost.Certificate) (*revokedList, error) {
 	key := cacheKey{url: u, issuer: sha256.Sum256(issuer.Raw)}
 	s.mu.Lock()
@@ -158,6 +159,10 @@ func (s *CRLs) list(ctx context.Context, u string, issuer *x509gost.Certificate)
 	switch {
 	case e.list.valid(now) && now.Sub(e.list.fetched) < refresh:
 		l := e.list
+		s.mu.Unlock()
+		return l, nil
+	case e.fetching != nil && e.list.valid(now):
+		l := e.list // due for a refresh another check is making: the valid cached CRL answers meanwhile
 		s.mu.Unlock()
 		return l, nil
 	case e.fetching == nil && now.Before(e.failedUntil):

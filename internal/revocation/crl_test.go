@@ -179,6 +179,13 @@ func (s *crlServer) serve(status int, body []byte) {
 	s.status, s.body = status, body
 }
 
+// hold makes the requests from now on wait until gate is closed.
+func (s *crlServer) hold(gate chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate = gate
+}
+
 func (s *crlServer) crlURL() string { return s.URL + "/ca.crl" }
 
 func newCRLs(clk clock.Clock, srv *crlServer) *CRLs {
@@ -310,7 +317,7 @@ func TestCRLSingleFlight(t *testing.T) {
 	srv := newCRLServer(t)
 	head := ca.leaf(t, srv.crlURL())
 	gate := make(chan struct{})
-	srv.gate = gate
+	srv.hold(gate)
 	srv.serve(http.StatusOK, ca.crl(t, ca.key, t0.Add(-time.Hour), t0, 1, head))
 	crls := newCRLs(clock.NewFake(t0), srv)
 	const n = 16
@@ -439,3 +446,49 @@ func TestCRLExtensions(t *testing.T) {
 }
 
 func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+// While one check refreshes a CRL that is still valid, the others answer from it without waiting for
+// the CA.
+func TestCRLRefreshDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	ca := getCA(t)
+	srv := newCRLServer(t)
+	head := ca.leaf(t, srv.crlURL())
+	srv.serve(http.StatusOK, ca.crl(t, ca.key, t0.Add(-time.Hour), t0, 1, head))
+	clk := clock.NewFake(t0)
+	crls := newCRLs(clk, srv)
+	if _, err := crls.IsRevoked(context.Background(), head, ca.cert, t0); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(DefaultRefreshAfter)
+	gate := make(chan struct{})
+	srv.hold(gate)
+	refreshed := make(chan error, 1)
+	go func() {
+		_, err := crls.IsRevoked(context.Background(), head, ca.cert, t0)
+		refreshed <- err
+	}()
+	for srv.hits.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	answered := make(chan error, 1)
+	go func() {
+		revoked, err := crls.IsRevoked(context.Background(), head, ca.cert, t0)
+		if err == nil && !revoked {
+			err = errors.New("not revoked")
+		}
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second): // only keeps a regression from hanging the run
+		t.Fatal("a check waits for the refresh of a valid CRL")
+	}
+	close(gate)
+	if err := <-refreshed; err != nil {
+		t.Fatal(err)
+	}
+}
