@@ -148,7 +148,7 @@ type crlServer struct {
 	gate chan struct{}
 }
 
-func newCRLServer(t *testing.T) *crlServer {
+func newCRLServer(t testing.TB) *crlServer {
 	s := &crlServer{status: http.StatusOK}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ca.crl" {
