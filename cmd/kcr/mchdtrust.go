@@ -31,11 +31,11 @@ func loadMCHDTrustRoots(path string) ([]*x509gost.Certificate, error) {
 // organizations get theirs from the Treasury and the Bank of Russia). The built-in instances' issuing
 // certificates help build chains (they add no trust), and revocation is read from kcr's register for
 // the certificates they issued and from the CRLs named in any other certificate (the ФНС CA's), fetched
-// and cached in memory; a certificate whose CRL cannot be read has an unknown status, so its signature
-// is refused. Without roots every signature is refused, naming the missing flag.
+// and cached in memory, or from its OCSP responder when its CRL cannot be read; a certificate whose
+// status neither tells is refused. Without roots every signature is refused, naming the missing flag.
 func headSignatureChecker(ctx context.Context, c *serveConfig, auths *authorities, clk clock.Clock) (*mchd.SignatureChecker, error) {
 	chk := &mchd.SignatureChecker{Roots: c.MCHDTrustRoots, Clock: clk}
-	status := &revocation.Checker{Register: auths.set.IsRevoked, CRLs: &revocation.CRLs{Clock: clk}}
+	status := &revocation.Checker{Register: auths.set.IsRevoked, CRLs: &revocation.CRLs{Clock: clk}, OCSP: &revocation.OCSP{Clock: clk}}
 	chk.IsRevokedBy = func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error) {
 		return status.IsRevoked(ctx, cert, issuer, at)
 	}

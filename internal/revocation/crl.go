@@ -1,5 +1,6 @@
 // Package revocation tells whether a certificate is revoked: kcr's own certificates from its register,
-// any other (a head's certificate from the ФНС CA) from the CRLs its cRLDistributionPoints name.
+// any other (a head's certificate from the ФНС CA) from the CRLs its cRLDistributionPoints name or,
+// when none can be read, from the OCSP responder its authorityInfoAccess names.
 package revocation
 
 import (
