@@ -257,6 +257,13 @@ func (s *Service) reissuePlan(ctx context.Context, c *model.Certificate, in Reis
 
 // reissue creates the reissue application of one certificate in the caller's transaction.
 func (s *Service) reissue(ctx context.Context, p *access.Principal, c *model.Certificate, in ReissueInput) (*model.Application, error) {
+	holder, err := s.DB.Employee(ctx, storage.Scope{AccountID: c.AccountID}, c.EmployeeID)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseDismissed(holder); err != nil {
+		return nil, err
+	}
 	prev, d, err := s.reissuePlan(ctx, c, in)
 	if err != nil {
 		return nil, err
