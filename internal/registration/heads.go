@@ -61,16 +61,16 @@ func (in *HeadInput) check(f *errs.Fields, now time.Time) {
 	}
 }
 
-// mayWriteHead: the CA operator, the account administrator, the organization administrator (and an
-// integration acting for them). The operator records heads when onboarding a client.
+// mayWriteHead: the CA operator (who records heads when onboarding a client), the account administrator, the
+// organization administrator, and an integration acting for them.
 func mayWriteHead(p *access.Principal) bool {
 	return p != nil && (p.Role == model.RoleOperator || p.Can(access.OrgWrite))
 }
 
-// mayReadHead: whoever may write the head, and whoever reads employees' personal data there (registrars
-// too); never an employee, whose scope is their own record.
+// mayReadHead: whoever reads employees' personal data there (registrars too), never an employee, whose scope
+// is their own record. The CA operator writes a head but, as with employees, never reads personal data back.
 func mayReadHead(p *access.Principal) bool {
-	return mayWriteHead(p) || p != nil && p.Role != model.RoleEmployee && p.Can(access.EmployeeRead)
+	return p != nil && p.Role != model.RoleEmployee && p.Can(access.EmployeeRead)
 }
 
 // headOrganization returns the organization in scope that can have a head: a legal entity. A branch acts
