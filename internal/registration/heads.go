@@ -61,15 +61,16 @@ func (in *HeadInput) check(f *errs.Fields, now time.Time) {
 	}
 }
 
-// mayWriteHead: the CA operator (who records heads when onboarding a client), the account administrator, the
-// organization administrator, and an integration acting for them.
-func mayWriteHead(p *access.Principal) bool {
+// MayWriteHead tells who may record a head: the CA operator (who records heads when onboarding a client),
+// the account administrator, the organization administrator, and an integration acting for them.
+func MayWriteHead(p *access.Principal) bool {
 	return p != nil && (p.Role == model.RoleOperator || p.Can(access.OrgWrite))
 }
 
-// mayReadHead: whoever reads employees' personal data there (registrars too), never an employee, whose scope
-// is their own record. The CA operator writes a head but, as with employees, never reads personal data back.
-func mayReadHead(p *access.Principal) bool {
+// MayReadHead tells who may read a head: whoever reads employees' personal data there (registrars too),
+// never an employee, whose scope is their own record. The CA operator writes a head but, as with employees,
+// never reads personal data back.
+func MayReadHead(p *access.Principal) bool {
 	return p != nil && p.Role != model.RoleEmployee && p.Can(access.EmployeeRead)
 }
 
@@ -93,7 +94,7 @@ func (s *Service) headOrganization(ctx context.Context, p *access.Principal, org
 
 // SetHead records or replaces the head of a legal entity in scope; audited without personal data.
 func (s *Service) SetHead(ctx context.Context, p *access.Principal, orgID string, in HeadInput) (*HeadView, error) {
-	if !mayWriteHead(p) {
+	if !MayWriteHead(p) {
 		return nil, forbidden("record an organization's head")
 	}
 	in.normalize()
@@ -136,7 +137,7 @@ func (s *Service) SetHead(ctx context.Context, p *access.Principal, orgID string
 // Head returns the recorded head of a legal entity in scope with the link to the head's certificate; the
 // read of the head's personal data is audited. NotFound when none is recorded.
 func (s *Service) Head(ctx context.Context, p *access.Principal, orgID string) (*HeadView, error) {
-	if !mayReadHead(p) {
+	if !MayReadHead(p) {
 		return nil, forbidden("read an organization's head")
 	}
 	var v *HeadView
