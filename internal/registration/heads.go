@@ -251,11 +251,14 @@ func alreadyDismissed(e *model.Employee) error {
 	return errs.New(errs.Conflict, "employee %s was already dismissed on %s", e.ID, e.DismissedAt.Format(time.DateOnly))
 }
 
+// ruleDismissed is the field rule that refuses a new application for an employee who has left.
+const ruleDismissed = "dismissed"
+
 // refuseDismissed refuses a new application for an employee who has left.
 func refuseDismissed(e *model.Employee) error {
 	if !e.Dismissed() {
 		return nil
 	}
-	return errs.Field("employee_id", "dismissed", "the employee was dismissed on "+e.DismissedAt.Format(time.DateOnly)+
+	return errs.Field("employee_id", ruleDismissed, "the employee was dismissed on "+e.DismissedAt.Format(time.DateOnly)+
 		": no new application can be made")
 }

@@ -269,6 +269,14 @@ func TestDismissEmployee(t *testing.T) {
 			}
 			_, err = svc.ReissueCertificate(ctx, admin, "c1", registration.ReissueInput{})
 			wantField(t, err, errs.Invalid, "employee_id", "dismissed")
+			// A renewal wave counts the certificate as skipped, previewed and run alike, and goes on.
+			for name, run := range map[string]func(context.Context, *access.Principal, registration.WaveInput) (*registration.WaveResult, error){
+				"preview": svc.PreviewRenewalWave, "run": svc.RenewalWave} {
+				res, err := run(ctx, admin, registration.WaveInput{Serials: []string{"c1"}})
+				if err != nil || res.Created != 0 || res.Skipped["employee_dismissed"] != 1 {
+					t.Errorf("%s wave: %+v, %v", name, res, err)
+				}
+			}
 			// Someone still employed is not affected.
 			if _, err := svc.CreateApplication(ctx, admin, registration.ApplicationInput{EmployeeID: f.HeadEmployee, Kind: model.KindIndividual}); err != nil {
 				t.Fatalf("an employed person's application: %v", err)
