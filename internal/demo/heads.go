@@ -57,33 +57,19 @@ func (l *loader) issueHeads(ctx context.Context, accountID string) (map[string]*
 		return nil, err
 	}
 	l.headKeys[orgLogistics] = key
-	steps := []func() error{
-		func() error { _, err := l.reg.UploadCSR(ctx, l.admin, v.ID, body); return err },
-		func() error {
-			_, err := l.reg.Act(ctx, l.admin, v.ID, registration.ActSubmit, registration.ActionInput{})
-			return err
-		},
-		func() error {
-			_, err := l.reg.Act(ctx, l.admin, v.ID, registration.ActSubmit, registration.ActionInput{})
-			return err
-		},
-		func() error {
-			_, err := l.reg.Act(ctx, officer, v.ID, registration.ActVerifyIdentity, registration.ActionInput{
-				Method: model.VerifiedServiceCenter, ServiceCenterID: l.serviceCenter})
-			return err
-		},
-		func() error {
-			_, err := l.reg.Act(ctx, officer, v.ID, registration.ActApprove, registration.ActionInput{})
-			return err
-		},
-		func() error {
-			_, err := l.reg.Act(ctx, officer, v.ID, registration.ActIssue, registration.ActionInput{})
-			return err
-		},
+	if _, err := l.reg.UploadCSR(ctx, l.admin, v.ID, body); err != nil {
+		return nil, err
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, fmt.Errorf("issue the head certificate of %s: %w", orgPlans[orgLogistics].name, err)
+	verify := registration.ActionInput{Method: model.VerifiedServiceCenter, ServiceCenterID: l.serviceCenter}
+	for _, st := range []struct {
+		who *access.Principal
+		act registration.Action
+		in  registration.ActionInput
+	}{{l.admin, registration.ActSubmit, registration.ActionInput{}}, {l.admin, registration.ActSubmit, registration.ActionInput{}},
+		{officer, registration.ActVerifyIdentity, verify}, {officer, registration.ActApprove, registration.ActionInput{}},
+		{officer, registration.ActIssue, registration.ActionInput{}}} {
+		if _, err := l.reg.Act(ctx, st.who, v.ID, st.act, st.in); err != nil {
+			return nil, fmt.Errorf("issue the head certificate of %s: %s: %w", orgPlans[orgLogistics].name, st.act, err)
 		}
 	}
 	keys := map[string]*gost.PrivateKey{}
