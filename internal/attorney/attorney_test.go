@@ -32,7 +32,6 @@ type fakeRegistry struct {
 	revoked  []string
 	fail     error
 	submits  int
-	unanswer bool
 }
 
 func newRegistry() *fakeRegistry {

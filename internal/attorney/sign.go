@@ -112,9 +112,9 @@ type SignatureFile struct {
 
 // SignatureResult is what became of one uploaded signature file.
 type SignatureResult struct {
-	File  string          `json:"file"`
-	ID    string          `json:"id,omitempty"`
-	State mchd.State      `json:"state,omitempty"`
+	File  string     `json:"file"`
+	ID    string     `json:"id,omitempty"`
+	State mchd.State `json:"state,omitempty"`
 	Error *ItemError `json:"error,omitempty"`
 }
 
@@ -231,8 +231,8 @@ func unzip(f SignatureFile) ([]SignatureFile, error) {
 
 // DemoSigned is what became of one power of attorney the demo head signed.
 type DemoSigned struct {
-	ID    string          `json:"id"`
-	State mchd.State      `json:"state,omitempty"`
+	ID    string     `json:"id"`
+	State mchd.State `json:"state,omitempty"`
 	Error *ItemError `json:"error,omitempty"`
 }
 
