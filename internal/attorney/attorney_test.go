@@ -26,12 +26,12 @@ import (
 // fakeRegistry behaves like the registry as far as the service sees it: asynchronous registration
 // answered by setting the status, refusals, and a failure switch.
 type fakeRegistry struct {
-	mu       sync.Mutex
-	status   map[string]mchd.RegistryState
-	sigs     map[string][]byte
-	revoked  []string
-	fail     error
-	submits  int
+	mu      sync.Mutex
+	status  map[string]mchd.RegistryState
+	sigs    map[string][]byte
+	revoked []string
+	fail    error
+	submits int
 }
 
 func newRegistry() *fakeRegistry {
