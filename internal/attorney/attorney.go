@@ -37,6 +37,7 @@ type Store interface {
 	PowersOfAttorneyProcessing(ctx context.Context, after string, limit int) ([]*mchd.Record, error)
 	PowersOfAttorneyEnded(ctx context.Context, before string, limit int) ([]*mchd.Record, error)
 	AppendAudit(ctx context.Context, ev *audit.Event, feed *model.FeedEvent) error
+	mchd.Finder
 }
 
 // SignatureChecker checks a head's detached signature over a file's exact bytes and that the signer is

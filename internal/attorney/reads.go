@@ -132,3 +132,18 @@ func validState(st mchd.State) bool {
 	}
 	return false
 }
+
+// Check answers whether a signature by the certificate is authorized for the power on behalf of the
+// organization (or by the numbered power of attorney) at the given time, from the caller's account's
+// powers of attorney (every account's for the CA operator). At defaults to now.
+func (s *Service) Check(ctx context.Context, p *access.Principal, q mchd.CheckQuery) (*mchd.CheckResult, error) {
+	if !canRead(p) {
+		return nil, forbidden("check")
+	}
+	q.AccountID = p.AccountID
+	if q.At.IsZero() {
+		q.At = s.Clock.Now()
+	}
+	c := mchd.Checker{Find: s.DB}
+	return c.Check(ctx, q)
+}
