@@ -134,7 +134,7 @@ type env struct {
 
 var today = time.Date(2026, 3, 2, 11, 0, 0, 0, rules.MSK)
 
-func newEnv(t *testing.T, db *storage.DB, workers int) *env {
+func newEnv(t testing.TB, db *storage.DB, workers int) *env {
 	t.Helper()
 	ctx := context.Background()
 	f := testdb.Fixture(t, db)
