@@ -568,6 +568,10 @@ func testScope(t *testing.T, db *storage.DB) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	op := &access.Principal{Actor: "user:op", Role: model.RoleOperator}
+	if _, _, err := e.svc.File(ctx, op, d.ID); errs.KindOf(err) != errs.Forbidden {
+		t.Errorf("the operator reading the file (personal data): %v", err)
+	}
 	emp := &access.Principal{Actor: "user:e", AccountID: e.f.AccountA, Role: model.RoleEmployee, EmployeeID: e.workers[0]}
 	if _, err := e.svc.Revoke(ctx, emp, d.ID, "x"); errs.KindOf(err) != errs.Forbidden {
 		t.Errorf("an employee revoking: %v", err)
