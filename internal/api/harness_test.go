@@ -14,6 +14,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/api"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
@@ -33,6 +34,7 @@ type env struct {
 	acc    *access.Service
 	reg    *registration.Service
 	bill   *billing.Service
+	poa    *attorney.Service
 	admin  *access.Principal
 	orgA   *model.Organization
 	orgB   *model.Organization
@@ -109,6 +111,8 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 		Billing: e.bill, Seller: document.Party{Name: "ООО «УЦ»", INN: "7728168971", KPP: "770801001",
 			Bank: "ПАО «Демобанк»", BIC: "044525225", Account: "40702810900000000001", CorrAccount: "30101810400000000225"},
 		MetricsToken: testMetricsToken}
+	e.poa = poaService(t, e)
+	srv.PoA = e.poa
 	e.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.srv.Close)
 	return e

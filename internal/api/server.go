@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
@@ -42,6 +43,8 @@ type Server struct {
 	PKI PKI
 	// Billing serves tariffs, agreements, lines, invoices and the forecast; nil when not configured.
 	Billing *billing.Service
+	// PoA is the power-of-attorney (МЧД) service; nil answers its routes as unavailable.
+	PoA *attorney.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
 	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.

@@ -38,6 +38,15 @@ const (
 	OrganizationHeadRead      Action = "organization.head_read" // the head's personal data read
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
+	PoADraft                  Action = "power_of_attorney.draft"
+	PoAList                   Action = "power_of_attorney.list"
+	PoARead                   Action = "power_of_attorney.read" // the card, the file or the signature: personal data
+	PoASign                   Action = "power_of_attorney.sign"
+	PoARegister               Action = "power_of_attorney.register"
+	PoARegistered             Action = "power_of_attorney.registered" // the registry's answer, recorded by the reconciler
+	PoAReject                 Action = "power_of_attorney.reject"
+	PoARevoke                 Action = "power_of_attorney.revoke"
+	PoAExpire                 Action = "power_of_attorney.expire"
 	RenewalWaveRun            Action = "renewal_wave.run"
 	ServiceCenterCreate       Action = "service_center.create"
 	SessionLogin              Action = "session.login"
@@ -61,7 +70,9 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
-	EmployeeDismiss, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
+	EmployeeDismiss, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
+	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
+	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
 	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout}
 
