@@ -26,6 +26,8 @@ const (
 type testPKI struct {
 	key                *gost.PrivateKey
 	root, untrustedCA  *x509gost.Certificate
+	sub                *x509gost.Certificate // an intermediate CA under root
+	viaSub             *x509gost.Certificate // the grantor's head, issued by sub
 	head               *x509gost.Certificate // the grantor's head
 	otherOrgHead       *x509gost.Certificate // the head of another organization
 	notHead            *x509gost.Certificate // someone else in the grantor organization
@@ -50,8 +52,8 @@ func getPKI(t testing.TB) *testPKI {
 func buildPKI() (*testPKI, error) {
 	ps, _ := gost.ParamSetByName("tc26-256-A")
 	p := &testPKI{}
-	var rootKey, otherKey *gost.PrivateKey
-	for _, k := range []*(*gost.PrivateKey){&p.key, &rootKey, &otherKey} {
+	var rootKey, otherKey, subKey *gost.PrivateKey
+	for _, k := range []*(*gost.PrivateKey){&p.key, &rootKey, &otherKey, &subKey} {
 		var err error
 		if *k, err = gost.GenerateKey(rand.Reader, ps); err != nil {
 			return nil, err
@@ -68,6 +70,8 @@ func buildPKI() (*testPKI, error) {
 	}{
 		{&p.root, rootKey, nil, rootKey, "УЦ ФНС (тест)", "", "", from, to},
 		{&p.untrustedCA, otherKey, nil, otherKey, "Чужой УЦ", "", "", from, to},
+		{&p.sub, subKey, &p.root, rootKey, "Подчинённый УЦ ФНС (тест)", "", "", from, to},
+		{&p.viaSub, p.key, &p.sub, subKey, "Руководитель", orgINN, headSNILS, from, to},
 		{&p.head, p.key, &p.root, rootKey, "Руководитель", orgINN, headSNILS, from, to},
 		{&p.otherOrgHead, p.key, &p.root, rootKey, "Руководитель другой организации", otherINN, headSNILS, from, to},
 		{&p.notHead, p.key, &p.root, rootKey, "Не руководитель", orgINN, otherSNILS, from, to},
@@ -87,8 +91,8 @@ func buildPKI() (*testPKI, error) {
 	return p, nil
 }
 
-// issue makes a certificate for key (self-signed CA when issuer is nil; else an end entity with ИНН ЮЛ and
-// СНИЛС in its subject when given).
+// issue makes a certificate for key: a CA when inn is empty (self-signed when issuer is nil), else an end
+// entity with ИНН ЮЛ and СНИЛС in its subject.
 func issue(serial int64, key *gost.PrivateKey, issuer *x509gost.Certificate, issuerKey *gost.PrivateKey, cn, inn, snils string,
 	from, to time.Time) (*x509gost.Certificate, error) {
 	spki, err := key.Public().MarshalSPKI()
@@ -108,13 +112,15 @@ func issue(serial int64, key *gost.PrivateKey, issuer *x509gost.Certificate, iss
 	keyID := big.NewInt(serial).Bytes()
 	exts := []x509gost.Extension{{OID: x509gost.OIDExtSubjectKeyID, Value: x509gost.SubjectKeyID(keyID)}}
 	issuerName := subject
-	if issuer == nil {
+	if issuer != nil {
+		issuerName = issuer.RawSubject
+		exts = append(exts, x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyID(issuer.SubjectKeyID)})
+	}
+	if inn == "" {
 		exts = append(exts, x509gost.Extension{OID: x509gost.OIDExtBasicConstraints, Critical: true, Value: x509gost.BasicConstraints(true, -1)},
 			x509gost.Extension{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: x509gost.KeyUsage(x509gost.KeyUsageCertSign)})
 	} else {
-		issuerName = issuer.RawSubject
-		exts = append(exts, x509gost.Extension{OID: x509gost.OIDExtAuthorityKeyID, Value: x509gost.AuthorityKeyID(issuer.SubjectKeyID)},
-			x509gost.Extension{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: x509gost.KeyUsage(x509gost.KeyUsageDigitalSignature)})
+		exts = append(exts, x509gost.Extension{OID: x509gost.OIDExtKeyUsage, Critical: true, Value: x509gost.KeyUsage(x509gost.KeyUsageDigitalSignature)})
 	}
 	tbs := &x509gost.TBSCertificate{SerialNumber: big.NewInt(serial), SignatureAlgorithm: issuerKey.Public().SignatureAlgorithm(),
 		Issuer: issuerName, Subject: subject, NotBefore: from, NotAfter: to, SPKI: spki, Extensions: exts}

@@ -63,6 +63,8 @@ type Options struct {
 	Delay time.Duration
 	// Roots are the CA certificates the registry trusts for the head's signature (state CAs).
 	Roots []*x509gost.Certificate
+	// Intermediates are CA certificates under Roots for building the chain when a signature does not carry it.
+	Intermediates []*x509gost.Certificate
 }
 
 // Store is the storage the stand-in keeps its entries in; *storage.DB implements it.
@@ -235,6 +237,11 @@ func (r *Registry) next(e *storage.StandinEntry, now time.Time) *storage.Standin
 	return nil
 }
 
+// trust is what the stand-in verifies signatures against.
+func (r *Registry) trust() cms.VerifyOptions {
+	return cms.VerifyOptions{Roots: r.opts.Roots, Intermediates: r.opts.Intermediates}
+}
+
 func mskDate(t time.Time) string { return t.In(rules.MSK).Format(time.DateOnly) }
 
 // decide runs the registry's check of a submission and records its outcome in e.
@@ -259,7 +266,7 @@ func (r *Registry) check(e *storage.StandinEntry, doc *mchd.Document, now time.T
 	if !strings.EqualFold(doc.Number, e.Number) {
 		return ReasonNumber
 	}
-	res, err := cms.Verify(e.Signature, e.File, cms.VerifyOptions{Roots: r.opts.Roots})
+	res, err := cms.Verify(e.Signature, e.File, r.trust())
 	switch {
 	case errors.Is(err, cms.ErrDigestMismatch):
 		return ReasonDigest
@@ -366,7 +373,7 @@ func (r *Registry) checkStatement(e *storage.StandinEntry, rv *mchd.Revocation) 
 	if len(rv.Signature) == 0 {
 		return nil
 	}
-	res, err := cms.Verify(rv.Signature, rv.Statement, cms.VerifyOptions{Roots: r.opts.Roots})
+	res, err := cms.Verify(rv.Signature, rv.Statement, r.trust())
 	if err != nil {
 		return errs.Field("signature", "invalid", "the statement's signature does not verify: "+err.Error())
 	}

@@ -545,6 +545,23 @@ func TestReplicasDecideOnce(t *testing.T) {
 	}
 }
 
+// TestIntermediates: a signature that does not carry the chain verifies with the intermediates configured.
+func TestIntermediates(t *testing.T) {
+	p := getPKI(t)
+	eng := testdb.Engines(t)[0]
+	e := newEnv(t, eng)
+	file := document(t, number, nil)
+	sig := e.sign(t, file, p.viaSub)
+	if st := e.register(t, number, file, sig); st.Status != mchd.RegistryRejected || st.Reason != standin.ReasonUntrusted {
+		t.Fatalf("without the intermediate: %+v, want rejected as untrusted", st)
+	}
+	e.reg = standin.New(e.db, e.clk, standin.Options{Delay: delay, Roots: []*x509gost.Certificate{p.root},
+		Intermediates: []*x509gost.Certificate{p.sub}})
+	if st := e.register(t, number, file, sig); st.Status != mchd.RegistryActive {
+		t.Fatalf("with the intermediate: %+v, want ACTIVE", st)
+	}
+}
+
 func TestStatusURL(t *testing.T) {
 	for _, c := range []struct{ base, want string }{
 		{"https://kcr.example.ru/", "https://kcr.example.ru/registry/mchd/status?guid=" + number},
