@@ -509,57 +509,6 @@ func TestNewNumber(t *testing.T) {
 	}
 }
 
-func TestPowersClassifier(t *testing.T) {
-	t.Parallel()
-	all := Powers()
-	if len(all) < 10 {
-		t.Fatalf("only %d powers", len(all))
-	}
-	for i, p := range all {
-		if len([]rune(p.Code)) < minPowerCode || len([]rune(p.Name)) > maxPowerField {
-			t.Errorf("%s: code or name breaks the XSD lengths", p.Code)
-		}
-		if i > 0 && all[i-1].Code >= p.Code {
-			t.Errorf("not sorted at %s", p.Code)
-		}
-	}
-	all[0].Name = "changed"
-	if Powers()[0].Name == "changed" {
-		t.Fatal("Powers shares its slice")
-	}
-	if PowerByCode("DEMO_TAX_REPORTS") == nil || PowerByCode("demo_tax_reports") != nil || PowerByCode("") != nil {
-		t.Fatal("PowerByCode must compare codes exactly")
-	}
-	cases := []struct {
-		query string
-		want  []string
-	}{
-		{"", codes(all)},
-		{"СЧЕТОВ-ФАКТУР", []string{"DEMO_INVOICE_SIGN"}},
-		{"приемка", []string{"DEMO_ACCEPT_GOODS"}}, // ё = е
-		{"приёмки", []string{"DEMO_ACCEPT_GOODS"}}, // and back
-		{"росстат сверки", []string{"DEMO_RECONCILE", "DEMO_STAT_REPORTS"}},
-		{"demo_waybill", []string{"DEMO_WAYBILL"}},
-		{"нет-такого", nil},
-	}
-	for _, c := range cases {
-		t.Run(c.query, func(t *testing.T) {
-			t.Parallel()
-			if got := codes(SearchPowers(c.query)); !reflect.DeepEqual(got, c.want) {
-				t.Fatalf("got %v, want %v", got, c.want)
-			}
-		})
-	}
-}
-
-func codes(list []ClassifiedPower) []string {
-	var out []string
-	for _, p := range list {
-		out = append(out, p.Code)
-	}
-	return out
-}
-
 // BenchmarkDraft1000 drafts and validates 1,000 documents (Validate + Marshal, which validates again).
 func BenchmarkDraft1000(b *testing.B) {
 	docs := make([]*Document, 1000)
