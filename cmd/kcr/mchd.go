@@ -1,29 +1,21 @@
 package main
 
 import (
+	"context"
+
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/mchd/standin"
 	"github.com/kcr-project/kcr/internal/storage"
-	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
 // mchdRegistry is the built-in stand-in for the FNS registry of powers of attorney, the only registry kcr
-// has so far. Like the real registry it trusts the state CAs, which issue heads' certificates: here their
-// built-in stand-ins (fns, treasury, cbr), when this kcr has them.
-func mchdRegistry(db *storage.DB, clk clock.Clock, baseURL string, cas *authorities) (*standin.Registry, error) {
-	opts := standin.Options{StatusBaseURL: baseURL}
-	for _, b := range cas.set {
-		if b == cas.own {
-			continue
-		}
-		for name, dst := range map[string]*[]*x509gost.Certificate{b.RootName(): &opts.Roots, b.IssuingName(): &opts.Intermediates} {
-			der, _ := b.Certificate(name)
-			cert, err := x509gost.ParseCertificate(der)
-			if err != nil {
-				return nil, err
-			}
-			*dst = append(*dst, cert)
-		}
+// has so far. Like the real registry it trusts the state CAs that issue heads' certificates: the same
+// roots, chain helpers and revocation answers kcr checks a head's signature with (headSignatureChecker).
+func mchdRegistry(ctx context.Context, c *serveConfig, db *storage.DB, cas *authorities, clk clock.Clock) (*standin.Registry, error) {
+	heads, err := headSignatureChecker(ctx, c, cas, clk)
+	if err != nil {
+		return nil, err
 	}
-	return standin.New(db, clk, opts), nil
+	return standin.New(db, clk, standin.Options{StatusBaseURL: c.BaseURL, Roots: heads.Roots,
+		Intermediates: heads.Intermediates, IsRevoked: heads.IsRevoked}), nil
 }

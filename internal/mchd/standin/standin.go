@@ -4,11 +4,12 @@
 //
 // Registration is asynchronous. Register stores the submission as PROCESSING and answers an operation id;
 // the outcome is decided when the status is first asked (by Status, Revoke, Register or the status page)
-// once Options.Delay has passed on the clock. The decision is the stand-in's own check, independent of kcr's:
-// the file parses as ЕМЧД 003 and carries the submitted number; the detached signature verifies against
-// Options.Roots at its signing time; the signer's certificate carries the grantor's ИНН ЮЛ and the head's
-// СНИЛС; the end date has not passed. Passing gives ACTIVE, failing REJECTED with a short Russian reason, the
-// way the registry answers. An ACTIVE power of attorney becomes EXPIRED on the Moscow day after its end date.
+// once Options.Delay has passed on the clock. The decision is the stand-in's own check, independent of
+// kcr's: the file parses as ЕМЧД 003 and carries the submitted number; the detached signature verifies
+// against Options.Roots at its signing time (and, with Options.IsRevoked, its certificate was not revoked
+// then); the signer's certificate carries the grantor's ИНН ЮЛ and the head's СНИЛС; the end date has not
+// passed. Passing gives ACTIVE, failing REJECTED with a short Russian reason, the way the registry answers.
+// An ACTIVE power of attorney becomes EXPIRED on the Moscow day after its end date.
 //
 // Everything lives in the database (Store), so the answers survive restarts and replicas sharing a database
 // agree: every change is a conditional update of the entry the replica read, so an outcome is decided once.
@@ -50,6 +51,7 @@ const (
 	ReasonDetached     = "Требуется откреплённая электронная подпись"
 	ReasonUntrusted    = "Сертификат подписанта выдан не аккредитованным удостоверяющим центром"
 	ReasonCertExpired  = "Сертификат подписанта не действовал на момент подписания"
+	ReasonCertRevoked  = "Сертификат подписанта отозван"
 	ReasonOrganization = "ИНН организации в сертификате подписанта не совпадает с ИНН доверителя"
 	ReasonHead         = "Доверенность подписана не лицом, действующим от имени доверителя без доверенности"
 	ReasonExpired      = "Срок действия доверенности истёк"
@@ -65,6 +67,9 @@ type Options struct {
 	Roots []*x509gost.Certificate
 	// Intermediates are CA certificates under Roots for building the chain when a signature does not carry it.
 	Intermediates []*x509gost.Certificate
+	// IsRevoked, when set, tells whether the signer's certificate was revoked at the signing time; an error
+	// (status unknown) rejects the signature.
+	IsRevoked func(cert *x509gost.Certificate, at time.Time) (bool, error)
 }
 
 // Store is the storage the stand-in keeps its entries in; *storage.DB implements it.
@@ -239,7 +244,7 @@ func (r *Registry) next(e *storage.StandinEntry, now time.Time) *storage.Standin
 
 // trust is what the stand-in verifies signatures against.
 func (r *Registry) trust() cms.VerifyOptions {
-	return cms.VerifyOptions{Roots: r.opts.Roots, Intermediates: r.opts.Intermediates}
+	return cms.VerifyOptions{Roots: r.opts.Roots, Intermediates: r.opts.Intermediates, IsRevoked: r.opts.IsRevoked}
 }
 
 func mskDate(t time.Time) string { return t.In(rules.MSK).Format(time.DateOnly) }
@@ -276,6 +281,8 @@ func (r *Registry) check(e *storage.StandinEntry, doc *mchd.Document, now time.T
 		return ReasonUntrusted
 	case errors.Is(err, cms.ErrExpired):
 		return ReasonCertExpired
+	case errors.Is(err, cms.ErrRevoked):
+		return ReasonCertRevoked
 	case err != nil:
 		return ReasonSignature
 	}

@@ -562,6 +562,43 @@ func TestIntermediates(t *testing.T) {
 	}
 }
 
+// TestRevocationHook: with IsRevoked set, a head's certificate revoked at the signing time, or one whose
+// status is unknown, gets the registration rejected.
+func TestRevocationHook(t *testing.T) {
+	p := getPKI(t)
+	e := newEnv(t, testdb.Engines(t)[0])
+	for _, c := range []struct {
+		name   string
+		answer bool
+		err    error
+		status mchd.RegistryStatus
+		reason string
+	}{
+		{"not revoked", false, nil, mchd.RegistryActive, ""},
+		{"revoked", true, nil, mchd.RegistryRejected, standin.ReasonCertRevoked},
+		{"status unknown", false, errors.New("no CRL"), mchd.RegistryRejected, standin.ReasonSignature},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var asked time.Time
+			e.reg = standin.New(e.db, e.clk, standin.Options{Delay: delay, Roots: []*x509gost.Certificate{p.root},
+				IsRevoked: func(cert *x509gost.Certificate, at time.Time) (bool, error) {
+					if cert.SerialNumber.Cmp(p.head.SerialNumber) != 0 {
+						t.Errorf("asked about %v", cert.Subject)
+					}
+					asked = at
+					return c.answer, c.err
+				}})
+			num := testdb.NewID()
+			file := document(t, num, nil)
+			signedAt := e.clk.Now()
+			st := e.register(t, num, file, e.sign(t, file, p.head))
+			if st.Status != c.status || st.Reason != c.reason || !asked.Equal(signedAt) {
+				t.Errorf("%+v, asked about %v; want %s %q, asked about the signing time %v", st, asked, c.status, c.reason, signedAt)
+			}
+		})
+	}
+}
+
 func TestStatusURL(t *testing.T) {
 	for _, c := range []struct{ base, want string }{
 		{"https://kcr.example.ru/", "https://kcr.example.ru/registry/mchd/status?guid=" + number},
