@@ -28,6 +28,7 @@ type testPKI struct {
 	root, untrustedCA  *x509gost.Certificate
 	sub                *x509gost.Certificate // an intermediate CA under root
 	viaSub             *x509gost.Certificate // the grantor's head, issued by sub
+	headNow            *x509gost.Certificate // the grantor's head, valid around the real time, for OpenSSL's signatures
 	head               *x509gost.Certificate // the grantor's head
 	otherOrgHead       *x509gost.Certificate // the head of another organization
 	notHead            *x509gost.Certificate // someone else in the grantor organization
@@ -60,6 +61,15 @@ func buildPKI() (*testPKI, error) {
 		}
 	}
 	from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC)
+	// OpenSSL signs at the real time: the root and headNow are valid around it too.
+	now := time.Now().UTC().Truncate(time.Second)
+	caFrom, caTo := from, to
+	if now.Before(caFrom) {
+		caFrom = now.AddDate(0, 0, -1)
+	}
+	if now.AddDate(1, 0, 0).After(caTo) {
+		caTo = now.AddDate(1, 0, 0)
+	}
 	steps := []struct {
 		dst          *(*x509gost.Certificate)
 		key          *gost.PrivateKey
@@ -68,10 +78,11 @@ func buildPKI() (*testPKI, error) {
 		cn, inn, sns string
 		from, to     time.Time
 	}{
-		{&p.root, rootKey, nil, rootKey, "УЦ ФНС (тест)", "", "", from, to},
+		{&p.root, rootKey, nil, rootKey, "УЦ ФНС (тест)", "", "", caFrom, caTo},
 		{&p.untrustedCA, otherKey, nil, otherKey, "Чужой УЦ", "", "", from, to},
 		{&p.sub, subKey, &p.root, rootKey, "Подчинённый УЦ ФНС (тест)", "", "", from, to},
 		{&p.viaSub, p.key, &p.sub, subKey, "Руководитель", orgINN, headSNILS, from, to},
+		{&p.headNow, p.key, &p.root, rootKey, "Руководитель", orgINN, headSNILS, now.Add(-time.Hour), now.AddDate(1, 0, 0)},
 		{&p.head, p.key, &p.root, rootKey, "Руководитель", orgINN, headSNILS, from, to},
 		{&p.otherOrgHead, p.key, &p.root, rootKey, "Руководитель другой организации", otherINN, headSNILS, from, to},
 		{&p.notHead, p.key, &p.root, rootKey, "Не руководитель", orgINN, otherSNILS, from, to},
