@@ -171,7 +171,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
-	registry, err := mchdRegistry(ctx, c, db, cas, clk)
+	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,7 @@ func (r *Registry) serveStatus(w http.ResponseWriter, req *http.Request) {
 			"guid must be a power of attorney number (a GUID)")
 		return
 	case err != nil:
+		r.opts.Log.Error("mchd registry stand-in: status page", "err", err)
 		r.refuse(w, asJSON, http.StatusInternalServerError, "Сведения о доверенности сейчас недоступны, повторите запрос позже.",
 			"the registry cannot answer now")
 		return

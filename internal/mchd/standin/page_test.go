@@ -1,16 +1,22 @@
 package standin_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/mchd/standin"
+	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/testdb"
 )
 
@@ -145,4 +151,25 @@ func TestStatusPage(t *testing.T) {
 			t.Errorf("expired page:\n%s", body)
 		}
 	})
+}
+
+// brokenStore fails every read, like a database that is down.
+type brokenStore struct{ standin.Store }
+
+func (brokenStore) StandinEntry(context.Context, string) (*storage.StandinEntry, error) {
+	return nil, errors.New("connection refused to 10.0.0.5")
+}
+
+func TestStatusPageStorageFailure(t *testing.T) {
+	var logged bytes.Buffer
+	reg := standin.New(brokenStore{}, clock.NewFake(t0), standin.Options{Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	for _, accept := range []string{"", "application/json"} {
+		res, body := get(t, reg.Handler(), http.MethodGet, standin.StatusPath+"?guid="+number, accept)
+		if res.StatusCode != http.StatusInternalServerError || strings.Contains(body, "10.0.0.5") {
+			t.Errorf("Accept %q: %d %s", accept, res.StatusCode, body)
+		}
+	}
+	if !strings.Contains(logged.String(), "10.0.0.5") {
+		t.Errorf("the failure was not logged: %q", logged.String())
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
@@ -70,6 +71,8 @@ type Options struct {
 	// IsRevoked, when set, tells whether the signer's certificate was revoked at the signing time; an error
 	// (status unknown) rejects the signature.
 	IsRevoked func(cert *x509gost.Certificate, at time.Time) (bool, error)
+	// Log receives the status page's internal failures; nil means slog.Default().
+	Log *slog.Logger
 }
 
 // Store is the storage the stand-in keeps its entries in; *storage.DB implements it.
@@ -90,6 +93,9 @@ var _ mchd.Registry = (*Registry)(nil)
 
 // New returns a stand-in registry keeping its state in db.
 func New(db Store, clk clock.Clock, opts Options) *Registry {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
 	return &Registry{db: db, clk: clk, opts: opts}
 }
 
