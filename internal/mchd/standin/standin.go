@@ -107,10 +107,12 @@ var errContended = errors.New("mchd registry stand-in: the entry kept changing u
 
 var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
+const numberFormat = "must be a GUID such as 0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42"
+
 // normalize checks a number is a GUID and spells it in lower case, as the registry compares them.
 func normalize(number string) (string, error) {
 	if !guidRe.MatchString(number) {
-		return "", errs.Field("number", "format", "must be a GUID such as 0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42")
+		return "", errs.Field("number", "format", numberFormat)
 	}
 	return strings.ToLower(number), nil
 }
@@ -124,11 +126,10 @@ func (r *Registry) StatusURL(number string) string {
 // mchd.ErrRepeatedRegistration (the same signature bytes) or mchd.ErrDifferentSignature, unless its
 // registration was REJECTED: then the new submission replaces the rejected one.
 func (r *Registry) Register(ctx context.Context, number string, file, signature []byte) (string, error) {
-	n, err := normalize(number)
-	if err != nil {
-		return "", err
-	}
 	var f errs.Fields
+	if !guidRe.MatchString(number) {
+		f.Add("number", "format", numberFormat)
+	}
 	bounded(&f, "file", file, mchd.MaxFileSize)
 	bounded(&f, "signature", signature, cms.MaxSignatureSize)
 	if err := f.Err(); err != nil {
@@ -138,15 +139,18 @@ func (r *Registry) Register(ctx context.Context, number string, file, signature 
 	if err != nil {
 		return "", err
 	}
-	now := r.clk.Now()
+	n, now := strings.ToLower(number), r.clk.Now()
 	e := &storage.StandinEntry{Number: n, Operation: op.String(), File: bytes.Clone(file), Signature: bytes.Clone(signature),
 		Status: string(mchd.RegistryProcessing), StatusAt: now, SubmittedAt: now}
 	for range maxAttempts {
 		old, err := r.db.StandinEntry(ctx, n)
 		if storage.IsNoRows(err) {
 			ok, err := r.db.InsertStandinEntry(ctx, e)
-			if err != nil || ok {
-				return e.Operation, err
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				return e.Operation, nil
 			}
 			continue // another replica inserted it a moment ago
 		}
@@ -159,8 +163,11 @@ func (r *Registry) Register(ctx context.Context, number string, file, signature 
 		switch {
 		case old.Status == string(mchd.RegistryRejected):
 			ok, err := r.db.ReplaceStandinEntry(ctx, e, old.Operation, old.Status)
-			if err != nil || ok {
-				return e.Operation, err
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				return e.Operation, nil
 			}
 		case bytes.Equal(old.Signature, signature):
 			return "", mchd.ErrRepeatedRegistration
@@ -322,7 +329,7 @@ func isHead(cert *x509gost.Certificate, doc *mchd.Document) bool {
 func (r *Registry) Revoke(ctx context.Context, rv *mchd.Revocation) error {
 	var f errs.Fields
 	if !guidRe.MatchString(rv.Number) {
-		f.Add("number", "format", "must be a GUID such as 0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42")
+		f.Add("number", "format", numberFormat)
 	}
 	switch n := len([]rune(strings.TrimSpace(rv.Reason))); {
 	case n == 0:
