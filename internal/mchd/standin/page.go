@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/rules"
@@ -60,11 +61,14 @@ func publicStatus(e *storage.StandinEntry) *PublicStatus {
 
 // Handler serves the public status page at StatusPath?guid=<number>: a Russian HTML page for people, JSON
 // (PublicStatus) when the request accepts application/json. An unknown number is 404, a malformed one 400.
-// It needs no login: anyone holding a document signed under the power of attorney may check it.
+// It needs no login: anyone holding a document signed under the power of attorney may check it. Answers carry
+// kcr's security headers (edge.Guard), and a request with NUL or invalid UTF-8 is 400.
 func (r *Registry) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+StatusPath, r.serveStatus)
-	return mux
+	return edge.Guard(mux, func(w http.ResponseWriter, req *http.Request, _ error) {
+		r.refuse(w, wantsJSON(req), http.StatusBadRequest, "Запрос содержит недопустимые символы.", "the request holds invalid characters")
+	})
 }
 
 func (r *Registry) serveStatus(w http.ResponseWriter, req *http.Request) {
@@ -86,7 +90,6 @@ func (r *Registry) serveStatus(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	p := publicStatus(e)
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Accept")
 	if asJSON {
 		w.Header().Set("Content-Type", "application/json")
@@ -109,7 +112,6 @@ func wantsJSON(req *http.Request) bool {
 
 // refuse answers an error as a problem document (RFC 9457) or a short Russian page.
 func (r *Registry) refuse(w http.ResponseWriter, asJSON bool, status int, russian, english string) {
-	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Vary", "Accept")
 	if asJSON {
 		w.Header().Set("Content-Type", "application/problem+json")
@@ -139,36 +141,32 @@ func ruDate(s string) string {
 	return t.Format("02.01.2006")
 }
 
+// statusPage has no inline style: the security headers forbid it (edge.ContentSecurityPolicy).
 var statusPage = template.Must(template.New("status").Funcs(template.FuncMap{"msk": mskDateTime, "date": ruDate}).Parse(`<!doctype html>
 <html lang="ru">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Проверка доверенности{{with .PublicStatus}} {{.Number}}{{end}}</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem 1rem}dt{color:#555}dd{margin:0}
-.status{font-size:1.3rem;font-weight:600}.note{color:#555;font-size:.9rem}
-</style>
 </head>
 <body>
 <h1>Проверка машиночитаемой доверенности</h1>
-<p class="note">Реестр доверенностей — демонстрационный стенд kcr, не реестр ФНС России.</p>
-{{if .Error}}<p class="status">{{.Error}}</p>{{else}}{{with .PublicStatus}}
-<dl>
-<dt>Номер доверенности</dt><dd>{{.Number}}</dd>
-<dt>Статус</dt><dd class="status">{{.StatusText}}</dd>
-{{if .Reason}}<dt>Причина отказа</dt><dd>{{.Reason}}</dd>{{end}}
-{{if .GrantorName}}<dt>Доверитель</dt><dd>{{.GrantorName}}</dd>{{end}}
-{{if .GrantorINN}}<dt>ИНН доверителя</dt><dd>{{.GrantorINN}}</dd>{{end}}
-{{if .IssueDate}}<dt>Дата выдачи</dt><dd>{{date .IssueDate}}</dd>{{end}}
-{{if .EndDate}}<dt>Действует по</dt><dd>{{date .EndDate}}</dd>{{end}}
-{{with .RegisteredAt}}<dt>Зарегистрирована</dt><dd>{{msk .}} МСК</dd>{{end}}
-{{with .RevokedAt}}<dt>Отменена</dt><dd>{{msk .}} МСК</dd>{{end}}
-{{if eq .Status "EXPIRED"}}<dt>Истекла</dt><dd>{{msk .StatusAt}} МСК</dd>{{end}}
-</dl>
+<p><small>Реестр доверенностей — демонстрационный стенд kcr, не реестр ФНС России.</small></p>
+{{if .Error}}<p><strong>{{.Error}}</strong></p>{{else}}{{with .PublicStatus}}
+<table>
+<tr><th scope="row">Номер доверенности</th><td>{{.Number}}</td></tr>
+<tr><th scope="row">Статус</th><td><strong>{{.StatusText}}</strong></td></tr>
+{{if .Reason}}<tr><th scope="row">Причина отказа</th><td>{{.Reason}}</td></tr>{{end}}
+{{if .GrantorName}}<tr><th scope="row">Доверитель</th><td>{{.GrantorName}}</td></tr>{{end}}
+{{if .GrantorINN}}<tr><th scope="row">ИНН доверителя</th><td>{{.GrantorINN}}</td></tr>{{end}}
+{{if .IssueDate}}<tr><th scope="row">Дата выдачи</th><td>{{date .IssueDate}}</td></tr>{{end}}
+{{if .EndDate}}<tr><th scope="row">Действует по</th><td>{{date .EndDate}}</td></tr>{{end}}
+{{with .RegisteredAt}}<tr><th scope="row">Зарегистрирована</th><td>{{msk .}} МСК</td></tr>{{end}}
+{{with .RevokedAt}}<tr><th scope="row">Отменена</th><td>{{msk .}} МСК</td></tr>{{end}}
+{{if eq .Status "EXPIRED"}}<tr><th scope="row">Истекла</th><td>{{msk .StatusAt}} МСК</td></tr>{{end}}
+</table>
 {{end}}{{end}}
-<p class="note">Сведения на {{msk .Now}} МСК.</p>
+<p><small>Сведения на {{msk .Now}} МСК.</small></p>
 </body>
 </html>
 `))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/mchd/standin"
 	"github.com/kcr-project/kcr/internal/storage"
@@ -70,6 +71,9 @@ func TestStatusPage(t *testing.T) {
 				if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 					t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Content-Type"))
 				}
+				if res.Header.Get("Content-Security-Policy") != edge.ContentSecurityPolicy || res.Header.Get("Cache-Control") != "no-store" {
+					t.Errorf("security headers: %v", res.Header)
+				}
 				for _, w := range c.want {
 					if !strings.Contains(body, w) {
 						t.Errorf("page lacks %q:\n%s", w, body)
@@ -121,6 +125,7 @@ func TestStatusPage(t *testing.T) {
 			{"malformed number", http.MethodGet, path + "1234", "", http.StatusBadRequest, "должен быть GUID"},
 			{"malformed number, JSON", http.MethodGet, path + "<script>", "application/json", http.StatusBadRequest, `"status":400`},
 			{"no number", http.MethodGet, standin.StatusPath, "", http.StatusBadRequest, "должен быть GUID"},
+			{"NUL in the query", http.MethodGet, path + "%00", "", http.StatusBadRequest, "недопустимые символы"},
 			{"POST", http.MethodPost, path + active, "", http.StatusMethodNotAllowed, ""},
 			{"another path", http.MethodGet, "/registry/mchd/other?guid=" + active, "", http.StatusNotFound, ""},
 		} {
