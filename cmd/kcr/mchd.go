@@ -18,5 +18,5 @@ func mchdRegistry(ctx context.Context, c *serveConfig, db *storage.DB, cas *auth
 		return nil, err
 	}
 	return standin.New(db, clk, standin.Options{StatusBaseURL: c.BaseURL, Roots: heads.Roots,
-		Intermediates: heads.Intermediates, IsRevoked: heads.IsRevoked, Log: log}), nil
+		Intermediates: heads.Intermediates, IsRevokedBy: heads.IsRevokedBy, Log: log}), nil
 }

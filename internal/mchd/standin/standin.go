@@ -6,8 +6,8 @@
 // the outcome is decided when the status is first asked (by Status, Revoke, Register or the status page)
 // once Options.Delay has passed on the clock. The decision is the stand-in's own check, independent of
 // kcr's: the file parses as ЕМЧД 003 and carries the submitted number; the detached signature verifies
-// against Options.Roots at its signing time (and, with Options.IsRevoked, its certificate was not revoked
-// then); the signer's certificate carries the grantor's ИНН ЮЛ and the head's СНИЛС; the end date has not
+// against Options.Roots at its signing time (and, with Options.IsRevokedBy, its certificate is not revoked
+// when decided); the signer's certificate carries the grantor's ИНН ЮЛ and the head's СНИЛС; the end date has not
 // passed. Passing gives ACTIVE, failing REJECTED with a short Russian reason, the way the registry answers.
 // An ACTIVE power of attorney becomes EXPIRED on the Moscow day after its end date.
 //
@@ -53,6 +53,7 @@ const (
 	ReasonUntrusted    = "Сертификат подписанта выдан не аккредитованным удостоверяющим центром"
 	ReasonCertExpired  = "Сертификат подписанта не действовал на момент подписания"
 	ReasonCertRevoked  = "Сертификат подписанта отозван"
+	ReasonCertStatus   = "Не удалось проверить, не отозван ли сертификат подписанта"
 	ReasonOrganization = "ИНН организации в сертификате подписанта не совпадает с ИНН доверителя"
 	ReasonHead         = "Доверенность подписана не лицом, действующим от имени доверителя без доверенности"
 	ReasonExpired      = "Срок действия доверенности истёк"
@@ -68,9 +69,10 @@ type Options struct {
 	Roots []*x509gost.Certificate
 	// Intermediates are CA certificates under Roots for building the chain when a signature does not carry it.
 	Intermediates []*x509gost.Certificate
-	// IsRevoked, when set, tells whether the signer's certificate was revoked at the signing time; an error
-	// (status unknown) rejects the signature.
-	IsRevoked func(cert *x509gost.Certificate, at time.Time) (bool, error)
+	// IsRevokedBy, when set, tells whether the signer's certificate, issued by issuer, is revoked at a time:
+	// the stand-in asks about the time it decides (the signing time is the signer's own claim). An error
+	// (status unknown) rejects the signature. Its shape is mchd.SignatureChecker's.
+	IsRevokedBy func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error)
 	// Log receives the status page's internal failures; nil means slog.Default().
 	Log *slog.Logger
 }
@@ -255,9 +257,24 @@ func (r *Registry) next(e *storage.StandinEntry, now time.Time) *storage.Standin
 	return nil
 }
 
-// trust is what the stand-in verifies signatures against.
-func (r *Registry) trust() cms.VerifyOptions {
-	return cms.VerifyOptions{Roots: r.opts.Roots, Intermediates: r.opts.Intermediates, IsRevoked: r.opts.IsRevoked}
+// verify checks a detached signature against the trusted roots, then asks IsRevokedBy whether the signer's
+// certificate is revoked at now.
+func (r *Registry) verify(sig, content []byte, now time.Time) (*cms.Result, error) {
+	res, err := cms.Verify(sig, content, cms.VerifyOptions{Roots: r.opts.Roots, Intermediates: r.opts.Intermediates})
+	if err != nil || r.opts.IsRevokedBy == nil {
+		return res, err
+	}
+	if len(res.Chain) < 2 {
+		return nil, fmt.Errorf("%w: the signer certificate is a trusted root", cms.ErrRevocationUnknown)
+	}
+	revoked, err := r.opts.IsRevokedBy(res.Chain[0], res.Chain[1], now)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", cms.ErrRevocationUnknown, err)
+	case revoked:
+		return nil, cms.ErrRevoked
+	}
+	return res, nil
 }
 
 func mskDate(t time.Time) string { return t.In(rules.MSK).Format(time.DateOnly) }
@@ -284,7 +301,7 @@ func (r *Registry) check(e *storage.StandinEntry, doc *mchd.Document, now time.T
 	if !strings.EqualFold(doc.Number, e.Number) {
 		return ReasonNumber
 	}
-	res, err := cms.Verify(e.Signature, e.File, r.trust())
+	res, err := r.verify(e.Signature, e.File, now)
 	switch {
 	case errors.Is(err, cms.ErrDigestMismatch):
 		return ReasonDigest
@@ -296,6 +313,8 @@ func (r *Registry) check(e *storage.StandinEntry, doc *mchd.Document, now time.T
 		return ReasonCertExpired
 	case errors.Is(err, cms.ErrRevoked):
 		return ReasonCertRevoked
+	case errors.Is(err, cms.ErrRevocationUnknown):
+		return ReasonCertStatus
 	case err != nil:
 		return ReasonSignature
 	}
@@ -393,7 +412,7 @@ func (r *Registry) checkStatement(e *storage.StandinEntry, rv *mchd.Revocation) 
 	if len(rv.Signature) == 0 {
 		return nil
 	}
-	res, err := cms.Verify(rv.Signature, rv.Statement, r.trust())
+	res, err := r.verify(rv.Signature, rv.Statement, r.clk.Now())
 	if err != nil {
 		return errs.Field("signature", "invalid", "the statement's signature does not verify: "+err.Error())
 	}

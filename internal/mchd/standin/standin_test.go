@@ -562,8 +562,8 @@ func TestIntermediates(t *testing.T) {
 	}
 }
 
-// TestRevocationHook: with IsRevoked set, a head's certificate revoked at the signing time, or one whose
-// status is unknown, gets the registration rejected.
+// TestRevocationHook: with IsRevokedBy set, a head's certificate revoked when the stand-in decides, or one
+// whose status is unknown, gets the registration rejected.
 func TestRevocationHook(t *testing.T) {
 	p := getPKI(t)
 	e := newEnv(t, testdb.Engines(t)[0])
@@ -576,24 +576,23 @@ func TestRevocationHook(t *testing.T) {
 	}{
 		{"not revoked", false, nil, mchd.RegistryActive, ""},
 		{"revoked", true, nil, mchd.RegistryRejected, standin.ReasonCertRevoked},
-		{"status unknown", false, errors.New("no CRL"), mchd.RegistryRejected, standin.ReasonSignature},
+		{"status unknown", false, errors.New("no CRL"), mchd.RegistryRejected, standin.ReasonCertStatus},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var asked time.Time
 			e.reg = standin.New(e.db, e.clk, standin.Options{Delay: delay, Roots: []*x509gost.Certificate{p.root},
-				IsRevoked: func(cert *x509gost.Certificate, at time.Time) (bool, error) {
-					if cert.SerialNumber.Cmp(p.head.SerialNumber) != 0 {
-						t.Errorf("asked about %v", cert.Subject)
+				IsRevokedBy: func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error) {
+					if cert.SerialNumber.Cmp(p.head.SerialNumber) != 0 || issuer != p.root {
+						t.Errorf("asked about %v issued by %v", cert.Subject, issuer.Subject)
 					}
 					asked = at
 					return c.answer, c.err
 				}})
 			num := testdb.NewID()
 			file := document(t, num, nil)
-			signedAt := e.clk.Now()
 			st := e.register(t, num, file, e.sign(t, file, p.head))
-			if st.Status != c.status || st.Reason != c.reason || !asked.Equal(signedAt) {
-				t.Errorf("%+v, asked about %v; want %s %q, asked about the signing time %v", st, asked, c.status, c.reason, signedAt)
+			if st.Status != c.status || st.Reason != c.reason || !asked.Equal(e.clk.Now()) {
+				t.Errorf("%+v, asked about %v; want %s %q, asked about the decision time %v", st, asked, c.status, c.reason, e.clk.Now())
 			}
 		})
 	}
