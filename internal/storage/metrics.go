@@ -11,6 +11,17 @@ import (
 // and returns a handful of rows; months are given as their bounds, so the calendar (Moscow months) stays in
 // the caller. A certificate's issue instant is its not_before.
 
+// metricsScope is s's condition on certificates c for the metrics' queries. The CA operator's scope
+// names every account, so that the per-account indexes (migration 0019) serve it too: each account's range
+// of months is walked in turn instead of the whole table.
+func metricsScope(s Scope) (string, []any) {
+	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	if s.AccountID == "" {
+		where += " AND c.account_id IN (SELECT id FROM accounts)"
+	}
+	return where, args
+}
+
 // EndingCounts are the certificates that reached their end within one month.
 type EndingCounts struct {
 	// Ended counts every certificate whose not_after fell in the month.
@@ -53,13 +64,14 @@ func (db *DB) CertificateEndings(ctx context.Context, s Scope, bounds []time.Tim
 		end = now
 	}
 	month, margs := monthCase("c.not_after", bounds)
-	where, sargs := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	where, sargs := metricsScope(s)
 	// The flags are computed in a derived table and grouped outside it: PostgreSQL does not group by an
 	// expression holding a correlated subquery.
 	q := `SELECT m, re, rv, COUNT(*) FROM (SELECT ` + month + ` AS m,
 		CASE WHEN EXISTS (SELECT 1 FROM certificates n WHERE n.employee_id = c.employee_id AND n.kind = c.kind
 				AND n.organization_id = c.organization_id AND n.not_before > c.not_before AND n.not_before < c.not_after)
-			OR EXISTS (SELECT 1 FROM certificates r WHERE r.serial = c.replaced_by AND r.not_before < c.not_after)
+			OR (c.replaced_by <> '' AND EXISTS (SELECT 1 FROM certificates r WHERE r.serial = c.replaced_by
+				AND r.not_before < c.not_after))
 			THEN 1 ELSE 0 END AS re,
 		CASE WHEN c.revoked_at IS NOT NULL AND c.revoked_at < c.not_after THEN 1 ELSE 0 END AS rv
 		FROM certificates c WHERE c.not_after >= ? AND c.not_after < ?` + where + `) x GROUP BY m, re, rv`
@@ -98,7 +110,7 @@ func (db *DB) IssueLags(ctx context.Context, s Scope, bounds []time.Time) ([]map
 		out[i] = map[int]int{}
 	}
 	month, margs := monthCase("c.not_before", bounds)
-	where, sargs := s.clause("c.account_id", "c.organization_id", "c.employee_id")
+	where, sargs := metricsScope(s)
 	q := `SELECT ` + month + `, (c.not_before - a.created_at) / 86400000000, COUNT(*)
 		FROM certificates c JOIN applications a ON a.id = c.application_id
 		WHERE c.not_before >= ? AND c.not_before < ?` + where + ` GROUP BY 1, 2`
@@ -127,27 +139,35 @@ type EmployeeCerts struct {
 	LegalEntityEmployeeBefore int
 }
 
-// EmployeeCertificatesAt counts the scope's valid individual and legal_entity_employee certificates at each
-// instant of at (issued by then, not yet ended, not revoked by then), in one pass over the certificates
-// valid at some instant of it.
+// EmployeeCertificatesAt counts the scope's individual and legal_entity_employee certificates valid at each
+// instant t of at, ascending (issued before t, neither ended nor revoked by t). The query groups the
+// certificates running past at[0] by the first instant each was issued before and the first its end (its
+// not_after, or its revocation if earlier) is at or before: it is valid at the instants between the two. A
+// few cheap comparisons per certificate, and a few dozen groups whatever the register's size.
 func (db *DB) EmployeeCertificatesAt(ctx context.Context, s Scope, at []time.Time, legacyIssuedBefore time.Time) ([]EmployeeCerts, error) {
 	out := make([]EmployeeCerts, len(at))
 	if len(at) == 0 {
 		return out, nil
 	}
-	var cols strings.Builder
-	var args []any
-	for _, t := range at {
-		v := micros(t)
-		live := `c.not_before <= ? AND c.not_after > ? AND (c.revoked_at IS NULL OR c.revoked_at > ?)`
-		cols.WriteString(`, SUM(CASE WHEN ` + live + ` THEN 1 ELSE 0 END), SUM(CASE WHEN ` + live +
-			` AND c.not_before < ? THEN 1 ELSE 0 END)`)
-		args = append(args, v, v, v, v, v, v, micros(legacyIssuedBefore))
+	span := func(col, cmp string) (string, []any) {
+		var b strings.Builder
+		var args []any
+		b.WriteString("CASE")
+		for i, t := range at {
+			b.WriteString(" WHEN " + col + " " + cmp + " ? THEN " + strconv.Itoa(i))
+			args = append(args, micros(t))
+		}
+		b.WriteString(" ELSE " + strconv.Itoa(len(at)) + " END")
+		return b.String(), args
 	}
-	where, sargs := s.clause("c.account_id", "c.organization_id", "c.employee_id")
-	q := `SELECT c.kind` + cols.String() + ` FROM certificates c
-		WHERE c.kind IN ('individual', 'legal_entity_employee') AND c.not_after > ? AND c.not_before <= ?` + where + ` GROUP BY c.kind`
-	args = append(args, micros(at[0]), micros(at[len(at)-1]))
+	issued, iargs := span("c.not_before", "<")
+	ended, eargs := span("CASE WHEN c.revoked_at IS NOT NULL AND c.revoked_at < c.not_after THEN c.revoked_at ELSE c.not_after END", "<=")
+	where, sargs := metricsScope(s)
+	// A certificate ended by at[0] counts on both sides at every instant: only those running past it are read.
+	q := `SELECT c.kind, CASE WHEN c.not_before < ? THEN 1 ELSE 0 END, ` + issued + `, ` + ended + `, COUNT(*)
+		FROM certificates c WHERE c.kind IN ('individual', 'legal_entity_employee') AND c.not_after > ?` + where + ` GROUP BY 1, 2, 3, 4`
+	args := append([]any{micros(legacyIssuedBefore)}, iargs...)
+	args = append(append(args, eargs...), micros(at[0]))
 	rows, err := db.query(ctx, q, append(args, sargs...)...)
 	if err != nil {
 		return nil, err
@@ -155,19 +175,18 @@ func (db *DB) EmployeeCertificatesAt(ctx context.Context, s Scope, at []time.Tim
 	defer rows.Close()
 	for rows.Next() {
 		var kind string
-		vals := make([]int64, 2*len(at))
-		dest := []any{&kind}
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
+		var old, from, to, n int
+		if err := rows.Scan(&kind, &old, &from, &to, &n); err != nil {
 			return nil, err
 		}
-		for i := range at {
-			if kind == "individual" {
-				out[i].Individual = int(vals[2*i])
-			} else {
-				out[i].LegalEntityEmployee, out[i].LegalEntityEmployeeBefore = int(vals[2*i]), int(vals[2*i+1])
+		// Valid at at[i] for from <= i < to.
+		for i := from; i < min(to, len(at)); i++ {
+			switch {
+			case kind == "individual":
+				out[i].Individual += n
+			default:
+				out[i].LegalEntityEmployee += n
+				out[i].LegalEntityEmployeeBefore += n * old
 			}
 		}
 	}
