@@ -124,6 +124,11 @@ const (
 	ScopeOrganizations Scope = "organizations" // a manager: the assigned organizations
 )
 
+// EnumValues implements model.Enum, for the OpenAPI document.
+func (Scope) EnumValues() []string {
+	return []string{string(ScopeAll), string(ScopeAccount), string(ScopeOrganizations)}
+}
+
 // Allowed reports whether p may see the metrics: the CA operator, an account administrator and a manager.
 func Allowed(p *access.Principal) bool {
 	return p != nil && (p.Role == model.RoleOperator || p.Role == model.RoleAccountAdmin || p.Role == model.RoleManager)
