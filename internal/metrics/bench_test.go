@@ -118,7 +118,13 @@ func buildBenchRegister(b *testing.B, db *storage.DB) (account string, orgs []st
 		}
 	}
 	must(tx.Commit())
+	// Planner statistics (and PostgreSQL's visibility map, for index-only scans), as kcr serve keeps them on
+	// SQLite and PostgreSQL's autovacuum does on its own.
 	must(db.Optimize(ctx))
+	if pg {
+		_, err = raw.ExecContext(ctx, `VACUUM ANALYZE`)
+		must(err)
+	}
 	return account, orgs
 }
 

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,34 @@ func metricsScope(s Scope) (string, []any) {
 		where += " AND c.account_id IN (SELECT id FROM accounts)"
 	}
 	return where, args
+}
+
+// eachAnalyticRow runs a metrics query and calls scan for each row. On PostgreSQL it runs in a transaction
+// without JIT compilation: the planner prices a query's per-certificate index probes above jit_above_cost,
+// and compiling it then takes longer (about a second) than running it. SQLite has no JIT.
+func (db *DB) eachAnalyticRow(ctx context.Context, q string, args []any, scan func(rows *sql.Rows) error) error {
+	run := func(ctx context.Context) error {
+		rows, err := db.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if db.dialect != Postgres {
+		return run(ctx)
+	}
+	return db.InTx(ctx, func(ctx context.Context) error {
+		if _, err := db.exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
+		return run(ctx)
+	})
 }
 
 // EndingCounts are the certificates that reached their end within one month.
@@ -76,15 +105,10 @@ func (db *DB) CertificateEndings(ctx context.Context, s Scope, bounds []time.Tim
 		CASE WHEN c.revoked_at IS NOT NULL AND c.revoked_at < c.not_after THEN 1 ELSE 0 END AS rv
 		FROM certificates c WHERE c.not_after >= ? AND c.not_after < ?` + where + `) x GROUP BY m, re, rv`
 	args := append(margs, micros(bounds[0]), micros(end))
-	rows, err := db.query(ctx, q, append(args, sargs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.eachAnalyticRow(ctx, q, append(args, sargs...), func(rows *sql.Rows) error {
 		var m, reissued, revoked, n int
 		if err := rows.Scan(&m, &reissued, &revoked, &n); err != nil {
-			return nil, err
+			return err
 		}
 		e := &out[m]
 		e.Ended += n
@@ -94,8 +118,9 @@ func (db *DB) CertificateEndings(ctx context.Context, s Scope, bounds []time.Tim
 		case revoked == 1:
 			e.RevokedNotReissued += n
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // IssueLags returns, for each month [bounds[i], bounds[i+1]) of issue, how many of the scope's certificates
@@ -115,19 +140,15 @@ func (db *DB) IssueLags(ctx context.Context, s Scope, bounds []time.Time) ([]map
 		FROM certificates c JOIN applications a ON a.id = c.application_id
 		WHERE c.not_before >= ? AND c.not_before < ?` + where + ` GROUP BY 1, 2`
 	args := append(margs, micros(bounds[0]), micros(bounds[len(bounds)-1]))
-	rows, err := db.query(ctx, q, append(args, sargs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.eachAnalyticRow(ctx, q, append(args, sargs...), func(rows *sql.Rows) error {
 		var m, days, n int
 		if err := rows.Scan(&m, &days, &n); err != nil {
-			return nil, err
+			return err
 		}
 		out[m][max(days, 0)] += n
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // EmployeeCerts counts the employees' signing certificates valid at one instant.
@@ -168,16 +189,11 @@ func (db *DB) EmployeeCertificatesAt(ctx context.Context, s Scope, at []time.Tim
 		FROM certificates c WHERE c.kind IN ('individual', 'legal_entity_employee') AND c.not_after > ?` + where + ` GROUP BY 1, 2, 3, 4`
 	args := append([]any{micros(legacyIssuedBefore)}, iargs...)
 	args = append(append(args, eargs...), micros(at[0]))
-	rows, err := db.query(ctx, q, append(args, sargs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := db.eachAnalyticRow(ctx, q, append(args, sargs...), func(rows *sql.Rows) error {
 		var kind string
 		var old, from, to, n int
 		if err := rows.Scan(&kind, &old, &from, &to, &n); err != nil {
-			return nil, err
+			return err
 		}
 		// Valid at at[i] for from <= i < to.
 		for i := from; i < min(to, len(at)); i++ {
@@ -189,6 +205,7 @@ func (db *DB) EmployeeCertificatesAt(ctx context.Context, s Scope, at []time.Tim
 				out[i].LegalEntityEmployeeBefore += n * old
 			}
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
