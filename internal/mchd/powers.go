@@ -56,22 +56,39 @@ func PowerByCode(code string) *ClassifiedPower {
 	return &c
 }
 
-// SearchPowers returns the powers whose code or name contains any word of query, ignoring case and treating
-// ё as е, sorted by code. An empty query returns them all.
+// SearchPowers returns the powers that match every word of query, in any order, sorted by code: a word
+// matches when the power's name contains it or its code starts with it, ignoring case and treating ё as е.
+// An empty query returns them all.
 func SearchPowers(query string) []ClassifiedPower {
 	words := strings.Fields(fold(query))
 	if len(words) == 0 {
 		return Powers()
 	}
 	var out []ClassifiedPower
-	for _, p := range classifier {
-		hay := fold(p.Code + " " + p.Name)
-		for _, w := range words {
-			if strings.Contains(hay, w) {
-				out = append(out, p)
-				break
-			}
+	for i, p := range classifier {
+		if matchesAll(words, folded[i].code, folded[i].name) {
+			out = append(out, p)
 		}
+	}
+	return out
+}
+
+func matchesAll(words []string, code, name string) bool {
+	for _, w := range words {
+		if !strings.HasPrefix(code, w) && !strings.Contains(name, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// folded holds each classifier entry's code and name folded for search, in classifier order.
+var folded = foldClassifier(classifier)
+
+func foldClassifier(list []ClassifiedPower) []struct{ code, name string } {
+	out := make([]struct{ code, name string }, len(list))
+	for i, p := range list {
+		out[i].code, out[i].name = fold(p.Code), fold(p.Name)
 	}
 	return out
 }
