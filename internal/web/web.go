@@ -23,6 +23,7 @@ import (
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/registration"
 )
 
@@ -51,6 +52,8 @@ type Handler struct {
 	Chain func(issuer string) [][]byte
 	// Seller is the CA operator's requisites printed on invoice PDFs; empty, the invoice download answers 503.
 	Seller document.Party
+	// Metrics computes the reissue metrics page; nil means one over Reg's database and timeline.
+	Metrics *metrics.Service
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
@@ -94,6 +97,8 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/invoices/settings", post(h.auth(h.invoiceSettings).ServeHTTP))
 	mux.Handle("GET /ui/billing/lines", h.auth(h.billingLines))
 	mux.Handle("GET /ui/admin/audit", h.auth(h.auditLog))
+	mux.Handle("GET /ui/metrics", h.auth(h.reissueMetrics))
+	mux.Handle("GET /ui/metrics.csv", h.auth(h.reissueMetricsCSV))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
 	mux.Handle("GET /ui/applications/{id}/form.pdf", h.auth(h.applicationForm))
 	mux.Handle("GET /ui/applications/new", h.auth(h.newApplication))
@@ -251,6 +256,7 @@ func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
 	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
 	add("/ui/billing/lines", "nav.lines", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/metrics", "nav.metrics", metrics.Allowed(p))
 	add("/ui/admin/audit", "nav.audit", p.Can(access.AuditRead))
 	add("/ui/admin/users", "nav.users", p.Can(access.UserManage))
 	add("/ui/admin/api-keys", "nav.api_keys", p.Can(access.APIKeyManage))
