@@ -24,6 +24,7 @@ import (
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // SessionCookie is the name of the web session cookie.
@@ -42,6 +43,8 @@ type Server struct {
 	PKI PKI
 	// Billing serves tariffs, agreements, lines, invoices and the forecast; nil when not configured.
 	Billing *billing.Service
+	// Webhooks manages signed webhook endpoints; nil when not configured.
+	Webhooks *webhook.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
 	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.

@@ -301,9 +301,10 @@ func (s *Service) Deliveries(ctx context.Context, p *access.Principal, endpointI
 	if _, err := s.Endpoint(ctx, p, endpointID); err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 201) // the API asks for one more than its page to tell whether another follows
 	list, err := s.DB.WebhookDeliveries(ctx, endpointID, beforeID, limit)
 	if err != nil {
 		return nil, err
