@@ -29,6 +29,7 @@ import (
 	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/web"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // openMigrated opens the database and brings its schema up to date, refusing a newer one.
@@ -141,8 +142,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.Seller.Name == "" {
 		fmt.Fprintln(stdout, "no --seller: invoices and acts cannot be printed until the operator's requisites are configured")
 	}
+	sealer, err := webhookSealer(&c.webhookConfig, c.Data)
+	if err != nil {
+		return err
+	}
+	hooks := &webhook.Service{DB: db, Clock: clk, Sealer: sealer, Log: log, AllowLocalhost: c.WebhookAllowLocalhost || c.Demo}
 	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies, Billing: bill,
-		Seller: c.Seller, MetricsToken: c.MetricsToken}
+		Seller: c.Seller, MetricsToken: c.MetricsToken, Webhooks: hooks}
 	reg.StateCAs, reg.Timeline = cas.state, c.Timeline
 	if cas.own != nil {
 		reg.CA = cas.own
@@ -159,6 +165,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
 	jobs.Go(func() { hourlyJobs(jobsCtx, bill, log) })
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
+	jobs.Go(func() { hooks.Run(jobsCtx, webhookInterval) })
 	if len(cas.set) > 0 {
 		// Also after the demo: it issues backdated certificates, whose intents would look stale at once.
 		jobs.Go(func() { reconcileIssuances(jobsCtx, reg, c.IssueStaleAfter, c.ReconcileEvery, log) })
@@ -206,6 +213,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fmt.Fprintln(stdout, "kcr shutting down")
 	return hs.Shutdown(shutdownCtx)
 }
+
+// webhookInterval is how often new feed events become webhook deliveries and due deliveries are attempted.
+const webhookInterval = 2 * time.Second
 
 // auditSequenceInterval is how soon an audit event written on PostgreSQL is chained and its feed event
 // published, at the latest, while no reader asks for them sooner.
