@@ -131,9 +131,13 @@ func (s *Service) enqueue(ctx context.Context, e *model.WebhookEndpoint, ev mode
 	}
 	now := s.Clock.Now()
 	id := uuid.Must(uuid.NewV7()).String()
-	return s.DB.InsertWebhookDelivery(ctx, &model.WebhookDelivery{ID: id, EndpointID: e.ID, AccountID: e.AccountID,
+	created, err := s.DB.InsertWebhookDelivery(ctx, &model.WebhookDelivery{ID: id, EndpointID: e.ID, AccountID: e.AccountID,
 		MessageID: "msg_" + id, EventSeq: ev.Seq, EventType: model.WebhookEventType(ev.Type), Payload: string(body),
 		Status: model.DeliveryPending, NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now})
+	if err != nil || !created {
+		return false, err
+	}
+	return true, s.schedule(ctx, id, now)
 }
 
 // DeliverDue makes one attempt of every delivery due now, at most limit of them, up to workers at a time,
@@ -196,7 +200,12 @@ func (s *Service) Attempt(ctx context.Context, deliveryID string) error {
 	a.Error = sendErr.Error()
 	next := s.Clock.Now().Add(s.backoff(d.Attempts))
 	if next.Before(d.CreatedAt.Add(RetryWindow)) {
-		return s.DB.FinishWebhookAttempt(ctx, d.ID, a, model.DeliveryPending, &next)
+		return s.DB.InTx(ctx, func(ctx context.Context) error {
+			if err := s.DB.FinishWebhookAttempt(ctx, d.ID, a, model.DeliveryPending, &next); err != nil {
+				return err
+			}
+			return s.schedule(ctx, d.ID, next)
+		})
 	}
 	return s.DB.InTx(ctx, func(ctx context.Context) error {
 		if err := s.DB.FinishWebhookAttempt(ctx, d.ID, a, model.DeliveryFailed, nil); err != nil {
@@ -293,8 +302,9 @@ func (s *Service) send(ctx context.Context, e *model.WebhookEndpoint, d *model.W
 	return resp.StatusCode, nil
 }
 
-// Run dispatches and delivers every interval until ctx ends. It stands in until delivery attempts run as
-// durable jobs: several replicas may run it at once (see Dispatch and Attempt).
+// Run dispatches every interval until ctx ends, and without a job queue (Register) also attempts the due
+// deliveries. Every replica may run it: replicas take turns on the dispatcher's position, and an attempt is
+// claimed by one of them (see Dispatch and Attempt).
 func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -302,8 +312,10 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 		if _, err := s.Dispatch(ctx); err != nil && ctx.Err() == nil {
 			s.log().Error("webhook dispatch", "err", err)
 		}
-		if _, err := s.DeliverDue(ctx, 100, 4); err != nil && ctx.Err() == nil {
-			s.log().Error("webhook delivery", "err", err)
+		if s.Jobs == nil {
+			if _, err := s.DeliverDue(ctx, 100, 4); err != nil && ctx.Err() == nil {
+				s.log().Error("webhook delivery", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

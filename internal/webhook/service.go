@@ -16,6 +16,7 @@ import (
 	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/jobs"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/storage"
 )
@@ -45,6 +46,8 @@ type Service struct {
 	AttemptTimeout time.Duration
 	// Jitter returns a random duration in [0, d); nil uses math/rand. Tests pin it.
 	Jitter func(d time.Duration) time.Duration
+	// Jobs, set by Register, runs each attempt as a durable job; nil leaves attempts to Run's sweep.
+	Jobs *jobs.Queue
 
 	client *http.Client
 }
@@ -343,6 +346,9 @@ func (s *Service) Replay(ctx context.Context, p *access.Principal, endpointID, d
 			MessageID: orig.MessageID, EventSeq: orig.EventSeq, EventType: orig.EventType, Payload: orig.Payload,
 			Status: model.DeliveryPending, NextAttemptAt: &now, ReplayOf: orig.ID, CreatedAt: now, UpdatedAt: now}
 		if _, err := s.DB.InsertWebhookDelivery(ctx, d); err != nil {
+			return err
+		}
+		if err := s.schedule(ctx, d.ID, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, p.Actor, audit.WebhookReplay, e, map[string]any{"delivery_id": orig.ID, "replay_id": d.ID})
