@@ -31,6 +31,12 @@ const (
 	WebhookDisabled WebhookState = "disabled" // by a person, or by kcr after persistent failure (DisabledReason)
 )
 
+// Why an endpoint is disabled.
+const (
+	WebhookDisabledManually = "manual"             // by a person
+	WebhookDisabledFailing  = "persistent_failure" // by kcr: a delivery failed for 24 hours
+)
+
 // WebhookStates lists the endpoint states.
 var WebhookStates = []WebhookState{WebhookEnabled, WebhookDisabled}
 
@@ -63,7 +69,7 @@ type WebhookEndpoint struct {
 	Description    string             `json:"description"`
 	EventTypes     []WebhookEventType `json:"event_types"`
 	State          WebhookState       `json:"state"`
-	DisabledReason string             `json:"disabled_reason,omitempty"`
+	DisabledReason string             `json:"disabled_reason,omitempty"` // WebhookDisabledManually or WebhookDisabledFailing
 	// PreviousSecretUntil is when the secret replaced by the last rotation stops signing.
 	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
 	CreatedBy           string     `json:"created_by"`

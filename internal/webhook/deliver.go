@@ -223,7 +223,7 @@ func (s *Service) disableFailing(ctx context.Context, e *model.WebhookEndpoint, 
 		return err
 	}
 	cur.State = model.WebhookDisabled
-	cur.DisabledReason = "deliveries failed for 24 hours"
+	cur.DisabledReason = model.WebhookDisabledFailing
 	cur.UpdatedAt = s.Clock.Now()
 	if err := s.DB.UpdateWebhookEndpoint(ctx, cur); err != nil {
 		return err
@@ -232,7 +232,7 @@ func (s *Service) disableFailing(ctx context.Context, e *model.WebhookEndpoint, 
 		return err
 	}
 	s.log().Warn("webhook endpoint disabled after persistent failure", "endpoint", cur.ID, "account", cur.AccountID)
-	return s.audit(ctx, "system", audit.WebhookDisable, cur, map[string]any{"reason": "persistent_failure",
+	return s.audit(ctx, "system", audit.WebhookDisable, cur, map[string]any{"reason": model.WebhookDisabledFailing,
 		"delivery_id": d.ID, "host": hostOf(cur.URL)})
 }
 

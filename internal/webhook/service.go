@@ -257,7 +257,7 @@ func (s *Service) SetEnabled(ctx context.Context, p *access.Principal, id string
 		if enabled {
 			e.State, e.DisabledReason = model.WebhookEnabled, ""
 		} else {
-			e.State, e.DisabledReason = model.WebhookDisabled, "disabled by "+p.Actor
+			e.State, e.DisabledReason = model.WebhookDisabled, model.WebhookDisabledManually
 		}
 		return nil, nil
 	})
