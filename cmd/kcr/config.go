@@ -183,6 +183,7 @@ type serveConfig struct {
 	caConfig
 	timelineConfig
 	limitsConfig
+	webhookConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -271,6 +272,9 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	}
 	c.timelineConfig.register(fs, getenv)
 	if err := c.limitsConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
+	if err := c.webhookConfig.register(fs, getenv); err != nil {
 		return nil, err
 	}
 	demo, err := envBool(getenv, "KCR_DEMO")

@@ -26,6 +26,7 @@ import (
 	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // SessionCookie is the name of the web session cookie.
@@ -46,6 +47,8 @@ type Server struct {
 	Billing *billing.Service
 	// PoA is the power-of-attorney (МЧД) service; nil answers its routes as unavailable.
 	PoA *attorney.Service
+	// Webhooks manages signed webhook endpoints; nil when not configured.
+	Webhooks *webhook.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
 	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.

@@ -63,6 +63,13 @@ const (
 	UserSessionsEnd           Action = "user.sessions_end"
 	SessionLockout            Action = "session.lockout" // a login locked after wrong passwords
 	AuthLockout               Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
+	WebhookCreate             Action = "webhook.create"
+	WebhookUpdate             Action = "webhook.update"
+	WebhookDelete             Action = "webhook.delete"
+	WebhookRotateSecret       Action = "webhook.rotate_secret"
+	WebhookEnable             Action = "webhook.enable"
+	WebhookDisable            Action = "webhook.disable" // by a person, or by "system" after persistent failure
+	WebhookReplay             Action = "webhook.replay"
 )
 
 // Actions lists every audit action.
@@ -74,7 +81,8 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
 	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
-	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout}
+	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout,
+	WebhookCreate, WebhookUpdate, WebhookDelete, WebhookRotateSecret, WebhookEnable, WebhookDisable, WebhookReplay}
 
 // EnumValues implements model.Enum.
 func (Action) EnumValues() []string {

@@ -25,6 +25,7 @@ import (
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // sessionCookie is the session cookie's name. It must match api.SessionCookie: the API and the web
@@ -54,6 +55,8 @@ type Handler struct {
 	Seller document.Party
 	// Metrics computes the reissue metrics page; nil means one over Reg's database and timeline.
 	Metrics *metrics.Service
+	// Webhooks manages the account's webhook endpoints; nil leaves their pages out.
+	Webhooks *webhook.Service
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
@@ -141,6 +144,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/admin/service-centers", post(h.auth(h.adminCenterCreate).ServeHTTP))
 	mux.Handle("GET /ui/admin/tariffs", h.auth(h.adminTariffs))
 	mux.Handle("POST /ui/admin/tariffs", post(h.auth(h.adminTariffCreate).ServeHTTP))
+	h.registerWebhooks(mux, post)
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
 	}))
@@ -260,6 +264,7 @@ func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	add("/ui/admin/audit", "nav.audit", p.Can(access.AuditRead))
 	add("/ui/admin/users", "nav.users", p.Can(access.UserManage))
 	add("/ui/admin/api-keys", "nav.api_keys", p.Can(access.APIKeyManage))
+	add("/ui/admin/webhooks", "nav.webhooks", h.Webhooks != nil && p.Can(access.APIKeyManage) && p.AccountID != "")
 	// Service centers are where identity is verified: those who work with applications see them, the
 	// CA operator adds them.
 	add("/ui/admin/service-centers", "nav.centers", p.Can(access.AccountManage) || p.Can(access.AppRead))
