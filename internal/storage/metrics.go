@@ -13,7 +13,7 @@ import (
 // the caller. A certificate's issue instant is its not_before.
 
 // metricsScope is s's condition on certificates c for the metrics' queries. The CA operator's scope
-// names every account, so that the per-account indexes (migration 0019) serve it too: each account's range
+// names every account, so that the per-account indexes (migration 0018) serve it too: each account's range
 // of months is walked in turn instead of the whole table.
 func metricsScope(s Scope) (string, []any) {
 	where, args := s.clause("c.account_id", "c.organization_id", "c.employee_id")
