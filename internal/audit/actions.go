@@ -33,6 +33,9 @@ const (
 	EmployeeList              Action = "employee.list"
 	EmployeeRead              Action = "employee.read"
 	EmployeeUpdate            Action = "employee.update"
+	MailSent                  Action = "mail.sent"        // the SMTP server accepted an outbox message
+	MailFailed                Action = "mail.failed"      // an outbox message failed for good
+	MailUnsubscribe           Action = "mail.unsubscribe" // an employee refused non-mandatory mail
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
 	RenewalWaveRun            Action = "renewal_wave.run"
@@ -58,6 +61,7 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
+	MailSent, MailFailed, MailUnsubscribe,
 	OrganizationCreate, OrganizationUpdate, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
 	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout}
