@@ -159,6 +159,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// After the demo: its backdated certificates left lines in ended periods, which close at once.
 	jobs.Go(func() { hourlyJobs(jobsCtx, bill, log) })
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
+	notifier, planner := newNotify(c, db, clk, log)
+	fmt.Fprintln(stdout, describeSMTP(&c.notifyConfig))
+	jobs.Go(func() { notifyJobs(jobsCtx, notifier, planner, log) })
 	if len(cas.set) > 0 {
 		// Also after the demo: it issues backdated certificates, whose intents would look stale at once.
 		jobs.Go(func() { reconcileIssuances(jobsCtx, reg, c.IssueStaleAfter, c.ReconcileEvery, log) })
@@ -171,6 +174,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
+	mux.Handle("/unsubscribe", notifier.UnsubscribeHandler())
 	mux.Handle("/", srv.Handler())
 	adm := edge.Admission{Max: c.MaxActive, Wait: c.AdmitWait, Bypass: publicRequest}
 	handler := adm.Handler(mux, func(w http.ResponseWriter, r *http.Request, err error) {

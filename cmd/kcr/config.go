@@ -182,6 +182,7 @@ type serveConfig struct {
 	caConfig
 	timelineConfig
 	limitsConfig
+	notifyConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -268,6 +269,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	if err := c.limitsConfig.register(fs, getenv); err != nil {
 		return nil, err
 	}
+	c.notifyConfig.register(fs, getenv)
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -328,6 +330,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	if err := c.timelineConfig.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.notifyConfig.validate(getenv); err != nil {
 		return nil, err
 	}
 	if c.IssueStaleAfter < time.Second {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -345,6 +348,89 @@ func TestUnsubscribe(t *testing.T) {
 			}
 			if len(rec.out) != 1 || rec.out[0].UnsubscribeURL != "" {
 				t.Fatalf("want only the holder's mandatory reminder sent, got %d", len(rec.out))
+			}
+		})
+	}
+}
+
+// /unsubscribe works without signing in: GET only asks (a link scanner unsubscribes nobody), POST
+// unsubscribes, a bad token gets 400.
+func TestUnsubscribeHandler(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newEnv(t, eng, &recording{})
+			h := e.svc.UnsubscribeHandler()
+			tok, err := e.svc.UnsubscribeToken(ctx, e.f.HeadEmployee, notify.CategoryEscalation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			do := func(method, token string) (int, string) {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, httptest.NewRequest(method, "/unsubscribe?t="+url.QueryEscape(token), nil))
+				return w.Code, w.Body.String()
+			}
+			off := func() bool {
+				v, err := e.db.Unsubscribed(ctx, e.f.HeadEmployee, string(notify.CategoryEscalation))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			if code, body := do(http.MethodGet, tok); code != 200 || !strings.Contains(body, "Отписаться от писем?") || off() {
+				t.Fatalf("GET: %d, unsubscribed %v\n%s", code, off(), body)
+			}
+			if code, body := do(http.MethodPost, tok+"x"); code != 400 || !strings.Contains(body, "недействительна") || off() {
+				t.Fatalf("POST with a bad token: %d", code)
+			}
+			if code, body := do(http.MethodPost, tok); code != 200 || !strings.Contains(body, "Вы отписались") || !off() {
+				t.Fatalf("POST: %d, unsubscribed %v\n%s", code, off(), body)
+			}
+		})
+	}
+}
+
+func TestParseSMTPURL(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		want notify.SMTPConfig
+		bad  string
+	}{
+		{in: "smtp://u:pw1@mail.example.ru:587?starttls=1", want: notify.SMTPConfig{Host: "mail.example.ru", Port: 587, Username: "u", Password: "pw1", TLS: notify.TLSStartTLS}},
+		{in: "smtp://u:pw1@mail.example.ru?starttls=1", want: notify.SMTPConfig{Host: "mail.example.ru", Port: 587, Username: "u", Password: "pw1", TLS: notify.TLSStartTLS}},
+		{in: "smtps://u:p%40ss@mail.example.ru", want: notify.SMTPConfig{Host: "mail.example.ru", Port: 465, Username: "u", Password: "p@ss", TLS: notify.TLSImplicit}},
+		{in: "smtp://relay.local", want: notify.SMTPConfig{Host: "relay.local", Port: 25, TLS: notify.TLSNone}},
+		{in: "smtp://u:pw1@relay.local:25", bad: "unprotected"},
+		{in: "smtps://u:pw1@h?starttls=1", bad: "smtps is TLS"},
+		{in: "http://u:pw1@h", bad: "scheme"},
+		{in: "smtp://u:pw1@h:0?starttls=1", bad: "port"},
+		{in: "smtp://u:pw1@h:99999?starttls=1", bad: "port"},
+		{in: "smtp://u:pw1@h?starttls=yes", bad: "starttls"},
+		{in: "smtp://u:pw1@h?tls=1", bad: "unknown parameter"},
+		{in: "smtp://u@h?starttls=1", bad: "without a password"},
+		{in: "smtp://:pw1@h?starttls=1", bad: "without a user"},
+		{in: "smtp://u:pw1@/x", bad: "no host"},
+		{in: "smtp://u:pw1@h/path?starttls=1", bad: "path"},
+		{in: "smtp://u:sec%zz@h", bad: "not a URL"},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			got, err := notify.ParseSMTPURL(c.in)
+			if c.bad != "" {
+				if err == nil || !strings.Contains(err.Error(), c.bad) {
+					t.Fatalf("error %v, want one saying %q", err, c.bad)
+				}
+				if strings.Contains(err.Error(), "sec") || strings.Contains(err.Error(), ":pw1@") {
+					t.Fatalf("the error repeats the password: %v", err)
+				}
+				return
+			}
+			if err != nil || *got != c.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, c.want)
+			}
+			if c.want.Password != "" && strings.Contains(got.String(), c.want.Password) {
+				t.Fatalf("String() shows the password: %s", got)
 			}
 		})
 	}

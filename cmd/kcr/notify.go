@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/notify"
+	"github.com/kcr-project/kcr/internal/storage"
+)
+
+// notifyConfig is the e-mail and reminder part of kcr serve.
+type notifyConfig struct {
+	smtpURL, mailFrom, reminderDays string
+	SMTP                            *notify.SMTPConfig // nil: no e-mail, in-app notices only
+	From                            *mail.Address
+	ReminderDays                    []int
+}
+
+func (c *notifyConfig) register(fs *flag.FlagSet, getenv func(string) string) {
+	// The URL holds the SMTP password: its flag has no default, so that --help never prints the
+	// environment's value; validate reads KCR_SMTP_URL when the flag is not given.
+	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465; "+
+		"empty: no e-mail, in-app notices only; prefer the environment, which keeps the password out of the process list (env KCR_SMTP_URL)")
+	fs.StringVar(&c.mailFrom, "mail-from", getenv("KCR_MAIL_FROM"), "sender of kcr's e-mail, such as \"Удостоверяющий центр <noreply@example.ru>\" (env KCR_MAIL_FROM)")
+	fs.StringVar(&c.reminderDays, "reminder-days", envOr(getenv, "KCR_REMINDER_DAYS", "60,30,14,7,1"),
+		"days before a certificate's end on which reminders go out, from 14 on also to administrators and managers (env KCR_REMINDER_DAYS)")
+}
+
+// validate parses the settings; its messages never repeat the SMTP URL, which holds the password.
+func (c *notifyConfig) validate(getenv func(string) string) error {
+	if c.smtpURL == "" {
+		c.smtpURL = getenv("KCR_SMTP_URL")
+	}
+	days, err := notify.ParseReminderDays(c.reminderDays)
+	if err != nil {
+		return usageError{"--reminder-days: " + err.Error()}
+	}
+	c.ReminderDays = days
+	if c.smtpURL == "" {
+		if c.mailFrom != "" {
+			return usageError{"--mail-from needs --smtp-url (KCR_SMTP_URL)"}
+		}
+		return nil
+	}
+	if c.SMTP, err = notify.ParseSMTPURL(c.smtpURL); err != nil {
+		return usageError{"--smtp-url: " + err.Error()}
+	}
+	if c.mailFrom == "" {
+		return usageError{"--smtp-url needs --mail-from, the sender address"}
+	}
+	if c.From, err = notify.ParseFrom(c.mailFrom); err != nil {
+		return usageError{"--mail-from: " + err.Error()}
+	}
+	return nil
+}
+
+// newNotify makes the notification service and the reminder planner.
+func newNotify(c *serveConfig, db *storage.DB, clk clock.Clock, log *slog.Logger) (*notify.Service, *notify.Planner) {
+	svc := &notify.Service{DB: db, Clock: clk, Timeline: c.Timeline, BaseURL: c.BaseURL, Log: log}
+	if c.SMTP != nil {
+		svc.Sender = &notify.SMTPSender{Config: *c.SMTP, From: c.From}
+	}
+	return svc, &notify.Planner{Notify: svc, Days: c.ReminderDays}
+}
+
+// notifyEvery is how often due mail is sent; reminders are planned every notifyPlanEvery.
+const (
+	notifyEvery     = time.Minute
+	notifyPlanEvery = time.Hour
+)
+
+// notifyJobs plans reminders at start-up and hourly, and sends due mail every minute. Replicas may both
+// run it: planning is idempotent and a message is claimed before it is sent.
+func notifyJobs(ctx context.Context, svc *notify.Service, planner *notify.Planner, log *slog.Logger) {
+	t := time.NewTicker(notifyEvery)
+	defer t.Stop()
+	var planned time.Time
+	for {
+		if time.Since(planned) >= notifyPlanEvery {
+			planned = time.Now()
+			if r, err := planner.Plan(ctx); err != nil {
+				log.Error("plan reminders", "err", err)
+			} else if r.Mail+r.Notices > 0 {
+				log.Info("reminders planned", "certificates", r.Certificates, "mail", r.Mail, "notices", r.Notices)
+			}
+		}
+		if svc.MailEnabled() {
+			if _, err := svc.DeliverDue(ctx, 200); err != nil {
+				log.Error("send mail", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// describeSMTP is the start-up line naming the mail server without its password.
+func describeSMTP(c *notifyConfig) string {
+	if c.SMTP == nil {
+		return "no --smtp-url: reminders are in-app notices only"
+	}
+	return fmt.Sprintf("e-mail through %s from %s, reminders %s days before the end", c.SMTP, c.From.Address,
+		strings.Trim(strings.Join(strings.Fields(fmt.Sprint(c.ReminderDays)), ","), "[]"))
+}
