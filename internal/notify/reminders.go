@@ -166,10 +166,13 @@ func escalated(u *storage.NotifiedUser, orgID string) bool {
 
 func (p *Planner) planCertificate(ctx context.Context, now time.Time, c storage.ReminderCandidate, users []*storage.NotifiedUser) (PlanResult, error) {
 	step, ok := p.Step(daysLeft(now, c.NotAfter))
-	if !ok {
+	if !ok || c.PlannedStep != 0 && c.PlannedStep <= step {
 		return PlanResult{}, nil
 	}
 	res := PlanResult{Certificates: 1}
+	if err := p.Notify.DB.MarkReminderStep(ctx, c.Serial, step, now); err != nil {
+		return res, err
+	}
 	legacy, _ := rules.LegacyUnusable(p.Notify.Timeline, now, c.Kind, c.NotBefore)
 	data := reminderData{Serial: c.Serial, Days: step, Legacy: legacy}
 	holderTpl := TemplateReminder

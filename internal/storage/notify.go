@@ -229,12 +229,14 @@ type ReminderCandidate struct {
 	Serial, AccountID, OrganizationID, EmployeeID string
 	Kind                                          model.CertKind
 	NotBefore, NotAfter                           time.Time
+	PlannedStep                                   int // the smallest reminder step planned so far; 0: none
 }
 
 // ReminderCandidates lists the valid, not replaced certificates of every account ending after from and
 // no later than to that have no reissue application (one not declined or cancelled), by end date.
 func (db *DB) ReminderCandidates(ctx context.Context, from, to time.Time) ([]ReminderCandidate, error) {
-	rows, err := db.query(ctx, `SELECT c.serial, c.account_id, c.organization_id, c.employee_id, c.kind, c.not_before, c.not_after
+	rows, err := db.query(ctx, `SELECT c.serial, c.account_id, c.organization_id, c.employee_id, c.kind, c.not_before, c.not_after,
+		COALESCE((SELECT MIN(r.days) FROM reminder_steps r WHERE r.ref = c.serial), 0)
 		FROM certificates c WHERE c.status = 'valid' AND c.not_after > ? AND c.not_after <= ? AND c.replaced_by = ''
 		AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.reissue_of = c.serial AND a.state NOT IN ('declined', 'cancelled'))
 		ORDER BY c.not_after, c.serial`, micros(from), micros(to))
@@ -246,13 +248,19 @@ func (db *DB) ReminderCandidates(ctx context.Context, from, to time.Time) ([]Rem
 	for rows.Next() {
 		var c ReminderCandidate
 		var nb, na int64
-		if err := rows.Scan(&c.Serial, &c.AccountID, &c.OrganizationID, &c.EmployeeID, &c.Kind, &nb, &na); err != nil {
+		if err := rows.Scan(&c.Serial, &c.AccountID, &c.OrganizationID, &c.EmployeeID, &c.Kind, &nb, &na, &c.PlannedStep); err != nil {
 			return nil, err
 		}
 		c.NotBefore, c.NotAfter = fromMicros(nb), fromMicros(na)
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// MarkReminderStep records that a document's reminder step was planned.
+func (db *DB) MarkReminderStep(ctx context.Context, ref string, days int, at time.Time) error {
+	_, err := db.exec(ctx, `INSERT INTO reminder_steps (ref, days, at) VALUES (?,?,?) ON CONFLICT (ref, days) DO NOTHING`, ref, days, micros(at))
+	return err
 }
 
 // ReminderStillDue tells whether a certificate still wants expiry reminders at now: valid, not ended, not

@@ -47,5 +47,14 @@ CREATE TABLE notify_secrets (
     value {{blob}} NOT NULL
 );
 
+-- The reminder steps planned per document (a certificate's serial; МЧД later with their own prefix): steps
+-- only get smaller as the end nears, so planning skips a document whose due step, or a later one, is here.
+CREATE TABLE reminder_steps (
+    ref  TEXT NOT NULL,
+    days INTEGER NOT NULL,
+    at   BIGINT NOT NULL,
+    PRIMARY KEY (ref, days)
+);
+
 -- Reminder planning walks the valid certificates ending soon across every account.
 CREATE INDEX certificates_status_expiry ON certificates(status, not_after);
