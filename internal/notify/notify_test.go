@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -92,6 +93,30 @@ func (e *env) queueOne(t *testing.T) (serial, id string) {
 	return serial, m.ID
 }
 
+func (e *env) mailID(t *testing.T, key string) string {
+	t.Helper()
+	m, err := e.db.MailByDedupKey(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
+}
+
+// auditHasNoAddress checks that a message's outcome is audited, and that the audit names no address.
+func (e *env) auditHasNoAddress(t *testing.T, id, action string) {
+	t.Helper()
+	evs, err := e.db.AuditEvents(context.Background(), "mail", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Action != action {
+		t.Fatalf("audit of message %s: %+v, want one %s", id, evs, action)
+	}
+	if d := fmt.Sprint(evs[0].Detail); strings.Contains(d, "@") || strings.Contains(d, "person") {
+		t.Fatalf("the audit detail names an address: %s", d)
+	}
+}
+
 func (e *env) mail(t *testing.T, id string) *storage.MailMessage {
 	t.Helper()
 	m, err := e.db.Mail(context.Background(), id)
@@ -130,6 +155,7 @@ func TestDeliverToRealServer(t *testing.T) {
 				if counts[storage.MailSent] != 2 {
 					t.Fatalf("statuses %v, want 2 sent", counts)
 				}
+				e.auditHasNoAddress(t, e.mailID(t, "reminder:"+serial+":14"), "mail.sent")
 				msgs := mp.messages(t)
 				if len(msgs) != 2 {
 					t.Fatalf("%d messages delivered, want 2", len(msgs))
@@ -186,6 +212,7 @@ func TestDeliverAuthFailure(t *testing.T) {
 			if m.Status != storage.MailFailed || m.Attempts != 1 || !strings.Contains(m.Answer, "535") {
 				t.Fatalf("status %s, attempts %d, answer %q; want failed after 1 attempt with the server's 535", m.Status, m.Attempts, m.Answer)
 			}
+			e.auditHasNoAddress(t, id, "mail.failed")
 			e.clk.Add(24 * time.Hour)
 			if err := e.svc.Deliver(ctx, id); err != nil || e.mail(t, id).Attempts != 1 {
 				t.Fatalf("a failed message was tried again: %v", err)
