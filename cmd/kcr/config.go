@@ -16,6 +16,7 @@ import (
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
+	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
 // dbConfig says where the database is.
@@ -199,6 +200,10 @@ type serveConfig struct {
 	// to AdmitWait. OCSP, CRLs, CA certificates, /healthz and static files are never bounded.
 	MaxActive int
 	AdmitWait time.Duration
+	// MCHDTrustRootsFile is the PEM file of the state CA certificates a head's signature of a МЧД must chain
+	// to; MCHDTrustRoots are its certificates, read and checked at start-up.
+	MCHDTrustRootsFile string
+	MCHDTrustRoots     []*x509gost.Certificate
 }
 
 // defaultMaxActive is --max-active's default: enough requests at once to keep two cores and the database
@@ -308,6 +313,9 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	fs.IntVar(&c.MaxActive, "max-active", active, "API and web requests run at once; more wait their turn, so that OCSP and CRL "+
 		"answers never queue behind them; 0: no bound (env KCR_MAX_ACTIVE)")
 	fs.DurationVar(&c.AdmitWait, "admit-wait", wait, "how long a request over --max-active waits before a 503 (env KCR_ADMIT_WAIT)")
+	fs.StringVar(&c.MCHDTrustRootsFile, "mchd-trust-roots", getenv("KCR_MCHD_TRUST_ROOTS"), "PEM file of the state CA certificates "+
+		"(ФНС, Treasury, Bank of Russia) a head's signature of a МЧД must chain to; with --demo and without it, the built-in "+
+		"stand-ins' roots (env KCR_MCHD_TRUST_ROOTS)")
 	return fs, nil
 }
 
@@ -357,6 +365,11 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		}
 	case c.Demo:
 		c.Seller = demoSeller
+	}
+	if c.MCHDTrustRootsFile != "" {
+		if c.MCHDTrustRoots, err = loadMCHDTrustRoots(c.MCHDTrustRootsFile); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkAddr("--addr", c.Addr); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/jobs"
 	"github.com/kcr-project/kcr/internal/notify"
 	"github.com/kcr-project/kcr/internal/storage"
 )
@@ -69,37 +70,70 @@ func newNotify(c *serveConfig, db *storage.DB, clk clock.Clock, log *slog.Logger
 	return svc, &notify.Planner{Notify: svc, Days: c.ReminderDays}
 }
 
-// notifyEvery is how often due mail is sent; reminders are planned every notifyPlanEvery.
-const (
-	notifyEvery     = time.Minute
-	notifyPlanEvery = time.Hour
+// The notification jobs.
+type (
+	// mailSendArgs delivers one outbox message; Attempt tells its attempts apart, so that the job of a
+	// retry is not taken for a duplicate of the job that failed.
+	mailSendArgs struct {
+		MessageID string `json:"message_id"`
+		Attempt   int    `json:"attempt"`
+	}
+	// mailSweepArgs delivers what is due without a job of its own: messages whose sender died holding
+	// them, or whose job was lost.
+	mailSweepArgs struct{}
+	// reminderPlanArgs plans the expiry reminders.
+	reminderPlanArgs struct{}
 )
 
-// notifyJobs plans reminders at start-up and hourly, and sends due mail every minute. Replicas may both
-// run it: planning is idempotent and a message is claimed before it is sent.
-func notifyJobs(ctx context.Context, svc *notify.Service, planner *notify.Planner, log *slog.Logger) {
-	t := time.NewTicker(notifyEvery)
-	defer t.Stop()
-	var planned time.Time
-	for {
-		if time.Since(planned) >= notifyPlanEvery {
-			planned = time.Now()
-			if r, err := planner.Plan(ctx); err != nil {
-				log.Error("plan reminders", "err", err)
-			} else if r.Mail+r.Notices > 0 {
+func (mailSendArgs) Kind() string     { return "mail_send" }
+func (mailSweepArgs) Kind() string    { return "mail_sweep" }
+func (reminderPlanArgs) Kind() string { return "reminder_plan" }
+
+// How often reminders are planned and stray mail is swept (each once across the replicas).
+const (
+	reminderPlanEvery = time.Hour
+	mailSweepEvery    = 5 * time.Minute
+)
+
+// notifyJobs registers the notification jobs: a send job per message, scheduled in the transaction that
+// queues it (or puts it back for a retry); the sweep; and reminder planning hourly and at start-up.
+func notifyJobs(svc *notify.Service, planner *notify.Planner, log *slog.Logger) func(*jobs.Queue) error {
+	return func(q *jobs.Queue) error {
+		err := jobs.RegisterFunc(q, func(ctx context.Context, _ *jobs.Job[reminderPlanArgs]) error {
+			r, err := planner.Plan(ctx)
+			if r.Mail+r.Notices > 0 {
 				log.Info("reminders planned", "certificates", r.Certificates, "mail", r.Mail, "notices", r.Notices)
 			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		if svc.MailEnabled() {
-			if _, err := svc.DeliverDue(ctx, 200); err != nil {
-				log.Error("send mail", "err", err)
-			}
+		if err := q.Every(reminderPlanEvery, func() jobs.Args { return reminderPlanArgs{} }, true); err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if !svc.MailEnabled() {
+			return nil
 		}
+		svc.Schedule = func(ctx context.Context, id string, at time.Time, attempt int) error {
+			_, _, err := q.Enqueue(ctx, mailSendArgs{MessageID: id, Attempt: attempt},
+				&jobs.InsertOpts{ScheduledAt: at, UniqueOpts: jobs.UniqueOpts{ByArgs: true}})
+			return err
+		}
+		err = jobs.RegisterFunc(q, func(ctx context.Context, job *jobs.Job[mailSendArgs]) error {
+			return svc.Deliver(ctx, job.Args.MessageID)
+		})
+		if err != nil {
+			return err
+		}
+		err = jobs.RegisterFunc(q, func(ctx context.Context, _ *jobs.Job[mailSweepArgs]) error {
+			_, err := svc.DeliverDue(ctx, 200)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return q.Every(mailSweepEvery, func() jobs.Args { return mailSweepArgs{} }, true)
 	}
 }
 

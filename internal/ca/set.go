@@ -1,8 +1,12 @@
 package ca
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"time"
 
+	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
@@ -53,4 +57,25 @@ func (s Set) OCSP(ctx context.Context, reqDER []byte) []byte {
 		}
 	}
 	return x509gost.OCSPErrorResponse(6) // unauthorized
+}
+
+// IsRevoked tells whether cert, issued by the issuing authority of one of these instances, was revoked at
+// or before at, from the register. A certificate none of them issued, or one its issuer has no record of,
+// is an error: its status is unknown here, and a caller that must know refuses it.
+func (s Set) IsRevoked(ctx context.Context, cert *x509gost.Certificate, at time.Time) (bool, error) {
+	for _, b := range s {
+		a := b.issuing
+		if !bytes.Equal(cert.RawIssuer, a.cert.RawSubject) || cert.CheckSignatureFrom(a.cert) != nil {
+			continue
+		}
+		st, err := b.DB.CertificateStatus(ctx, a.name, cert.SerialNumber.Text(16))
+		if storage.IsNoRows(err) {
+			return false, fmt.Errorf("certificate %X is not in the register of %s", cert.SerialNumber, a.name)
+		}
+		if err != nil {
+			return false, err
+		}
+		return st.Status == string(model.CertRevoked) && !st.RevokedAt.After(at), nil
+	}
+	return false, fmt.Errorf("certificate %X was not issued by a built-in authority", cert.SerialNumber)
 }

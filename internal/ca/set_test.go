@@ -2,11 +2,14 @@ package ca_test
 
 import (
 	"context"
+	"fmt"
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/testdb"
 	"github.com/kcr-project/kcr/internal/x509gost"
@@ -66,5 +69,68 @@ func TestSet(t *testing.T) {
 	}
 	if resp, _ := x509gost.ParseOCSPResponse(set.OCSP(ctx, []byte("junk"))); resp == nil || resp.Status != 1 {
 		t.Fatalf("junk: %v", resp)
+	}
+}
+
+// IsRevoked answers from the register for certificates a stand-in issued: not revoked, revoked before or
+// after the asked time, and unknown (an error) for a certificate nobody here issued or one not stored.
+func TestSetIsRevoked(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := eng.Open(t)
+			kcr := newCA(t, db)
+			fns, err := ca.Init(ctx, db, clock.NewFake(now), ca.DefaultProfile(), "http://127.0.0.1:8080", []byte(passphrase),
+				ca.InitOptions{Prefix: "fns", CommonName: "УЦ ФНС России (демонстрационный)", Organization: "ФНС России"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := ca.Set{kcr, fns}
+			n := 0
+			issue := func(b *ca.Builtin, store bool) *x509gost.Certificate {
+				n++
+				req := request(model.KindHead, goCSR(t))
+				req.Application.ID, req.Employee.ID = fmt.Sprintf("app-revoked-%d", n), fmt.Sprintf("emp-revoked-%d", n)
+				iss, err := b.Issue(ctx, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if store {
+					if err := storeCert(ctx, db, req, iss); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c, err := x509gost.ParseCertificate(iss.DER)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			good, revoked, unstored := issue(fns, true), issue(fns, true), issue(fns, false)
+			revokedAt := now.Add(time.Hour)
+			if ok, err := db.RevokeCertificate(ctx, revoked.SerialNumber.Text(16), revokedAt.UnixMicro(), "keyCompromise"); err != nil || !ok {
+				t.Fatalf("revoke: %v %v", ok, err)
+			}
+			foreign := *good
+			foreign.RawIssuer = []byte{0x30, 0}
+			for _, c := range []struct {
+				name    string
+				cert    *x509gost.Certificate
+				at      time.Time
+				revoked bool
+				err     bool
+			}{
+				{"valid", good, revokedAt.Add(time.Hour), false, false},
+				{"revoked by then", revoked, revokedAt, true, false},
+				{"revoked later", revoked, revokedAt.Add(-time.Second), false, false},
+				{"not in the register", unstored, now, false, true},
+				{"issued elsewhere", &foreign, now, false, true},
+			} {
+				got, err := set.IsRevoked(ctx, c.cert, c.at)
+				if got != c.revoked || (err != nil) != c.err {
+					t.Errorf("%s: IsRevoked = %v, %v; want %v, error %v", c.name, got, err, c.revoked, c.err)
+				}
+			}
+		})
 	}
 }

@@ -127,9 +127,10 @@ type Service struct {
 	BackoffBase time.Duration // wait after the first failed attempt, doubled after each; 1 minute when zero
 	BackoffMax  time.Duration // longest wait between attempts; 6 hours when zero
 
-	// Enqueued, when set, is called in the transaction that stores a new outbox row, with its id: the job
-	// queue schedules Deliver there, so that a row is never left without its job.
-	Enqueued func(ctx context.Context, id string) error
+	// Schedule, when set, is called in the transaction that stores a new outbox row (attempt 0, at now) or
+	// puts a message back for another attempt (the attempts made, at its next attempt): the job queue
+	// schedules Deliver of the message there, so that a queued row is never left without its job.
+	Schedule func(ctx context.Context, id string, at time.Time, attempt int) error
 
 	keyOnce sync.Mutex
 	key     []byte
@@ -187,8 +188,8 @@ func (s *Service) enqueue(ctx context.Context, key, accountID, employeeID string
 			return err
 		}
 		stored = true
-		if s.Enqueued != nil {
-			return s.Enqueued(ctx, m.ID)
+		if s.Schedule != nil {
+			return s.Schedule(ctx, m.ID, now, 0)
 		}
 		return nil
 	})
@@ -278,6 +279,9 @@ func (s *Service) finish(ctx context.Context, m *storage.MailMessage, status sto
 			detail["answer"] = answer
 		default:
 			s.log().Info("mail not sent", "id", m.ID, "status", status, "attempts", m.Attempts, "answer", answer)
+			if status == storage.MailQueued && s.Schedule != nil {
+				return s.Schedule(ctx, m.ID, next, m.Attempts)
+			}
 			return nil
 		}
 		s.log().Info("mail", "id", m.ID, "status", status, "attempts", m.Attempts)
