@@ -340,7 +340,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 	if err := c.timelineConfig.validate(); err != nil {
 		return nil, err
 	}
-	if err := c.notifyConfig.validate(getenv); err != nil {
+	if err := c.notifyConfig.validate(); err != nil {
 		return nil, err
 	}
 	if c.IssueStaleAfter < time.Second {

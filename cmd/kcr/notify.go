@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,20 +25,36 @@ type notifyConfig struct {
 }
 
 func (c *notifyConfig) register(fs *flag.FlagSet, getenv func(string) string) {
-	// The URL holds the SMTP password: its flag has no default, so that --help never prints the
-	// environment's value; validate reads KCR_SMTP_URL when the flag is not given.
-	fs.StringVar(&c.smtpURL, "smtp-url", "", "SMTP server for e-mail: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465; "+
+	c.smtpURL = getenv("KCR_SMTP_URL")
+	fs.Var(secretURL{&c.smtpURL}, "smtp-url", "SMTP server for e-mail: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465; "+
 		"empty: no e-mail, in-app notices only; prefer the environment, which keeps the password out of the process list (env KCR_SMTP_URL)")
 	fs.StringVar(&c.mailFrom, "mail-from", getenv("KCR_MAIL_FROM"), "sender of kcr's e-mail, such as \"Удостоверяющий центр <noreply@example.ru>\" (env KCR_MAIL_FROM)")
 	fs.StringVar(&c.reminderDays, "reminder-days", envOr(getenv, "KCR_REMINDER_DAYS", "60,30,14,7,1"),
 		"days before a certificate's end on which reminders go out, from 14 on also to administrators and managers (env KCR_REMINDER_DAYS)")
 }
 
-// validate parses the settings; its messages never repeat the SMTP URL, which holds the password.
-func (c *notifyConfig) validate(getenv func(string) string) error {
-	if c.smtpURL == "" {
-		c.smtpURL = getenv("KCR_SMTP_URL")
+// secretURL is a flag holding a URL with a password: the help shows its default (from the environment)
+// with the password masked.
+type secretURL struct{ v *string }
+
+func (s secretURL) Set(v string) error { *s.v = v; return nil }
+
+func (s secretURL) String() string {
+	if s.v == nil || *s.v == "" {
+		return ""
 	}
+	u, err := url.Parse(*s.v)
+	if err != nil {
+		return "(set)"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// validate parses the settings; its messages never repeat the SMTP URL, which holds the password.
+func (c *notifyConfig) validate() error {
 	days, err := notify.ParseReminderDays(c.reminderDays)
 	if err != nil {
 		return usageError{"--reminder-days: " + err.Error()}
