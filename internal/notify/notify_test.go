@@ -462,3 +462,28 @@ func TestParseSMTPURL(t *testing.T) {
 		})
 	}
 }
+
+// Mail to an employee who left the organization is cancelled at sending time, not sent.
+func TestDeliverCancelsForDismissed(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			rec := &recording{}
+			e := newEnv(t, eng, rec)
+			_, id := e.queueOne(t)
+			if err := e.db.DismissEmployee(ctx, e.f.BranchEmployee, start, "увольнение"); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.svc.Deliver(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if m := e.mail(t, id); m.Status != storage.MailCancelled || !strings.Contains(m.Answer, "left") {
+				t.Fatalf("mail to a dismissed holder: %s %q", m.Status, m.Answer)
+			}
+			if len(rec.out) != 0 {
+				t.Fatalf("%d messages sent", len(rec.out))
+			}
+		})
+	}
+}
