@@ -168,6 +168,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return err
 		}
 	}
+	notifier, planner := newNotify(c, db, clk, log)
+	fmt.Fprintln(stdout, describeSMTP(&c.notifyConfig))
+	queue.register = append(queue.register, notifyJobs(notifier, planner, log))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
 	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log, hooks.Register); err != nil {
@@ -188,6 +191,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	mux.Handle("/registry/mchd/", registry.Handler()) // public, like OCSP: relying parties check a МЧД there
+	mux.Handle("/unsubscribe", notifier.UnsubscribeHandler())
 	mux.Handle("/", srv.Handler())
 	adm := edge.Admission{Max: c.MaxActive, Wait: c.AdmitWait, Bypass: publicRequest}
 	handler := adm.Handler(mux, func(w http.ResponseWriter, r *http.Request, err error) {

@@ -184,6 +184,7 @@ type serveConfig struct {
 	timelineConfig
 	limitsConfig
 	webhookConfig
+	notifyConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -277,6 +278,7 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	if err := c.webhookConfig.register(fs, getenv); err != nil {
 		return nil, err
 	}
+	c.notifyConfig.register(fs, getenv)
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -340,6 +342,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	if err := c.timelineConfig.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.notifyConfig.validate(); err != nil {
 		return nil, err
 	}
 	if c.IssueStaleAfter < time.Second {

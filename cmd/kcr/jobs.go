@@ -51,8 +51,12 @@ func (reconcileArgs) Kind() string   { return "issuance_reconcile" }
 // behind a revocation.
 const crlRefreshEvery = 10 * time.Minute
 
-// serveQueue is the serve command's job queue; stop is safe before start.
-type serveQueue struct{ q *jobs.Queue }
+// serveQueue is the serve command's job queue; stop is safe before start. register adds other packages'
+// jobs before the queue starts.
+type serveQueue struct {
+	q        *jobs.Queue
+	register []func(*jobs.Queue) error
+}
 
 // start registers the serve command's jobs, and those of register (the webhook attempts), and starts
 // working them. CRL refresh and issuance reconcile exist only with a CA.
@@ -125,6 +129,11 @@ func (s *serveQueue) start(ctx context.Context, c *serveConfig, db *storage.DB, 
 			return err
 		}
 		if err := q.Every(c.ReconcileEvery, func() jobs.Args { return reconcileArgs{} }, true); err != nil {
+			return err
+		}
+	}
+	for _, register := range s.register {
+		if err := register(q); err != nil {
 			return err
 		}
 	}

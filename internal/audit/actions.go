@@ -36,6 +36,9 @@ const (
 	EmployeeDismiss           Action = "employee.dismiss"
 	OrganizationHeadSet       Action = "organization.head_set"  // the head recorded or replaced
 	OrganizationHeadRead      Action = "organization.head_read" // the head's personal data read
+	MailSent                  Action = "mail.sent"              // the SMTP server accepted an outbox message
+	MailFailed                Action = "mail.failed"            // an outbox message failed for good
+	MailUnsubscribe           Action = "mail.unsubscribe"       // an employee refused non-mandatory mail
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
 	PoADraft                  Action = "power_of_attorney.draft"
@@ -77,7 +80,7 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
-	EmployeeDismiss, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
+	EmployeeDismiss, MailSent, MailFailed, MailUnsubscribe, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
 	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
 	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
