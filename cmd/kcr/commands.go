@@ -164,7 +164,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
-	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log); err != nil {
+	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, nil, log); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
@@ -57,7 +58,7 @@ type serveQueue struct{ q *jobs.Queue }
 // start registers the serve command's jobs and starts working them. CRL refresh and issuance reconcile
 // exist only with a CA.
 func (s *serveQueue) start(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Clock, bill *billing.Service,
-	reg *registration.Service, set ca.Set, log *slog.Logger) error {
+	reg *registration.Service, set ca.Set, poa *attorney.Service, log *slog.Logger) error {
 	q, err := jobs.New(db, jobs.Config{Logger: slog.New(warnings{log.Handler()})})
 	if err != nil {
 		return err
@@ -120,6 +121,11 @@ func (s *serveQueue) start(ctx context.Context, c *serveConfig, db *storage.DB, 
 			return err
 		}
 		if err := q.Every(c.ReconcileEvery, func() jobs.Args { return reconcileArgs{} }, true); err != nil {
+			return err
+		}
+	}
+	if poa != nil {
+		if err := registerPoAPoll(q, poa, log); err != nil {
 			return err
 		}
 	}
