@@ -176,6 +176,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
+	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/registry/mchd/", registry.Handler()) // public, like OCSP: relying parties check a МЧД there
 	mux.Handle("/", srv.Handler())
 	adm := edge.Admission{Max: c.MaxActive, Wait: c.AdmitWait, Bypass: publicRequest}
 	handler := adm.Handler(mux, func(w http.ResponseWriter, r *http.Request, err error) {
@@ -477,15 +482,24 @@ func loadDemo(ctx context.Context, c *serveConfig, db *storage.DB, acc *access.S
 		return fmt.Errorf("write %s: %w", keyFile, err)
 	}
 	fmt.Fprintf(stdout, "demo API key (account-wide, also in %s):\n  %s\n", keyFile, res.APIKey)
+	if len(res.HeadKeys) > 0 {
+		// The keys of the demo heads' certificates, for signing powers of attorney as the head in the demo.
+		headKeys := filepath.Join(c.Data, demo.HeadKeysFile)
+		if err := demo.WriteHeadKeys(headKeys, res.HeadKeys); err != nil {
+			return fmt.Errorf("write %s: %w", headKeys, err)
+		}
+		fmt.Fprintf(stdout, "demo: the heads of %d organizations can sign as heads (keys in %s)\n", len(res.HeadKeys), headKeys)
+	}
 	return nil
 }
 
 // publicRequest reports whether r is one of the cheap public answers that relying parties fetch (OCSP, CRLs,
-// CA certificates) or a health or static-file request: none of them waits behind the admission bound.
+// CA certificates, the МЧД status page) or a health or static-file request: none of them waits behind the
+// admission bound.
 func publicRequest(r *http.Request) bool {
 	p := r.URL.Path
 	return p == "/ocsp" || p == "/healthz" || p == "/metrics" || strings.HasPrefix(p, "/ocsp/") || strings.HasPrefix(p, "/crl/") ||
-		strings.HasPrefix(p, "/ca/") || strings.HasPrefix(p, "/static/")
+		strings.HasPrefix(p, "/ca/") || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/registry/mchd/")
 }
 
 // webRequest reports whether r belongs to the web interface, whose refusals are pages, not problem documents.
