@@ -3,14 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
+	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
+	"github.com/kcr-project/kcr/internal/demo"
 	"github.com/kcr-project/kcr/internal/jobs"
 	"github.com/kcr-project/kcr/internal/mchd"
+	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 )
 
@@ -24,14 +30,30 @@ type mchdPollArgs struct{}
 func (mchdPollArgs) Kind() string { return "mchd_poll" }
 
 // powerOfAttorneyService builds the МЧД service serve wires into the API: the head's signature check of
-// --mchd-trust-roots (or the demo's stand-in roots) and the registry.
+// --mchd-trust-roots (or the demo's stand-in roots), the registry and, under --demo, the demo heads' signer
+// (without it "sign as head" does not exist).
 func powerOfAttorneyService(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Clock, auths *authorities,
-	registry mchd.Registry, bill *billing.Service) (*attorney.Service, error) {
+	registry mchd.Registry, bill *billing.Service, stdout io.Writer) (*attorney.Service, error) {
 	checker, err := headSignatureChecker(ctx, c, auths, clk)
 	if err != nil {
 		return nil, err
 	}
-	return &attorney.Service{DB: db, Clock: clk, Registry: registry, Checker: checker, Billing: bill}, nil
+	svc := &attorney.Service{DB: db, Clock: clk, Registry: registry, Checker: checker, Billing: bill}
+	if !c.Demo {
+		return svc, nil
+	}
+	fns, ok := auths.state[rules.AuthorityFNS].(*ca.Builtin)
+	path := filepath.Join(c.Data, demo.HeadKeysFile)
+	if _, err := os.Stat(path); !ok || err != nil {
+		fmt.Fprintln(stdout, "demo: no demo heads' keys: signing as the head is not available")
+		return svc, nil
+	}
+	signer, err := demo.OpenHeadSigner(db, clk, fns, path)
+	if err != nil {
+		return nil, fmt.Errorf("demo heads' signer: %w", err)
+	}
+	svc.Demo = signer
+	return svc, nil
 }
 
 // registerPoAPoll makes the queue poll the registry every mchdPollEvery, once across replicas; Poll's
