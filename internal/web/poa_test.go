@@ -332,3 +332,25 @@ func TestPoABatch(t *testing.T) {
 	contains(t, "revoke all", done.body, "Выполнено: 2 из 2.", "выполнено: Отозвана")
 	poaRussian(t, "revoke report", done.body)
 }
+
+// TestPoALabels: every value of the closed sets the pages word has a label in both catalogues, so that a
+// value added in mchd fails here, not on screen as a code.
+func TestPoALabels(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		prefix string
+		values []string
+	}{
+		{"poa.st.", mchd.State("").EnumValues()}, {"poa.rs.", mchd.RegistryStatus("").EnumValues()},
+		{"poa.sig.", mchd.SignatureCheck("").EnumValues()}, {"poa.reason.", mchd.Reason("").EnumValues()},
+		{"poa.kind.", mchd.Kind("").EnumValues()}, {"poa.retrust.", mchd.Retrust("").EnumValues()},
+	} {
+		for _, v := range c.values {
+			for _, cat := range []map[string]string{messages, messagesEN} {
+				if _, ok := cat[c.prefix+v]; !ok {
+					t.Errorf("no label %q%s in one of the catalogues", c.prefix, v)
+				}
+			}
+		}
+	}
+}
