@@ -71,7 +71,7 @@ func (h *Handler) poaBatch(w http.ResponseWriter, r *http.Request, p *access.Pri
 	_ = r.ParseForm()
 	ids := r.PostForm["ids"]
 	if len(ids) == 0 {
-		h.fail(w, r, p, errs.Field("ids", "required", "select at least one"))
+		h.poaRefuse(w, r, p, "poa.batch_none")
 		return
 	}
 	if len(ids) > attorney.MaxBulk {
@@ -206,8 +206,7 @@ func (h *Handler) poaSignatures(w http.ResponseWriter, r *http.Request, p *acces
 		if errors.As(err, &e) && len(e.Fields) == 1 && e.Fields[0].Field == "files" {
 			key := map[string]string{"required": "poa.report_files_none", "too_many": "poa.report_files_many", "zip": "poa.report_zip"}[e.Fields[0].Rule]
 			if key != "" {
-				h.render(w, r, http.StatusUnprocessableEntity, "error", l.T("err.title"), p, problem{Status: 422,
-					Title: l.T("err.title"), Message: l.T(key)})
+				h.poaRefuse(w, r, p, key)
 				return
 			}
 		}
@@ -224,6 +223,13 @@ func (h *Handler) poaSignatures(w http.ResponseWriter, r *http.Request, p *acces
 		rows = append(rows, row)
 	}
 	h.poaReport(w, r, p, l.T("poa.batch_sigs"), rows)
+}
+
+// poaRefuse shows the error page for a batch form filled in wrong, saying what is missing.
+func (h *Handler) poaRefuse(w http.ResponseWriter, r *http.Request, p *access.Principal, key string) {
+	l := localeOf(r)
+	h.render(w, r, http.StatusUnprocessableEntity, "error", l.T("err.title"), p, problem{Status: http.StatusUnprocessableEntity,
+		Title: l.T("err.title"), Message: l.T(key)})
 }
 
 func readPart(fh *multipart.FileHeader) ([]byte, error) {
@@ -244,6 +250,10 @@ func (h *Handler) poaRevokeOrg(w http.ResponseWriter, r *http.Request, p *access
 		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot revoke powers of attorney"))
 		return
 	}
+	if org == "" {
+		h.poaRefuse(w, r, p, "poa.fe.organization_id:required")
+		return
+	}
 	_, names := h.orgOptions(r, p)
 	name, ok := names[org]
 	if !ok {
@@ -251,7 +261,7 @@ func (h *Handler) poaRevokeOrg(w http.ResponseWriter, r *http.Request, p *access
 		return
 	}
 	if reason == "" {
-		h.fail(w, r, p, errs.Field("reason", "required", "is required"))
+		h.poaRefuse(w, r, p, "poa.reason_required")
 		return
 	}
 	if !confirmed(r) {

@@ -223,9 +223,11 @@ func TestPoARefusals(t *testing.T) {
 			"employee_ids": {pe.empB}, "powers": {mchd.Powers()[0].Code}, "end_date": {"25.11.2027"}}, 422, "У организации не записан руководитель"},
 		{"wizard warns of no head", "account_admin", "GET", "/ui/powers-of-attorney/new?organization_id=" + pe.orgB, nil, 200,
 			`У организации не записан руководитель. Без него доверенность подписать некому. <a href="/ui/organizations/` + pe.orgB + `/edit">Записать руководителя</a>`},
-		{"batch without selection", "account_admin", "POST", "/ui/powers-of-attorney/batch", url.Values{"action": {"zip"}}, 422, "Проверьте введённые данные."},
+		{"batch without selection", "account_admin", "POST", "/ui/powers-of-attorney/batch", url.Values{"action": {"zip"}}, 422, "Отметьте хотя бы одну доверенность."},
+		{"revoke organization without one", "account_admin", "POST", "/ui/powers-of-attorney/revoke-organization",
+			url.Values{"organization_id": {""}, "reason": {"x"}}, 422, "Выберите организацию."},
 		{"revoke organization without a reason", "account_admin", "POST", "/ui/powers-of-attorney/revoke-organization",
-			url.Values{"organization_id": {pe.orgA}}, 422, "Проверьте введённые данные."},
+			url.Values{"organization_id": {pe.orgA}}, 422, "Укажите причину отзыва."},
 		{"revoke organization out of scope", "org_admin_b", "POST", "/ui/powers-of-attorney/revoke-organization",
 			url.Values{"organization_id": {pe.orgA}, "reason": {"x"}, "confirm": {"yes"}}, 404, "Такой страницы или объекта нет."},
 	} {
