@@ -45,6 +45,10 @@ func openMigrated(ctx context.Context, c *dbConfig, clk clock.Clock, log io.Writ
 	if len(applied) > 0 {
 		fmt.Fprintf(log, "applied migrations %v on %s\n", applied, db.Dialect())
 	}
+	if err := migrateJobs(ctx, db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -113,13 +117,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	acc := &access.Service{DB: db, Clock: clk, Limits: c.Limits}
-	// Background jobs stop with the server. The last-use flusher stops only after the HTTP server's shutdown,
-	// since requests still finishing note uses it must write. Whichever way cmdServe returns, the deferred
-	// shutdown waits for all of them, then chains the last audit events, before the database closes.
+	// Background loops and the job queue stop with the server. The last-use flusher stops only after the HTTP
+	// server's shutdown, since requests still finishing note uses it must write. Whichever way cmdServe
+	// returns, the deferred shutdown waits for all of them, then chains the last audit events, before the
+	// database closes.
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	var jobs sync.WaitGroup
 	lastUseCtx, stopLastUse := context.WithCancel(context.WithoutCancel(ctx))
 	lastUseDone := make(chan struct{})
+	var queue serveQueue
 	go func() {
 		defer close(lastUseDone)
 		acc.RecordLastUse(lastUseCtx, access.LastUseInterval, func(err error) { log.Error("record API key last use", "err", err) })
@@ -127,6 +133,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer func() {
 		stopJobs()
 		jobs.Wait()
+		queue.stop(ctx, log)
 		stopLastUse()
 		<-lastUseDone
 		// Chain what the last requests and jobs wrote, so that the log and the feed do not wait for another replica.
@@ -149,20 +156,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if len(cas.set) > 0 {
 		srv.PKI = cas.set
-		jobs.Go(func() { refreshCRLs(jobsCtx, cas.set, log) })
 	}
 	if c.Demo {
 		if err := loadDemo(ctx, c, db, acc, reg, stdout); err != nil {
 			return err
 		}
 	}
-	// After the demo: its backdated certificates left lines in ended periods, which close at once.
-	jobs.Go(func() { hourlyJobs(jobsCtx, bill, log) })
-	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
-	if len(cas.set) > 0 {
-		// Also after the demo: it issues backdated certificates, whose intents would look stale at once.
-		jobs.Go(func() { reconcileIssuances(jobsCtx, reg, c.IssueStaleAfter, c.ReconcileEvery, log) })
+	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
+	// intents that would look stale at once.
+	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
 	}
+	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
 	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, PoA: srv.PoA}
@@ -227,53 +232,6 @@ func sequenceAudit(ctx context.Context, db *storage.DB, log *slog.Logger) {
 		}
 		if _, err := db.TrySequenceAudit(ctx); err != nil && ctx.Err() == nil {
 			log.Error("chain audit events", "err", err)
-		}
-	}
-}
-
-// hourlyJobs closes each month for every account once it has ended and refreshes the query planner's
-// statistics; closing twice changes nothing, so replicas may all run it.
-func hourlyJobs(ctx context.Context, b *billing.Service, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	system := &access.Principal{Actor: "system:billing", Name: "period close", Role: model.RoleOperator}
-	for {
-		if n, err := b.CloseDue(ctx, system); err != nil && ctx.Err() == nil {
-			log.Error("close billing periods", "err", err)
-		} else if n > 0 {
-			log.Info("closed billing periods", "invoices", n)
-		}
-		// The same job refreshes the planner's statistics, at start-up (after the migrations and the demo)
-		// and then as the tables grow; a failure costs speed, not correctness, so it is only logged.
-		if err := b.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
-			log.Error("refresh query planner statistics", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// reconcileIssuances finishes or abandons the issuances a crash or a lost connection interrupted, at
-// start-up and then every period. Only intents older than staleAfter are touched and every step is
-// conditional, so replicas may all run it.
-func reconcileIssuances(ctx context.Context, reg *registration.Service, staleAfter, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		res, err := reg.Reconcile(ctx, staleAfter)
-		if err != nil && ctx.Err() == nil {
-			log.Error("reconcile interrupted issuances", "err", err)
-		}
-		if res.Completed+res.Abandoned > 0 {
-			log.Info("reconciled interrupted issuances", "completed", res.Completed, "abandoned", res.Abandoned)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }
@@ -402,26 +360,6 @@ func startCA(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Cloc
 		fmt.Fprintf(stdout, "stand-in for %s loaded (%s)\n", rules.AuthorityTitle(si.Authority), b.IssuingName())
 	}
 	return out, nil
-}
-
-// refreshCRLs republishes stale CRLs in the background, so that a CRL is fresh even when nobody asks.
-func refreshCRLs(ctx context.Context, set ca.Set, log *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		for _, b := range set {
-			for _, name := range []string{b.RootName(), b.IssuingName()} {
-				if _, err := b.CRL(ctx, name); err != nil && ctx.Err() == nil {
-					log.Error("publish CRL", "authority", name, "err", err)
-				}
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 func cmdCarryOver(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

@@ -134,7 +134,7 @@ type env struct {
 
 var today = time.Date(2026, 3, 2, 11, 0, 0, 0, rules.MSK)
 
-func newEnv(t *testing.T, db *storage.DB, workers int) *env {
+func newEnv(t testing.TB, db *storage.DB, workers int) *env {
 	t.Helper()
 	ctx := context.Background()
 	f := testdb.Fixture(t, db)
@@ -567,6 +567,10 @@ func testScope(t *testing.T, db *storage.DB) {
 		if _, err := e.svc.Get(ctx, p, d.ID); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	op := &access.Principal{Actor: "user:op", Role: model.RoleOperator}
+	if _, _, err := e.svc.File(ctx, op, d.ID); errs.KindOf(err) != errs.Forbidden {
+		t.Errorf("the operator reading the file (personal data): %v", err)
 	}
 	emp := &access.Principal{Actor: "user:e", AccountID: e.f.AccountA, Role: model.RoleEmployee, EmployeeID: e.workers[0]}
 	if _, err := e.svc.Revoke(ctx, emp, d.ID, "x"); errs.KindOf(err) != errs.Forbidden {

@@ -38,7 +38,12 @@ var (
 
 // Validate checks the business rules the XSD leaves out and the limits it imposes. Every problem is a field
 // error naming the field; all problems are reported at once.
-func Validate(doc *Document) error {
+func Validate(doc *Document) error { return validate(doc, true) }
+
+// validate is Validate; classified says whether power codes must be in the classifier kcr ships now. A
+// file already drafted or signed is read without that check, so that it stays readable (and printable,
+// and checkable) after the classifier changes.
+func validate(doc *Document, classified bool) error {
 	var f errs.Fields
 	if !guidRe.MatchString(doc.Number) {
 		f.Add("number", "format", "must be a GUID such as 0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42")
@@ -81,7 +86,7 @@ func Validate(doc *Document) error {
 	if !doc.Head.BirthDate.IsZero() && mskDate(doc.Head.BirthDate) >= mskDate(doc.IssueDate) {
 		f.Add("head.birth_date", "range", "must be before the issue date")
 	}
-	validatePowers(&f, doc)
+	validatePowers(&f, doc, classified)
 	validateStatusURL(&f, doc.StatusURL)
 	return f.Err()
 }
@@ -151,7 +156,7 @@ func samePerson(a, b *Person) bool {
 	return a.INN != "" && a.INN == b.INN
 }
 
-func validatePowers(f *errs.Fields, doc *Document) {
+func validatePowers(f *errs.Fields, doc *Document, classified bool) {
 	if len(doc.Powers) == 0 && doc.PowersText == "" {
 		f.Add("powers", "required", "give at least one power: a classifier code or a text")
 	}
@@ -162,7 +167,7 @@ func validatePowers(f *errs.Fields, doc *Document) {
 		switch {
 		case p.Code == "":
 			f.Add(prefix+".code", "required", "is required")
-		case PowerByCode(p.Code) == nil:
+		case classified && PowerByCode(p.Code) == nil:
 			f.Add(prefix+".code", "unknown", "is not in the powers classifier")
 		case seen[p.Code]:
 			f.Add(prefix+".code", "duplicate", "is given twice")

@@ -230,7 +230,8 @@ func formatSNILS(s string) string {
 }
 
 // Parse reads back a file Marshal wrote: ЕМЧД 003 in our namespace from a Russian organization to a natural
-// person. Anything else, or a file breaking the business rules, is refused with a kcr error.
+// person. Anything else, or a file breaking the business rules, is refused with a kcr error. Power codes
+// are not looked up in the classifier: a stored file stays readable after the classifier changes.
 func Parse(data []byte) (*Document, error) {
 	if len(data) > MaxFileSize {
 		return nil, errs.New(errs.TooLarge, "the power of attorney file is over %d bytes", MaxFileSize)
@@ -291,7 +292,7 @@ func Parse(data []byte) (*Document, error) {
 		}
 		doc.Powers = append(doc.Powers, power)
 	}
-	if err := Validate(doc); err != nil {
+	if err := validate(doc, false); err != nil {
 		return nil, err
 	}
 	if f.FileID != fileID(doc) {
