@@ -212,6 +212,7 @@ type poaCardData struct {
 	Employee    string
 	Org         string
 	History     []poaHistoryRow
+	CanFiles    bool // the file, the signature and the printed form (personal data)
 	CanWrite    bool
 	CanSign     bool
 	CanDemo     bool
@@ -247,7 +248,9 @@ func (h *Handler) showPoA(w http.ResponseWriter, r *http.Request, p *access.Prin
 		return
 	}
 	d.V = v
-	if doc, err := mchd.Parse(v.XML); err == nil {
+	// The file holds the head's and the representative's personal data: only who reads employees sees it.
+	d.CanFiles = p.Can(access.EmployeeRead)
+	if doc, err := mchd.Parse(v.XML); err == nil && d.CanFiles {
 		d.Doc = doc
 	}
 	d.Employee = h.poaPeople(r, p, []*mchd.Record{&v.Record})[v.EmployeeID]
@@ -330,6 +333,10 @@ func (h *Handler) poaSignature(w http.ResponseWriter, r *http.Request, p *access
 
 // poaForm prints the power of attorney (PDF) from its exact file, with its status now.
 func (h *Handler) poaForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {
+	if !p.Can(access.EmployeeRead) {
+		h.fail(w, r, p, errs.New(errs.Forbidden, "your role cannot read the files of powers of attorney"))
+		return
+	}
 	v, err := h.PoA.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, p, err)

@@ -201,6 +201,9 @@ func TestPoARefusals(t *testing.T) {
 		{"employee drafts", "employee", "POST", "/ui/powers-of-attorney/new", url.Values{"organization_id": {pe.orgA}}, 403, "У вашей роли нет доступа"},
 		{"employee registers", "employee", "POST", card + "/register", url.Values{}, 403, "У вашей роли нет доступа"},
 		{"operator drafts", "operator", "GET", "/ui/powers-of-attorney/new", nil, 403, "У вашей роли нет доступа"},
+		{"operator reads the card", "operator", "GET", card, nil, 200, "Ждёт подписи руководителя"},
+		{"operator file", "operator", "GET", card + "/file.xml", nil, 403, "У вашей роли нет доступа"},
+		{"operator printed form", "operator", "GET", card + "/form.pdf", nil, 403, "У вашей роли нет доступа"},
 		{"demo without demo", "account_admin", "POST", card + "/demo-sign", url.Values{}, 404, "Такой страницы или объекта нет."},
 		{"register unsigned", "account_admin", "POST", card + "/register", url.Values{}, 409, "Действие недоступно в текущем состоянии доверенности."},
 		{"bad state filter", "account_admin", "GET", "/ui/powers-of-attorney?state=bogus", nil, 422, "Выберите значение из списка."},
@@ -240,6 +243,9 @@ func TestPoARefusals(t *testing.T) {
 			poaRussian(t, c.name, r.body, rec.Number)
 		})
 	}
+	op := pe.browser()
+	op.login("operator")
+	lacks(t, "the operator's card", op.get(card).body, "Петров", empAName, "file.xml", "form.pdf")
 	got, err := pe.db.PowerOfAttorney(context.Background(), pe.admin(t).Scope(), rec.ID)
 	must(t, err)
 	if got.State != mchd.StateAwaitingSignature || got.Version != rec.Version {
