@@ -6,6 +6,18 @@ package web
 var poaMessages = map[string][2]string{
 	"nav.poa": {"Доверенности", "Powers of attorney"},
 
+	// The audit log's names of the service's actions and object.
+	"auditobj.power_of_attorney":            {"доверенность", "power of attorney"},
+	"auditact.power_of_attorney.draft":      {"Оформлена доверенность", "Power of attorney drafted"},
+	"auditact.power_of_attorney.list":       {"Просмотрен список доверенностей", "Powers of attorney listed"},
+	"auditact.power_of_attorney.read":       {"Просмотрена доверенность", "Power of attorney read"},
+	"auditact.power_of_attorney.sign":       {"Принята подпись руководителя", "The head's signature accepted"},
+	"auditact.power_of_attorney.register":   {"Доверенность отправлена в реестр", "Power of attorney submitted to the registry"},
+	"auditact.power_of_attorney.registered": {"Доверенность зарегистрирована в реестре", "Power of attorney registered"},
+	"auditact.power_of_attorney.reject":     {"Реестр отклонил доверенность", "Power of attorney rejected by the registry"},
+	"auditact.power_of_attorney.revoke":     {"Доверенность отозвана", "Power of attorney revoked"},
+	"auditact.power_of_attorney.expire":     {"Срок доверенности истёк", "Power of attorney expired"},
+
 	"poa.title":          {"Доверенности", "Powers of attorney"},
 	"poa.new":            {"Оформить доверенности", "Draft powers of attorney"},
 	"poa.any_org":        {"любая", "any"},
