@@ -442,11 +442,22 @@ func testRegistration(t *testing.T, db *storage.DB) {
 		t.Errorf("Poll while processing = %+v, %v", res, err)
 	}
 	e.reg.answer(a.Number, mchd.RegistryActive, "")
-	if _, err := e.svc.Poll(ctx); err != nil {
-		t.Fatal(err)
+	// Two replicas poll at once: the answer is recorded once.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if _, err := e.svc.Poll(ctx); err != nil {
+				t.Error(err)
+			}
+		})
 	}
+	wg.Wait()
 	if got, _ := db.PowerOfAttorney(ctx, storage.Scope{}, a.ID); got.State != mchd.StateRegistered || got.RegistryStatus != mchd.RegistryActive {
 		t.Errorf("after ACTIVE: %+v", got)
+	}
+	h, _ := db.PowerOfAttorneyHistory(ctx, a.ID)
+	if n := len(slices.DeleteFunc(h, func(x mchd.HistoryEntry) bool { return x.To != mchd.StateRegistered })); n != 1 {
+		t.Errorf("the registration was recorded %d times", n)
 	}
 
 	// The registry is down: the intent is kept and the next poll submits it.
