@@ -189,7 +189,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	jobs.Go(func() { hooks.Run(jobsCtx, webhookInterval) })
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks}
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks, PoA: srv.PoA}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}
