@@ -225,7 +225,7 @@ func TestPoARefusals(t *testing.T) {
 		{"organization without a head", "account_admin", "POST", "/ui/powers-of-attorney/new", url.Values{"organization_id": {pe.orgB},
 			"employee_ids": {pe.empB}, "powers": {mchd.Powers()[0].Code}, "end_date": {"25.11.2027"}}, 422, "У организации не записан руководитель"},
 		{"wizard warns of no head", "account_admin", "GET", "/ui/powers-of-attorney/new?organization_id=" + pe.orgB, nil, 200,
-			`У организации не записан руководитель. Без него доверенность подписать некому. <a href="/ui/organizations/` + pe.orgB + `/edit">Записать руководителя</a>`},
+			`У организации не записан руководитель. Без него доверенность подписать некому. <a href="/ui/organizations/` + pe.orgB + `/head">Записать руководителя</a>`},
 		{"batch without selection", "account_admin", "POST", "/ui/powers-of-attorney/batch", url.Values{"action": {"zip"}}, 422, "Отметьте хотя бы одну доверенность."},
 		{"revoke organization without one", "account_admin", "POST", "/ui/powers-of-attorney/revoke-organization",
 			url.Values{"organization_id": {""}, "reason": {"x"}}, 422, "Выберите организацию."},
