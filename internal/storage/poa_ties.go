@@ -15,13 +15,10 @@ type PoAHolder struct {
 	EmployeeID     string
 }
 
-// tieStates are the states a holder's power of attorney is shown in beside their certificates: the one
-// that lets them sign, or the last one that did.
-var tieStates = []mchd.State{mchd.StateRegistered, mchd.StateRevoked, mchd.StateExpired}
-
 // CurrentPowersOfAttorney returns, for each holder that has one, the power of attorney shown beside their
-// certificates: the registered one ending latest; without a registered one, the revoked or expired one
-// ending latest. One query for the whole set (a page of a list), within the scope; no file bytes.
+// certificates: the registered one ending latest; without a registered one, the one ending latest of those
+// that were registered and then revoked or expired (one cancelled before registration never let anyone
+// sign, so it is not shown). One query for the whole set (a page of a list), within the scope; no file bytes.
 func (db *DB) CurrentPowersOfAttorney(ctx context.Context, s Scope, holders []PoAHolder) (map[PoAHolder]*mchd.Record, error) {
 	out := map[PoAHolder]*mchd.Record{}
 	want, seen := map[PoAHolder]bool{}, map[string]bool{}
@@ -40,13 +37,10 @@ func (db *DB) CurrentPowersOfAttorney(ctx context.Context, s Scope, holders []Po
 		return out, nil
 	}
 	where, args := s.clause("p.account_id", "p.organization_id", "p.employee_id")
-	states := make([]any, len(tieStates))
-	for i, st := range tieStates {
-		states[i] = st
-	}
+	states := []any{mchd.StateRegistered, mchd.StateExpired, mchd.StateRevoked, mchd.RegistryRevoked}
 	rows, err := queryAll(ctx, db, scanPoA(false), `SELECT `+poaColumns+` FROM powers_of_attorney p
-		WHERE p.employee_id IN (`+placeholders(len(emps))+`) AND p.state IN (`+placeholders(len(states))+`)`+where+
-		` ORDER BY p.id`, append(append(emps, states...), args...)...)
+		WHERE p.employee_id IN (`+placeholders(len(emps))+`) AND (p.state IN (?, ?) OR (p.state = ? AND p.registry_status = ?))`+
+		where+` ORDER BY p.id`, append(append(emps, states...), args...)...)
 	if err != nil {
 		return nil, err
 	}

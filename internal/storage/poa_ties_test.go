@@ -25,14 +25,17 @@ func testPoATies(t *testing.T, db *storage.DB) {
 	headMid := rec(f.AccountA, f.HeadOrg, f.HeadEmployee, mchd.StateRegistered, 45)
 	headLate := rec(f.AccountA, f.HeadOrg, f.HeadEmployee, mchd.StateRegistered, 200)
 	headRevokedLater := rec(f.AccountA, f.HeadOrg, f.HeadEmployee, mchd.StateRevoked, 400)
+	headRevokedLater.RegistryStatus = mchd.RegistryRevoked
 	branchExpired := rec(f.AccountA, f.BranchOrg, f.BranchEmployee, mchd.StateExpired, -10)
 	branchRevoked := rec(f.AccountA, f.BranchOrg, f.BranchEmployee, mchd.StateRevoked, 50)
+	branchRevoked.RegistryStatus = mchd.RegistryRevoked
+	branchCancelled := rec(f.AccountA, f.BranchOrg, f.BranchEmployee, mchd.StateRevoked, 80) // never registered
 	crossDraft := rec(f.AccountA, f.HeadOrg, f.BranchEmployee, mchd.StateAwaitingSignature, 100)
 	crossDraft.CreatedAt = f.Now.Add(time.Second)
 	crossDraft.Powers = []mchd.Power{{Code: "DEMO_02", Name: "Отчётность"}}
 	other := rec(f.AccountB, f.OrgB, f.EmployeeB, mchd.StateRegistered, 10)
 	if err := db.CreatePowersOfAttorney(ctx, []*mchd.Record{headSoon, headMid, headLate, headRevokedLater, branchExpired,
-		branchRevoked, crossDraft, other}, "user:x"); err != nil {
+		branchRevoked, branchCancelled, crossDraft, other}, "user:x"); err != nil {
 		t.Fatal(err)
 	}
 
