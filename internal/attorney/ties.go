@@ -139,3 +139,20 @@ func (s *Service) Revocable(ctx context.Context, p *access.Principal, employeeID
 		pg.After = rows[len(rows)-1].ID
 	}
 }
+
+// RevocableWithoutCertificates is Revocable once none of the employee's certificates is valid any more
+// (all revoked or expired), to offer the revocation on the result of revoking the last one; none while one
+// is still valid.
+func (s *Service) RevocableWithoutCertificates(ctx context.Context, p *access.Principal, employeeID string) ([]*mchd.Record, error) {
+	if !canWrite(p) {
+		return []*mchd.Record{}, nil
+	}
+	_, err := s.DB.ValidCertificateOf(ctx, employeeID, model.CertKinds, s.Clock.Now())
+	switch {
+	case err == nil:
+		return []*mchd.Record{}, nil
+	case !storage.IsNoRows(err):
+		return nil, err
+	}
+	return s.Revocable(ctx, p, employeeID)
+}

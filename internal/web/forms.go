@@ -263,11 +263,13 @@ func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *acce
 
 // employeeCardData is the employee card: personal data as the service returns it.
 type employeeCardData struct {
-	E        *model.Employee
-	Org      string
-	Done     string
-	CanEdit  bool
-	CanApply bool
+	E         *model.Employee
+	Org       string
+	Done      string
+	CanEdit   bool
+	CanApply  bool
+	Tie       *poaTie         // the employee's МЧД, with the offer to draft one
+	PoARevoke *poaRevokeOffer // a dismissed employee's МЧД to revoke
 }
 
 func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -279,6 +281,13 @@ func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access
 	}
 	d := employeeCardData{E: e, Org: h.orgNames(r, p)[e.OrganizationID], Done: r.URL.Query().Get("done"),
 		CanEdit: p.Can(access.EmployeeWrite), CanApply: p.Can(access.AppCreate)}
+	if d.Tie, err = h.employeeTie(r, p, e, d.Org); err == nil {
+		d.PoARevoke, err = h.dismissalOffer(r, p, e)
+	}
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "employee", l.T("emp.card_title"), p, d)
 }
 

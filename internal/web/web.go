@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/edge"
@@ -51,6 +52,8 @@ type Handler struct {
 	Chain func(issuer string) [][]byte
 	// Seller is the CA operator's requisites printed on invoice PDFs; empty, the invoice download answers 503.
 	Seller document.Party
+	// PoA is the power-of-attorney (МЧД) service; nil leaves its pages out.
+	PoA *attorney.Service
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
@@ -121,6 +124,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
 	mux.Handle("POST /ui/certificates/wave", post(h.auth(h.waveConfirm).ServeHTTP))
 	mux.Handle("POST /ui/certificates/wave/run", post(h.auth(h.waveRun).ServeHTTP))
+	mux.Handle("POST /ui/employees/{id}/powers-of-attorney/revoke", post(h.auth(h.employeePoARevoke).ServeHTTP))
 	mux.Handle("GET /ui/admin/users", h.auth(h.adminUsers))
 	mux.Handle("POST /ui/admin/users", post(h.auth(h.adminUserCreate).ServeHTTP))
 	mux.Handle("GET /ui/admin/users/{id}", h.auth(h.adminUserEdit))
