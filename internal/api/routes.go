@@ -153,7 +153,7 @@ func (s *Server) routes() []route {
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).uploadCSR},
 
 		{Method: "GET", Path: "/api/v1/certificates", ID: "searchCertificates", Tag: "certificates", Summary: "Search the certificate register",
-			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[model.Certificate]{}, Status: 200, Handle: (*Server).listCertificates},
+			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[CertificateItem]{}, Status: 200, Handle: (*Server).listCertificates},
 		{Method: "GET", Path: "/api/v1/certificates/{serial}", ID: "getCertificate", Tag: "certificates",
 			Summary: "Get a certificate by serial (hex in any case, leading zeros and colons allowed) as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
 			Out:     model.Certificate{}, OutMedia: []string{"application/pem-certificate-chain", "application/pkix-cert"}, Status: 200,
@@ -559,8 +559,7 @@ func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return s.writeCertificates(w, r, page)
 }
 
 func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {

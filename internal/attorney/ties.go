@@ -29,6 +29,9 @@ func NeedsTie(c *model.Certificate) bool {
 	return c.Kind == model.KindIndividual && c.OrganizationID != "" && c.EmployeeID != ""
 }
 
+// ShowsTies tells whether the caller is shown powers of attorney beside certificates: whoever may read them.
+func (s *Service) ShowsTies(p *access.Principal) bool { return canRead(p) }
+
 // Ties returns, for the holders that have one, the power of attorney shown beside their certificates, in
 // one read for the whole set. A caller who may not read powers of attorney gets none. Only the state, end
 // date and number are shown, no personal data, so the read is not audited like a card.
