@@ -134,7 +134,7 @@ type env struct {
 
 var today = time.Date(2026, 3, 2, 11, 0, 0, 0, rules.MSK)
 
-func newEnv(t *testing.T, db *storage.DB, workers int) *env {
+func newEnv(t testing.TB, db *storage.DB, workers int) *env {
 	t.Helper()
 	ctx := context.Background()
 	f := testdb.Fixture(t, db)
@@ -442,11 +442,22 @@ func testRegistration(t *testing.T, db *storage.DB) {
 		t.Errorf("Poll while processing = %+v, %v", res, err)
 	}
 	e.reg.answer(a.Number, mchd.RegistryActive, "")
-	if _, err := e.svc.Poll(ctx); err != nil {
-		t.Fatal(err)
+	// Two replicas poll at once: the answer is recorded once.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if _, err := e.svc.Poll(ctx); err != nil {
+				t.Error(err)
+			}
+		})
 	}
+	wg.Wait()
 	if got, _ := db.PowerOfAttorney(ctx, storage.Scope{}, a.ID); got.State != mchd.StateRegistered || got.RegistryStatus != mchd.RegistryActive {
 		t.Errorf("after ACTIVE: %+v", got)
+	}
+	h, _ := db.PowerOfAttorneyHistory(ctx, a.ID)
+	if n := len(slices.DeleteFunc(h, func(x mchd.HistoryEntry) bool { return x.To != mchd.StateRegistered })); n != 1 {
+		t.Errorf("the registration was recorded %d times", n)
 	}
 
 	// The registry is down: the intent is kept and the next poll submits it.
@@ -567,6 +578,10 @@ func testScope(t *testing.T, db *storage.DB) {
 		if _, err := e.svc.Get(ctx, p, d.ID); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	op := &access.Principal{Actor: "user:op", Role: model.RoleOperator}
+	if _, _, err := e.svc.File(ctx, op, d.ID); errs.KindOf(err) != errs.Forbidden {
+		t.Errorf("the operator reading the file (personal data): %v", err)
 	}
 	emp := &access.Principal{Actor: "user:e", AccountID: e.f.AccountA, Role: model.RoleEmployee, EmployeeID: e.workers[0]}
 	if _, err := e.svc.Revoke(ctx, emp, d.ID, "x"); errs.KindOf(err) != errs.Forbidden {

@@ -32,7 +32,7 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (*Vie
 
 // File returns a power of attorney's exact file bytes and file name; the read is audited.
 func (s *Service) File(ctx context.Context, p *access.Principal, id string) (name string, data []byte, err error) {
-	r, err := s.read(ctx, p, id, "file")
+	r, err := s.readBytes(ctx, p, id, "file")
 	if err != nil {
 		return "", nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Service) File(ctx context.Context, p *access.Principal, id string) (nam
 
 // Signature returns the head's signature (DER) and its file name <ИдФайл>.xml.sig; the read is audited.
 func (s *Service) Signature(ctx context.Context, p *access.Principal, id string) (name string, der []byte, err error) {
-	r, err := s.read(ctx, p, id, "signature")
+	r, err := s.readBytes(ctx, p, id, "signature")
 	if err != nil {
 		return "", nil, err
 	}
@@ -49,6 +49,15 @@ func (s *Service) Signature(ctx context.Context, p *access.Principal, id string)
 		return "", nil, errs.NotFoundf("the power of attorney has no signature yet")
 	}
 	return r.FileName + ".sig", r.Signature, nil
+}
+
+// readBytes reads a record for its file or signature: the representative's and the head's personal data
+// (birth date, ИНН, the head's certificate), which the CA operator does not see, as with employees.
+func (s *Service) readBytes(ctx context.Context, p *access.Principal, id, what string) (*mchd.Record, error) {
+	if !p.Can(access.EmployeeRead) {
+		return nil, forbidden("read the files of")
+	}
+	return s.read(ctx, p, id, what)
 }
 
 func (s *Service) read(ctx context.Context, p *access.Principal, id, what string) (*mchd.Record, error) {

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,4 +195,44 @@ func testPowersOfAttorney(t *testing.T, db *storage.DB) {
 			})
 		}
 	})
+}
+
+// TestPowerOfAttorneyPlans: the reconciler's and the authorization check's queries, which run over every
+// account, are answered from indexes, never by reading the whole table.
+func TestPowerOfAttorneyPlans(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			db := eng.Open(t)
+			f := testdb.Fixture(t, db)
+			type statement struct {
+				query string
+				args  []any
+			}
+			var seen []statement
+			storage.ObserveStatements(db, func(q string, args []any) { seen = append(seen, statement{q, args}) })
+			_, err1 := db.PowersOfAttorneyProcessing(ctx, "", 10)
+			_, err2 := db.PowersOfAttorneyEnded(ctx, "2026-06-01", 10)
+			_, err3 := db.FindForCheck(ctx, mchd.FindQuery{Number: newID()})
+			_, err4 := db.FindForCheck(ctx, mchd.FindQuery{AccountID: f.AccountA, OrgINN: testdb.HeadINN, OrgKPP: testdb.HeadKPP})
+			storage.ObserveStatements(db, nil)
+			for _, err := range []error{err1, err2, err3, err4} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, s := range seen {
+				plan, err := storage.QueryPlan(ctx, db, s.query, s.args...)
+				if err != nil {
+					t.Fatalf("plan of %s: %v", oneLine(s.query), err)
+				}
+				for _, line := range plan {
+					if fullScan.MatchString(strings.TrimSpace(line)) {
+						t.Errorf("full scan %q in the plan of\n\t%s", strings.TrimSpace(line), oneLine(s.query))
+					}
+				}
+			}
+		})
+	}
 }

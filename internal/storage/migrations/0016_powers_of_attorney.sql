@@ -35,8 +35,9 @@ CREATE INDEX powers_of_attorney_organization ON powers_of_attorney(organization_
 CREATE INDEX powers_of_attorney_employee ON powers_of_attorney(employee_id, id);
 CREATE INDEX powers_of_attorney_state ON powers_of_attorney(account_id, state, id);
 CREATE INDEX powers_of_attorney_end ON powers_of_attorney(account_id, end_date);
--- The reconciler's work list: records the registry is still processing.
-CREATE INDEX powers_of_attorney_registry ON powers_of_attorney(registry_status, state);
+-- The reconciler's work lists: records the registry is still processing, registered ones past their end.
+CREATE INDEX powers_of_attorney_registry ON powers_of_attorney(registry_status, state, id);
+CREATE INDEX powers_of_attorney_ended ON powers_of_attorney(state, end_date);
 
 CREATE TABLE power_of_attorney_history (
     id                  {{serial}},
