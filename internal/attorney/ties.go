@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/storage"
@@ -158,4 +159,22 @@ func (s *Service) RevocableWithoutCertificates(ctx context.Context, p *access.Pr
 		return nil, err
 	}
 	return s.Revocable(ctx, p, employeeID)
+}
+
+// OnDismissed is registration's hook for a dismissal, run in its transaction: every power of attorney of the
+// employee not final yet is recorded in the audit log as offered for revocation (the revocation itself goes
+// to the registry and is the caller's decision: RevokeForEmployee). A caller who may not revoke records
+// nothing.
+func (s *Service) OnDismissed(ctx context.Context, p *access.Principal, e *model.Employee) error {
+	recs, err := s.Revocable(ctx, p, e.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := s.audit(ctx, p.Actor, audit.PoARevocationOffered, r, map[string]any{"state": string(r.State),
+			"number": r.Number, "because": "employee_dismissed"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

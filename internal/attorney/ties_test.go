@@ -8,9 +8,11 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/attorney"
+	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/rules"
+	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/testdb"
 )
 
@@ -119,6 +121,49 @@ func TestTies(t *testing.T) {
 					t.Errorf("after revocation: %v, %v", ties, err)
 				}
 			})
+		})
+	}
+}
+
+// TestOnDismissed: the dismissal hook records, in the caller's transaction, an offer to revoke each power of
+// attorney of the employee not final yet, and nothing for one who has none.
+func TestOnDismissed(t *testing.T) {
+	for _, eng := range testdb.Engines(t) {
+		t.Run(eng.Name, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, eng.Open(t), 2)
+			r := registered(t, e)
+			drafted := draftOne(t, e)
+			for _, emp := range e.workers {
+				em, err := e.db.Employee(ctx, storage.Scope{}, emp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := e.db.InTx(ctx, func(ctx context.Context) error { return e.svc.OnDismissed(ctx, e.admin, em) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, c := range []struct {
+				id   string
+				want int
+			}{{r.ID, 1}, {drafted.ID, 1}} {
+				ev, err := e.db.AuditEvents(ctx, "power_of_attorney", c.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, x := range ev {
+					if x.Action == string(audit.PoARevocationOffered) {
+						n++
+						if x.Detail["because"] != "employee_dismissed" || x.Detail["number"] == nil {
+							t.Errorf("detail %v", x.Detail)
+						}
+					}
+				}
+				if n != c.want {
+					t.Errorf("%s: %d offers, want %d", c.id, n, c.want)
+				}
+			}
 		})
 	}
 }

@@ -44,22 +44,25 @@ const (
 	PoAReject                 Action = "power_of_attorney.reject"
 	PoARevoke                 Action = "power_of_attorney.revoke"
 	PoAExpire                 Action = "power_of_attorney.expire"
-	RenewalWaveRun            Action = "renewal_wave.run"
-	ServiceCenterCreate       Action = "service_center.create"
-	SessionLogin              Action = "session.login"
-	SessionLogout             Action = "session.logout"
-	TariffClose               Action = "tariff.close"
-	TariffCreate              Action = "tariff.create"
-	TariffMigrate             Action = "tariff.migrate"
-	UserCreate                Action = "user.create"
-	UserPasswordChange        Action = "user.password_change"
-	UserPasswordReset         Action = "user.password_reset"
-	UserUpdate                Action = "user.update"
-	UserDisable               Action = "user.disable"
-	UserEnable                Action = "user.enable"
-	UserSessionsEnd           Action = "user.sessions_end"
-	SessionLockout            Action = "session.lockout" // a login locked after wrong passwords
-	AuthLockout               Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
+	// PoARevocationOffered: the holder was dismissed while the power of attorney is in force or being
+	// prepared, and its revocation was offered.
+	PoARevocationOffered Action = "power_of_attorney.revocation_offered"
+	RenewalWaveRun       Action = "renewal_wave.run"
+	ServiceCenterCreate  Action = "service_center.create"
+	SessionLogin         Action = "session.login"
+	SessionLogout        Action = "session.logout"
+	TariffClose          Action = "tariff.close"
+	TariffCreate         Action = "tariff.create"
+	TariffMigrate        Action = "tariff.migrate"
+	UserCreate           Action = "user.create"
+	UserPasswordChange   Action = "user.password_change"
+	UserPasswordReset    Action = "user.password_reset"
+	UserUpdate           Action = "user.update"
+	UserDisable          Action = "user.disable"
+	UserEnable           Action = "user.enable"
+	UserSessionsEnd      Action = "user.sessions_end"
+	SessionLockout       Action = "session.lockout" // a login locked after wrong passwords
+	AuthLockout          Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
 )
 
 // Actions lists every audit action.
@@ -70,7 +73,7 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	OrganizationCreate, OrganizationUpdate, PoADraft, PoAList, PoARead, PoASign, PoARegister, PoARegistered, PoAReject,
 	PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
-	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout}
+	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout, PoARevocationOffered}
 
 // EnumValues implements model.Enum.
 func (Action) EnumValues() []string {
