@@ -477,6 +477,14 @@ func loadDemo(ctx context.Context, c *serveConfig, db *storage.DB, acc *access.S
 		return fmt.Errorf("write %s: %w", keyFile, err)
 	}
 	fmt.Fprintf(stdout, "demo API key (account-wide, also in %s):\n  %s\n", keyFile, res.APIKey)
+	if len(res.HeadKeys) > 0 {
+		// The keys of the demo heads' certificates, for signing powers of attorney as the head in the demo.
+		headKeys := filepath.Join(c.Data, demo.HeadKeysFile)
+		if err := demo.WriteHeadKeys(headKeys, res.HeadKeys); err != nil {
+			return fmt.Errorf("write %s: %w", headKeys, err)
+		}
+		fmt.Fprintf(stdout, "demo: the heads of %d organizations can sign as heads (keys in %s)\n", len(res.HeadKeys), headKeys)
+	}
 	return nil
 }
 

@@ -33,6 +33,9 @@ const (
 	EmployeeList              Action = "employee.list"
 	EmployeeRead              Action = "employee.read"
 	EmployeeUpdate            Action = "employee.update"
+	EmployeeDismiss           Action = "employee.dismiss"
+	OrganizationHeadSet       Action = "organization.head_set"  // the head recorded or replaced
+	OrganizationHeadRead      Action = "organization.head_read" // the head's personal data read
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
 	PoADraft                  Action = "power_of_attorney.draft"
@@ -70,8 +73,9 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
-	OrganizationCreate, OrganizationUpdate, PoADraft, PoAList, PoARead, PoASign, PoARegister, PoARegistered, PoAReject,
-	PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
+	EmployeeDismiss, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
+	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
+	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
 	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout, PoARevocationOffered}
 

@@ -261,15 +261,23 @@ func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *acce
 	http.Redirect(w, r, afterEmployeeCreate(r.PostForm, e.ID), http.StatusSeeOther)
 }
 
-// employeeCardData is the employee card: personal data as the service returns it.
+// employeeCardData is the employee card: personal data as the service returns it, and the dismissal form.
 type employeeCardData struct {
-	E         *model.Employee
-	Org       string
-	Done      string
-	CanEdit   bool
-	CanApply  bool
-	Tie       *poaTie         // the employee's МЧД, with the offer to draft one
-	PoARevoke *poaRevokeOffer // a dismissed employee's МЧД to revoke
+	E          *model.Employee
+	Org        string
+	Done       string
+	CanEdit    bool
+	CanApply   bool
+	CanDismiss bool
+	Dismiss    formData        // the dismissal form as entered, with its problems
+	Tie        *poaTie         // the employee's МЧД, with the offer to draft one
+	PoARevoke  *poaRevokeOffer // a dismissed employee's МЧД to revoke
+}
+
+func (h *Handler) employeeCardOf(r *http.Request, p *access.Principal, e *model.Employee) employeeCardData {
+	return employeeCardData{E: e, Org: h.orgNames(r, p)[e.OrganizationID], Done: r.URL.Query().Get("done"),
+		CanEdit: p.Can(access.EmployeeWrite), CanApply: p.Can(access.AppCreate) && !e.Dismissed(),
+		CanDismiss: canDismiss(p) && !e.Dismissed(), Dismiss: formData{Values: url.Values{}}}
 }
 
 func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -279,8 +287,7 @@ func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access
 		h.fail(w, r, p, err)
 		return
 	}
-	d := employeeCardData{E: e, Org: h.orgNames(r, p)[e.OrganizationID], Done: r.URL.Query().Get("done"),
-		CanEdit: p.Can(access.EmployeeWrite), CanApply: p.Can(access.AppCreate)}
+	d := h.employeeCardOf(r, p, e)
 	if d.Tie, err = h.employeeTie(r, p, e, d.Org); err == nil {
 		d.PoARevoke, err = h.dismissalOffer(r, p, e)
 	}
