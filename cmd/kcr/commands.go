@@ -174,6 +174,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}
+	if srv.PoA != nil {
+		// A dismissal records an offer to revoke the employee's powers of attorney (attorney.OnDismissed).
+		reg.OnDismissed = srv.PoA.OnDismissed
+	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
 	mux.Handle("/", srv.Handler())

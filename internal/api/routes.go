@@ -149,7 +149,7 @@ func (s *Server) routes() []route {
 			In: registration.EmployeeInput{}, Out: model.Employee{}, Status: 200, Handle: (*Server).updateEmployee},
 		{Method: "POST", Path: "/api/v1/employees/{id}/dismiss", ID: "dismissEmployee", Tag: "employees",
 			Summary: "Record that the employee left (irreversible); no new application can be made for them afterwards",
-			In:      registration.DismissInput{}, Out: model.Employee{}, Status: 200, Handle: (*Server).dismissEmployee},
+			In:      registration.DismissInput{}, Out: DismissResult{}, Status: 200, Handle: (*Server).dismissEmployee},
 
 		{Method: "GET", Path: "/api/v1/applications", ID: "searchApplications", Tag: "applications",
 			Summary: "Search applications by organization name/ИНН/КПП/ОГРН, employee name/СНИЛС, state, kind",

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kcr-project/kcr/internal/attorney"
+	"github.com/kcr-project/kcr/internal/mchd"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 )
@@ -38,6 +39,27 @@ func (s *Server) writeCertificates(w http.ResponseWriter, r *http.Request, page 
 			it.PowerOfAttorneyMissing = it.PowerOfAttorney == nil
 		}
 		out.Items = append(out.Items, it)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// DismissResult is the dismissed employee with their powers of attorney not final yet, offered for
+// revocation (POST /api/v1/powers-of-attorney/revoke with the employee_id revokes them all); empty when there
+// are none or the caller may not revoke.
+type DismissResult struct {
+	model.Employee
+	PowersOfAttorneyToRevoke []*mchd.Record `json:"powers_of_attorney_to_revoke"`
+}
+
+func (s *Server) writeDismissed(w http.ResponseWriter, r *http.Request, e *model.Employee) error {
+	out := DismissResult{Employee: *e, PowersOfAttorneyToRevoke: []*mchd.Record{}}
+	if s.PoA != nil {
+		recs, err := s.PoA.Revocable(r.Context(), principalOf(r), e.ID)
+		if err != nil {
+			return err
+		}
+		out.PowersOfAttorneyToRevoke = recs
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

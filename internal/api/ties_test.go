@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,12 +31,7 @@ func TestCertificatesShowPowerOfAttorney(t *testing.T) {
 				PublicKeyHash: "tie-" + c.serial}))
 		}
 		end := time.Date(2027, 5, 1, 0, 0, 0, 0, rules.MSK)
-		rec := &mchd.Record{ID: testdb.NewID(), AccountID: e.empA.AccountID, OrganizationID: e.orgA.ID, EmployeeID: e.empA.ID,
-			Number: testdb.NewID(), InternalNumber: "1", IssueDate: end.AddDate(-1, 0, 0), EndDate: end, Kind: mchd.KindOrdinary,
-			Retrust: mchd.RetrustNone, Powers: []mchd.Power{{Code: "DEMO_01"}}, State: mchd.StateRegistered,
-			RegistryStatus: mchd.RegistryActive, FileName: "f.xml", XML: []byte("<x/>"), CreatedBy: "user:test", CreatedAt: now,
-			UpdatedAt: now, Version: 1}
-		must(t, e.db.CreatePowersOfAttorney(ctx, []*mchd.Record{rec}, "user:test"))
+		rec := storedPoA(t, e, e.empA, mchd.StateRegistered, end)
 
 		type item struct {
 			Serial          string `json:"serial"`
@@ -76,6 +72,65 @@ func TestCertificatesShowPowerOfAttorney(t *testing.T) {
 			if it.PowerOfAttorney != nil || it.Missing {
 				t.Errorf("the manager, who reads no personal data, gets %+v", it)
 			}
+		}
+	})
+}
+
+// storedPoA stores a power of attorney of the employee in the given state, as the service would have.
+func storedPoA(t *testing.T, e *env, emp *model.Employee, st mchd.State, end time.Time) *mchd.Record {
+	t.Helper()
+	now := e.clk.Now()
+	rec := &mchd.Record{ID: testdb.NewID(), AccountID: emp.AccountID, OrganizationID: emp.OrganizationID, EmployeeID: emp.ID,
+		Number: testdb.NewID(), InternalNumber: "1", IssueDate: end.AddDate(-1, 0, 0), EndDate: end, Kind: mchd.KindOrdinary,
+		Retrust: mchd.RetrustNone, Powers: []mchd.Power{{Code: "DEMO_01"}}, State: st, FileName: "f.xml", XML: []byte("<x/>"),
+		CreatedBy: "user:test", CreatedAt: now, UpdatedAt: now, Version: 1}
+	if st == mchd.StateRegistered {
+		rec.RegistryStatus = mchd.RegistryActive
+	}
+	must(t, e.db.CreatePowersOfAttorney(context.Background(), []*mchd.Record{rec}, "user:test"))
+	return rec
+}
+
+// TestDismissListsPowersOfAttorney: the dismissal's answer lists the employee's powers of attorney not final
+// yet, to revoke; with serve's hook the offer is audited on each, in the dismissal's transaction.
+func TestDismissListsPowersOfAttorney(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		e.reg.OnDismissed = e.poa.OnDismissed // as serve wires it
+		end := time.Date(2027, 5, 1, 0, 0, 0, 0, rules.MSK)
+		reg := storedPoA(t, e, e.empA, mchd.StateRegistered, end)
+		draft := storedPoA(t, e, e.empA, mchd.StateAwaitingSignature, end)
+		storedPoA(t, e, e.empA, mchd.StateRevoked, end)
+		type answer struct {
+			ID       string `json:"id"`
+			ToRevoke []struct {
+				ID     string `json:"id"`
+				Number string `json:"number"`
+				State  string `json:"state"`
+			} `json:"powers_of_attorney_to_revoke"`
+		}
+		var got answer
+		r := e.do("account_admin", "POST", "/api/v1/employees/"+e.empA.ID+"/dismiss",
+			map[string]string{"reason": "по собственному желанию", "date": "2026-11-20"})
+		if r.status != 200 {
+			t.Fatalf("dismiss: %d %s", r.status, r.body)
+		}
+		r.json(t, &got)
+		if got.ID != e.empA.ID || len(got.ToRevoke) != 2 || got.ToRevoke[0].ID != reg.ID || got.ToRevoke[0].Number != reg.Number ||
+			got.ToRevoke[0].State != "registered" || got.ToRevoke[1].ID != draft.ID {
+			t.Errorf("answer %s", r.body)
+		}
+		for _, id := range []string{reg.ID, draft.ID} {
+			ev, err := e.db.AuditEvents(context.Background(), "power_of_attorney", id)
+			must(t, err)
+			if len(ev) != 1 || ev[0].Action != "power_of_attorney.revocation_offered" {
+				t.Errorf("audit of %s: %+v", id, ev)
+			}
+		}
+
+		r = e.do("account_admin", "POST", "/api/v1/employees/"+e.empB.ID+"/dismiss",
+			map[string]string{"reason": "по собственному желанию", "date": "2026-11-20"})
+		if r.status != 200 || !strings.Contains(string(r.body), `"powers_of_attorney_to_revoke":[]`) {
+			t.Errorf("without any: %d %s", r.status, r.body)
 		}
 	})
 }
