@@ -197,9 +197,12 @@ func TestTiesRevocation(t *testing.T) {
 			// Dismissal leads to the employee card, which offers the same.
 			bp := e.poa(t, e.orgB, e.empB, mchd.StateRegistered, "2027-03-01", "DEMO_01")
 			lacks(t, "before dismissal", b.get("/ui/employees/"+e.empB).body, `id="poa-revoke-offer"`)
-			must(t, e.db.DismissEmployee(ctx, e.empB, e.clk.Now(), "Собственное желание"))
-			r = b.get("/ui/employees/" + e.empB)
-			contains(t, "dismissed", r.body, `id="poa-revoke-offer"`, bp.Number, `value="Увольнение сотрудника"`)
+			r = b.do("POST", "/ui/employees/"+e.empB+"/dismiss", url.Values{"reason": {"Собственное желание"}, "date": {"2026-11-25"},
+				"confirm": {"yes"}})
+			wantStatus(t, "dismiss", r, http.StatusSeeOther)
+			r = b.get(r.location)
+			contains(t, "dismissed", r.body, `id="poa-revoke-offer"`, bp.Number, `value="Увольнение сотрудника"`,
+				`action="/ui/employees/`+e.empB+`/powers-of-attorney/revoke"`)
 			lacks(t, "dismissed", r.body, `id="poa-draft"`)
 		})
 	}
