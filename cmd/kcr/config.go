@@ -183,6 +183,8 @@ type serveConfig struct {
 	caConfig
 	timelineConfig
 	limitsConfig
+	webhookConfig
+	notifyConfig
 	Addr          string
 	Demo          bool
 	SecureCookies bool
@@ -273,6 +275,10 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	if err := c.limitsConfig.register(fs, getenv); err != nil {
 		return nil, err
 	}
+	if err := c.webhookConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
+	c.notifyConfig.register(fs, getenv)
 	demo, err := envBool(getenv, "KCR_DEMO")
 	if err != nil {
 		return nil, err
@@ -336,6 +342,9 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (*s
 		return nil, err
 	}
 	if err := c.timelineConfig.validate(); err != nil {
+		return nil, err
+	}
+	if err := c.notifyConfig.validate(); err != nil {
 		return nil, err
 	}
 	if c.IssueStaleAfter < time.Second {

@@ -547,6 +547,13 @@ var matrixRoutes = []matrixRoute{
 		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			return matrixReq{path: "/api/v1/billing/forecast"}
 		}},
+	// The reissue metrics: the CA operator, account administrators and managers (aggregates only).
+	{method: "GET", path: "/api/v1/metrics/reissue", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "200", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/metrics/reissue"}
+		}},
 	{method: "GET", path: "/api/v1/invoices", targets: mxOwn, want: map[string]string{
 		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
 		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},

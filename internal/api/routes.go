@@ -193,6 +193,8 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.billingRoutes()...)
 	rs = append(rs, s.poaRoutes()...)
+	rs = append(rs, s.metricsRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
 	for _, a := range registration.Actions {
 		act := a
 		in := any(registration.ActionInput{})

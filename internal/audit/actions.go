@@ -36,6 +36,9 @@ const (
 	EmployeeDismiss           Action = "employee.dismiss"
 	OrganizationHeadSet       Action = "organization.head_set"  // the head recorded or replaced
 	OrganizationHeadRead      Action = "organization.head_read" // the head's personal data read
+	MailSent                  Action = "mail.sent"              // the SMTP server accepted an outbox message
+	MailFailed                Action = "mail.failed"            // an outbox message failed for good
+	MailUnsubscribe           Action = "mail.unsubscribe"       // an employee refused non-mandatory mail
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
 	PoADraft                  Action = "power_of_attorney.draft"
@@ -66,6 +69,13 @@ const (
 	UserSessionsEnd      Action = "user.sessions_end"
 	SessionLockout       Action = "session.lockout" // a login locked after wrong passwords
 	AuthLockout          Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
+	WebhookCreate        Action = "webhook.create"
+	WebhookUpdate        Action = "webhook.update"
+	WebhookDelete        Action = "webhook.delete"
+	WebhookRotateSecret  Action = "webhook.rotate_secret"
+	WebhookEnable        Action = "webhook.enable"
+	WebhookDisable       Action = "webhook.disable" // by a person, or by "system" after persistent failure
+	WebhookReplay        Action = "webhook.replay"
 )
 
 // Actions lists every audit action.
@@ -73,11 +83,13 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
-	EmployeeDismiss, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
+	EmployeeDismiss, MailSent, MailFailed, MailUnsubscribe, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
 	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
 	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
-	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout, PoARevocationOffered}
+	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout,
+	WebhookCreate, WebhookUpdate, WebhookDelete, WebhookRotateSecret, WebhookEnable, WebhookDisable, WebhookReplay,
+	PoARevocationOffered}
 
 // EnumValues implements model.Enum.
 func (Action) EnumValues() []string {

@@ -24,7 +24,9 @@ import (
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // sessionCookie is the session cookie's name. It must match api.SessionCookie: the API and the web
@@ -54,6 +56,10 @@ type Handler struct {
 	Seller document.Party
 	// PoA is the power-of-attorney (МЧД) service; nil leaves its pages out.
 	PoA *attorney.Service
+	// Metrics computes the reissue metrics page; nil means one over Reg's database and timeline.
+	Metrics *metrics.Service
+	// Webhooks manages the account's webhook endpoints; nil leaves their pages out.
+	Webhooks *webhook.Service
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
@@ -97,6 +103,8 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/invoices/settings", post(h.auth(h.invoiceSettings).ServeHTTP))
 	mux.Handle("GET /ui/billing/lines", h.auth(h.billingLines))
 	mux.Handle("GET /ui/admin/audit", h.auth(h.auditLog))
+	mux.Handle("GET /ui/metrics", h.auth(h.reissueMetrics))
+	mux.Handle("GET /ui/metrics.csv", h.auth(h.reissueMetricsCSV))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
 	mux.Handle("GET /ui/applications/{id}/form.pdf", h.auth(h.applicationForm))
 	mux.Handle("GET /ui/applications/new", h.auth(h.newApplication))
@@ -140,6 +148,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/admin/service-centers", post(h.auth(h.adminCenterCreate).ServeHTTP))
 	mux.Handle("GET /ui/admin/tariffs", h.auth(h.adminTariffs))
 	mux.Handle("POST /ui/admin/tariffs", post(h.auth(h.adminTariffCreate).ServeHTTP))
+	h.registerWebhooks(mux, post)
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
 	}))
@@ -255,9 +264,11 @@ func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
 	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
 	add("/ui/billing/lines", "nav.lines", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/metrics", "nav.metrics", metrics.Allowed(p))
 	add("/ui/admin/audit", "nav.audit", p.Can(access.AuditRead))
 	add("/ui/admin/users", "nav.users", p.Can(access.UserManage))
 	add("/ui/admin/api-keys", "nav.api_keys", p.Can(access.APIKeyManage))
+	add("/ui/admin/webhooks", "nav.webhooks", h.Webhooks != nil && p.Can(access.APIKeyManage) && p.AccountID != "")
 	// Service centers are where identity is verified: those who work with applications see them, the
 	// CA operator adds them.
 	add("/ui/admin/service-centers", "nav.centers", p.Can(access.AccountManage) || p.Can(access.AppRead))
