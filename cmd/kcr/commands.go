@@ -173,7 +173,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	queue.register = append(queue.register, notifyJobs(notifier, planner, log))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
-	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log, hooks.Register); err != nil {
+	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
+	if err != nil {
+		return err
+	}
+	poa, err := powerOfAttorneyService(ctx, c, db, clk, cas, registry, bill, stdout)
+	if err != nil {
+		return err
+	}
+	srv.PoA = poa
+	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, poa, log, hooks.Register); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
@@ -185,15 +194,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		ui.Chain = cas.set.Chain
 	}
 	if srv.PoA != nil {
-		// A dismissal records an offer to revoke the employee's powers of attorney (attorney.OnDismissed).
+		// The pages show the МЧД beside certificates and employees; a dismissal records an offer to revoke
+		// the employee's powers of attorney (attorney.OnDismissed).
+		ui.PoA = srv.PoA
 		reg.OnDismissed = srv.PoA.OnDismissed
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
-	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
-	if err != nil {
-		return err
-	}
 	mux.Handle("/registry/mchd/", registry.Handler()) // public, like OCSP: relying parties check a МЧД there
 	mux.Handle("/unsubscribe", notifier.UnsubscribeHandler())
 	mux.Handle("/", srv.Handler())
