@@ -193,6 +193,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}
+	if srv.PoA != nil {
+		// The pages show the МЧД beside certificates and employees; a dismissal records an offer to revoke
+		// the employee's powers of attorney (attorney.OnDismissed).
+		ui.PoA = srv.PoA
+		reg.OnDismissed = srv.PoA.OnDismissed
+	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
 	mux.Handle("/registry/mchd/", registry.Handler()) // public, like OCSP: relying parties check a МЧД there

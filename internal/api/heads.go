@@ -37,6 +37,5 @@ func (s *Server) dismissEmployee(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return s.writeDismissed(w, r, e)
 }

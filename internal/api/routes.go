@@ -149,7 +149,7 @@ func (s *Server) routes() []route {
 			In: registration.EmployeeInput{}, Out: model.Employee{}, Status: 200, Handle: (*Server).updateEmployee},
 		{Method: "POST", Path: "/api/v1/employees/{id}/dismiss", ID: "dismissEmployee", Tag: "employees",
 			Summary: "Record that the employee left (irreversible); no new application can be made for them afterwards",
-			In:      registration.DismissInput{}, Out: model.Employee{}, Status: 200, Handle: (*Server).dismissEmployee},
+			In:      registration.DismissInput{}, Out: DismissResult{}, Status: 200, Handle: (*Server).dismissEmployee},
 
 		{Method: "GET", Path: "/api/v1/applications", ID: "searchApplications", Tag: "applications",
 			Summary: "Search applications by organization name/ИНН/КПП/ОГРН, employee name/СНИЛС, state, kind",
@@ -163,7 +163,7 @@ func (s *Server) routes() []route {
 			Out: registration.ApplicationView{}, Status: 200, Handle: (*Server).uploadCSR},
 
 		{Method: "GET", Path: "/api/v1/certificates", ID: "searchCertificates", Tag: "certificates", Summary: "Search the certificate register",
-			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[model.Certificate]{}, Status: 200, Handle: (*Server).listCertificates},
+			Query: certQuery, Sorts: storage.CertificateSorts, Out: pageOf[CertificateItem]{}, Status: 200, Handle: (*Server).listCertificates},
 		{Method: "GET", Path: "/api/v1/certificates/{serial}", ID: "getCertificate", Tag: "certificates",
 			Summary: "Get a certificate by serial (hex in any case, leading zeros and colons allowed) as JSON, or as PEM with Accept: application/pem-certificate-chain, or DER with application/pkix-cert",
 			Out:     model.Certificate{}, OutMedia: []string{"application/pem-certificate-chain", "application/pkix-cert"}, Status: 200,
@@ -571,8 +571,7 @@ func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
+	return s.writeCertificates(w, r, page)
 }
 
 func (s *Server) getCertificate(w http.ResponseWriter, r *http.Request) error {

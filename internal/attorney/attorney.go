@@ -36,6 +36,10 @@ type Store interface {
 	PowersOfAttorney(ctx context.Context, s storage.Scope, f storage.PoAFilter, p storage.Page) ([]*mchd.Record, error)
 	PowersOfAttorneyProcessing(ctx context.Context, after string, limit int) ([]*mchd.Record, error)
 	PowersOfAttorneyEnded(ctx context.Context, before string, limit int) ([]*mchd.Record, error)
+	CurrentPowersOfAttorney(ctx context.Context, s storage.Scope, holders []storage.PoAHolder) (map[storage.PoAHolder]*mchd.Record, error)
+	PowerOfAttorneyCounts(ctx context.Context, s storage.Scope, now time.Time, days []int) (*storage.PoACounts, error)
+	LastPowersDrafted(ctx context.Context, s storage.Scope, organizationID string) ([]mchd.Power, error)
+	ValidCertificateOf(ctx context.Context, employeeID string, kinds []model.CertKind, at time.Time) (*model.Certificate, error)
 	AppendAudit(ctx context.Context, ev *audit.Event, feed *model.FeedEvent) error
 	mchd.Finder
 }

@@ -50,29 +50,32 @@ const (
 	PoAReject                 Action = "power_of_attorney.reject"
 	PoARevoke                 Action = "power_of_attorney.revoke"
 	PoAExpire                 Action = "power_of_attorney.expire"
-	RenewalWaveRun            Action = "renewal_wave.run"
-	ServiceCenterCreate       Action = "service_center.create"
-	SessionLogin              Action = "session.login"
-	SessionLogout             Action = "session.logout"
-	TariffClose               Action = "tariff.close"
-	TariffCreate              Action = "tariff.create"
-	TariffMigrate             Action = "tariff.migrate"
-	UserCreate                Action = "user.create"
-	UserPasswordChange        Action = "user.password_change"
-	UserPasswordReset         Action = "user.password_reset"
-	UserUpdate                Action = "user.update"
-	UserDisable               Action = "user.disable"
-	UserEnable                Action = "user.enable"
-	UserSessionsEnd           Action = "user.sessions_end"
-	SessionLockout            Action = "session.lockout" // a login locked after wrong passwords
-	AuthLockout               Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
-	WebhookCreate             Action = "webhook.create"
-	WebhookUpdate             Action = "webhook.update"
-	WebhookDelete             Action = "webhook.delete"
-	WebhookRotateSecret       Action = "webhook.rotate_secret"
-	WebhookEnable             Action = "webhook.enable"
-	WebhookDisable            Action = "webhook.disable" // by a person, or by "system" after persistent failure
-	WebhookReplay             Action = "webhook.replay"
+	// PoARevocationOffered: the holder was dismissed while the power of attorney is in force or being
+	// prepared, and its revocation was offered.
+	PoARevocationOffered Action = "power_of_attorney.revocation_offered"
+	RenewalWaveRun       Action = "renewal_wave.run"
+	ServiceCenterCreate  Action = "service_center.create"
+	SessionLogin         Action = "session.login"
+	SessionLogout        Action = "session.logout"
+	TariffClose          Action = "tariff.close"
+	TariffCreate         Action = "tariff.create"
+	TariffMigrate        Action = "tariff.migrate"
+	UserCreate           Action = "user.create"
+	UserPasswordChange   Action = "user.password_change"
+	UserPasswordReset    Action = "user.password_reset"
+	UserUpdate           Action = "user.update"
+	UserDisable          Action = "user.disable"
+	UserEnable           Action = "user.enable"
+	UserSessionsEnd      Action = "user.sessions_end"
+	SessionLockout       Action = "session.lockout" // a login locked after wrong passwords
+	AuthLockout          Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
+	WebhookCreate        Action = "webhook.create"
+	WebhookUpdate        Action = "webhook.update"
+	WebhookDelete        Action = "webhook.delete"
+	WebhookRotateSecret  Action = "webhook.rotate_secret"
+	WebhookEnable        Action = "webhook.enable"
+	WebhookDisable       Action = "webhook.disable" // by a person, or by "system" after persistent failure
+	WebhookReplay        Action = "webhook.replay"
 )
 
 // Actions lists every audit action.
@@ -85,7 +88,8 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
 	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout,
-	WebhookCreate, WebhookUpdate, WebhookDelete, WebhookRotateSecret, WebhookEnable, WebhookDisable, WebhookReplay}
+	WebhookCreate, WebhookUpdate, WebhookDelete, WebhookRotateSecret, WebhookEnable, WebhookDisable, WebhookReplay,
+	PoARevocationOffered}
 
 // EnumValues implements model.Enum.
 func (Action) EnumValues() []string {

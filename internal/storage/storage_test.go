@@ -37,6 +37,7 @@ func TestStorage(t *testing.T) {
 				{"heads", testHeads},
 				{"dismissal", testDismissal},
 				{"powers of attorney", testPowersOfAttorney},
+				{"powers of attorney beside certificates", testPoATies},
 				{"users", testUsers},
 				{"sessions", testSessions},
 				{"api keys", testAPIKeys},

@@ -62,6 +62,7 @@ type appCardData struct {
 	Message        string
 	Fields         map[string]string
 	Values         url.Values
+	Tie            *poaTie // an issued individual certificate's МЧД, with the offer to draft one
 }
 
 // Has reports whether an action is offered.
@@ -163,6 +164,10 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, p *acc
 		}
 	}
 	if err := h.identityCheck(r, p, v, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	if d.Tie, err = h.appTie(r, p, v.Application); err != nil {
 		h.fail(w, r, p, err)
 		return
 	}
@@ -309,6 +314,8 @@ type certCardData struct {
 	Fields      map[string]string
 	Values      url.Values
 	Failed      string
+	Tie         *poaTie         // the holder's МЧД, with the offer to draft one
+	PoARevoke   *poaRevokeOffer // the holder's МЧД to revoke once none of their certificates is valid
 }
 
 func (h *Handler) certificateCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -330,6 +337,13 @@ func (h *Handler) showCertificate(w http.ResponseWriter, r *http.Request, p *acc
 	d.Recipients = []option{{"", l.T("recipient.same")}, {"individual", l.T("recipient.individual")},
 		{"legal_entity", l.T("recipient.legal_entity")}}
 	d.Nonce = access.NewID()
+	if d.Tie, err = h.certTie(r, p, c); err == nil {
+		d.PoARevoke, err = h.certRevokeOffer(r, p, c)
+	}
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
 	h.render(w, r, status, "certificate", l.T("card.cert_title"), p, d)
 }
 

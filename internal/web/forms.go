@@ -269,7 +269,9 @@ type employeeCardData struct {
 	CanEdit    bool
 	CanApply   bool
 	CanDismiss bool
-	Dismiss    formData // the dismissal form as entered, with its problems
+	Dismiss    formData        // the dismissal form as entered, with its problems
+	Tie        *poaTie         // the employee's МЧД, with the offer to draft one
+	PoARevoke  *poaRevokeOffer // a dismissed employee's МЧД to revoke
 }
 
 func (h *Handler) employeeCardOf(r *http.Request, p *access.Principal, e *model.Employee) employeeCardData {
@@ -285,7 +287,15 @@ func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access
 		h.fail(w, r, p, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "employee", l.T("emp.card_title"), p, h.employeeCardOf(r, p, e))
+	d := h.employeeCardOf(r, p, e)
+	if d.Tie, err = h.employeeTie(r, p, e, d.Org); err == nil {
+		d.PoARevoke, err = h.dismissalOffer(r, p, e)
+	}
+	if err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "employee", l.T("emp.card_title"), p, d)
 }
 
 func (h *Handler) employeeEditForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {

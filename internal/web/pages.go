@@ -44,6 +44,7 @@ type dashboardData struct {
 	Forecast      []billing.ForecastMonth
 	ForecastChart template.HTML
 	ShowForecast  bool
+	PoA           *poaDash // МЧД ending soon and certificates without one; nil when not shown
 	Expiry        []registration.MonthCount
 	ExpiryChart   template.HTML
 }
@@ -121,6 +122,10 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, p *access.Pr
 			h.fail(w, r, p, err)
 			return
 		}
+	}
+	if err := h.dashboardPoA(r, p, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
 	if h.Billing != nil && p.Can(access.ForecastRead) && p.Role != model.RoleOperator {
 		months, err := h.Billing.Forecast(ctx, p)
@@ -402,6 +407,7 @@ type searchForm struct {
 	Expiry     []option
 	CanReissue bool
 	Filter     url.Values
+	ShowPoA    bool // the register's МЧД column
 }
 
 func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -430,14 +436,15 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request, p *access
 // certRow is a certificate with its highlights.
 type certRow struct {
 	C        *model.Certificate
-	Expiring bool // valid and ending within 30 days
+	Expiring bool    // valid and ending within 30 days
+	Tie      *poaTie // the holder's МЧД for an individual certificate linked to an organization
 }
 
 func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 	q, l := r.URL.Query(), localeOf(r)
 	d := listData{Q: q, Extra: searchForm{Kinds: kindOptions(l), CanSNILS: p.Can(access.EmployeeRead),
 		Statuses: enumOptions(l, "status.", model.CertStatuses), Expiry: expiryOptions(l),
-		CanReissue: p.Can(access.CertReissue), Filter: registerQuery(q)}, Base: "/ui/certificates"}
+		CanReissue: p.Can(access.CertReissue), Filter: registerQuery(q), ShowPoA: h.showsTies(p)}, Base: "/ui/certificates"}
 	if strings.TrimSpace(q.Get("snils")) != "" && !p.Can(access.EmployeeRead) {
 		d.Fields, d.Message, d.Empty = map[string]string{"snils": l.T("err.snils_denied")}, l.T("err.snils_denied"), true
 		h.render(w, r, http.StatusUnprocessableEntity, "certificates", l.T("certs.title"), p, d)
@@ -458,10 +465,16 @@ func (h *Handler) certificates(w http.ResponseWriter, r *http.Request, p *access
 		h.listFailed(w, r, p, "certificates", l.T("certs.title"), d, err)
 		return
 	}
+	ties, err := h.certTies(r, p, pg.Items)
+	if err != nil {
+		h.listFailed(w, r, p, "certificates", l.T("certs.title"), d, err)
+		return
+	}
 	now := h.Reg.Clock.Now()
 	var rows []certRow
 	for _, c := range pg.Items {
-		rows = append(rows, certRow{C: c, Expiring: c.Status == model.CertValid && c.NotAfter.Sub(now) <= 30*24*time.Hour})
+		rows = append(rows, certRow{C: c, Expiring: c.Status == model.CertValid && c.NotAfter.Sub(now) <= 30*24*time.Hour,
+			Tie: ties[c.Serial]})
 	}
 	d.Rows, d.Empty = rows, len(rows) == 0
 	d.pageLinks("/ui/certificates", q, pg.NextCursor)

@@ -135,6 +135,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/certificates/{serial}/reissue", post(h.auth(h.certificateReissue).ServeHTTP))
 	mux.Handle("POST /ui/certificates/wave", post(h.auth(h.waveConfirm).ServeHTTP))
 	mux.Handle("POST /ui/certificates/wave/run", post(h.auth(h.waveRun).ServeHTTP))
+	mux.Handle("POST /ui/employees/{id}/powers-of-attorney/revoke", post(h.auth(h.employeePoARevoke).ServeHTTP))
 	mux.Handle("GET /ui/admin/users", h.auth(h.adminUsers))
 	mux.Handle("POST /ui/admin/users", post(h.auth(h.adminUserCreate).ServeHTTP))
 	mux.Handle("GET /ui/admin/users/{id}", h.auth(h.adminUserEdit))
