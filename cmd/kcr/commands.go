@@ -194,9 +194,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		ui.Chain = cas.set.Chain
 	}
 	if srv.PoA != nil {
-		// The pages show the МЧД beside certificates and employees; a dismissal records an offer to revoke
-		// the employee's powers of attorney (attorney.OnDismissed).
-		ui.PoA = srv.PoA
+		// A dismissal records an offer to revoke the employee's powers of attorney (attorney.OnDismissed).
 		reg.OnDismissed = srv.PoA.OnDismissed
 	}
 	mux := http.NewServeMux()

@@ -199,14 +199,20 @@ func (d poaDemoSigner) SignAsHead(_ context.Context, _ string, file []byte) ([]b
 	return cms.Sign(file, d.p.key, d.p.head, nil, time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
 }
 
-// poaService is the power-of-attorney service of a test env: organization A has a recorded head whose
-// certificates poaPKI holds; the checker trusts its root and knows p.revoked as revoked.
-func poaService(t testing.TB, e *env) *attorney.Service {
+// recordPoAHead records organization A's head, whose certificates poaPKI holds. Only the МЧД tests do:
+// the others (TestHeadAPI) start from an organization without a head.
+func (e *env) recordPoAHead(t testing.TB) {
 	t.Helper()
-	p := getPoAPKI(t)
 	must(t, e.db.SetOrganizationHead(context.Background(), &model.Head{OrganizationID: e.orgA.ID, AccountID: e.orgA.AccountID,
 		Surname: "Петров", GivenName: "Пётр", Patronymic: "Петрович", Position: "Генеральный директор", INN: poaHeadINN,
 		SNILS: poaHeadSNILS, Since: "2020-01-01", UpdatedAt: e.clk.Now()}))
+}
+
+// poaService is the power-of-attorney service of a test env: the checker trusts poaPKI's root and knows
+// p.revoked as revoked; the МЧД tests record organization A's head first (recordPoAHead).
+func poaService(t testing.TB, e *env) *attorney.Service {
+	t.Helper()
+	p := getPoAPKI(t)
 	checker := &mchd.SignatureChecker{Roots: []*x509gost.Certificate{p.root},
 		IsRevoked: func(c *x509gost.Certificate, _ time.Time) (bool, error) {
 			return c.SerialNumber.Cmp(p.revoked.SerialNumber) == 0, nil
@@ -264,6 +270,7 @@ func headSign(t *testing.T, file []byte, cert *x509gost.Certificate) []byte {
 
 func TestPowersOfAttorneyFlow(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.recordPoAHead(t)
 		svc := e.poa
 		d := e.draft(t)
 		file := e.poaFile(t, d.ID)
@@ -338,6 +345,7 @@ func TestPowersOfAttorneyFlow(t *testing.T) {
 // TestPowersOfAttorneyBadInput: every bad input of issue 12 is a 4xx naming the problem and changes nothing.
 func TestPowersOfAttorneyBadInput(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.recordPoAHead(t)
 		p := getPoAPKI(t)
 		d := e.draft(t)
 		file := e.poaFile(t, d.ID)
@@ -405,6 +413,7 @@ func TestPowersOfAttorneyBadInput(t *testing.T) {
 func TestPowersOfAttorneyOpenSSL(t *testing.T) {
 	o := ossltest.New(t)
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.recordPoAHead(t)
 		p := getPoAPKI(t)
 		dir := t.TempDir()
 		k, err := p.key.MarshalPKCS8()
@@ -465,6 +474,7 @@ func TestPowersOfAttorneyOpenSSL(t *testing.T) {
 
 func TestPowersOfAttorneyDemoSign(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.recordPoAHead(t)
 		d := e.draft(t)
 		var out struct{ Items []attorney.DemoSigned }
 		res := e.do("account_admin", "POST", "/api/v1/powers-of-attorney/demo-sign", map[string]any{"ids": []string{d.ID}})

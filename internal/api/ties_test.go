@@ -18,6 +18,7 @@ import (
 // powers of attorney get neither.
 func TestCertificatesShowPowerOfAttorney(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.recordPoAHead(t)
 		ctx := context.Background()
 		now := e.clk.Now()
 		for _, c := range []struct {
@@ -95,6 +96,7 @@ func storedPoA(t *testing.T, e *env, emp *model.Employee, st mchd.State, end tim
 // yet, to revoke; with serve's hook the offer is audited on each, in the dismissal's transaction.
 func TestDismissListsPowersOfAttorney(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
+		e.recordPoAHead(t)
 		e.reg.OnDismissed = e.poa.OnDismissed // as serve wires it
 		end := time.Date(2027, 5, 1, 0, 0, 0, 0, rules.MSK)
 		reg := storedPoA(t, e, e.empA, mchd.StateRegistered, end)
