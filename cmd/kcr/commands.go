@@ -164,7 +164,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	notifier, planner := newNotify(c, db, clk, log)
 	fmt.Fprintln(stdout, describeSMTP(&c.notifyConfig))
-	queue.register = append(queue.register, notifyJobs(notifier, planner, log))
+	mailings := newMailings(c, db, notifier)
+	srv.Mailings = mailings
+	queue.register = append(queue.register, notifyJobs(notifier, planner, log), mailingJobs(mailings))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
 	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log); err != nil {
@@ -173,7 +175,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller}
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller,
+		Notify: notifier, Mailings: mailings}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}

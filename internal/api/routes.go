@@ -182,6 +182,7 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.billingRoutes()...)
+	rs = append(rs, s.mailingRoutes()...)
 	for _, a := range registration.Actions {
 		act := a
 		in := any(registration.ActionInput{})

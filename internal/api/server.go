@@ -22,6 +22,7 @@ import (
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/mailing"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
 )
@@ -42,6 +43,8 @@ type Server struct {
 	PKI PKI
 	// Billing serves tariffs, agreements, lines, invoices and the forecast; nil when not configured.
 	Billing *billing.Service
+	// Mailings writes and sends segment mailings; nil when not configured.
+	Mailings *mailing.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
 	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.
