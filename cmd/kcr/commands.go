@@ -29,6 +29,7 @@ import (
 	"github.com/kcr-project/kcr/internal/rules"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/web"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // openMigrated opens the database and brings its schema up to date, refusing a newer one.
@@ -148,8 +149,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.Seller.Name == "" {
 		fmt.Fprintln(stdout, "no --seller: invoices and acts cannot be printed until the operator's requisites are configured")
 	}
+	sealer, err := webhookSealer(&c.webhookConfig, c.Data)
+	if err != nil {
+		return err
+	}
+	hooks := &webhook.Service{DB: db, Clock: clk, Sealer: sealer, Log: log, AllowLocalhost: c.WebhookAllowLocalhost || c.Demo}
 	srv := &api.Server{DB: db, Access: acc, Reg: reg, Clock: clk, Log: log, SecureCookies: c.SecureCookies, Billing: bill,
-		Seller: c.Seller, MetricsToken: c.MetricsToken}
+		Seller: c.Seller, MetricsToken: c.MetricsToken, Webhooks: hooks}
 	reg.StateCAs, reg.Timeline = cas.state, c.Timeline
 	if cas.own != nil {
 		reg.CA = cas.own
@@ -169,19 +175,25 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	queue.register = append(queue.register, notifyJobs(notifier, planner, log), mailingJobs(mailings))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
-	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log); err != nil {
+	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log, hooks.Register); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
+	jobs.Go(func() { hooks.Run(jobsCtx, webhookInterval) })
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller,
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks,
 		Notify: notifier, Mailings: mailings}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
+	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/registry/mchd/", registry.Handler()) // public, like OCSP: relying parties check a МЧД there
 	mux.Handle("/unsubscribe", notifier.UnsubscribeHandler())
 	mux.Handle("/", srv.Handler())
 	adm := edge.Admission{Max: c.MaxActive, Wait: c.AdmitWait, Bypass: publicRequest}
@@ -218,6 +230,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fmt.Fprintln(stdout, "kcr shutting down")
 	return hs.Shutdown(shutdownCtx)
 }
+
+// webhookInterval is how often new feed events become webhook deliveries and due deliveries are attempted.
+const webhookInterval = 2 * time.Second
 
 // auditSequenceInterval is how soon an audit event written on PostgreSQL is chained and its feed event
 // published, at the latest, while no reader asks for them sooner.
@@ -484,15 +499,24 @@ func loadDemo(ctx context.Context, c *serveConfig, db *storage.DB, acc *access.S
 		return fmt.Errorf("write %s: %w", keyFile, err)
 	}
 	fmt.Fprintf(stdout, "demo API key (account-wide, also in %s):\n  %s\n", keyFile, res.APIKey)
+	if len(res.HeadKeys) > 0 {
+		// The keys of the demo heads' certificates, for signing powers of attorney as the head in the demo.
+		headKeys := filepath.Join(c.Data, demo.HeadKeysFile)
+		if err := demo.WriteHeadKeys(headKeys, res.HeadKeys); err != nil {
+			return fmt.Errorf("write %s: %w", headKeys, err)
+		}
+		fmt.Fprintf(stdout, "demo: the heads of %d organizations can sign as heads (keys in %s)\n", len(res.HeadKeys), headKeys)
+	}
 	return nil
 }
 
 // publicRequest reports whether r is one of the cheap public answers that relying parties fetch (OCSP, CRLs,
-// CA certificates) or a health or static-file request: none of them waits behind the admission bound.
+// CA certificates, the МЧД status page) or a health or static-file request: none of them waits behind the
+// admission bound.
 func publicRequest(r *http.Request) bool {
 	p := r.URL.Path
 	return p == "/ocsp" || p == "/healthz" || p == "/metrics" || strings.HasPrefix(p, "/ocsp/") || strings.HasPrefix(p, "/crl/") ||
-		strings.HasPrefix(p, "/ca/") || strings.HasPrefix(p, "/static/")
+		strings.HasPrefix(p, "/ca/") || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/registry/mchd/")
 }
 
 // webRequest reports whether r belongs to the web interface, whose refusals are pages, not problem documents.

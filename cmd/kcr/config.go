@@ -183,6 +183,7 @@ type serveConfig struct {
 	caConfig
 	timelineConfig
 	limitsConfig
+	webhookConfig
 	notifyConfig
 	Addr          string
 	Demo          bool
@@ -272,6 +273,9 @@ func serveFlags(c *serveConfig, stderr io.Writer, getenv func(string) string) (*
 	}
 	c.timelineConfig.register(fs, getenv)
 	if err := c.limitsConfig.register(fs, getenv); err != nil {
+		return nil, err
+	}
+	if err := c.webhookConfig.register(fs, getenv); err != nil {
 		return nil, err
 	}
 	c.notifyConfig.register(fs, getenv)

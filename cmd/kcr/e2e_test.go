@@ -179,6 +179,16 @@ func endToEnd(t *testing.T, data string, env map[string]string, driver, dsn stri
 	if resp.StatusCode != 200 || !strings.Contains(string(page), "<h1>Вход</h1>") {
 		t.Fatalf("login page: %d %.300s", resp.StatusCode, page)
 	}
+	// The МЧД registry stand-in's status page is public (no login): 404 for a number it does not know.
+	resp, err = http.Get(s.base + "/registry/mchd/status?guid=0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(page), "не найдена") {
+		t.Fatalf("МЧД status page: %d %.300s", resp.StatusCode, page)
+	}
 
 	// Start following the feed from now.
 	var feed struct {

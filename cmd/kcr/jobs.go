@@ -58,13 +58,18 @@ type serveQueue struct {
 	register []func(*jobs.Queue) error
 }
 
-// start registers the serve command's jobs and starts working them. CRL refresh and issuance reconcile
-// exist only with a CA.
+// start registers the serve command's jobs, and those of register (the webhook attempts), and starts
+// working them. CRL refresh and issuance reconcile exist only with a CA.
 func (s *serveQueue) start(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Clock, bill *billing.Service,
-	reg *registration.Service, set ca.Set, log *slog.Logger) error {
+	reg *registration.Service, set ca.Set, log *slog.Logger, register ...func(*jobs.Queue) error) error {
 	q, err := jobs.New(db, jobs.Config{Logger: slog.New(warnings{log.Handler()})})
 	if err != nil {
 		return err
+	}
+	for _, r := range register {
+		if err := r(q); err != nil {
+			return err
+		}
 	}
 	system := &access.Principal{Actor: "system:billing", Name: "period close", Role: model.RoleOperator}
 	err = jobs.RegisterFunc(q, func(ctx context.Context, _ *jobs.Job[periodCloseArgs]) error {

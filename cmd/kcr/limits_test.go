@@ -90,6 +90,7 @@ func TestPublicAndWebRequests(t *testing.T) {
 		{"/ca/kcr-root.crt", true, false},
 		{"/healthz", true, false},
 		{"/static/style.css", true, false},
+		{"/registry/mchd/status?guid=0c9f6f0e-3d1c-4f6e-9a59-2b8a6c1d7e42", true, false},
 		{"/api/v1/applications", false, false},
 		{"/ui/certificates", false, true},
 		{"/login", false, true},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/mchd"
+	"github.com/kcr-project/kcr/internal/revocation"
 	"github.com/kcr-project/kcr/internal/x509gost"
 )
 
@@ -29,13 +30,15 @@ func loadMCHDTrustRoots(path string) ([]*x509gost.Certificate, error) {
 // the built-in state-CA stand-ins (heads' certificates come from the ФНС; heads of state and financial
 // organizations get theirs from the Treasury and the Bank of Russia). The built-in instances' issuing
 // certificates help build chains (they add no trust), and revocation is read from kcr's register for
-// the certificates they issued; any other certificate's status is unknown, so its signature is refused.
-// Without roots every signature is refused, naming the missing flag.
+// the certificates they issued and from the CRLs named in any other certificate (the ФНС CA's), fetched
+// and cached in memory, or from its OCSP responder when its CRL cannot be read; a certificate whose
+// status neither tells is refused. Without roots every signature is refused, naming the missing flag.
 func headSignatureChecker(ctx context.Context, c *serveConfig, auths *authorities, clk clock.Clock) (*mchd.SignatureChecker, error) {
-	chk := &mchd.SignatureChecker{Roots: c.MCHDTrustRoots, Clock: clk,
-		IsRevoked: func(cert *x509gost.Certificate, at time.Time) (bool, error) {
-			return auths.set.IsRevoked(ctx, cert, at)
-		}}
+	chk := &mchd.SignatureChecker{Roots: c.MCHDTrustRoots, Clock: clk}
+	status := &revocation.Checker{Register: auths.set.IsRevoked, CRLs: &revocation.CRLs{Clock: clk}, OCSP: &revocation.OCSP{Clock: clk}}
+	chk.IsRevokedBy = func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error) {
+		return status.IsRevoked(ctx, cert, issuer, at)
+	}
 	for _, b := range auths.set {
 		der, ok := b.Certificate(b.IssuingName())
 		if !ok {
@@ -46,6 +49,7 @@ func headSignatureChecker(ctx context.Context, c *serveConfig, auths *authoritie
 			return nil, fmt.Errorf("the certificate of %s: %w", b.IssuingName(), err)
 		}
 		chk.Intermediates = append(chk.Intermediates, issuing)
+		status.Own = append(status.Own, issuing)
 	}
 	if c.MCHDTrustRootsFile != "" || !c.Demo {
 		return chk, nil

@@ -325,6 +325,60 @@ var matrixRoutes = []matrixRoute{
 			return matrixReq{path: "/api/v1/employees/" + id, body: in, snap: m.snapStored(t, "employee", id)}
 		}},
 
+	// The head of a legal entity: written by the operator and the organization's administrators, read by those who
+	// read employees' personal data there (never the operator, who sees no personal data).
+	{method: "GET", path: "/api/v1/organizations/{id}/head", targets: mxOrgX, want: map[string]string{
+		"operator": "403 403 403", "account_admin": "200 200 404", "org_admin": "200 404 404", "registrar": "200 404 404",
+		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "200 200 404",
+		"key_org_a": "200 404 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.orgOf(target)
+			_, err := m.e.reg.SetHead(m.ctx, &access.Principal{Actor: "system:test", Role: model.RoleOperator}, id, matrixHead())
+			must(t, err)
+			return matrixReq{path: "/api/v1/organizations/" + id + "/head"}
+		}},
+	{method: "PUT", path: "/api/v1/organizations/{id}/head", targets: mxOrgX, want: map[string]string{
+		"operator": "200 200 200", "account_admin": "200 200 404", "org_admin": "200 404 404", "registrar": "403 403 403",
+		"accountant": "403 403 403", "manager": "403 403 403", "employee": "403 403 403", "key_account": "200 200 404",
+		"key_org_a": "200 404 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id := m.orgOf(target)
+			in := matrixHead()
+			in.Position = "Генеральный директор (" + caller + ")"
+			return matrixReq{path: "/api/v1/organizations/" + id + "/head", body: in, snap: func() string {
+				h, err := m.e.db.OrganizationHead(m.ctx, storage.Scope{}, id)
+				if storage.IsNoRows(err) {
+					return "none"
+				}
+				must(t, err)
+				b, err := json.Marshal(h)
+				must(t, err)
+				return string(b)
+			}}
+		}},
+	// Each request dismisses a fresh employee of the target's organization: a dismissal cannot be repeated.
+	{method: "POST", path: "/api/v1/employees/{id}/dismiss", targets: mxPersonX, want: map[string]string{
+		"operator": "403 403 403 403", "account_admin": "200 200 200 404", "org_admin": "200 404 200 404",
+		"registrar": "403 403 403 403", "accountant": "403 403 403 403", "manager": "403 403 403 403",
+		"employee": "403 403 403 403", "key_account": "200 200 200 404", "key_org_a": "200 404 200 404"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			org, who := m.e.orgA.ID, m.e.admin
+			switch target {
+			case "foreign":
+				org = m.e.orgB.ID
+			case "other_account":
+				org, who = m.otherOrg.ID, m.otherAdmin
+			}
+			emp, err := m.e.reg.CreateEmployee(m.ctx, who, employeeInput(org, "Уходящий", m.newSNILS()))
+			must(t, err)
+			if target == "other_account" {
+				m.otherAccountData = append(m.otherAccountData, emp.ID)
+			}
+			return matrixReq{path: "/api/v1/employees/" + emp.ID + "/dismiss",
+				body: registration.DismissInput{Reason: "по собственному желанию", Date: "2026-11-20"},
+				snap: m.snapStored(t, "employee", emp.ID)}
+		}},
+
 	{method: "GET", path: "/api/v1/applications", targets: mxOrg, want: map[string]string{
 		"operator": "200 200", "account_admin": "200 200", "org_admin": "200 200", "registrar": "200 200",
 		"accountant": "403 403", "manager": "200 200", "employee": "200 200", "key_account": "200 200", "key_org_a": "200 200"},
@@ -492,6 +546,13 @@ var matrixRoutes = []matrixRoute{
 		"manager": "200", "employee": "403", "key_account": "403", "key_org_a": "403"},
 		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			return matrixReq{path: "/api/v1/billing/forecast"}
+		}},
+	// The reissue metrics: the CA operator, account administrators and managers (aggregates only).
+	{method: "GET", path: "/api/v1/metrics/reissue", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "200", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/metrics/reissue"}
 		}},
 	{method: "GET", path: "/api/v1/invoices", targets: mxOwn, want: map[string]string{
 		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "200",
@@ -693,6 +754,12 @@ func (m *accessFixture) acctOf(target string) string {
 		return m.other
 	}
 	return m.acct
+}
+
+// matrixHead is a valid head for the target's organization, with personal data of nobody else in the fixture.
+func matrixHead() registration.HeadInput {
+	return registration.HeadInput{Surname: "Руководов", GivenName: "Глава", Position: "Генеральный директор",
+		INN: "771357924606", SNILS: "15975346821", Since: "2020-02-03"}
 }
 
 func (m *accessFixture) orgOf(target string) string {

@@ -458,7 +458,7 @@ func TestBillingTariffsAPI(t *testing.T) {
 			old = old || (tr.ID == "default-individual" && tr.ValidTo == "2027-01-01" && tr.PriceKopecks == 250000)
 			cur = cur || (tr.ID == created.ID && tr.ValidTo == "")
 		}
-		if r.status != 200 || len(list.Items) != 5 || !old || !cur {
+		if r.status != 200 || len(list.Items) != 6 || !old || !cur { // five default positions and the new price
 			t.Fatalf("tariffs after the change: %d %s", r.status, r.body)
 		}
 		if r := e.do("employee", "GET", "/api/v1/tariffs", nil); r.status != 403 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kcr-project/kcr/internal/access"
 	"github.com/kcr-project/kcr/internal/api"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
@@ -21,24 +22,27 @@ import (
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
 	"github.com/kcr-project/kcr/internal/testdb"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // env is a running API over a database holding one account with two organizations, A and B, an employee
 // in each, and a caller for every role. Callers scoped to organizations see only A.
 type env struct {
-	t      *testing.T
-	db     *storage.DB
-	srv    *httptest.Server
-	clk    *clock.Fake
-	acc    *access.Service
-	reg    *registration.Service
-	bill   *billing.Service
-	admin  *access.Principal
-	orgA   *model.Organization
-	orgB   *model.Organization
-	empA   *model.Employee
-	empB   *model.Employee
-	tokens map[string]string // caller name → bearer token
+	t        *testing.T
+	db       *storage.DB
+	srv      *httptest.Server
+	clk      *clock.Fake
+	acc      *access.Service
+	reg      *registration.Service
+	bill     *billing.Service
+	poa      *attorney.Service
+	webhooks *webhook.Service
+	admin    *access.Principal
+	orgA     *model.Organization
+	orgB     *model.Organization
+	empA     *model.Employee
+	empB     *model.Employee
+	tokens   map[string]string // caller name → bearer token
 }
 
 // Caller names: every user role, plus API keys for the whole account and for organization A only.
@@ -105,10 +109,13 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	_, secret, err = e.acc.CreateAPIKey(ctx, e.admin, access.APIKeyInput{Name: "HR of A", OrganizationIDs: []string{e.orgA.ID}})
 	must(t, err)
 	e.tokens["key_org_a"] = secret
+	e.webhooks = testWebhooks(db, e.clk)
 	srv := &api.Server{DB: db, Access: e.acc, Reg: e.reg, Clock: e.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Billing: e.bill, Seller: document.Party{Name: "ООО «УЦ»", INN: "7728168971", KPP: "770801001",
+		Billing: e.bill, Webhooks: e.webhooks, Seller: document.Party{Name: "ООО «УЦ»", INN: "7728168971", KPP: "770801001",
 			Bank: "ПАО «Демобанк»", BIC: "044525225", Account: "40702810900000000001", CorrAccount: "30101810400000000225"},
 		MetricsToken: testMetricsToken, Mailings: newMailings(e)}
+	e.poa = poaService(t, e)
+	srv.PoA = e.poa
 	e.srv = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.srv.Close)
 	return e

@@ -131,6 +131,13 @@ func (s *Server) routes() []route {
 		{Method: "PUT", Path: "/api/v1/organizations/{id}", ID: "updateOrganization", Tag: "organizations", Summary: "Replace an organization's data",
 			In: registration.OrganizationInput{}, Out: model.Organization{}, Status: 200, Handle: (*Server).updateOrganization},
 
+		{Method: "GET", Path: "/api/v1/organizations/{id}/head", ID: "getOrganizationHead", Tag: "organizations",
+			Summary: "Get a legal entity's head (personal data; audited) with the serial of the head's certificate",
+			Out:     registration.HeadView{}, Status: 200, Handle: (*Server).getHead},
+		{Method: "PUT", Path: "/api/v1/organizations/{id}/head", ID: "setOrganizationHead", Tag: "organizations",
+			Summary: "Record or replace a legal entity's head (a branch acts through its parent's head; a sole proprietor has none)",
+			In:      registration.HeadInput{}, Out: registration.HeadView{}, Status: 200, Handle: (*Server).setHead},
+
 		{Method: "GET", Path: "/api/v1/employees", ID: "listEmployees", Tag: "employees", Summary: "List employees in scope (personal data; audited)",
 			Query: []string{"cursor", "limit", "sort", "organization_id", "name", "snils"}, Sorts: storage.EmployeeSorts, Out: pageOf[model.Employee]{}, Status: 200,
 			Handle: (*Server).listEmployees},
@@ -140,6 +147,9 @@ func (s *Server) routes() []route {
 			Out: model.Employee{}, Status: 200, Handle: (*Server).getEmployee},
 		{Method: "PUT", Path: "/api/v1/employees/{id}", ID: "updateEmployee", Tag: "employees", Summary: "Replace an employee's data",
 			In: registration.EmployeeInput{}, Out: model.Employee{}, Status: 200, Handle: (*Server).updateEmployee},
+		{Method: "POST", Path: "/api/v1/employees/{id}/dismiss", ID: "dismissEmployee", Tag: "employees",
+			Summary: "Record that the employee left (irreversible); no new application can be made for them afterwards",
+			In:      registration.DismissInput{}, Out: model.Employee{}, Status: 200, Handle: (*Server).dismissEmployee},
 
 		{Method: "GET", Path: "/api/v1/applications", ID: "searchApplications", Tag: "applications",
 			Summary: "Search applications by organization name/ИНН/КПП/ОГРН, employee name/СНИЛС, state, kind",
@@ -182,6 +192,9 @@ func (s *Server) routes() []route {
 	}
 	rs = append(rs, s.userRoutes()...)
 	rs = append(rs, s.billingRoutes()...)
+	rs = append(rs, s.poaRoutes()...)
+	rs = append(rs, s.metricsRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, s.mailingRoutes()...)
 	for _, a := range registration.Actions {
 		act := a

@@ -17,14 +17,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/mailing"
+	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // SessionCookie is the name of the web session cookie.
@@ -43,6 +46,10 @@ type Server struct {
 	PKI PKI
 	// Billing serves tariffs, agreements, lines, invoices and the forecast; nil when not configured.
 	Billing *billing.Service
+	// PoA is the power-of-attorney (МЧД) service; nil answers its routes as unavailable.
+	PoA *attorney.Service
+	// Webhooks manages signed webhook endpoints; nil when not configured.
+	Webhooks *webhook.Service
 	// Mailings writes and sends segment mailings; nil when not configured.
 	Mailings *mailing.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
@@ -50,6 +57,9 @@ type Server struct {
 	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.
 	// Empty, Handler does not serve /metrics: serve MetricsHandler on a separate, internal address instead.
 	MetricsToken string
+	// Metrics computes the reissue metrics of GET /api/v1/metrics/reissue and the gauges on /metrics; nil
+	// means one over DB with Reg's timeline and no reminders or mailings yet.
+	Metrics *metrics.Service
 
 	// beforeAnswer, when set by a test, runs just before an idempotent answer is stored; an error stands
 	// for a crash there.
@@ -69,6 +79,9 @@ func (s *Server) Handler() http.Handler {
 	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kcr_http_request_duration_seconds",
 		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route"})
 	s.registry.MustRegister(s.requests, s.duration)
+	if s.DB != nil {
+		s.registry.MustRegister(s.metricsService().Collector())
+	}
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {

@@ -33,14 +33,26 @@ const (
 	EmployeeList              Action = "employee.list"
 	EmployeeRead              Action = "employee.read"
 	EmployeeUpdate            Action = "employee.update"
-	MailSent                  Action = "mail.sent"        // the SMTP server accepted an outbox message
-	MailFailed                Action = "mail.failed"      // an outbox message failed for good
-	MailUnsubscribe           Action = "mail.unsubscribe" // an employee refused non-mandatory mail
-	MailingCreate             Action = "mailing.create"   // a mailing drafted
-	MailingUpdate             Action = "mailing.update"   // a draft's text, segment or attachments changed
-	MailingSend               Action = "mailing.send"     // sending a mailing asked (once)
+	EmployeeDismiss           Action = "employee.dismiss"
+	OrganizationHeadSet       Action = "organization.head_set"  // the head recorded or replaced
+	OrganizationHeadRead      Action = "organization.head_read" // the head's personal data read
+	MailSent                  Action = "mail.sent"              // the SMTP server accepted an outbox message
+	MailFailed                Action = "mail.failed"            // an outbox message failed for good
+	MailUnsubscribe           Action = "mail.unsubscribe"       // an employee refused non-mandatory mail
+	MailingCreate             Action = "mailing.create"         // a mailing drafted
+	MailingUpdate             Action = "mailing.update"         // a draft's text, segment or attachments changed
+	MailingSend               Action = "mailing.send"           // sending a mailing asked (once)
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
+	PoADraft                  Action = "power_of_attorney.draft"
+	PoAList                   Action = "power_of_attorney.list"
+	PoARead                   Action = "power_of_attorney.read" // the card, the file or the signature: personal data
+	PoASign                   Action = "power_of_attorney.sign"
+	PoARegister               Action = "power_of_attorney.register"
+	PoARegistered             Action = "power_of_attorney.registered" // the registry's answer, recorded by the reconciler
+	PoAReject                 Action = "power_of_attorney.reject"
+	PoARevoke                 Action = "power_of_attorney.revoke"
+	PoAExpire                 Action = "power_of_attorney.expire"
 	RenewalWaveRun            Action = "renewal_wave.run"
 	ServiceCenterCreate       Action = "service_center.create"
 	SessionLogin              Action = "session.login"
@@ -57,6 +69,13 @@ const (
 	UserSessionsEnd           Action = "user.sessions_end"
 	SessionLockout            Action = "session.lockout" // a login locked after wrong passwords
 	AuthLockout               Action = "auth.lockout"    // a client address locked after wrong passwords or tokens
+	WebhookCreate             Action = "webhook.create"
+	WebhookUpdate             Action = "webhook.update"
+	WebhookDelete             Action = "webhook.delete"
+	WebhookRotateSecret       Action = "webhook.rotate_secret"
+	WebhookEnable             Action = "webhook.enable"
+	WebhookDisable            Action = "webhook.disable" // by a person, or by "system" after persistent failure
+	WebhookReplay             Action = "webhook.replay"
 )
 
 // Actions lists every audit action.
@@ -64,10 +83,12 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
-	MailSent, MailFailed, MailUnsubscribe, MailingCreate, MailingUpdate, MailingSend,
-	OrganizationCreate, OrganizationUpdate, RenewalWaveRun, ServiceCenterCreate, SessionLogin, SessionLogout,
+	EmployeeDismiss, MailSent, MailFailed, MailUnsubscribe, MailingCreate, MailingUpdate, MailingSend, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
+	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
+	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,
-	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout}
+	UserDisable, UserEnable, UserSessionsEnd, SessionLockout, AuthLockout,
+	WebhookCreate, WebhookUpdate, WebhookDelete, WebhookRotateSecret, WebhookEnable, WebhookDisable, WebhookReplay}
 
 // EnumValues implements model.Enum.
 func (Action) EnumValues() []string {

@@ -37,6 +37,9 @@ type Result struct {
 	APIKey    string       // secret of an account-scoped API key
 	// Organizations, Employees and Applications count what was created.
 	Organizations, Employees, Applications int
+	// HeadKeys are the private keys of the demo heads' certificates by organization id, when the fns stand-in
+	// issued them (serve --demo); the caller keeps them where only the demo reaches them (WriteHeadKeys).
+	HeadKeys map[string]*gost.PrivateKey
 }
 
 // Credential is a demo user's login and password.
@@ -72,7 +75,7 @@ func Load(ctx context.Context, db *storage.DB, acc *access.Service, reg *registr
 			return nil
 		}
 		l := &loader{acc: acc, reg: reg, r: rand.New(rand.NewPCG(seed, 0x6b6372646d6f)), now: reg.Clock.Now(),
-			emails: map[string]bool{}, names: map[string]bool{}}
+			emails: map[string]bool{}, names: map[string]bool{}, headKeys: map[int]*gost.PrivateKey{}, headApps: map[int]string{}}
 		res, err = l.load(ctx)
 		return err
 	})
@@ -101,6 +104,9 @@ type loader struct {
 
 	admin, registrar, employee *access.Principal
 	serviceCenter              string // id of the service center heads are identified at
+
+	headKeys map[int]*gost.PrivateKey // the key of each head application's request, by organization index
+	headApps map[int]string           // the head application of each organization, by index
 }
 
 // roleUser says which role gets which login and, for the account's users, which head-office employee
@@ -210,6 +216,9 @@ func (l *loader) load(ctx context.Context) (*Result, error) {
 		}
 	}
 	res.Organizations = len(l.orgs)
+	if err := l.recordHeads(ctx); err != nil {
+		return nil, err
+	}
 
 	ids := func(idx ...int) []string {
 		var out []string
@@ -255,6 +264,12 @@ func (l *loader) load(ctx context.Context) (*Result, error) {
 	for _, ap := range appPlans {
 		if err := l.application(ctx, ap, time.Time{}); err != nil {
 			return nil, fmt.Errorf("application of %s: %w", fullNameOf(&l.staff[ap.org][ap.emp].in), err)
+		}
+		res.Applications++
+	}
+	if l.reg.StateCAs[rules.AuthorityFNS] != nil {
+		if res.HeadKeys, err = l.issueHeads(ctx, account.ID); err != nil {
+			return nil, err
 		}
 		res.Applications++
 	}
@@ -420,13 +435,19 @@ func (l *loader) application(ctx context.Context, ap appPlan, at time.Time) erro
 		return err
 	}
 	id := v.ID
+	if ap.kind == model.KindHead {
+		l.headApps[ap.org] = id
+	}
 	for _, st := range ap.steps {
 		switch st.kind {
 		case stCSR, stOwnCSR:
 			// body and its error stay apart from err: a := here would shadow err and drop UploadCSR's failure.
-			body, csrErr := newCSR(fullNameOf(&p.in))
+			body, key, csrErr := newCSR(fullNameOf(&p.in))
 			if csrErr != nil {
 				return csrErr
+			}
+			if ap.kind == model.KindHead {
+				l.headKeys[ap.org] = key
 			}
 			who := l.admin
 			if st.kind == stOwnCSR {
@@ -465,19 +486,20 @@ func (l *loader) application(ctx context.Context, ap appPlan, at time.Time) erro
 }
 
 // newCSR makes the PKCS#10 request (PEM) an employee's crypto tool would: a fresh GOST R 34.10-2012 key
-// (tc26-256-A) signing its own request. The key is thrown away: the demo never uses the certificates to sign.
-func newCSR(commonName string) ([]byte, error) {
+// (tc26-256-A) signing its own request. Only the heads' keys are kept (to sign powers of attorney in the
+// demo); the others are thrown away.
+func newCSR(commonName string) ([]byte, *gost.PrivateKey, error) {
 	ps, _ := gost.ParamSetByName("tc26-256-A")
 	key, err := gost.GenerateKey(crand.Reader, ps)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	der, err := x509gost.CreateCertificateRequest(x509gost.Name{{OID: x509gost.OIDCommonName, Value: commonName,
 		Tag: asn1.TagUTF8String}}, key, crand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), nil
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), key, nil
 }
 
 // ---- generated content ----

@@ -72,6 +72,9 @@ type SignatureChecker struct {
 	// IsRevoked tells whether a signer certificate is revoked at a time (Check asks about now); nil means
 	// revocation is not checked.
 	IsRevoked func(cert *x509gost.Certificate, at time.Time) (bool, error)
+	// IsRevokedBy is IsRevoked told the issuer too (the next certificate of the chain the check built),
+	// which a CRL is verified against; when set it is asked instead of IsRevoked.
+	IsRevokedBy func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error)
 	// Clock is the time a signing time is compared with; nil means the real clock.
 	Clock clock.Clock
 }
@@ -119,12 +122,16 @@ func (c *SignatureChecker) Check(file, sig []byte, head HeadIdentity) (*Signatur
 		return nil, signatureRefusal(CheckChain, "kcr trusts no state CA: it is started without --mchd-trust-roots")
 	}
 	opts := cms.VerifyOptions{Roots: c.Roots, Intermediates: c.Intermediates}
-	if c.IsRevoked != nil {
-		// The signing time is the signer's own claim (CAdES-BES has no timestamp): a certificate revoked by
-		// now is refused even when the signature claims an earlier time.
+	// The signing time is the signer's own claim (CAdES-BES has no timestamp): a certificate revoked by
+	// now is refused even when the signature claims an earlier time.
+	if c.IsRevoked != nil && c.IsRevokedBy == nil {
 		opts.IsRevoked = func(cert *x509gost.Certificate, _ time.Time) (bool, error) { return c.IsRevoked(cert, now) }
 	}
 	res, err := cms.Verify(sig, file, opts)
+	if err == nil && c.IsRevokedBy != nil {
+		// Verify's last check, made here where the chain is known.
+		err = revokedBy(c.IsRevokedBy, res.Chain, now)
+	}
 	if err != nil {
 		for _, m := range cmsChecks {
 			if errors.Is(err, m.err) {
@@ -148,6 +155,22 @@ func (c *SignatureChecker) Check(file, sig []byte, head HeadIdentity) (*Signatur
 		return nil, err
 	}
 	return &SignatureInfo{Signer: res.Signer, Chain: res.Chain, SigningTime: res.SigningTime}, nil
+}
+
+// revokedBy asks isRevokedBy about the signer, chain[0], issued by chain[1], and answers as cms.Verify's
+// revocation hook does. A signer that is itself a trusted root has no issuer to ask: its status is unknown.
+func revokedBy(isRevokedBy func(cert, issuer *x509gost.Certificate, at time.Time) (bool, error), chain []*x509gost.Certificate, now time.Time) error {
+	if len(chain) < 2 {
+		return fmt.Errorf("%w: the signer certificate is a trusted root", cms.ErrRevocationUnknown)
+	}
+	revoked, err := isRevokedBy(chain[0], chain[1], now)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %v", cms.ErrRevocationUnknown, err)
+	case revoked:
+		return cms.ErrRevoked
+	}
+	return nil
 }
 
 // checkHead compares the signer certificate's subject with the organization and its head. The messages

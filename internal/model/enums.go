@@ -101,11 +101,12 @@ const (
 	PositionIndividual          BillingPosition = "individual_certificate"
 	PositionHeadIdentification  BillingPosition = "head_identification" // heads and sole proprietors: the service-center identification kcr does
 	PositionBundledIndividual   BillingPosition = "bundled_individual_certificate"
+	PositionPowerOfAttorney     BillingPosition = "power_of_attorney" // a drafted МЧД
 )
 
 // BillingPositions lists the billing positions.
 var BillingPositions = []BillingPosition{PositionLegalEntityEmployee, PositionIndividual, PositionHeadIdentification,
-	PositionBundledIndividual}
+	PositionBundledIndividual, PositionPowerOfAttorney}
 
 // EnumValues implements Enum.
 func (BillingPosition) EnumValues() []string { return enumValues(BillingPositions) }
@@ -164,10 +165,11 @@ type BillingEvent string
 const (
 	EventIssuance       BillingEvent = "issuance"
 	EventIdentification BillingEvent = "identification"
+	EventDrafting       BillingEvent = "drafting" // a power of attorney drafted
 )
 
 // BillingEvents lists the chargeable events.
-var BillingEvents = []BillingEvent{EventIssuance, EventIdentification}
+var BillingEvents = []BillingEvent{EventIssuance, EventIdentification, EventDrafting}
 
 // EnumValues implements Enum.
 func (BillingEvent) EnumValues() []string { return enumValues(BillingEvents) }

@@ -153,6 +153,9 @@ func (s *Service) CreateApplication(ctx context.Context, p *access.Principal, in
 		} else if err != nil {
 			return err
 		}
+		if err := refuseDismissed(e); err != nil {
+			return err
+		}
 		now := s.Clock.Now()
 		a := &model.Application{ID: access.NewID(), AccountID: e.AccountID, OrganizationID: e.OrganizationID,
 			EmployeeID: e.ID, Kind: in.Kind, State: model.StateDraft, Authority: in.Authority, SignTool: in.SignTool,

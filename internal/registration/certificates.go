@@ -236,8 +236,16 @@ func (s *Service) ReissueCertificate(ctx context.Context, p *access.Principal, s
 }
 
 // reissuePlan decides the reissue application of one certificate on today's date: the rules and the
-// account's agreement. A refusal is an *errs.Error of kind Refused naming the rule.
+// account's agreement. A refusal is an *errs.Error of kind Refused naming the rule, or a field error on
+// employee_id when the holder was dismissed.
 func (s *Service) reissuePlan(ctx context.Context, c *model.Certificate, in ReissueInput) (rules.Previous, rules.Decision, error) {
+	holder, err := s.DB.Employee(ctx, storage.Scope{AccountID: c.AccountID}, c.EmployeeID)
+	if err != nil {
+		return rules.Previous{}, rules.Decision{}, err
+	}
+	if err := refuseDismissed(holder); err != nil {
+		return rules.Previous{}, rules.Decision{}, err
+	}
 	now := s.Clock.Now()
 	withStatus(c, now)
 	prev := rules.Previous{Kind: c.Kind, Status: c.Status, NotAfter: c.NotAfter}
@@ -332,7 +340,8 @@ type WaveResult struct {
 	// IdentifiedRemotely counts the created applications whose holder is identified by the valid
 	// certificate being replaced: they wait only for the new request and the approval.
 	IdentifiedRemotely int `json:"identified_remotely"`
-	// Skipped counts by reason: already_has_reissue_application, already_replaced, not_found, or a rule id.
+	// Skipped counts by reason: already_has_reissue_application, already_replaced, not_found,
+	// employee_dismissed, or a rule id.
 	Skipped        map[string]int `json:"skipped"`
 	ApplicationIDs []string       `json:"application_ids"`
 }
@@ -495,6 +504,11 @@ func skip(res *WaveResult, err error) bool {
 	var e *errs.Error
 	if errors.As(err, &e) && e.Kind == errs.Refused {
 		res.Skipped[e.Rule]++
+		return true
+	}
+	if errors.As(err, &e) && e.Kind == errs.Invalid && len(e.Fields) == 1 && e.Fields[0].Rule == ruleDismissed {
+		// A certificate of someone who has left is not renewed: counted, not a reason to stop the wave.
+		res.Skipped["employee_dismissed"]++
 		return true
 	}
 	return false

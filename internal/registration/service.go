@@ -36,6 +36,9 @@ type Service struct {
 	Timeline rules.Timeline
 	// Billing charges chargeable events and checks agreements; nil when billing is not configured.
 	Billing Biller
+	// OnDismissed, when set, runs inside DismissEmployee's transaction after the dismissal is recorded: the
+	// hook where the employee's powers of attorney are revoked. An error rolls the dismissal back.
+	OnDismissed func(ctx context.Context, p *access.Principal, e *model.Employee) error
 }
 
 // Biller is what registration needs from billing.

@@ -149,23 +149,25 @@ func normalizePhone(p string) string {
 	return s
 }
 
-func (in *EmployeeInput) check(f *errs.Fields, now time.Time) {
-	for _, n := range []struct {
-		field, v string
-		required bool
-	}{{"surname", in.Surname, true}, {"given_name", in.GivenName, true}, {"patronymic", in.Patronymic, false}} {
-		if n.v == "" {
-			if n.required {
-				f.Add(n.field, "required", "is required")
-			}
-			continue
+// personName checks one part of a person's name (employee or head).
+func personName(f *errs.Fields, field, v string, required bool) {
+	if v == "" {
+		if required {
+			f.Add(field, "required", "is required")
 		}
-		if len([]rune(n.v)) > 100 || !nameRe.MatchString(n.v) {
-			f.Add(n.field, "format", "must be up to 100 letters, with spaces, hyphens or apostrophes inside")
-		} else {
-			mixedScript(f, n.field, n.v)
-		}
+		return
 	}
+	if len([]rune(v)) > 100 || !nameRe.MatchString(v) {
+		f.Add(field, "format", "must be up to 100 letters, with spaces, hyphens or apostrophes inside")
+	} else {
+		mixedScript(f, field, v)
+	}
+}
+
+func (in *EmployeeInput) check(f *errs.Fields, now time.Time) {
+	personName(f, "surname", in.Surname, true)
+	personName(f, "given_name", in.GivenName, true)
+	personName(f, "patronymic", in.Patronymic, false)
 	birth, err := time.Parse(time.DateOnly, in.BirthDate)
 	switch {
 	case in.BirthDate == "":

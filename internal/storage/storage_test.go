@@ -36,6 +36,7 @@ func TestStorage(t *testing.T) {
 				{"employees", testEmployees},
 				{"heads", testHeads},
 				{"dismissal", testDismissal},
+				{"powers of attorney", testPowersOfAttorney},
 				{"users", testUsers},
 				{"sessions", testSessions},
 				{"api keys", testAPIKeys},

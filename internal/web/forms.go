@@ -261,13 +261,21 @@ func (h *Handler) employeeCreate(w http.ResponseWriter, r *http.Request, p *acce
 	http.Redirect(w, r, afterEmployeeCreate(r.PostForm, e.ID), http.StatusSeeOther)
 }
 
-// employeeCardData is the employee card: personal data as the service returns it.
+// employeeCardData is the employee card: personal data as the service returns it, and the dismissal form.
 type employeeCardData struct {
-	E        *model.Employee
-	Org      string
-	Done     string
-	CanEdit  bool
-	CanApply bool
+	E          *model.Employee
+	Org        string
+	Done       string
+	CanEdit    bool
+	CanApply   bool
+	CanDismiss bool
+	Dismiss    formData // the dismissal form as entered, with its problems
+}
+
+func (h *Handler) employeeCardOf(r *http.Request, p *access.Principal, e *model.Employee) employeeCardData {
+	return employeeCardData{E: e, Org: h.orgNames(r, p)[e.OrganizationID], Done: r.URL.Query().Get("done"),
+		CanEdit: p.Can(access.EmployeeWrite), CanApply: p.Can(access.AppCreate) && !e.Dismissed(),
+		CanDismiss: canDismiss(p) && !e.Dismissed(), Dismiss: formData{Values: url.Values{}}}
 }
 
 func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -277,9 +285,7 @@ func (h *Handler) employeeCard(w http.ResponseWriter, r *http.Request, p *access
 		h.fail(w, r, p, err)
 		return
 	}
-	d := employeeCardData{E: e, Org: h.orgNames(r, p)[e.OrganizationID], Done: r.URL.Query().Get("done"),
-		CanEdit: p.Can(access.EmployeeWrite), CanApply: p.Can(access.AppCreate)}
-	h.render(w, r, http.StatusOK, "employee", l.T("emp.card_title"), p, d)
+	h.render(w, r, http.StatusOK, "employee", l.T("emp.card_title"), p, h.employeeCardOf(r, p, e))
 }
 
 func (h *Handler) employeeEditForm(w http.ResponseWriter, r *http.Request, p *access.Principal) {

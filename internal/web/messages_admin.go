@@ -84,6 +84,7 @@ var adminMessages = map[string]string{
 	"pos.individual_certificate":            "Сертификат физического лица",
 	"pos.head_identification":               "Идентификация руководителя или ИП",
 	"pos.bundled_individual_certificate":    "Сертификат физического лица в пакете",
+	"pos.power_of_attorney":                 "Машиночитаемая доверенность (МЧД)",
 }
 
 // adminRuleMessages are the catalogue's texts of the administration forms' field problems (see ruleMessages).

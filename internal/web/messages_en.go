@@ -358,6 +358,7 @@ var messagesEN = map[string]string{
 	"pos.individual_certificate":            "Certificate of an individual",
 	"pos.head_identification":               "Identification of a head or a sole proprietor",
 	"pos.bundled_individual_certificate":    "Certificate of an individual in a bundle",
+	"pos.power_of_attorney":                 "Machine-readable power of attorney (MChD)",
 	"rule.login:format":                     "3–64 characters: Latin letters, digits, “.”, “_”, “-”, “@”",
 	"rule.login:taken":                      "this login is already taken",
 	"rule.login:unavailable":                "this login cannot be used; choose another",

@@ -168,6 +168,7 @@ type orgNode struct {
 	Org      *model.Organization
 	KindName string
 	Edit     bool // the caller may change it
+	Head     bool // a legal entity whose head the caller may read or record
 	Children []*orgNode
 }
 
@@ -209,6 +210,7 @@ func (h *Handler) organizations(w http.ResponseWriter, r *http.Request, p *acces
 		default:
 			n.KindName = l.T("orgkind.legal")
 		}
+		n.Head = o.Kind == model.OrgLegalEntity && (registration.MayReadHead(p) || registration.MayWriteHead(p))
 		if ok {
 			parent.Children = append(parent.Children, n)
 		} else {

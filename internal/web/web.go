@@ -24,8 +24,10 @@ import (
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
 	"github.com/kcr-project/kcr/internal/mailing"
+	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/notify"
 	"github.com/kcr-project/kcr/internal/registration"
+	"github.com/kcr-project/kcr/internal/webhook"
 )
 
 // sessionCookie is the session cookie's name. It must match api.SessionCookie: the API and the web
@@ -53,6 +55,10 @@ type Handler struct {
 	Chain func(issuer string) [][]byte
 	// Seller is the CA operator's requisites printed on invoice PDFs; empty, the invoice download answers 503.
 	Seller document.Party
+	// Metrics computes the reissue metrics page; nil means one over Reg's database and timeline.
+	Metrics *metrics.Service
+	// Webhooks manages the account's webhook endpoints; nil leaves their pages out.
+	Webhooks *webhook.Service
 	// Notify keeps the signed-in user's notices (the bell); nil hides them.
 	Notify *notify.Service
 	// Mailings writes and sends segment mailings; nil hides them.
@@ -100,6 +106,8 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/invoices/settings", post(h.auth(h.invoiceSettings).ServeHTTP))
 	mux.Handle("GET /ui/billing/lines", h.auth(h.billingLines))
 	mux.Handle("GET /ui/admin/audit", h.auth(h.auditLog))
+	mux.Handle("GET /ui/metrics", h.auth(h.reissueMetrics))
+	mux.Handle("GET /ui/metrics.csv", h.auth(h.reissueMetricsCSV))
 	mux.Handle("GET /ui/applications/{id}", h.auth(h.applicationCard))
 	mux.Handle("GET /ui/applications/{id}/form.pdf", h.auth(h.applicationForm))
 	mux.Handle("GET /ui/applications/new", h.auth(h.newApplication))
@@ -108,10 +116,13 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/organizations/new", post(h.auth(h.orgCreate).ServeHTTP))
 	mux.Handle("GET /ui/organizations/{id}/edit", h.auth(h.orgEditForm))
 	mux.Handle("POST /ui/organizations/{id}/edit", post(h.auth(h.orgUpdate).ServeHTTP))
+	mux.Handle("GET /ui/organizations/{id}/head", h.auth(h.orgHead))
+	mux.Handle("POST /ui/organizations/{id}/head", post(h.auth(h.orgHeadSave).ServeHTTP))
 	mux.Handle("GET /ui/employees/new", h.auth(h.employeeNewForm))
 	mux.Handle("POST /ui/employees/new", post(h.auth(h.employeeCreate).ServeHTTP))
 	mux.Handle("GET /ui/employees/{id}", h.auth(h.employeeCard))
 	mux.Handle("GET /ui/employees/{id}/edit", h.auth(h.employeeEditForm))
+	mux.Handle("POST /ui/employees/{id}/dismiss", post(h.auth(h.employeeDismiss).ServeHTTP))
 	mux.Handle("POST /ui/employees/{id}/edit", post(h.auth(h.employeeUpdate).ServeHTTP))
 	mux.Handle("GET /ui/employees/import", h.auth(h.importForm))
 	mux.Handle("GET /ui/employees/import/template.csv", h.auth(h.importTemplate))
@@ -139,6 +150,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/admin/service-centers", post(h.auth(h.adminCenterCreate).ServeHTTP))
 	mux.Handle("GET /ui/admin/tariffs", h.auth(h.adminTariffs))
 	mux.Handle("POST /ui/admin/tariffs", post(h.auth(h.adminTariffCreate).ServeHTTP))
+	h.registerWebhooks(mux, post)
 	h.registerMailings(mux, post)
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
@@ -257,9 +269,11 @@ func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
 	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
 	add("/ui/billing/lines", "nav.lines", h.Billing != nil && p.Can(access.BillingRead))
+	add("/ui/metrics", "nav.metrics", metrics.Allowed(p))
 	add("/ui/admin/audit", "nav.audit", p.Can(access.AuditRead))
 	add("/ui/admin/users", "nav.users", p.Can(access.UserManage))
 	add("/ui/admin/api-keys", "nav.api_keys", p.Can(access.APIKeyManage))
+	add("/ui/admin/webhooks", "nav.webhooks", h.Webhooks != nil && p.Can(access.APIKeyManage) && p.AccountID != "")
 	// Service centers are where identity is verified: those who work with applications see them, the
 	// CA operator adds them.
 	add("/ui/admin/service-centers", "nav.centers", p.Can(access.AccountManage) || p.Can(access.AppRead))

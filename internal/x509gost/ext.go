@@ -297,6 +297,49 @@ func CRLDistributionPoints(urls ...string) []byte {
 	})
 }
 
+// ParseCRLDistributionPoints returns the URIs of a cRLDistributionPoints value's points whose CRLs a
+// relying party can read as complete: a fullName, no reasons subset and no cRLIssuer. A point limited to
+// some reasons (a partitioned CRL) or naming another CRL issuer (an indirect CRL) cannot alone tell that
+// a certificate is not revoked, so it is skipped, as are relative names and general names other than URIs.
+func ParseCRLDistributionPoints(v []byte) ([]string, error) {
+	s := cryptobyte.String(v)
+	var seq cryptobyte.String
+	if !s.ReadASN1(&seq, asn1.SEQUENCE) || !s.Empty() || seq.Empty() {
+		return nil, errorf("malformed CRL distribution points")
+	}
+	var uris []string
+	for !seq.Empty() {
+		var dp, name, full, skipped cryptobyte.String
+		var hasName, hasFull, hasReasons, hasIssuer bool
+		if !seq.ReadASN1(&dp, asn1.SEQUENCE) ||
+			!dp.ReadOptionalASN1(&name, &hasName, asn1.Tag(0).ContextSpecific().Constructed()) ||
+			!dp.ReadOptionalASN1(&skipped, &hasReasons, asn1.Tag(1).ContextSpecific()) ||
+			!dp.ReadOptionalASN1(&skipped, &hasIssuer, asn1.Tag(2).ContextSpecific().Constructed()) || !dp.Empty() {
+			return nil, errorf("malformed CRL distribution point")
+		}
+		if hasName && !name.ReadOptionalASN1(&full, &hasFull, asn1.Tag(0).ContextSpecific().Constructed()) {
+			return nil, errorf("malformed CRL distribution point name")
+		}
+		if !hasFull || hasReasons || hasIssuer {
+			continue
+		}
+		for !full.Empty() {
+			var gn cryptobyte.String
+			var tag asn1.Tag
+			if !full.ReadAnyASN1(&gn, &tag) {
+				return nil, errorf("malformed CRL distribution point name")
+			}
+			if tag == asn1.Tag(6).ContextSpecific() {
+				if !isIA5(string(gn)) {
+					return nil, errorf("CRL distribution point URI is empty or not ASCII")
+				}
+				uris = append(uris, string(gn))
+			}
+		}
+	}
+	return uris, nil
+}
+
 // AuthorityInfoAccess returns an authorityInfoAccess value listing OCSP responders and then CA
 // certificate locations. Nil when both lists are empty or a URL is not ASCII.
 func AuthorityInfoAccess(ocspURLs, caIssuersURLs []string) []byte {
