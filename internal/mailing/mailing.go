@@ -27,6 +27,7 @@ import (
 	"github.com/kcr-project/kcr/internal/audit"
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/notify"
 	"github.com/kcr-project/kcr/internal/rules"
@@ -694,4 +695,18 @@ func (s *Service) Notice(ctx context.Context, n *storage.Notice) (*notify.Notice
 	}
 	return &notify.NoticeView{ID: n.ID, CreatedAt: n.CreatedAt, Subject: Fill(c.m.Subject, vals, plain),
 		Text: Fill(c.m.Body, vals, plain), Link: "/ui/notices/" + n.ID}, nil
+}
+
+// MailingReach implements the reach figure of the reissue metrics: per month of sending, the recipients in
+// scope, their messages delivered and those who read the mailing in the web interface.
+func (s *Service) MailingReach(ctx context.Context, sc storage.Scope, bounds []time.Time) ([]metrics.Reach, error) {
+	rs, err := s.DB.MailingReachByMonth(ctx, sc, bounds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metrics.Reach, len(rs))
+	for i, r := range rs {
+		out[i] = metrics.Reach{Recipients: r.Recipients, Delivered: r.Delivered, Opened: r.Opened}
+	}
+	return out, nil
 }

@@ -184,6 +184,16 @@ func TestSendOnce(t *testing.T) {
 			if counts, _ = e.svc.Counts(ctx, e.adminA, m.ID); counts.Opened != 1 {
 				t.Fatalf("opened %d, want 1", counts.Opened)
 			}
+			// The reissue metrics' reach: the month of sending, in account A's scope and in B's.
+			bounds := []time.Time{e.clk.Now().AddDate(0, 0, -1), e.clk.Now().AddDate(0, 0, 1)}
+			for _, c := range []struct {
+				scope storage.Scope
+				want  string
+			}{{storage.Scope{AccountID: e.f.AccountA}, "[{2 0 1}]"}, {storage.Scope{AccountID: e.f.AccountB}, "[{0 0 0}]"}} {
+				if r, err := e.svc.MailingReach(ctx, c.scope, bounds); err != nil || fmt.Sprint(r) != c.want {
+					t.Fatalf("reach in %+v: %v %v, want %s", c.scope, r, err, c.want)
+				}
+			}
 			if _, err := e.svc.Get(ctx, e.adminB, m.ID); !errs.Is(err, errs.NotFound) {
 				t.Fatalf("another account's administrator: %v, want not found", err)
 			}

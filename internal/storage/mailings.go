@@ -382,3 +382,41 @@ func (db *DB) NoticeIDByDedupKey(ctx context.Context, key string) (string, error
 	err := db.queryRow(ctx, `SELECT id FROM notices WHERE dedup_key = ?`, key).Scan(&id)
 	return id, err
 }
+
+// MailingMonthReach is one month's mailings in a scope: recipients, their messages delivered, and their
+// in-app notices read.
+type MailingMonthReach struct {
+	Recipients, Delivered, Opened int
+}
+
+// MailingReachByMonth counts, for each month [bounds[i], bounds[i+1]) in which sending was asked, the
+// recipients in scope of the mailings of that month (by the recipient's organization and account).
+func (db *DB) MailingReachByMonth(ctx context.Context, s Scope, bounds []time.Time) ([]MailingMonthReach, error) {
+	if len(bounds) < 2 {
+		return nil, nil
+	}
+	w, sargs := s.clause("o.account_id", "r.organization_id", "r.employee_id")
+	out := make([]MailingMonthReach, len(bounds)-1)
+	for i := range out {
+		from, to := micros(bounds[i]), micros(bounds[i+1])
+		args := append([]any{from, to}, sargs...)
+		err := db.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN mo.status = 'sent' THEN 1 ELSE 0 END), 0)
+			FROM mailings m JOIN mailing_recipients r ON r.mailing_id = m.id JOIN organizations o ON o.id = r.organization_id
+			LEFT JOIN mail_outbox mo ON mo.id = r.mail_id
+			WHERE m.status <> 'draft' AND m.send_at >= ? AND m.send_at < ?`+w, args...).Scan(&out[i].Recipients, &out[i].Delivered)
+		if err != nil {
+			return nil, fmt.Errorf("mailing reach: %w", err)
+		}
+		// Opened: recipients with at least one of their notices of the mailing read.
+		err = db.queryRow(ctx, `SELECT COUNT(*) FROM mailings m JOIN mailing_recipients r ON r.mailing_id = m.id
+			JOIN organizations o ON o.id = r.organization_id
+			WHERE m.status <> 'draft' AND m.send_at >= ? AND m.send_at < ?`+w+`
+			AND EXISTS (SELECT 1 FROM mailing_notices mn JOIN notices n ON n.id = mn.notice_id
+				WHERE mn.mailing_id = m.id AND n.read_at <> 0
+				AND n.dedup_key = 'mailing:' || m.id || ':' || r.employee_id || ':' || n.user_id)`, args...).Scan(&out[i].Opened)
+		if err != nil {
+			return nil, fmt.Errorf("mailing reach opened: %w", err)
+		}
+	}
+	return out, nil
+}
