@@ -694,7 +694,7 @@ func (s *Service) Notice(ctx context.Context, n *storage.Notice) (*notify.Notice
 		return nil, err
 	}
 	return &notify.NoticeView{ID: n.ID, CreatedAt: n.CreatedAt, Subject: Fill(c.m.Subject, vals, plain),
-		Text: Fill(c.m.Body, vals, plain), Link: "/ui/notices/" + n.ID}, nil
+		Text: Fill(c.m.Body, vals, plain)}, nil
 }
 
 // MailingReach implements the reach figure of the reissue metrics: per month of sending, the recipients in
