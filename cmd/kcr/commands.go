@@ -178,24 +178,29 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	queue.register = append(queue.register, notifyJobs(notifier, planner, log), mailingJobs(mailings))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
-	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, log, hooks.Register); err != nil {
+	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
+	if err != nil {
+		return err
+	}
+	poa, err := powerOfAttorneyService(ctx, c, db, clk, cas, registry, bill, stdout)
+	if err != nil {
+		return err
+	}
+	srv.PoA = poa
+	if err := queue.start(ctx, c, db, clk, bill, reg, cas.set, poa, log, hooks.Register); err != nil {
 		return fmt.Errorf("start background jobs: %w", err)
 	}
 	jobs.Go(func() { sequenceAudit(jobsCtx, db, log) })
 	jobs.Go(func() { hooks.Run(jobsCtx, webhookInterval) })
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks,
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks, PoA: srv.PoA,
 		Notify: notifier, Mailings: mailings, Metrics: met}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}
 	mux := http.NewServeMux()
 	ui.Register(mux)
-	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
-	if err != nil {
-		return err
-	}
 	mux.Handle("/registry/mchd/", registry.Handler()) // public, like OCSP: relying parties check a МЧД there
 	mux.Handle("/unsubscribe", notifier.UnsubscribeHandler())
 	mux.Handle("/", srv.Handler())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/ca"
 	"github.com/kcr-project/kcr/internal/clock"
@@ -61,7 +62,7 @@ type serveQueue struct {
 // start registers the serve command's jobs, and those of register (the webhook attempts), and starts
 // working them. CRL refresh and issuance reconcile exist only with a CA.
 func (s *serveQueue) start(ctx context.Context, c *serveConfig, db *storage.DB, clk clock.Clock, bill *billing.Service,
-	reg *registration.Service, set ca.Set, log *slog.Logger, register ...func(*jobs.Queue) error) error {
+	reg *registration.Service, set ca.Set, poa *attorney.Service, log *slog.Logger, register ...func(*jobs.Queue) error) error {
 	q, err := jobs.New(db, jobs.Config{Logger: slog.New(warnings{log.Handler()})})
 	if err != nil {
 		return err
@@ -134,6 +135,11 @@ func (s *serveQueue) start(ctx context.Context, c *serveConfig, db *storage.DB, 
 	}
 	for _, register := range s.register {
 		if err := register(q); err != nil {
+			return err
+		}
+	}
+	if poa != nil {
+		if err := registerPoAPoll(q, poa, log); err != nil {
 			return err
 		}
 	}

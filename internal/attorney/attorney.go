@@ -98,12 +98,28 @@ func notFound() error { return errs.NotFoundf("no such power of attorney") }
 
 // audit writes an audit event in the current transaction. Details carry ids, states and numbers only.
 func (s *Service) audit(ctx context.Context, actor string, action audit.Action, r *mchd.Record, detail map[string]any) error {
+	return s.appendAudit(ctx, actor, action, r, detail, nil)
+}
+
+// auditState writes the audit event of a change of state and, for integrators, the feed event
+// power_of_attorney.state_changed carrying the new state only.
+func (s *Service) auditState(ctx context.Context, actor string, action audit.Action, r *mchd.Record, detail map[string]any) error {
+	data := map[string]any{"state": string(r.State)}
+	if r.RegistryStatus != "" {
+		data["registry_status"] = string(r.RegistryStatus)
+	}
+	feed := &model.FeedEvent{Type: string(model.EventPowerOfAttorneyStateChanged), AccountID: r.AccountID,
+		OrganizationID: r.OrganizationID, ObjectID: r.ID, Data: data}
+	return s.appendAudit(ctx, actor, action, r, detail, feed)
+}
+
+func (s *Service) appendAudit(ctx context.Context, actor string, action audit.Action, r *mchd.Record, detail map[string]any, feed *model.FeedEvent) error {
 	if !action.Known() {
 		return fmt.Errorf("audit action %q is not in audit.Actions", action)
 	}
 	return s.DB.AppendAudit(ctx, &audit.Event{At: s.Clock.Now(), Actor: actor, Action: string(action),
 		ObjectType: "power_of_attorney", ObjectID: r.ID, AccountID: r.AccountID, OrganizationID: r.OrganizationID,
-		Detail: detail}, nil)
+		Detail: detail}, feed)
 }
 
 // record loads a record within the principal's scope; out of scope is not found.
@@ -131,7 +147,7 @@ func (s *Service) transition(ctx context.Context, actor string, r *mchd.Record, 
 	if r.RegistryStatus != "" {
 		d["registry_status"] = string(r.RegistryStatus)
 	}
-	return s.audit(ctx, actor, action, r, d)
+	return s.auditState(ctx, actor, action, r, d)
 }
 
 // mskToday is today's Moscow date at midnight, how a power of attorney's dates are read.

@@ -266,6 +266,27 @@ func testDraft(t *testing.T, db *storage.DB) {
 	if !slices.Equal(actions, []string{"power_of_attorney.draft", "power_of_attorney.read", "power_of_attorney.read"}) {
 		t.Errorf("audited %v", actions)
 	}
+	// Integrators follow the drafting in the feed (and so through webhooks), with the state and no personal data.
+	if _, err := db.SequenceAudit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	feed, err := db.FeedEvents(ctx, storage.Scope{AccountID: e.f.AccountA}, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, ev := range feed {
+		if ev.ObjectID != d.ID {
+			continue
+		}
+		found = true
+		if ev.Type != string(model.EventPowerOfAttorneyStateChanged) || ev.Data["state"] != string(mchd.StateAwaitingSignature) || len(ev.Data) != 1 {
+			t.Errorf("feed event %+v", ev)
+		}
+	}
+	if !found {
+		t.Error("no feed event for the drafted power of attorney")
+	}
 }
 
 func testDraftRefusals(t *testing.T, db *storage.DB) {

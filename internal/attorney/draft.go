@@ -164,7 +164,7 @@ func (s *Service) Draft(ctx context.Context, p *access.Principal, in DraftInput)
 			return err
 		}
 		for i, r := range recs {
-			if err := s.audit(ctx, p.Actor, audit.PoADraft, r, map[string]any{"state": string(r.State),
+			if err := s.auditState(ctx, p.Actor, audit.PoADraft, r, map[string]any{"state": string(r.State),
 				"number": r.Number, "employee_id": r.EmployeeID}); err != nil {
 				return err
 			}

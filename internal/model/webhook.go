@@ -13,11 +13,18 @@ const (
 	EventApplicationKindChanged  WebhookEventType = "application.kind_changed"
 	EventCertificateIssued       WebhookEventType = "certificate.issued"
 	EventCertificateRevoked      WebhookEventType = "certificate.revoked"
+	// EventEmployeeDismissed: an employee left the organization.
+	EventEmployeeDismissed WebhookEventType = "employee.dismissed"
+	// EventOrganizationHeadChanged: an organization's head was recorded or replaced.
+	EventOrganizationHeadChanged WebhookEventType = "organization.head_changed"
+	// EventPowerOfAttorneyStateChanged: a power of attorney was drafted or changed state (data: state, registry_status).
+	EventPowerOfAttorneyStateChanged WebhookEventType = "power_of_attorney.state_changed"
 )
 
 // WebhookEventTypes lists the feed's event types.
 var WebhookEventTypes = []WebhookEventType{EventApplicationCreated, EventApplicationStateChanged,
-	EventApplicationCSRUploaded, EventApplicationKindChanged, EventCertificateIssued, EventCertificateRevoked}
+	EventApplicationCSRUploaded, EventApplicationKindChanged, EventCertificateIssued, EventCertificateRevoked,
+	EventEmployeeDismissed, EventOrganizationHeadChanged, EventPowerOfAttorneyStateChanged}
 
 // EnumValues implements Enum.
 func (WebhookEventType) EnumValues() []string { return enumValues(WebhookEventTypes) }

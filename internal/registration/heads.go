@@ -126,7 +126,7 @@ func (s *Service) SetHead(ctx context.Context, p *access.Principal, orgID string
 		}
 		detail := map[string]any{"since": h.Since, "replaced": replaced}
 		return s.record(ctx, p, audit.OrganizationHeadSet, "organization", o.ID, o.AccountID, o.ID, detail,
-			"organization.head_changed", detail)
+			string(model.EventOrganizationHeadChanged), detail)
 	})
 	if err != nil {
 		return nil, err
@@ -233,7 +233,7 @@ func (s *Service) DismissEmployee(ctx context.Context, p *access.Principal, id s
 		}
 		e.DismissedAt, e.DismissalReason, e.UpdatedAt = &day, in.Reason, day
 		if err := s.record(ctx, p, audit.EmployeeDismiss, "employee", e.ID, e.AccountID, e.OrganizationID,
-			map[string]any{"date": in.Date}, "employee.dismissed", map[string]any{"date": in.Date}); err != nil {
+			map[string]any{"date": in.Date}, string(model.EventEmployeeDismissed), map[string]any{"date": in.Date}); err != nil {
 			return err
 		}
 		if s.OnDismissed != nil {

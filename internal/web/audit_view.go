@@ -19,7 +19,7 @@ import (
 
 // auditObjectTypes are the object types the audit log records, for the filter's choice.
 var auditObjectTypes = []string{"account", "agreement", "api_key", "application", "billing_period", "certificate",
-	"client_address", "employee", "login", "mail", "organization", "renewal_wave", "service_center", "tariff", "user"}
+	"client_address", "employee", "login", "mail", "organization", "power_of_attorney", "renewal_wave", "service_center", "tariff", "user"}
 
 // auditLine is one line of an event's detail: what it names, and its value in words. Href, when set,
 // links the value to the object's page.

@@ -680,4 +680,58 @@ func TestBrowser(t *testing.T) {
 		lacks(t, "certificate details", details, snilsA)
 		wide(t, ctx, "webbill-certificate-details")
 	})
+	// Issue 12, parts 10 and 11 (webpoa): a power of attorney from the wizard to revoked, with the demo head
+	// and the registry answering when the test says, polled through the service; the list, the wizard and
+	// the card photographed at 1440 and 390 px, and reflowing at 390 px.
+	t.Run("poa", func(t *testing.T) {
+		pe := e.withPoA(t, true)
+		ctx, cancel := session(t)
+		defer cancel()
+		login(t, ctx, "account_admin")
+		both := func(t *testing.T, name string) {
+			t.Helper()
+			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1440, 900)))
+			shot(t, ctx, "webpoa-"+name+"-1440")
+			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+			phoneCheck(t, ctx, "webpoa "+name+" at 390 px")
+			shot(t, ctx, "webpoa-"+name+"-390")
+			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)))
+		}
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/powers-of-attorney/new"),
+			chromedp.WaitVisible(chromedp.CSS(`select[name="organization_id"]`)),
+			chromedp.SetValue(chromedp.CSS(`select[name="organization_id"]`), e.orgA),
+			chromedp.Click(chromedp.CSS("#poa-wiz-org-next")),
+			chromedp.WaitVisible(chromedp.CSS("#poa-emp-list")),
+			chromedp.Click(chromedp.CSS(`#poa-emp-list input[value="`+e.empA+`"]`)),
+			chromedp.Click(chromedp.CSS(`#poa-power-list input[name="powers"]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name="end_date"]`), "25.11.2027")))
+		contains(t, "wizard", text(t, ctx, "#poa-wiz-org"), "Петров Пётр Петрович, Генеральный директор")
+		both(t, "wizard")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#poa-wiz-submit")), chromedp.WaitVisible(chromedp.CSS("#poa-drafted"))))
+		contains(t, "drafted", text(t, ctx, "main"), "Оформлено доверенностей: 1.", empAName, "Ждёт подписи руководителя")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("table.poa-result a")), chromedp.WaitVisible(chromedp.CSS("#poa-state"))))
+		contains(t, "awaiting", text(t, ctx, "#poa-state"), "Ждёт подписи руководителя")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#form-demo button"))))
+		waitText(t, ctx, "#poa-state", "Подписана")
+		contains(t, "demo-signed", text(t, ctx, "main"), "Доверенность подписана демонстрационным руководителем.")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#form-register button"))))
+		waitText(t, ctx, "#poa-registry", "на регистрации")
+		pe.reg.activate()
+		if _, err := pe.poa.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#poa-state"))))
+		contains(t, "registered", text(t, ctx, "#poa-state"), "Зарегистрирована")
+		contains(t, "registered", text(t, ctx, "#poa-history"), "Подписана → Зарегистрирована")
+		both(t, "card")
+		must(t, chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#form-revoke input[name="reason"]`), "увольнение"),
+			chromedp.Click(chromedp.CSS("#form-revoke button")), chromedp.WaitVisible(chromedp.CSS("#confirm"))))
+		contains(t, "revoke asks", text(t, ctx, "#confirm"), "Отзыв нельзя отменить.", "увольнение")
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#confirm-form button"))))
+		waitText(t, ctx, "#poa-state", "Отозвана")
+		contains(t, "revoked", text(t, ctx, "main"), "Доверенность отозвана.", "увольнение")
+		must(t, chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/ui/powers-of-attorney"), chromedp.WaitVisible(chromedp.CSS("table.poa-list"))))
+		contains(t, "list", text(t, ctx, "table.poa-list"), empAName, "Отозвана", "25.11.2027")
+		both(t, "list")
+	})
 }

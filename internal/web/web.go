@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/kcr-project/kcr/internal/access"
+	"github.com/kcr-project/kcr/internal/attorney"
 	"github.com/kcr-project/kcr/internal/billing"
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/edge"
@@ -55,6 +56,8 @@ type Handler struct {
 	Chain func(issuer string) [][]byte
 	// Seller is the CA operator's requisites printed on invoice PDFs; empty, the invoice download answers 503.
 	Seller document.Party
+	// PoA is the power-of-attorney (МЧД) service; nil leaves its pages out.
+	PoA *attorney.Service
 	// Metrics computes the reissue metrics page; nil means one over Reg's database and timeline.
 	Metrics *metrics.Service
 	// Webhooks manages the account's webhook endpoints; nil leaves their pages out.
@@ -150,6 +153,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/admin/service-centers", post(h.auth(h.adminCenterCreate).ServeHTTP))
 	mux.Handle("GET /ui/admin/tariffs", h.auth(h.adminTariffs))
 	mux.Handle("POST /ui/admin/tariffs", post(h.auth(h.adminTariffCreate).ServeHTTP))
+	h.registerPoA(mux, post)
 	h.registerWebhooks(mux, post)
 	h.registerMailings(mux, post)
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
@@ -267,6 +271,7 @@ func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	add("/ui/employees", "nav.employees", p.Can(access.EmployeeRead))
 	add("/ui/applications", "nav.apps", p.Can(access.AppRead))
 	add("/ui/certificates", "nav.certs", p.Can(access.CertRead))
+	add("/ui/powers-of-attorney", "nav.poa", h.PoA != nil && poaReader(p))
 	add("/ui/invoices", "nav.invoices", h.Billing != nil && p.Can(access.BillingRead))
 	add("/ui/billing/lines", "nav.lines", h.Billing != nil && p.Can(access.BillingRead))
 	add("/ui/metrics", "nav.metrics", metrics.Allowed(p))
