@@ -64,3 +64,31 @@ func TestMailingAPI(t *testing.T) {
 		}
 	})
 }
+
+// mxMailing: a mailing of the test account, and one of the second account.
+var mxMailing = []string{"own", "other_account"}
+
+// mailing drafts a mailing in the target's account (own: account A; other_account: the second account).
+func (m *accessFixture) mailing(t *testing.T, target string) string {
+	t.Helper()
+	p := m.e.admin
+	if target == "other_account" {
+		p = m.otherAdmin
+	}
+	ml, err := newMailings(m.e).Create(m.ctx, p, mailing.Draft{Subject: "Рассылка", Body: "Текст"})
+	must(t, err)
+	return ml.ID
+}
+
+// mailingAttachment drafts a mailing with a file in the target's account.
+func (m *accessFixture) mailingAttachment(t *testing.T, target string) (id, attachmentID string) {
+	t.Helper()
+	id = m.mailing(t, target)
+	p := m.e.admin
+	if target == "other_account" {
+		p = m.otherAdmin
+	}
+	a, err := newMailings(m.e).Attach(m.ctx, p, id, "a.pdf", []byte("%PDF-1.4"))
+	must(t, err)
+	return id, a.ID
+}
