@@ -24,6 +24,7 @@ import (
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/demo"
 	"github.com/kcr-project/kcr/internal/edge"
+	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/model"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/rules"
@@ -170,7 +171,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	notifier, planner := newNotify(c, db, clk, log)
 	fmt.Fprintln(stdout, describeSMTP(&c.notifyConfig))
-	queue.register = append(queue.register, notifyJobs(notifier, planner, log))
+	mailings := newMailings(c, db, notifier)
+	// The reissue metrics report the mailings' reach.
+	met := &metrics.Service{Store: db, Clock: clk, Timeline: c.Timeline, Mailings: mailings}
+	srv.Mailings, srv.Metrics = mailings, met
+	queue.register = append(queue.register, notifyJobs(notifier, planner, log), mailingJobs(mailings))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and
 	// intents that would look stale at once.
 	registry, err := mchdRegistry(ctx, c, db, cas, clk, log)
@@ -189,7 +194,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	jobs.Go(func() { hooks.Run(jobsCtx, webhookInterval) })
 	// The web interface and the API share one listener: the UI's routes (/login, /logout, /ui/, /static/)
 	// first, everything else to the API.
-	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks, PoA: srv.PoA}
+	ui := &web.Handler{Access: acc, Reg: reg, Billing: bill, Log: log, SecureCookies: c.SecureCookies, Seller: c.Seller, Webhooks: hooks, PoA: srv.PoA,
+		Notify: notifier, Mailings: mailings, Metrics: met}
 	if len(cas.set) > 0 {
 		ui.Chain = cas.set.Chain
 	}

@@ -547,6 +547,63 @@ var matrixRoutes = []matrixRoute{
 		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
 			return matrixReq{path: "/api/v1/billing/forecast"}
 		}},
+	// Mailings: the CA operator (every account) and account administrators (their own).
+	{method: "GET", path: "/api/v1/mailings", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings"}
+		}},
+	{method: "GET", path: "/api/v1/mailing-templates", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailing-templates"}
+		}},
+	{method: "POST", path: "/api/v1/mailings/preview", targets: mxOwn, want: map[string]string{
+		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings/preview", body: map[string]any{}}
+		}},
+	{method: "POST", path: "/api/v1/mailings", targets: mxOwn, want: map[string]string{
+		"operator": "201", "account_admin": "201", "org_admin": "403", "registrar": "403", "accountant": "403",
+		"manager": "403", "employee": "403", "key_account": "403", "key_org_a": "403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings", body: map[string]any{"subject": "Тема", "body": "Текст"}}
+		}},
+	{method: "GET", path: "/api/v1/mailings/{id}", targets: mxMailing, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings/" + m.mailing(t, target)}
+		}},
+	{method: "PUT", path: "/api/v1/mailings/{id}", targets: mxMailing, want: map[string]string{
+		"operator": "200 200", "account_admin": "200 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings/" + m.mailing(t, target), body: map[string]any{"subject": "Тема 2", "body": "Текст"}}
+		}},
+	{method: "POST", path: "/api/v1/mailings/{id}/attachments", targets: mxMailing, want: map[string]string{
+		"operator": "201 201", "account_admin": "201 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings/" + m.mailing(t, target) + "/attachments?name=a.pdf", body: []byte("%PDF-1.4"),
+				header: []string{"Content-Type", "application/octet-stream"}}
+		}},
+	{method: "DELETE", path: "/api/v1/mailings/{id}/attachments/{attachment_id}", targets: mxMailing, want: map[string]string{
+		"operator": "204 204", "account_admin": "204 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			id, aid := m.mailingAttachment(t, target)
+			return matrixReq{path: "/api/v1/mailings/" + id + "/attachments/" + aid}
+		}},
+	{method: "POST", path: "/api/v1/mailings/{id}/send", targets: mxMailing, want: map[string]string{
+		"operator": "202 202", "account_admin": "202 404", "org_admin": "403 403", "registrar": "403 403", "accountant": "403 403",
+		"manager": "403 403", "employee": "403 403", "key_account": "403 403", "key_org_a": "403 403"},
+		req: func(m *accessFixture, t *testing.T, caller, target string) matrixReq {
+			return matrixReq{path: "/api/v1/mailings/" + m.mailing(t, target) + "/send"}
+		}},
 	// The reissue metrics: the CA operator, account administrators and managers (aggregates only).
 	{method: "GET", path: "/api/v1/metrics/reissue", targets: mxOwn, want: map[string]string{
 		"operator": "200", "account_admin": "200", "org_admin": "403", "registrar": "403", "accountant": "403",

@@ -113,7 +113,7 @@ func newEnv(t *testing.T, db *storage.DB) *env {
 	srv := &api.Server{DB: db, Access: e.acc, Reg: e.reg, Clock: e.clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Billing: e.bill, Webhooks: e.webhooks, Seller: document.Party{Name: "ООО «УЦ»", INN: "7728168971", KPP: "770801001",
 			Bank: "ПАО «Демобанк»", BIC: "044525225", Account: "40702810900000000001", CorrAccount: "30101810400000000225"},
-		MetricsToken: testMetricsToken}
+		MetricsToken: testMetricsToken, Mailings: newMailings(e)}
 	e.poa = poaService(t, e)
 	srv.PoA = e.poa
 	e.srv = httptest.NewServer(srv.Handler())

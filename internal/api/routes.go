@@ -195,6 +195,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.poaRoutes()...)
 	rs = append(rs, s.metricsRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.mailingRoutes()...)
 	for _, a := range registration.Actions {
 		act := a
 		in := any(registration.ActionInput{})

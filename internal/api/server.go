@@ -23,6 +23,7 @@ import (
 	"github.com/kcr-project/kcr/internal/clock"
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/mailing"
 	"github.com/kcr-project/kcr/internal/metrics"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/storage"
@@ -49,6 +50,8 @@ type Server struct {
 	PoA *attorney.Service
 	// Webhooks manages signed webhook endpoints; nil when not configured.
 	Webhooks *webhook.Service
+	// Mailings writes and sends segment mailings; nil when not configured.
+	Mailings *mailing.Service
 	// Seller is the CA operator's requisites printed on invoices and acts.
 	Seller document.Party
 	// MetricsToken, when set, makes Handler serve GET /metrics to callers sending it as a bearer token.

@@ -39,6 +39,9 @@ const (
 	MailSent                  Action = "mail.sent"              // the SMTP server accepted an outbox message
 	MailFailed                Action = "mail.failed"            // an outbox message failed for good
 	MailUnsubscribe           Action = "mail.unsubscribe"       // an employee refused non-mandatory mail
+	MailingCreate             Action = "mailing.create"         // a mailing drafted
+	MailingUpdate             Action = "mailing.update"         // a draft's text, segment or attachments changed
+	MailingSend               Action = "mailing.send"           // sending a mailing asked (once)
 	OrganizationCreate        Action = "organization.create"
 	OrganizationUpdate        Action = "organization.update"
 	PoADraft                  Action = "power_of_attorney.draft"
@@ -83,7 +86,7 @@ var Actions = []Action{AccountCreate, AgreementCreate, APIKeyCreate, APIKeyRevok
 	ApplicationVerifyIdentity, ApplicationCorrection, ApplicationApprove, ApplicationDecline, ApplicationCancel,
 	ApplicationIssue, ApplicationCarryOver, ApplicationCSR, ApplicationIdentityReset, BillingClose, BillingPeriodMonths, BillingInvoiceMode,
 	CertificateIssue, CertificateRead, CertificateRevoke, EmployeeCreate, EmployeeList, EmployeeRead, EmployeeUpdate,
-	EmployeeDismiss, MailSent, MailFailed, MailUnsubscribe, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
+	EmployeeDismiss, MailSent, MailFailed, MailUnsubscribe, MailingCreate, MailingUpdate, MailingSend, OrganizationCreate, OrganizationUpdate, OrganizationHeadSet, OrganizationHeadRead, PoADraft, PoAList,
 	PoARead, PoASign, PoARegister, PoARegistered, PoAReject, PoARevoke, PoAExpire, RenewalWaveRun, ServiceCenterCreate,
 	SessionLogin, SessionLogout,
 	TariffClose, TariffCreate, TariffMigrate, UserCreate, UserPasswordChange, UserPasswordReset, UserUpdate,

@@ -55,7 +55,15 @@ type Category string
 const (
 	CategoryExpiry     Category = "expiry"     // the recipient's own certificate: mandatory
 	CategoryEscalation Category = "escalation" // someone else's certificate: may be unsubscribed from
+	CategoryMailing    Category = "mailing"    // instructions sent to a segment: may be unsubscribed from
 )
+
+// Renderer renders the messages and notices of templates other than the reminders (mailings): Mail returns
+// nil and the reason when the message is no longer due; Notice returns nil for a notice to leave out.
+type Renderer interface {
+	Mail(ctx context.Context, m *storage.MailMessage) (*Outgoing, string, error)
+	Notice(ctx context.Context, n *storage.Notice) (*NoticeView, error)
+}
 
 // Mandatory tells whether mail of the category is sent even to someone who unsubscribed.
 func (c Category) Mandatory() bool { return c == CategoryExpiry }
@@ -132,6 +140,9 @@ type Service struct {
 	// schedules Deliver of the message there, so that a queued row is never left without its job.
 	Schedule func(ctx context.Context, id string, at time.Time, attempt int) error
 
+	// Renderers render the templates other packages queue, by template name.
+	Renderers map[Template]Renderer
+
 	keyOnce sync.Mutex
 	key     []byte
 }
@@ -172,11 +183,35 @@ func (s *Service) log() *slog.Logger {
 // MailEnabled tells whether an SMTP server is configured.
 func (s *Service) MailEnabled() bool { return s.Sender != nil }
 
-// enqueue stores a message for an employee unless its dedup key is taken, in the caller's transaction.
-func (s *Service) enqueue(ctx context.Context, key, accountID, employeeID string, t Template, c Category, data any) (bool, error) {
+// Enqueue stores a message for an employee unless its dedup key is taken, in the caller's transaction, and
+// schedules its delivery there; it tells whether it stored it. data is the template's input: ids only.
+func (s *Service) Enqueue(ctx context.Context, key, accountID, employeeID string, t Template, c Category, data any) (string, bool, error) {
+	return s.enqueueID(ctx, key, accountID, employeeID, t, c, data)
+}
+
+// Notice stores an in-app notice for a user unless its dedup key is taken; it returns the notice's id and
+// whether it stored it.
+func (s *Service) Notice(ctx context.Context, key, accountID, userID string, t Template, data any) (string, bool, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return false, err
+		return "", false, err
+	}
+	n := &storage.Notice{ID: uuid.Must(uuid.NewV7()).String(), DedupKey: key, UserID: userID,
+		AccountID: accountID, Template: string(t), Data: string(raw), CreatedAt: s.Clock.Now()}
+	ok, err := s.DB.CreateNotice(ctx, n)
+	return n.ID, ok, err
+}
+
+// enqueue stores a message for an employee unless its dedup key is taken, in the caller's transaction.
+func (s *Service) enqueue(ctx context.Context, key, accountID, employeeID string, t Template, c Category, data any) (bool, error) {
+	_, ok, err := s.enqueueID(ctx, key, accountID, employeeID, t, c, data)
+	return ok, err
+}
+
+func (s *Service) enqueueID(ctx context.Context, key, accountID, employeeID string, t Template, c Category, data any) (string, bool, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return "", false, err
 	}
 	now := s.Clock.Now()
 	m := &storage.MailMessage{ID: uuid.Must(uuid.NewV7()).String(), DedupKey: key, AccountID: accountID, EmployeeID: employeeID,
@@ -193,7 +228,7 @@ func (s *Service) enqueue(ctx context.Context, key, accountID, employeeID string
 		}
 		return nil
 	})
-	return stored, err
+	return m.ID, stored, err
 }
 
 // notice stores an in-app notice for a user unless its dedup key is taken.
@@ -314,6 +349,19 @@ func (s *Service) render(ctx context.Context, m *storage.MailMessage) (*Outgoing
 	if r.Email == "" || r.Dismissed {
 		return nil, "recipient has no address or left", nil
 	}
+	if rd := s.Renderers[Template(m.Template)]; rd != nil {
+		out, reason, err := rd.Mail(ctx, m)
+		if err != nil || out == nil {
+			return nil, reason, err
+		}
+		out.To, out.MessageKey = r.Email, m.ID
+		if !cat.Mandatory() {
+			if out.UnsubscribeURL, err = s.UnsubscribeURL(ctx, m.EmployeeID, cat); err != nil {
+				return nil, "", err
+			}
+		}
+		return out, "", nil
+	}
 	v, reason, err := s.view(ctx, Template(m.Template), m.Data)
 	if err != nil || v == nil {
 		return nil, reason, err
@@ -421,6 +469,9 @@ func (s *Service) UnreadNotices(ctx context.Context, userID string, limit int) (
 }
 
 func (s *Service) noticeView(ctx context.Context, n *storage.Notice) (*NoticeView, error) {
+	if rd := s.Renderers[Template(n.Template)]; rd != nil {
+		return rd.Notice(ctx, n)
+	}
 	var d reminderData
 	if err := json.Unmarshal([]byte(n.Data), &d); err != nil {
 		return nil, err
@@ -521,7 +572,7 @@ func (s *Service) checkToken(ctx context.Context, token string) (string, Categor
 		return "", "", ErrBadToken
 	}
 	emp, cat, ok := strings.Cut(string(payload), " ")
-	if !ok || emp == "" || Category(cat) != CategoryEscalation {
+	if !ok || emp == "" || (Category(cat) != CategoryEscalation && Category(cat) != CategoryMailing) {
 		return "", "", ErrBadToken
 	}
 	return emp, Category(cat), nil

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -135,6 +136,13 @@ type Outgoing struct {
 	Text, HTML     string
 	UnsubscribeURL string // set on non-mandatory mail: List-Unsubscribe headers (RFC 8058)
 	MessageKey     string // the outbox id, written into the Message-ID so that a duplicate is recognisable
+	Attachments    []Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name, ContentType string
+	Data              []byte
 }
 
 // Sender hands a message to an SMTP server.
@@ -205,6 +213,9 @@ func (s *SMTPSender) Send(ctx context.Context, o *Outgoing) error {
 	}
 	m.SetBodyString(gomail.TypeTextPlain, o.Text)
 	m.AddAlternativeString(gomail.TypeTextHTML, o.HTML)
+	for _, a := range o.Attachments {
+		m.AttachReadSeeker(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType)))
+	}
 	if err := c.DialAndSendWithContext(ctx, m); err != nil {
 		return classify(err)
 	}

@@ -24,7 +24,9 @@ import (
 	"github.com/kcr-project/kcr/internal/billing/document"
 	"github.com/kcr-project/kcr/internal/edge"
 	"github.com/kcr-project/kcr/internal/errs"
+	"github.com/kcr-project/kcr/internal/mailing"
 	"github.com/kcr-project/kcr/internal/metrics"
+	"github.com/kcr-project/kcr/internal/notify"
 	"github.com/kcr-project/kcr/internal/registration"
 	"github.com/kcr-project/kcr/internal/webhook"
 )
@@ -60,6 +62,10 @@ type Handler struct {
 	Metrics *metrics.Service
 	// Webhooks manages the account's webhook endpoints; nil leaves their pages out.
 	Webhooks *webhook.Service
+	// Notify keeps the signed-in user's notices (the bell); nil hides them.
+	Notify *notify.Service
+	// Mailings writes and sends segment mailings; nil hides them.
+	Mailings *mailing.Service
 
 	pages map[locale]map[string]*template.Template
 	once  onceStore
@@ -150,6 +156,7 @@ func (h *Handler) Register(root *http.ServeMux) {
 	mux.Handle("POST /ui/admin/tariffs", post(h.auth(h.adminTariffCreate).ServeHTTP))
 	h.registerPoA(mux, post)
 	h.registerWebhooks(mux, post)
+	h.registerMailings(mux, post)
 	mux.Handle("GET /ui/", h.auth(func(w http.ResponseWriter, r *http.Request, p *access.Principal) {
 		h.fail(w, r, p, errs.NotFoundf("no page %s", r.URL.Path))
 	}))
@@ -248,6 +255,8 @@ type page struct {
 	UserName  string
 	Role      string
 	Nav       []nav
+	Bell      bool // the notices bell is shown, with Unread
+	Unread    int
 	Data      any
 }
 
@@ -275,6 +284,7 @@ func (h *Handler) menu(l locale, p *access.Principal, current string) []nav {
 	// CA operator adds them.
 	add("/ui/admin/service-centers", "nav.centers", p.Can(access.AccountManage) || p.Can(access.AppRead))
 	add("/ui/admin/tariffs", "nav.tariffs", h.Billing != nil && (p.Can(access.BillingRead) || p.Can(access.ForecastRead)))
+	add("/ui/mailings", "nav.mailings", h.Mailings != nil && mailing.CanWrite(p))
 	add("/ui/password", "nav.password", p.Can(access.PasswordOwnSelf))
 	return out
 }
@@ -294,6 +304,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		pg.UserName = p.Name
 		pg.Role = l.roleName(p.Role)
 		pg.Nav = h.menu(l, p, r.URL.Path)
+		pg.Unread, pg.Bell = h.unread(r, p)
 	}
 	block := "layout"
 	if r.Header.Get("HX-Request") != "" && t.Lookup("results") != nil {
