@@ -172,8 +172,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	notifier, planner := newNotify(c, db, clk, log)
 	fmt.Fprintln(stdout, describeSMTP(&c.notifyConfig))
 	mailings := newMailings(c, db, notifier)
-	// The reissue metrics report the mailings' reach.
-	met := &metrics.Service{Store: db, Clock: clk, Timeline: c.Timeline, Mailings: mailings}
+	// The reissue metrics report the mailings' reach and the days from the first expiry reminder to the reissue.
+	met := &metrics.Service{Store: db, Clock: clk, Timeline: c.Timeline, Reminders: db, Mailings: mailings}
 	srv.Mailings, srv.Metrics = mailings, met
 	queue.register = append(queue.register, notifyJobs(notifier, planner, log), mailingJobs(mailings))
 	// After the demo: its backdated certificates left lines in ended periods, which close at once, and

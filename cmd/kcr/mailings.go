@@ -27,7 +27,7 @@ func (mailingResumeArgs) Kind() string { return "mailing_resume" }
 // newMailings makes the mailing service and lets the notification service render its messages.
 func newMailings(c *serveConfig, db *storage.DB, svc *notify.Service) *mailing.Service {
 	m := &mailing.Service{DB: db, Notify: svc, Clock: svc.Clock, Timeline: c.Timeline, BaseURL: c.BaseURL}
-	svc.Renderers = map[notify.Template]notify.Renderer{mailing.Template: m}
+	svc.Renderers[mailing.Template] = m
 	return m
 }
 

@@ -84,7 +84,10 @@ func newNotify(c *serveConfig, db *storage.DB, clk clock.Clock, log *slog.Logger
 	if c.SMTP != nil {
 		svc.Sender = &notify.SMTPSender{Config: *c.SMTP, From: c.From}
 	}
-	return svc, &notify.Planner{Notify: svc, Days: c.ReminderDays}
+	// МЧД expiry reminders follow the certificates' steps; their messages render through the source.
+	poa := &notify.PoAReminders{Notify: svc}
+	svc.Renderers = map[notify.Template]notify.Renderer{notify.TemplatePoAReminder: poa, notify.TemplatePoAReminderEscalation: poa}
+	return svc, &notify.Planner{Notify: svc, Days: c.ReminderDays, Sources: []notify.ReminderSource{poa}}
 }
 
 // The notification jobs.
@@ -119,7 +122,8 @@ func notifyJobs(svc *notify.Service, planner *notify.Planner, log *slog.Logger) 
 		err := jobs.RegisterFunc(q, func(ctx context.Context, _ *jobs.Job[reminderPlanArgs]) error {
 			r, err := planner.Plan(ctx)
 			if r.Mail+r.Notices > 0 {
-				log.Info("reminders planned", "certificates", r.Certificates, "mail", r.Mail, "notices", r.Notices)
+				log.Info("reminders planned", "certificates", r.Certificates, "powers_of_attorney", r.PowersOfAttorney,
+					"mail", r.Mail, "notices", r.Notices)
 			}
 			return err
 		})

@@ -39,8 +39,7 @@ func ParseReminderDays(s string) ([]int, error) {
 	return out, nil
 }
 
-// ReminderSource plans reminders of one kind of document. Certificates are the first; МЧД reminders plug in
-// here once powers of attorney are stored.
+// ReminderSource plans reminders of one kind of document besides certificates, such as PoAReminders.
 type ReminderSource interface {
 	PlanReminders(ctx context.Context, p *Planner, now time.Time) (PlanResult, error)
 }
@@ -56,11 +55,12 @@ type Planner struct {
 
 // PlanResult counts what one planning run considered and stored.
 type PlanResult struct {
-	Certificates, Mail, Notices int
+	Certificates, PowersOfAttorney, Mail, Notices int
 }
 
 func (r *PlanResult) add(o PlanResult) {
 	r.Certificates += o.Certificates
+	r.PowersOfAttorney += o.PowersOfAttorney
 	r.Mail += o.Mail
 	r.Notices += o.Notices
 }
